@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the system packages dianjiao needs to build, test and run, if any are missing.
+# Debian 12 (bookworm) as root. Idempotent: installs nothing when everything is present.
+#
+# Other systems need the equivalents of:
+#   a C toolchain, pkg-config, libclang (for bindgen),
+#   FFmpeg 5.1+ development libraries: libavcodec libavformat libavutil libswscale
+#     libswresample libavfilter (dianjiao links them; it never runs the ffmpeg CLI),
+#   the ffmpeg CLI (tests and benchmarks only: it makes test clips and is the reference),
+#   a CJK font (WenQuanYi Zen Hei) for title cards and thumbnails with Chinese text,
+#   Rust 1.95+ with cargo, and cargo-nextest for `make test`.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential pkg-config libclang-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  ffmpeg
+  fonts-wqy-zenhei
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "dianjiao: these system packages are missing: ${missing[*]}" >&2
+  echo "dianjiao: run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "dianjiao: not a Debian system; install the equivalents of: ${missing[*]} (see the top of $0)" >&2
+  exit 1
+fi
+
+echo "dianjiao: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,133 @@
+//! Accounts and sign-in: users with argon2id password hashes, server-side sessions, roles,
+//! and throttling of failed sign-ins per account and per address. Owns the sled trees
+//! `users` and `sessions`.
+
+mod sessions;
+mod throttle;
+mod users;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use sessions::SessionToken;
+pub use throttle::Throttle;
+pub use users::{User, UserName};
+
+/// What a signed-in person may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything: accounts, settings, uploads, stations.
+    Admin,
+    /// Catalog reading, stations, ledger entries and reports.
+    Clerk,
+}
+
+impl Role {
+    /// The machine name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Clerk => "clerk",
+        }
+    }
+}
+
+/// Who is making a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// Nobody signed in: an anonymous LAN viewer.
+    Anonymous,
+    /// A signed-in office user.
+    User { name: String, role: Role },
+    /// A paired TV of one station (devices arrive with the playback ledger).
+    Device { station: String },
+}
+
+/// Why an accounts operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("account storage failed")]
+    Store(#[from] sled::Error),
+    #[error("an account record is unreadable")]
+    Record(#[from] serde_json::Error),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("the user name {0:?} is not allowed (1–32 letters, digits, Chinese characters, _ . -)")]
+    BadName(String),
+    #[error("the password is too short (at least 8 characters)")]
+    WeakPassword,
+    #[error("user {0:?} already exists")]
+    Exists(String),
+    #[error("wrong name or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+}
+
+/// Users, sessions and the sign-in throttle.
+pub struct Accounts {
+    users: sled::Tree,
+    sessions: sled::Tree,
+    throttle: Throttle,
+    session_ttl: Duration,
+}
+
+impl Accounts {
+    /// Opens the account trees in `db`.
+    pub fn open(
+        db: &sled::Db,
+        session_ttl: Duration,
+        throttle: Throttle,
+    ) -> Result<Self, AccountsError> {
+        Ok(Accounts {
+            users: db.open_tree("users")?,
+            sessions: db.open_tree("sessions")?,
+            throttle,
+            session_ttl,
+        })
+    }
+
+    /// Creates a user. Blocking: hashing takes tens of milliseconds on purpose.
+    pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<User, AccountsError> {
+        users::add(&self.users, name, role, password)
+    }
+
+    /// The number of users.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Checks a name and password and opens a session. Blocking (argon2).
+    pub fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<(User, SessionToken), AccountsError> {
+        self.throttle.check(name, from)?;
+        match users::verify(&self.users, name, password)? {
+            Some(user) => {
+                self.throttle.succeeded(name);
+                let token = sessions::create(&self.sessions, &user, self.session_ttl)?;
+                Ok((user, token))
+            }
+            None => {
+                self.throttle.failed(name, from);
+                Err(AccountsError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// The user behind a session cookie, if it is valid and not expired.
+    pub fn principal_for(&self, token: &str) -> Result<Principal, AccountsError> {
+        sessions::lookup(&self.sessions, token)
+    }
+
+    /// Ends a session.
+    pub fn sign_out(&self, token: &str) -> Result<(), AccountsError> {
+        sessions::remove(&self.sessions, token)
+    }
+}

@@ -1,0 +1,130 @@
+//! The running application: settings, stores and services, opened once and shared by the
+//! HTTP layer and the command-line tools.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use media_catalog::{Catalog, CatalogError};
+
+use crate::accounts::{Accounts, AccountsError, Throttle};
+use crate::config::Settings;
+use crate::library::Library;
+use crate::media::worker::WorkerOptions;
+use crate::media::{PoolConfig, WorkerPool};
+use crate::metrics::Metrics;
+
+/// Everything a request or a command needs.
+pub struct App {
+    pub settings: Settings,
+    pub catalog: Arc<Catalog>,
+    pub accounts: Arc<Accounts>,
+    pub pool: Arc<WorkerPool>,
+    pub metrics: Arc<Metrics>,
+    pub library: Arc<Library>,
+    db: sled::Db,
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the data folder {path}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the data folder {0} is in use by another dianjiao process (stop the server first, or use another --data)")]
+    DataInUse(PathBuf),
+    #[error("cannot open the database in {path}")]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("cannot open the catalog")]
+    Catalog(#[from] CatalogError),
+    #[error("cannot open the accounts")]
+    Accounts(#[from] AccountsError),
+    #[error("cannot start the media worker processes")]
+    Workers(#[source] std::io::Error),
+}
+
+impl App {
+    /// Opens the data folder and starts the worker pool. `exe` is this program's binary,
+    /// which the pool runs as `dianjiao worker`.
+    pub fn open(settings: Settings, exe: PathBuf) -> Result<App, OpenError> {
+        for dir in [settings.data.clone(), settings.thumbs_dir()] {
+            std::fs::create_dir_all(&dir).map_err(|source| OpenError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+        let db = open_db(&settings)?;
+        let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
+        let throttle = Throttle::new(
+            settings.login_max_failures,
+            settings.login_max_failures_per_address,
+            Duration::from_secs(settings.login_lockout_secs),
+        );
+        let ttl = Duration::from_secs(settings.session_hours * 3600);
+        let accounts = Arc::new(Accounts::open(&db, ttl, throttle)?);
+        let pool = WorkerPool::start(pool_config(&settings, exe)).map_err(OpenError::Workers)?;
+        let metrics = Arc::new(Metrics::default());
+        let library = Arc::new(Library::new(
+            catalog.clone(),
+            pool.clone(),
+            metrics.clone(),
+            settings.thumbs_dir(),
+        ));
+        Ok(App {
+            settings,
+            catalog,
+            accounts,
+            pool,
+            metrics,
+            library,
+            db,
+        })
+    }
+
+    /// Flushes the stores; called on shutdown.
+    pub fn flush(&self) {
+        if let Err(e) = self.catalog.commit() {
+            tracing::error!(error = ?e, "catalog commit on shutdown failed");
+        }
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = ?e, "database flush on shutdown failed");
+        }
+    }
+}
+
+pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
+    let path = settings.db_dir();
+    sled::Config::new()
+        .path(&path)
+        // The catalog is small; sled's 1 GiB default cache would dominate the server's memory.
+        .cache_capacity(16 * 1024 * 1024)
+        .open()
+        .map_err(|source| match source {
+            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                OpenError::DataInUse(settings.data.clone())
+            }
+            source => OpenError::Store { path, source },
+        })
+}
+
+/// The worker pool's configuration from the settings.
+pub fn pool_config(settings: &Settings, exe: PathBuf) -> PoolConfig {
+    PoolConfig {
+        exe,
+        size: settings.workers.max(1),
+        timeout: Duration::from_secs(settings.worker_timeout_secs.max(1)),
+        worker: WorkerOptions {
+            memory_mb: settings.worker_memory_mb,
+            nice: settings.worker_nice,
+            limits: settings.media_limits.clone(),
+            debug_delay_ms: settings.worker_debug_delay_ms,
+        },
+    }
+}

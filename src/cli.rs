@@ -1,0 +1,89 @@
+//! The command line (`../shared/API.md`): argument definitions and what each command does.
+
+mod commands;
+mod scan_bar;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use commands::{run, CliError};
+
+/// dianjiao (电教): township film library, LAN streaming and showing ledger.
+#[derive(Parser, Debug)]
+#[command(name = "dianjiao", version, about)]
+pub struct Cli {
+    /// A TOML settings file (every key is shown in deploy/dianjiao.toml).
+    #[arg(long, global = true, env = "DIANJIAO_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The data folder option shared by most commands.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataArg {
+    /// Data folder (default ./data).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the server.
+    Serve {
+        #[command(flatten)]
+        data: DataArg,
+        /// A library folder to scan in place and watch (repeatable).
+        #[arg(long)]
+        library: Vec<PathBuf>,
+        /// Address and port to listen on (default 0.0.0.0:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// On first start, make a small demo library.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Scan a library folder now, with a progress bar.
+    Scan {
+        #[command(flatten)]
+        data: DataArg,
+        /// The folder to scan.
+        #[arg(long)]
+        library: PathBuf,
+    },
+    /// Rebuild the search index from the catalog.
+    Reindex {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Manage office accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Internal: a media worker process, fed by the server over pipes.
+    #[command(hide = true)]
+    Worker {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// `dianjiao user …`
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account. The password is asked for (or read as one line from stdin), never
+    /// taken from the command line.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// Make an admin (otherwise a clerk).
+        #[arg(long)]
+        admin: bool,
+        /// Read the password as one line from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The account name.
+        name: String,
+    },
+}

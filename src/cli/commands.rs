@@ -1,0 +1,183 @@
+//! What each command does: build the settings (file → env → flags), open what it needs, run.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::scan_bar::ScanBar;
+use super::{Cli, Command, DataArg, UserCommand};
+use crate::accounts::{Accounts, AccountsError, Role, Throttle};
+use crate::app::{App, OpenError};
+use crate::config::{ConfigError, Settings};
+use crate::library::LibraryError;
+use crate::media::worker;
+
+/// Why a command failed; `main` prints the chain of causes.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped with an error")]
+    Serve(#[source] std::io::Error),
+    #[error("cannot make the demo library")]
+    Demo(#[from] crate::demo::DemoError),
+    #[error("cannot read the password")]
+    Password(#[source] std::io::Error),
+    #[error("the two passwords differ")]
+    PasswordMismatch,
+    #[error("the media worker failed")]
+    Worker(#[source] std::io::Error),
+    #[error("cannot rebuild the search index")]
+    Reindex(#[from] media_catalog::CatalogError),
+}
+
+/// Loads the settings and runs the command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Worker { args } = &cli.command {
+        let opts = worker::WorkerOptions::from_args(args);
+        return worker::run(opts).map_err(CliError::Worker);
+    }
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    crate::telemetry_init(&settings.log);
+    match cli.command {
+        Command::Serve {
+            data,
+            library,
+            listen,
+            demo,
+        } => {
+            apply_data(&mut settings, &data);
+            settings.library.extend(library);
+            if let Some(l) = listen {
+                settings.listen = l;
+            }
+            serve(settings, demo)
+        }
+        Command::Scan { data, library } => {
+            apply_data(&mut settings, &data);
+            scan(settings, library)
+        }
+        Command::Reindex { data } => {
+            apply_data(&mut settings, &data);
+            let app = App::open(settings, exe())?;
+            let n = app.catalog.reindex()?;
+            println!("search index rebuilt: {n} films");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            data,
+            admin,
+            password_stdin,
+            name,
+        }) => {
+            apply_data(&mut settings, &data);
+            add_user(settings, &name, admin, password_stdin)
+        }
+        Command::Worker { .. } => Ok(()),
+    }
+}
+
+fn apply_data(settings: &mut Settings, data: &DataArg) {
+    if let Some(d) = &data.data {
+        settings.data = d.clone();
+    }
+}
+
+fn exe() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dianjiao"))
+}
+
+#[actix_web::main]
+async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
+    let listener = TcpListener::bind(&settings.listen).map_err(|source| CliError::Listen {
+        addr: settings.listen.clone(),
+        source,
+    })?;
+    let data = settings.data.clone();
+    let app = tokio::task::spawn_blocking(move || -> Result<App, CliError> {
+        let mut app = App::open(settings, exe())?;
+        if demo {
+            let root = crate::demo::ensure(&data, &app.pool)?;
+            app.settings.library.push(root);
+        }
+        Ok(app)
+    })
+    .await
+    .map_err(|e| CliError::Serve(std::io::Error::other(e)))??;
+    let app = Arc::new(app);
+    if app.accounts.user_count() == 0 {
+        tracing::warn!("no office accounts yet: create one with `dianjiao user add --admin NAME`");
+    }
+    crate::library::watch(
+        app.library.clone(),
+        app.settings.library.clone(),
+        Duration::from_secs(app.settings.rescan_secs.max(10)),
+    );
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
+    tracing::info!("dianjiao listening on http://{addr}");
+    let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
+    let result = server.await.map_err(CliError::Serve);
+    app.flush();
+    result
+}
+
+fn scan(settings: Settings, library: PathBuf) -> Result<(), CliError> {
+    let app = App::open(settings, exe())?;
+    let bar = ScanBar::new();
+    let s = app.library.scan(&library, &bar)?;
+    println!(
+        "{}: {} files — {} probed, {} rejected, {} failed, {} unchanged, {} updated, {} moved, {} missing ({:.2} s)",
+        s.root.display(), s.found, s.probed, s.rejected, s.failed, s.unchanged, s.updated,
+        s.relinked, s.newly_missing, s.seconds
+    );
+    for p in &s.problems {
+        println!("  problem: {p}");
+    }
+    if s.skipped_symlinks > 0 {
+        println!("  {} links leading outside the library were not followed", s.skipped_symlinks);
+    }
+    app.flush();
+    Ok(())
+}
+
+fn add_user(settings: Settings, name: &str, admin: bool, stdin: bool) -> Result<(), CliError> {
+    let password = read_password(stdin)?;
+    let db = crate::app::open_db(&settings)?;
+    let accounts = Accounts::open(&db, Duration::from_secs(3600), Throttle::new(5, 20, Duration::from_secs(1)))?;
+    let role = if admin { Role::Admin } else { Role::Clerk };
+    let user = accounts.add_user(name, role, &password)?;
+    db.flush().map_err(|e| CliError::Password(std::io::Error::other(e)))?;
+    println!("account {} ({}) created", user.name, role.as_str());
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> Result<String, CliError> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(CliError::Password)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(CliError::Password)?;
+    let again = rpassword::prompt_password("Again: ").map_err(CliError::Password)?;
+    if first != again {
+        return Err(CliError::PasswordMismatch);
+    }
+    Ok(first)
+}

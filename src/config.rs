@@ -1,0 +1,248 @@
+//! The one `Settings` struct: defaults in code → optional TOML file → `DIANJIAO_*` environment
+//! → command-line flags. Every key is documented here and shown in `deploy/dianjiao.toml`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::media::MediaLimits;
+
+/// Everything an operator can set.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Data folder: `db/` (catalog, accounts), `index/` (search), `thumbs/`, `media/`.
+    pub data: PathBuf,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Library folders scanned in place (read-only). Env: colon-separated.
+    pub library: Vec<PathBuf>,
+    /// Let anyone on the LAN browse the catalog and play films without signing in.
+    pub anonymous_viewers: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. Empty: the socket peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Media worker processes (FFmpeg runs only inside them).
+    pub workers: usize,
+    /// Longest a worker may spend on one file before it is stopped, in seconds.
+    pub worker_timeout_secs: u64,
+    /// Address-space limit of each worker process, in MiB.
+    pub worker_memory_mb: u64,
+    /// CPU niceness of worker processes, so streaming is never starved.
+    pub worker_nice: i32,
+    /// Test hook: each worker sleeps this long before a probe. Keep 0.
+    pub worker_debug_delay_ms: u64,
+    /// Rescan library folders this often when file watching is unavailable, in seconds.
+    pub rescan_secs: u64,
+    /// How long a sign-in lasts, in hours.
+    pub session_hours: u64,
+    /// Failed sign-ins on one account before it is locked for a while.
+    pub login_max_failures: u32,
+    /// Failed sign-ins from one address before it is locked for a while.
+    pub login_max_failures_per_address: u32,
+    /// How long a lock after too many failed sign-ins lasts, in seconds.
+    pub login_lockout_secs: u64,
+    /// Close an inferred play after this idle time, in seconds (playback ledger).
+    pub play_idle_secs: u64,
+    /// Plays shorter than this are recorded as aborted, in seconds (playback ledger).
+    pub play_min_secs: u64,
+    /// Most concurrent just-in-time transcodes (streaming).
+    pub jit_max: usize,
+    /// Answer DLNA discovery on the LAN.
+    pub dlna: bool,
+    /// Log filter, e.g. `info` or `dianjiao=debug,info`.
+    pub log: String,
+    /// Caps on what media files may declare.
+    pub media_limits: MediaLimits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data: PathBuf::from("./data"),
+            listen: "0.0.0.0:8080".into(),
+            library: Vec::new(),
+            anonymous_viewers: true,
+            trusted_proxies: Vec::new(),
+            workers: 2,
+            worker_timeout_secs: 120,
+            worker_memory_mb: 2048,
+            worker_nice: 10,
+            worker_debug_delay_ms: 0,
+            rescan_secs: 300,
+            session_hours: 12,
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_lockout_secs: 900,
+            play_idle_secs: 600,
+            play_min_secs: 60,
+            jit_max: 1,
+            dlna: true,
+            log: "info".into(),
+            media_limits: MediaLimits::default(),
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("environment variable {name} has a value of the wrong kind: {value:?}")]
+    Env { name: String, value: String },
+    #[error("the settings are not valid")]
+    Invalid(#[source] toml::de::Error),
+}
+
+impl Settings {
+    /// Loads defaults, then the TOML file if given, then `DIANJIAO_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut table = toml::Table::try_from(Settings::default()).map_err(|e| {
+            // Serialising our own defaults cannot fail unless the struct is broken.
+            ConfigError::Env {
+                name: "defaults".into(),
+                value: e.to_string(),
+            }
+        })?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let file_table: toml::Table =
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            table.extend(file_table);
+        }
+        for (name, value) in env {
+            apply_env(&mut table, &name, &value)?;
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(ConfigError::Invalid)
+    }
+
+    /// The folder of the sled database.
+    pub fn db_dir(&self) -> PathBuf {
+        self.data.join("db")
+    }
+
+    /// The folder of the search index.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data.join("index")
+    }
+
+    /// The folder of poster frames and title cards.
+    pub fn thumbs_dir(&self) -> PathBuf {
+        self.data.join("thumbs")
+    }
+}
+
+/// Sets one key from a `DIANJIAO_*` variable, typed after the key's default value.
+fn apply_env(table: &mut toml::Table, name: &str, value: &str) -> Result<(), ConfigError> {
+    let Some(key) = name.strip_prefix("DIANJIAO_") else {
+        return Ok(());
+    };
+    let key = key.to_ascii_lowercase();
+    let Some(current) = table.get(&key) else {
+        if key != "config" {
+            tracing::warn!(variable = name, "unknown DIANJIAO_ setting ignored");
+        }
+        return Ok(());
+    };
+    let bad = || ConfigError::Env {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    };
+    let parsed = match current {
+        toml::Value::Boolean(_) => toml::Value::Boolean(parse_bool(value).ok_or_else(bad)?),
+        toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| bad())?),
+        toml::Value::Float(_) => toml::Value::Float(value.trim().parse().map_err(|_| bad())?),
+        toml::Value::Array(_) => toml::Value::Array(
+            value
+                .split([':', ','])
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
+        toml::Value::String(_) => toml::Value::String(value.to_owned()),
+        toml::Value::Table(_) | toml::Value::Datetime(_) => return Err(bad()),
+    };
+    table.insert(key, parsed);
+    Ok(())
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Some(true),
+        "0" | "false" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nworkers = 3\n").unwrap();
+        let s = Settings::load(
+            Some(&file),
+            env(&[
+                ("DIANJIAO_WORKERS", "4"),
+                ("DIANJIAO_LIBRARY", "/a:/b"),
+                ("DIANJIAO_DLNA", "off"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9000");
+        assert_eq!(s.workers, 4);
+        assert_eq!(s.library, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert!(!s.dlna);
+        assert_eq!(s.play_idle_secs, 600);
+    }
+
+    #[test]
+    fn a_wrongly_typed_environment_value_is_an_error_naming_the_variable() {
+        let err = Settings::load(None, env(&[("DIANJIAO_WORKERS", "many")])).unwrap_err();
+        assert!(err.to_string().contains("DIANJIAO_WORKERS"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listenn = \"x\"\n").unwrap();
+        assert!(matches!(
+            Settings::load(Some(&file), env(&[])),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+}

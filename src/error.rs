@@ -1,0 +1,127 @@
+//! The one error → HTTP table. Every error the HTTP layer can return is an `AppError`; its
+//! status and its clerk-readable message are decided here, in one exhaustive match, so a new
+//! error does not compile until someone decides both.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use media_catalog::CatalogError;
+use serde::Serialize;
+
+use crate::accounts::AccountsError;
+
+/// An error answered over HTTP as `{"error": code, "message": sentence}`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error("cross-site request refused")]
+    CrossSite,
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error("catalog failure")]
+    Catalog(#[from] CatalogError),
+    #[error("file access failed")]
+    Io(#[from] std::io::Error),
+    #[error("background task failed")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+}
+
+impl AppError {
+    /// Machine code, status and the sentence shown to people.
+    fn describe(&self) -> (&'static str, StatusCode, String) {
+        use AccountsError as A;
+        match self {
+            AppError::NotFound { what } => (
+                "not_found",
+                StatusCode::NOT_FOUND,
+                format!("找不到该{what}（{what} not found）"),
+            ),
+            AppError::BadRequest(why) => (
+                "bad_request",
+                StatusCode::BAD_REQUEST,
+                format!("请求有误：{why}"),
+            ),
+            AppError::Unauthenticated => (
+                "unauthenticated",
+                StatusCode::UNAUTHORIZED,
+                "请先登录（sign in first）".into(),
+            ),
+            AppError::Forbidden => (
+                "forbidden",
+                StatusCode::FORBIDDEN,
+                "您的账号没有这项权限（not allowed for your role）".into(),
+            ),
+            AppError::CrossSite => (
+                "cross_site",
+                StatusCode::FORBIDDEN,
+                "请求来自其他网站，已拒绝（cross-site request refused）".into(),
+            ),
+            AppError::Accounts(e) => match e {
+                A::InvalidCredentials => (
+                    "invalid_credentials",
+                    StatusCode::UNAUTHORIZED,
+                    "用户名或密码不正确".into(),
+                ),
+                A::Throttled { retry_after_secs } => (
+                    "too_many_attempts",
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("登录失败次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60)),
+                ),
+                A::BadName(_) => ("bad_name", StatusCode::BAD_REQUEST, format!("{e}")),
+                A::WeakPassword => (
+                    "weak_password",
+                    StatusCode::BAD_REQUEST,
+                    "密码太短，至少 8 个字符".into(),
+                ),
+                A::Exists(name) => (
+                    "exists",
+                    StatusCode::CONFLICT,
+                    format!("用户 {name} 已存在"),
+                ),
+                A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
+            },
+            AppError::Catalog(_) | AppError::Io(_) | AppError::Task(_) => internal(),
+        }
+    }
+}
+
+fn internal() -> (&'static str, StatusCode, String) {
+    (
+        "internal",
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "服务器内部错误，请联系管理员查看日志（internal error, see the server log）".into(),
+    )
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.describe().1
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, status, message) = self.describe();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let mut resp = HttpResponse::build(status);
+        if let AppError::Accounts(AccountsError::Throttled { retry_after_secs }) = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        resp.json(ErrorBody {
+            error: code,
+            message,
+        })
+    }
+}

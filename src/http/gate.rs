@@ -1,0 +1,159 @@
+//! The gate in front of every route: who is calling (session cookie → principal), may they
+//! use this route (its `Access` from the route table), and is a state-changing request from
+//! our own pages (Origin check against CSRF). Also the client address: the socket peer,
+//! never `X-Forwarded-For` unless the peer is a configured trusted proxy.
+
+use std::net::IpAddr;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::accounts::{Principal, Role};
+use crate::app::App;
+use crate::error::AppError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "dj_session";
+
+/// Who may use a route. Every route in the table names one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (health, sign-in itself).
+    Public,
+    /// Catalog reading and playback: anonymous LAN viewers (when allowed), devices, users.
+    Viewer,
+    /// Township clerks and admins.
+    Clerk,
+    /// Admins only.
+    Admin,
+}
+
+impl Access {
+    /// Decides for one principal; `anonymous_viewers` is the operator's switch.
+    pub fn check(self, who: &Principal, anonymous_viewers: bool) -> Result<(), AppError> {
+        match (self, who) {
+            (Access::Public, _) => Ok(()),
+            (Access::Viewer, Principal::Anonymous) if anonymous_viewers => Ok(()),
+            (Access::Viewer, Principal::Anonymous) => Err(AppError::Unauthenticated),
+            (Access::Viewer, Principal::User { .. } | Principal::Device { .. }) => Ok(()),
+            (Access::Clerk | Access::Admin, Principal::Anonymous) => Err(AppError::Unauthenticated),
+            (Access::Clerk | Access::Admin, Principal::Device { .. }) => Err(AppError::Forbidden),
+            (Access::Clerk, Principal::User { .. }) => Ok(()),
+            (Access::Admin, Principal::User { role, .. }) => match role {
+                Role::Admin => Ok(()),
+                Role::Clerk => Err(AppError::Forbidden),
+            },
+        }
+    }
+}
+
+/// Runs the gate for a route of the given access level.
+pub async fn gate(
+    access: Access,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let app = req
+        .app_data::<web::Data<App>>()
+        .cloned()
+        .ok_or(AppError::BadRequest("server not configured".into()))?;
+    if !is_safe_method(req.method()) && !same_origin(req.request()) {
+        return Err(AppError::CrossSite.into());
+    }
+    let who = principal(&app, req.request()).await?;
+    access.check(&who, app.settings.anonymous_viewers)?;
+    req.extensions_mut().insert(who);
+    next.call(req).await
+}
+
+fn is_safe_method(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A browser always sends `Origin` on a cross-origin write; it must name this host. Clients
+/// that send no `Origin` (curl, TV apps) are not browsers and carry no ambient cookie risk
+/// beyond what SameSite=Strict already stops.
+fn same_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return req
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|site| site != "cross-site");
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = req.connection_info().host().to_owned();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host))
+}
+
+async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal, AppError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(Principal::Anonymous);
+    };
+    let token = cookie.value().to_owned();
+    let accounts = app.accounts.clone();
+    // A sled read; cheap, but it is I/O, so keep it off the async threads.
+    Ok(tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??)
+}
+
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
+/// a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|ip| ip.trim().parse().ok())
+        .or(Some(peer))
+}
+
+/// The caller, as decided by the gate; handlers take it as an argument.
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let who = req.extensions().get::<Principal>().cloned();
+        std::future::ready(Ok(Caller(who.unwrap_or(Principal::Anonymous))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_may_be_anonymous_only_when_the_operator_allows_it() {
+        assert!(Access::Viewer.check(&Principal::Anonymous, true).is_ok());
+        assert!(matches!(
+            Access::Viewer.check(&Principal::Anonymous, false),
+            Err(AppError::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn a_clerk_is_refused_admin_routes_with_forbidden() {
+        let clerk = Principal::User {
+            name: "li".into(),
+            role: Role::Clerk,
+        };
+        assert!(Access::Clerk.check(&clerk, false).is_ok());
+        assert!(matches!(
+            Access::Admin.check(&clerk, false),
+            Err(AppError::Forbidden)
+        ));
+    }
+}

@@ -1,0 +1,38 @@
+//! `GET /healthz` and `GET /metrics`.
+
+use actix_web::{web, HttpResponse};
+
+use super::blocking;
+use crate::app::App;
+use crate::error::AppError;
+use crate::metrics::Snapshot;
+
+/// `200 ok` when the store and the index answer.
+pub async fn healthz(app: web::Data<App>) -> Result<HttpResponse, AppError> {
+    let app = app.into_inner();
+    blocking(move || Ok(app.catalog.count_by_state()?)).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
+}
+
+/// Prometheus text.
+pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
+    let app = app.into_inner();
+    let text = blocking(move || {
+        let counts = app.catalog.count_by_state()?;
+        let by_state: Vec<(&'static str, u64)> = media_catalog::FilmState::ALL
+            .iter()
+            .map(|s| (s.as_str(), counts.get(s).copied().unwrap_or(0)))
+            .collect();
+        let queued = by_state.iter().find(|(s, _)| *s == "queued").map_or(0, |p| p.1);
+        Ok(app.metrics.render(&Snapshot {
+            films_by_state: &by_state,
+            films_missing: app.library.missing_count(),
+            prepare_queue: queued,
+            ledger_length: 0,
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text))
+}

@@ -1,0 +1,83 @@
+//! The HTTP layer: the only place that imports actix-web. One file per resource, thin
+//! handlers that parse, call one domain method and convert to a DTO.
+
+pub mod dto;
+pub mod gate;
+pub mod routes;
+
+mod films;
+mod health;
+mod library;
+mod session;
+mod thumbs;
+mod users;
+
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{body::MessageBody, dev::ServiceRequest, dev::ServiceResponse};
+use actix_web::{web, App as ActixApp, HttpResponse, HttpServer};
+
+use crate::app::App;
+use crate::error::AppError;
+
+/// Runs blocking domain work (sled, tantivy, argon2) off the async threads.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await?
+}
+
+/// Builds the HTTP server on an already bound listener.
+pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
+    let data = web::Data::from(app);
+    let server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(
+                |err, _| AppError::BadRequest(format!("JSON 格式不对：{err}")).into(),
+            ))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|err, _| AppError::BadRequest(format!("参数不对：{err}")).into()),
+            )
+            .wrap(from_fn(count_requests))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin")),
+            )
+            .configure(routes::configure)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound { what: "页面" })
+}
+
+async fn count_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let metrics = req
+        .app_data::<web::Data<App>>()
+        .map(|a| a.metrics.clone());
+    let res = next.call(req).await?;
+    if let Some(m) = metrics {
+        m.http_requests.fetch_add(1, Ordering::Relaxed);
+        if res.status().is_server_error() {
+            m.http_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(res)
+}

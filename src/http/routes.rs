@@ -1,0 +1,63 @@
+//! The route table: every route the server has, with who may use it. The server is built
+//! from this table and the route × role test walks it, so no route exists without a
+//! decision about its access.
+
+use actix_web::http::Method;
+use actix_web::{middleware::from_fn, web, Route};
+
+use super::gate::{gate, Access};
+use super::{films, health, library, session, thumbs, users};
+
+/// One route: method, path pattern, access level and the handler.
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    handler: fn() -> Route,
+}
+
+impl RouteDef {
+    /// The actix route: handler, method guard and the gate for its access level.
+    pub fn to_route(&self) -> Route {
+        let access = self.access;
+        (self.handler)()
+            .method(self.method.clone())
+            .wrap(from_fn(move |req, next| gate(access, req, next)))
+    }
+}
+
+fn def(method: Method, path: &'static str, access: Access, handler: fn() -> Route) -> RouteDef {
+    RouteDef {
+        method,
+        path,
+        access,
+        handler,
+    }
+}
+
+/// Every route of the server.
+pub fn table() -> Vec<RouteDef> {
+    use Access::*;
+    vec![
+        def(Method::GET, "/healthz", Public, || web::route().to(health::healthz)),
+        def(Method::GET, "/metrics", Public, || web::route().to(health::metrics)),
+        def(Method::POST, "/api/v1/session", Public, || web::route().to(session::sign_in)),
+        def(Method::GET, "/api/v1/session", Public, || web::route().to(session::who_am_i)),
+        def(Method::DELETE, "/api/v1/session", Public, || web::route().to(session::sign_out)),
+        def(Method::POST, "/api/v1/users", Admin, || web::route().to(users::create)),
+        def(Method::GET, "/api/v1/films", Viewer, || web::route().to(films::list)),
+        def(Method::GET, "/api/v1/films/{id}", Viewer, || web::route().to(films::get)),
+        def(Method::GET, "/api/v1/series", Viewer, || web::route().to(films::series)),
+        def(Method::GET, "/api/v1/themes", Viewer, || web::route().to(films::themes)),
+        def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || web::route().to(thumbs::get)),
+        def(Method::GET, "/api/v1/library", Clerk, || web::route().to(library::status)),
+        def(Method::POST, "/api/v1/library/scan", Admin, || web::route().to(library::rescan)),
+    ]
+}
+
+/// Adds every route of the table to an actix service config.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for r in table() {
+        cfg.route(r.path, r.to_route());
+    }
+}

@@ -1,0 +1,23 @@
+//! dianjiao (电教): a township's party-education film library, LAN streaming server and
+//! tamper-evident record of every showing.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod library;
+pub mod media;
+pub mod metrics;
+
+/// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).
+pub fn telemetry_init(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,132 @@
+//! One scan of one folder: walk, plan, probe in parallel, record, make posters.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use media_catalog::scan::{walk_library, ProbeTask};
+use media_catalog::{Film, FilmState};
+
+use super::{Library, LibraryError, Progress, ScanSummary};
+use crate::media::{FailureKind, Reply, Request};
+
+/// Counts shared by the probing threads.
+#[derive(Default)]
+struct Tally {
+    probed: usize,
+    rejected: usize,
+    failed: usize,
+}
+
+pub(super) fn run(
+    lib: &Library,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<ScanSummary, LibraryError> {
+    let started = Instant::now();
+    let walk = walk_library(root);
+    let plan = lib.catalog.plan_scan(&walk)?;
+    progress.begin("probing", plan.to_probe.len() as u64);
+    let tally = Mutex::new(Tally::default());
+    let next = Mutex::new(plan.to_probe.iter());
+    let first_error = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..lib.pool.size() {
+            s.spawn(|| loop {
+                let Some(task) = next.lock().unwrap_or_else(|p| p.into_inner()).next() else {
+                    break;
+                };
+                if let Err(e) = probe_one(lib, task, &tally) {
+                    first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                }
+                progress.advance(&task.found.name);
+            });
+        }
+    });
+    progress.end();
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    lib.catalog.commit()?;
+    lib.metrics.scans.fetch_add(1, Ordering::Relaxed);
+    let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(ScanSummary {
+        root: root.to_owned(),
+        found: walk.files.len(),
+        probed: t.probed,
+        rejected: t.rejected,
+        failed: t.failed,
+        unchanged: plan.unchanged,
+        updated: plan.updated,
+        relinked: plan.relinked,
+        newly_missing: plan.newly_missing,
+        skipped_symlinks: walk.skipped_symlinks,
+        problems: walk.problems.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Probes one file in a worker and records the outcome; then makes its poster.
+fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<(), LibraryError> {
+    let reply = lib.pool.call(&Request::Probe {
+        path: task.found.path.clone(),
+    });
+    let failure = match reply {
+        Reply::Probed { report } => {
+            let film = lib.catalog.record_probe(task, &report)?;
+            lib.metrics.files_probed.fetch_add(1, Ordering::Relaxed);
+            lock(tally).probed += 1;
+            make_poster(lib, &film);
+            return Ok(());
+        }
+        Reply::Failed { failure } => failure,
+        Reply::Done => crate::media::MediaFailure {
+            kind: FailureKind::WorkerCrashed,
+            detail: "worker answered a probe with an unexpected reply".into(),
+        },
+    };
+    tracing::warn!(file = %task.found.path.display(), kind = ?failure.kind, detail = %failure.detail, "file not catalogued");
+    if matches!(failure.kind, FailureKind::WorkerCrashed | FailureKind::TimedOut) {
+        lib.metrics.worker_restarts.fetch_add(1, Ordering::Relaxed);
+    }
+    let state = if failure.kind.is_rejection() {
+        lib.metrics.files_rejected.fetch_add(1, Ordering::Relaxed);
+        lock(tally).rejected += 1;
+        FilmState::Rejected
+    } else {
+        lib.metrics.files_failed.fetch_add(1, Ordering::Relaxed);
+        lock(tally).failed += 1;
+        FilmState::Failed
+    };
+    lib.catalog
+        .record_failure(task, state, failure.kind.clerk_message())?;
+    Ok(())
+}
+
+/// A poster frame, or a title card for audio-only films. A failure leaves the film without
+/// a poster (logged); it never fails the scan.
+fn make_poster(lib: &Library, film: &Film) {
+    let Some(media) = &film.media else { return };
+    let out = lib.thumb_path(&film.id);
+    let request = if media.is_audio_only() {
+        Request::TitleCard {
+            title: film.title.clone(),
+            subtitle: Some("音频 · 讲座".into()),
+            out,
+        }
+    } else {
+        Request::Poster {
+            path: film.source.path.clone(),
+            out,
+            duration_s: media.duration_s,
+        }
+    };
+    if let Reply::Failed { failure } = lib.pool.call(&request) {
+        tracing::warn!(film = %film.id, kind = ?failure.kind, detail = %failure.detail, "no poster made");
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,18 @@
+//! Everything that touches FFmpeg (through `ffmpeg-next`): probing, posters, title cards,
+//! generated clips — run inside `dianjiao worker` processes, never on untrusted bytes in the
+//! server process — and the pool that feeds those workers over pipes.
+
+pub mod card;
+pub mod limits;
+pub mod open;
+pub mod pool;
+pub mod probe;
+pub mod protocol;
+pub mod synth;
+pub mod tags;
+pub mod thumb;
+pub mod worker;
+
+pub use limits::MediaLimits;
+pub use pool::{PoolConfig, WorkerPool};
+pub use protocol::{ClipSpec, FailureKind, MediaFailure, Reply, Request};

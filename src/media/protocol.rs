@@ -1,0 +1,126 @@
+//! The messages between the server and its `dianjiao worker` processes: one JSON object per
+//! line on the worker's stdin (requests) and stdout (replies). Nothing else may be written
+//! to a worker's stdout; FFmpeg's own log goes to stderr.
+
+use std::path::PathBuf;
+
+use media_catalog::ProbeReport;
+use serde::{Deserialize, Serialize};
+
+/// A job for a worker. Paths are ones the server chose; clients never supply them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Probe a media file: container, streams, tags, keyframe index.
+    Probe { path: PathBuf },
+    /// Write a JPEG poster frame taken near 10 % of the film, skipping black or flat frames.
+    Poster {
+        path: PathBuf,
+        out: PathBuf,
+        duration_s: f64,
+    },
+    /// Write a JPEG card with a title (for audio-only films).
+    TitleCard {
+        title: String,
+        subtitle: Option<String>,
+        out: PathBuf,
+    },
+    /// Encode a short generated clip (demo library, benchmarks).
+    Synth { spec: ClipSpec, out: PathBuf },
+}
+
+/// A generated clip: moving colour pattern and/or a tone.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ClipSpec {
+    /// Picture size; ignored when `video` is false.
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub duration_s: f64,
+    pub video: bool,
+    pub audio: bool,
+    /// Output container: `mp4` (H.264 + AAC, faststart) or `mp3` (audio only).
+    pub container: String,
+    /// Stored as the container's `title` tag.
+    pub title: Option<String>,
+    /// Varies the picture and the tone so clips differ.
+    pub seed: u32,
+}
+
+/// A worker's answer to one request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    Probed { report: ProbeReport },
+    Done,
+    Failed { failure: MediaFailure },
+}
+
+/// Why a media job did not succeed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MediaFailure {
+    pub kind: FailureKind,
+    /// English detail for the log (FFmpeg's error text, the cap that was hit, …).
+    pub detail: String,
+}
+
+/// The kinds of failure a clerk needs told apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The file has no bytes.
+    Empty,
+    /// FFmpeg recognises no media format in it (random bytes, text, a document).
+    NotMedia,
+    /// A playlist, concat script or other format that refers to other files or URLs.
+    Forbidden,
+    /// Recognised but cut short or damaged: no usable stream or duration.
+    Damaged,
+    /// Dimensions, stream count or duration beyond the caps.
+    OverLimit,
+    /// Has neither a video nor an audio stream.
+    NoStreams,
+    /// The file could not be read (permissions, I/O error).
+    Unreadable,
+    /// The worker took longer than the per-file time limit and was stopped.
+    TimedOut,
+    /// The worker process died (crash, memory limit) while working on the file.
+    WorkerCrashed,
+    /// Writing an output (poster, clip) failed.
+    Output,
+}
+
+impl FailureKind {
+    /// True when the file itself is unusable (the film is `rejected`); false when the
+    /// work failed and may succeed later (the film is `failed`).
+    pub fn is_rejection(self) -> bool {
+        match self {
+            FailureKind::Empty
+            | FailureKind::NotMedia
+            | FailureKind::Forbidden
+            | FailureKind::Damaged
+            | FailureKind::OverLimit
+            | FailureKind::NoStreams => true,
+            FailureKind::Unreadable
+            | FailureKind::TimedOut
+            | FailureKind::WorkerCrashed
+            | FailureKind::Output => false,
+        }
+    }
+
+    /// What a township clerk is told.
+    pub fn clerk_message(self) -> &'static str {
+        match self {
+            FailureKind::Empty => "文件是空的（0 字节），不是影片",
+            FailureKind::NotMedia => "不是可识别的视频或音频文件",
+            FailureKind::Forbidden => "这是播放列表或脚本文件，不是影片，出于安全原因拒收",
+            FailureKind::Damaged => "文件不完整或已损坏，无法读取画面和声音",
+            FailureKind::OverLimit => "文件的画面尺寸、流数量或时长超出允许范围",
+            FailureKind::NoStreams => "文件里没有画面也没有声音",
+            FailureKind::Unreadable => "文件无法读取（权限或磁盘错误）",
+            FailureKind::TimedOut => "处理超时，已停止；请检查文件是否损坏",
+            FailureKind::WorkerCrashed => "处理该文件时程序出错，已跳过；请检查文件是否损坏",
+            FailureKind::Output => "生成文件时出错（磁盘空间或权限）",
+        }
+    }
+}

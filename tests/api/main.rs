@@ -1,0 +1,3 @@
+//! Black-box tests: the real binary, real FFmpeg on generated media, real HTTP on loopback.
+
+mod support;

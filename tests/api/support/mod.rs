@@ -1,0 +1,3 @@
+//! Test support: generated media fixtures and a running server.
+
+pub mod fixtures;
