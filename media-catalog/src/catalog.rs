@@ -1,7 +1,375 @@
-//! stub
-pub struct Catalog;
+//! The catalog facade the server uses: films kept in the store, found through the search
+//! index, and kept in step with the library folders by scans.
+//!
+//! Writes (`put`, `record_probe`, `record_failure`) are staged in the search index until
+//! [`Catalog::commit`]; `plan_scan` commits by itself. Calls block on disk: the server runs
+//! them off its async threads.
+
+mod browse;
+mod describe;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use crate::folder_meta::{FileDescription, MetaCache, MetaError};
+use crate::model::{Category, Film, FilmId, FilmState, KeyframeIndex, ProbeReport, Series, Theme};
+use crate::scan::{self, ProbeTask, ScanPlan, ScanProblem, WalkReport};
+use crate::search::{SearchError, SearchFilters, SearchIndex};
+use crate::store::{SeriesInfo, Store, StoreError};
+
+/// A page size when the query gives none.
+const DEFAULT_PER_PAGE: u32 = 50;
+/// The largest page a query may ask for.
+const MAX_PER_PAGE: u32 = 200;
+
+/// A failure of the catalog, with its cause.
 #[derive(Debug, thiserror::Error)]
-#[error("stub")]
-pub struct CatalogError;
-pub struct FilmQuery;
-pub struct Page;
+pub enum CatalogError {
+    #[error("catalog store failed")]
+    Store(#[from] StoreError),
+    #[error("search index failed")]
+    Search(#[from] SearchError),
+    /// `record_failure` was given a state that is not a failure (a caller's mistake).
+    #[error("{} is not a failure state; use failed or rejected", .0.as_str())]
+    NotAFailure(FilmState),
+}
+
+/// A query for films, as the API takes it.
+#[derive(Clone, Debug, Default)]
+pub struct FilmQuery {
+    /// Words, pinyin or pinyin initials; blank means no text search.
+    pub q: Option<String>,
+    pub category: Option<Category>,
+    pub theme: Option<String>,
+    pub series: Option<String>,
+    pub year: Option<i32>,
+    /// `None`: every state but `rejected`, and no missing films. `Some`: that state only,
+    /// missing films included.
+    pub state: Option<FilmState>,
+    /// 1-based; 0 is taken as 1.
+    pub page: u32,
+    /// 0 means 50; more than 200 is taken as 200.
+    pub per_page: u32,
+}
+
+/// One page of films and how many match in all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub total: usize,
+    pub items: Vec<Film>,
+}
+
+/// The library's catalog. `Send + Sync`: share it across workers with an `Arc`.
+pub struct Catalog {
+    store: Store,
+    index: SearchIndex,
+    metas: Mutex<MetaState>,
+}
+
+/// The `catalog.toml` files read by the current scans, and the library roots they bound.
+#[derive(Default)]
+struct MetaState {
+    roots: Vec<PathBuf>,
+    cache: MetaCache,
+}
+
+impl Catalog {
+    /// Opens the catalog in `db` with its search index in `index_dir`. An index that does not
+    /// hold every stored film (new, recreated, or behind after a crash) is rebuilt.
+    pub fn open(db: &sled::Db, index_dir: &Path) -> Result<Catalog, CatalogError> {
+        Catalog::with_index(db, SearchIndex::open(index_dir)?)
+    }
+
+    /// Opens the catalog with an index in memory, rebuilt from the store (tests, demos).
+    pub fn open_with_ram_index(db: &sled::Db) -> Result<Catalog, CatalogError> {
+        Catalog::with_index(db, SearchIndex::open_in_ram()?)
+    }
+
+    fn with_index(db: &sled::Db, index: SearchIndex) -> Result<Catalog, CatalogError> {
+        let catalog = Catalog {
+            store: Store::open(db)?,
+            index,
+            metas: Mutex::new(MetaState::default()),
+        };
+        if catalog.index.num_docs() != catalog.store.len() as u64 {
+            let count = catalog.reindex()?;
+            tracing::info!(films = count, "search index rebuilt from the catalog");
+        }
+        Ok(catalog)
+    }
+
+    /// One film, missing or not.
+    pub fn get(&self, id: &FilmId) -> Result<Option<Film>, CatalogError> {
+        Ok(self.store.get(id)?)
+    }
+
+    /// Writes a film to the store and stages it in the index (see [`Catalog::commit`]).
+    pub fn put(&self, film: &Film) -> Result<(), CatalogError> {
+        self.store.put(film)?;
+        self.index.upsert(film)?;
+        Ok(())
+    }
+
+    /// Makes staged changes searchable and asks the store to write its buffers out. The store
+    /// goes first: it is the truth the index is rebuilt from.
+    pub fn commit(&self) -> Result<(), CatalogError> {
+        self.store.flush()?;
+        self.index.commit()?;
+        Ok(())
+    }
+
+    /// Every film, missing and rejected ones included, in id order.
+    pub fn films(&self) -> Result<Vec<Film>, CatalogError> {
+        Ok(self.store.films()?)
+    }
+
+    /// A film's keyframe index, as its probe found it.
+    pub fn keyframes(&self, id: &FilmId) -> Result<Option<KeyframeIndex>, CatalogError> {
+        Ok(self.store.keyframes(id)?)
+    }
+
+    /// A page of films. Without text: filtered from the store, in series, episode and title
+    /// order (films without a series last). With text: in the search index's order.
+    pub fn search(&self, query: &FilmQuery) -> Result<Page, CatalogError> {
+        let per_page = match query.per_page {
+            0 => DEFAULT_PER_PAGE,
+            n => n.min(MAX_PER_PAGE),
+        } as usize;
+        let offset = (query.page.max(1) as usize - 1).saturating_mul(per_page);
+        let text = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let Some(text) = text else {
+            return Ok(browse::page(self.store.films()?, query, offset, per_page));
+        };
+        let hits = self
+            .index
+            .search(text, &search_filters(query), offset, per_page)?;
+        let mut items = Vec::with_capacity(hits.ids.len());
+        for id in &hits.ids {
+            // An id the store lacks is an index behind the store; skip it rather than fail.
+            if let Some(film) = self.store.get(id)? {
+                items.push(film);
+            }
+        }
+        Ok(Page {
+            total: hits.total,
+            items,
+        })
+    }
+
+    /// Series by name, counting films that are neither missing nor rejected; series with no
+    /// such film are left out. Category and summary come from `catalog.toml` when it gave
+    /// them, else the category of the series' first film.
+    pub fn series(&self) -> Result<Vec<Series>, CatalogError> {
+        Ok(browse::series(
+            &self.store.films()?,
+            self.store.series_infos()?,
+        ))
+    }
+
+    /// Themes by name, counting films that are neither missing nor rejected.
+    pub fn themes(&self) -> Result<Vec<Theme>, CatalogError> {
+        Ok(browse::themes(&self.store.films()?))
+    }
+
+    /// Rebuilds the search index from the store; returns how many films it holds.
+    pub fn reindex(&self) -> Result<usize, CatalogError> {
+        let films = self.store.films()?;
+        self.index.clear()?;
+        for film in &films {
+            self.index.upsert(film)?;
+        }
+        self.index.commit()?;
+        Ok(films.len())
+    }
+
+    /// Films that are not missing, by state name (`FilmState::as_str`); every state is
+    /// present, with 0 when no film is in it.
+    pub fn count_by_state(&self) -> Result<BTreeMap<&'static str, u64>, CatalogError> {
+        let mut counts: BTreeMap<&'static str, u64> =
+            FilmState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+        for film in self.store.films()?.iter().filter(|f| !f.missing) {
+            *counts.entry(film.state.as_str()).or_default() += 1;
+        }
+        Ok(counts)
+    }
+
+    /// Compares a walk with the catalog and writes what needs no probe: relinked films,
+    /// refreshed fingerprints, missing flags set and cleared, series descriptions from the
+    /// `catalog.toml` files under the root (read afresh for this scan). Then commits. The
+    /// returned plan lists the files to probe and the problems met.
+    pub fn plan_scan(&self, walk: &WalkReport) -> Result<ScanPlan, CatalogError> {
+        let outcome = scan::plan(self.store.films()?, walk, describe::now());
+        for film in &outcome.changed {
+            self.put(film)?;
+        }
+        let mut plan = outcome.plan;
+        let meta_errors = self.load_metas(walk)?;
+        plan.problems
+            .extend(meta_errors.into_iter().map(ScanProblem::Meta));
+        self.commit()?;
+        Ok(plan)
+    }
+
+    /// Records a probed file. A new file becomes a `queued` film with a fresh id, described
+    /// by its name, its folder's `catalog.toml` and (for a generic disc name such as
+    /// `AVSEQ01.DAT`) its container's `title` tag. A known film keeps its id, `added_at` and
+    /// descriptive metadata; its media, source and state are refreshed. Staged: commit after.
+    pub fn record_probe(
+        &self,
+        task: &ProbeTask,
+        report: &ProbeReport,
+    ) -> Result<Film, CatalogError> {
+        let now = describe::now();
+        let mut film = match self.known_film(task)? {
+            Some(film) => describe::refreshed(film, task, FilmState::Queued, None, now),
+            None => {
+                let description = self.describe_file(&task.found.path)?;
+                let tags = Some(&report.media.tags);
+                let id = self.fresh_id()?;
+                describe::new_film(id, task, description, tags, FilmState::Queued, now)
+            }
+        };
+        film.media = Some(report.media.clone());
+        self.store.put_keyframes(&film.id, &report.keyframes)?;
+        self.put(&film)?;
+        Ok(film)
+    }
+
+    /// Records a file that could not be catalogued as playable: its film (new or known) is
+    /// kept with `state` (`failed` or `rejected`), the clerk-readable `reason` and the
+    /// source file name, so the API can list it. Staged: commit after.
+    pub fn record_failure(
+        &self,
+        task: &ProbeTask,
+        state: FilmState,
+        reason: &str,
+    ) -> Result<Film, CatalogError> {
+        if !matches!(state, FilmState::Failed | FilmState::Rejected) {
+            return Err(CatalogError::NotAFailure(state));
+        }
+        let now = describe::now();
+        let reason = Some(reason.to_owned());
+        let mut film = match self.known_film(task)? {
+            Some(film) => describe::refreshed(film, task, state, reason, now),
+            None => {
+                let description = self.describe_file(&task.found.path)?;
+                let id = self.fresh_id()?;
+                let mut film = describe::new_film(id, task, description, None, state, now);
+                film.reason = reason;
+                film
+            }
+        };
+        film.media = None;
+        self.put(&film)?;
+        Ok(film)
+    }
+
+    /// The film a task is about: the one named by the plan, else the one at its path (a
+    /// file recorded twice must not become two films).
+    fn known_film(&self, task: &ProbeTask) -> Result<Option<Film>, CatalogError> {
+        if let Some(id) = &task.existing {
+            if let Some(film) = self.store.get(id)? {
+                return Ok(Some(film));
+            }
+        }
+        Ok(self.store.film_by_path(&task.found.path)?)
+    }
+
+    /// A random id no stored film has.
+    fn fresh_id(&self) -> Result<FilmId, CatalogError> {
+        loop {
+            let id = FilmId::new_random();
+            if self.store.get(&id)?.is_none() {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// What the `catalog.toml` nearest to `path` says about it, bounded by the library root
+    /// it was scanned under (its own folder only when no scan covered it). A series summary
+    /// it carries is stored for [`Catalog::series`].
+    fn describe_file(&self, path: &Path) -> Result<Option<FileDescription>, CatalogError> {
+        let description = {
+            let mut metas = self.metas.lock().unwrap_or_else(PoisonError::into_inner);
+            let root = metas
+                .roots
+                .iter()
+                .filter(|root| path.starts_with(root))
+                .max_by_key(|root| root.components().count())
+                .cloned()
+                .or_else(|| path.parent().map(Path::to_owned))
+                .unwrap_or_default();
+            metas.cache.describe(&root, path)
+        };
+        if let Some(d) = &description {
+            if let (Some(series), Some(summary)) = (&d.series, &d.series_summary) {
+                let info = SeriesInfo {
+                    category: d.category,
+                    summary: Some(summary.clone()),
+                };
+                self.store.put_series_info(series, &info)?;
+            }
+        }
+        Ok(description)
+    }
+
+    /// Reads the `catalog.toml` files that apply to the walk's files afresh, stores the series
+    /// descriptions they hold, and returns the ones that could not be used.
+    fn load_metas(&self, walk: &WalkReport) -> Result<Vec<MetaError>, CatalogError> {
+        let mut metas = self.metas.lock().unwrap_or_else(PoisonError::into_inner);
+        let MetaState { roots, cache } = &mut *metas;
+        cache.forget_under(&walk.root);
+        if !roots.contains(&walk.root) {
+            roots.push(walk.root.clone());
+        }
+        for file in &walk.files {
+            cache.describe(&walk.root, &file.path);
+        }
+        for (dir, meta) in cache.loaded() {
+            let Some(series) = meta
+                .series
+                .as_deref()
+                .filter(|_| dir.starts_with(&walk.root))
+            else {
+                continue;
+            };
+            if meta.summary.is_some() || meta.category.is_some() {
+                let info = SeriesInfo {
+                    category: meta.category,
+                    summary: meta.summary.clone(),
+                };
+                self.store.put_series_info(series, &info)?;
+            }
+        }
+        Ok(cache.take_errors())
+    }
+}
+
+/// The index filters for a query: the same state rule as browsing.
+fn search_filters(query: &FilmQuery) -> SearchFilters {
+    let (states, include_missing) = match query.state {
+        Some(state) => (vec![state], true),
+        None => (
+            FilmState::ALL
+                .into_iter()
+                .filter(|s| *s != FilmState::Rejected)
+                .collect(),
+            false,
+        ),
+    };
+    SearchFilters {
+        category: query.category,
+        theme: query.theme.clone(),
+        series: query.series.clone(),
+        year: query.year,
+        states,
+        include_missing,
+    }
+}
+
+// The server shares one catalog across its HTTP workers: keep it `Send + Sync`.
+const _: fn() = || {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Catalog>();
+};

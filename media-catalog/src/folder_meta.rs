@@ -145,9 +145,7 @@ impl FolderMeta {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut meta: FolderMeta = toml::from_str(text).map_err(|source| MetaError::Invalid {
             path: path.to_owned(),
-            line: source
-                .span()
-                .map_or(1, |span| line_of(text, span.start)),
+            line: source.span().map_or(1, |span| line_of(text, span.start)),
             message: source.message().to_owned(),
             source,
         })?;
@@ -180,7 +178,11 @@ impl FolderMeta {
 
     /// What this folder says about the file at `relative` (its path from this folder).
     pub fn describe(&self, relative: &Path) -> FileDescription {
-        let entry = self.files.get(&entry_key(relative)).cloned().unwrap_or_default();
+        let entry = self
+            .files
+            .get(&entry_key(relative))
+            .cloned()
+            .unwrap_or_default();
         let mut themes = self.themes.clone();
         themes.extend(entry.themes);
         FileDescription {

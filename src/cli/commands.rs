@@ -48,7 +48,8 @@ pub enum CliError {
 /// Loads the settings and runs the command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Worker { args } = &cli.command {
-        let opts = worker::WorkerOptions::from_args(args);
+        let opts = worker::WorkerOptions::from_args(args)
+            .map_err(|e| CliError::Worker(std::io::Error::other(e)))?;
         return worker::run(opts).map_err(CliError::Worker);
     }
     let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;

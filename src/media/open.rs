@@ -2,11 +2,13 @@
 //! only, a whitelist of real media demuxers, and capped probing. Playlists and concat
 //! scripts are refused before FFmpeg sees them.
 
+use std::ffi::CStr;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
+use ffmpeg_next::ffi;
 
 use super::limits::MediaLimits;
 use super::protocol::{FailureKind, MediaFailure};
@@ -50,9 +52,16 @@ fn refuse_scripts(path: &Path) -> Result<(), MediaFailure> {
     let text = String::from_utf8_lossy(&head[..n]);
     let start = text.trim_start_matches('\u{feff}').trim_start();
     let lowered = start.to_ascii_lowercase();
-    let script = ["#extm3u", "ffconcat", "#extinf", "[playlist]", "<?xml", "<smil"]
-        .iter()
-        .any(|m| lowered.starts_with(m))
+    let script = [
+        "#extm3u",
+        "ffconcat",
+        "#extinf",
+        "[playlist]",
+        "<?xml",
+        "<smil",
+    ]
+    .iter()
+    .any(|m| lowered.starts_with(m))
         || lowered
             .lines()
             .take(8)
@@ -77,8 +86,59 @@ fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
         ffmpeg::Error::Eof => FailureKind::Damaged,
         _ => FailureKind::NotMedia,
     };
+    // A file whose first bytes a media demuxer recognises, but which FFmpeg then cannot open
+    // (an MP4 cut before its `moov`, a Matroska file cut mid-header), is damaged, not foreign.
+    let recognised = (kind == FailureKind::NotMedia)
+        .then(|| recognised_format(path))
+        .flatten();
+    let kind = if recognised.is_some() {
+        FailureKind::Damaged
+    } else {
+        kind
+    };
+    let seen = recognised
+        .map(|f| format!(" (starts like {f})"))
+        .unwrap_or_default();
     MediaFailure {
         kind,
-        detail: format!("ffmpeg could not open {}: {e}", path.display()),
+        detail: format!("ffmpeg could not open {}{seen}: {e}", path.display()),
     }
+}
+
+/// Bytes of the file's head shown to FFmpeg's format probes.
+const PROBE_HEAD: u64 = 64 * 1024;
+
+/// The whitelisted demuxer that confidently recognises the file's first bytes, if any.
+/// The file name is not shown to the probes, so an extension earns nothing.
+fn recognised_format(path: &Path) -> Option<String> {
+    let mut head = Vec::with_capacity(PROBE_HEAD as usize + ffi::AVPROBE_PADDING_SIZE as usize);
+    File::open(path)
+        .ok()?
+        .take(PROBE_HEAD)
+        .read_to_end(&mut head)
+        .ok()?;
+    let size = libc::c_int::try_from(head.len()).ok()?;
+    // FFmpeg's probes may read AVPROBE_PADDING_SIZE zero bytes past the data.
+    head.resize(head.len() + ffi::AVPROBE_PADDING_SIZE as usize, 0);
+    let probe = ffi::AVProbeData {
+        filename: c"".as_ptr(),
+        buf: head.as_mut_ptr(),
+        buf_size: size,
+        mime_type: std::ptr::null(),
+    };
+    let mut score: libc::c_int = 0;
+    // SAFETY: `probe` points at `head`, which holds `size` bytes plus the zeroed padding and
+    // outlives the call; av_probe_input_format3 only reads them and writes `score`.
+    let format = unsafe { ffi::av_probe_input_format3(&probe, 1, &mut score) };
+    if format.is_null() || score <= ffi::AVPROBE_SCORE_MAX / 2 {
+        return None;
+    }
+    // SAFETY: a non-null AVInputFormat is a static demuxer description with a static name.
+    let name = unsafe { CStr::from_ptr((*format).name) }
+        .to_string_lossy()
+        .into_owned();
+    let whitelisted = name
+        .split(',')
+        .any(|n| FORMAT_WHITELIST.split(',').any(|w| w == n));
+    whitelisted.then_some(name)
 }

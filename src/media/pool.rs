@@ -1,1 +1,333 @@
-//! (in progress)
+//! A small pool of long-lived `dianjiao worker` processes and the blocking call that hands
+//! one a [`Request`] over its stdin and waits, with a time limit, for its [`Reply`] on its
+//! stdout. A worker that overruns is killed; one that dies is reaped; either is replaced, so
+//! one hostile file costs one worker, never the server.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use super::protocol::{FailureKind, MediaFailure, Reply, Request};
+use super::worker::WorkerOptions;
+
+/// The longest reply line read from a worker; a longer one ends that worker.
+const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
+/// Tries to deliver one request before giving up (a worker may have died while idle).
+const SEND_ATTEMPTS: usize = 3;
+
+/// How to start and supervise the workers.
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    /// The `dianjiao` executable; workers run as `<exe> worker <options>`.
+    pub exe: PathBuf,
+    /// Number of worker processes.
+    pub size: usize,
+    /// Longest a worker may spend on one request before it is killed.
+    pub timeout: Duration,
+    /// Limits each worker applies to itself, passed on its command line.
+    pub worker: WorkerOptions,
+}
+
+/// A running pool of worker processes. Share it in an [`Arc`]; [`WorkerPool::call`] blocks,
+/// so async code calls it from `spawn_blocking`.
+#[derive(Debug)]
+pub struct WorkerPool {
+    cfg: PoolConfig,
+    state: Mutex<State>,
+    /// Signalled when a worker goes back to the idle list or a slot frees up.
+    freed: Condvar,
+    restarts: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    idle: Vec<Worker>,
+    /// Workers alive or being started, idle or busy.
+    live: usize,
+    /// Process ids of the live workers.
+    pids: Vec<u32>,
+}
+
+/// One worker process, its stdin, and the lines its reader thread got from its stdout.
+#[derive(Debug)]
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<Vec<u8>>,
+    pid: u32,
+}
+
+impl WorkerPool {
+    /// Starts `cfg.size` workers.
+    pub fn start(cfg: PoolConfig) -> Result<Arc<WorkerPool>, io::Error> {
+        if cfg.size == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "worker pool size is 0",
+            ));
+        }
+        let pool = WorkerPool {
+            cfg,
+            state: Mutex::new(State::default()),
+            freed: Condvar::new(),
+            restarts: AtomicU64::new(0),
+        };
+        for _ in 0..pool.cfg.size {
+            // On error `pool` is dropped here, which kills the workers already started.
+            let worker = spawn_worker(&pool.cfg)?;
+            let mut st = pool.lock();
+            st.live += 1;
+            st.pids.push(worker.pid);
+            st.idle.push(worker);
+        }
+        Ok(Arc::new(pool))
+    }
+
+    /// Sends `req` to a free worker (waiting for one) and returns its reply. Never panics:
+    /// a timeout becomes `Failed{TimedOut}`, a dead worker `Failed{WorkerCrashed}`.
+    pub fn call(&self, req: &Request) -> Reply {
+        let mut line = match serde_json::to_vec(req) {
+            Ok(line) => line,
+            Err(e) => {
+                return failed(
+                    FailureKind::WorkerCrashed,
+                    format!("cannot encode request: {e}"),
+                )
+            }
+        };
+        line.push(b'\n');
+        let mut last_error = String::new();
+        for _ in 0..SEND_ATTEMPTS {
+            let mut worker = match self.acquire() {
+                Ok(w) => w,
+                Err(e) => {
+                    return failed(
+                        FailureKind::WorkerCrashed,
+                        format!("cannot start a worker: {e}"),
+                    )
+                }
+            };
+            match worker
+                .stdin
+                .write_all(&line)
+                .and_then(|()| worker.stdin.flush())
+            {
+                // The worker died while idle; the request never reached it, so try another.
+                Err(e) => {
+                    last_error = format!("worker {} did not take the request: {e}", worker.pid);
+                    self.retire(worker);
+                }
+                Ok(()) => return self.await_reply(worker),
+            }
+        }
+        failed(FailureKind::WorkerCrashed, last_error)
+    }
+
+    /// Process ids of the live workers (for tests and the status page).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.lock().pids.clone()
+    }
+
+    /// How many workers have been started to replace ones that died or were killed.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// The number of workers the pool keeps.
+    pub fn size(&self) -> usize {
+        self.cfg.size
+    }
+
+    /// Waits up to the time limit for the reply to the request just sent to `worker`.
+    fn await_reply(&self, worker: Worker) -> Reply {
+        let pid = worker.pid;
+        match worker.replies.recv_timeout(self.cfg.timeout) {
+            Ok(bytes) => match serde_json::from_slice::<Reply>(&bytes) {
+                Ok(reply) => {
+                    self.release(worker);
+                    reply
+                }
+                Err(e) => {
+                    self.retire(worker);
+                    failed(
+                        FailureKind::WorkerCrashed,
+                        format!("worker {pid} wrote a bad reply: {e}"),
+                    )
+                }
+            },
+            Err(RecvTimeoutError::Timeout) => {
+                self.retire(worker);
+                let limit = self.cfg.timeout.as_secs_f64();
+                failed(
+                    FailureKind::TimedOut,
+                    format!("worker {pid} took longer than {limit:.1} s; killed"),
+                )
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.retire(worker);
+                failed(
+                    FailureKind::WorkerCrashed,
+                    format!("worker {pid} died mid-request ({status})"),
+                )
+            }
+        }
+    }
+
+    /// Takes an idle, healthy worker, starting one if a slot is free, else waits.
+    fn acquire(&self) -> io::Result<Worker> {
+        let mut st = self.lock();
+        loop {
+            if let Some(worker) = st.idle.pop() {
+                match worker.replies.try_recv() {
+                    Err(TryRecvError::Empty) => return Ok(worker),
+                    // Dead while idle, or wrote a line nobody asked for: replace it.
+                    Ok(_) | Err(TryRecvError::Disconnected) => {
+                        drop(st);
+                        self.retire(worker);
+                        st = self.lock();
+                        continue;
+                    }
+                }
+            }
+            if st.live < self.cfg.size {
+                st.live += 1;
+                drop(st);
+                return self.start_replacement();
+            }
+            st = self.freed.wait(st).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Puts a worker that answered back on the idle list.
+    fn release(&self, worker: Worker) {
+        self.lock().idle.push(worker);
+        self.freed.notify_one();
+    }
+
+    /// Kills and reaps a worker, then starts one in its place (best effort: if that fails,
+    /// the next call tries again). Returns how the old worker ended.
+    fn retire(&self, worker: Worker) -> String {
+        let (pid, mut worker) = (worker.pid, worker);
+        let status = worker.kill_and_reap();
+        drop(worker);
+        tracing::warn!(pid, %status, "media worker retired");
+        {
+            let mut st = self.lock();
+            st.pids.retain(|p| *p != pid);
+        }
+        match self.start_replacement() {
+            Ok(fresh) => self.release(fresh),
+            Err(e) => tracing::error!(error = %e, "could not start a media worker"),
+        }
+        status
+    }
+
+    /// Starts a worker for a slot already counted in `live` (freed again on failure).
+    fn start_replacement(&self) -> io::Result<Worker> {
+        match spawn_worker(&self.cfg) {
+            Ok(worker) => {
+                self.lock().pids.push(worker.pid);
+                self.restarts.fetch_add(1, Ordering::Relaxed);
+                Ok(worker)
+            }
+            Err(e) => {
+                self.lock().live -= 1;
+                self.freed.notify_one();
+                Err(e)
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for WorkerPool {
+    fn drop(&mut self) {
+        let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        // Busy workers cannot exist here: `call` borrows the pool. Dropping kills and reaps.
+        st.idle.clear();
+        st.pids.clear();
+    }
+}
+
+impl Worker {
+    /// Kills and reaps the process (again is harmless); says how it ended.
+    fn kill_and_reap(&mut self) -> String {
+        // Kill first: a worker that closed stdout may still be running.
+        let _ = self.child.kill();
+        match self.child.wait() {
+            Ok(status) => status.to_string(),
+            Err(e) => format!("not reaped: {e}"),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill_and_reap();
+    }
+}
+
+/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
+fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
+    let mut child = Command::new(&cfg.exe)
+        .arg("worker")
+        .args(cfg.worker.to_args())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let pid = child.id();
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io::Error::other("worker started without pipes"));
+    };
+    let (tx, replies) = mpsc::channel();
+    let reader = thread::Builder::new()
+        .name(format!("media-worker-{pid}"))
+        .spawn(move || read_replies(stdout, tx));
+    if let Err(e) = reader {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
+    Ok(Worker {
+        child,
+        stdin,
+        replies,
+        pid,
+    })
+}
+
+/// Forwards each line of a worker's stdout until it closes (the worker exited or died).
+fn read_replies(stdout: ChildStdout, tx: Sender<Vec<u8>>) {
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut line = Vec::new();
+        match (&mut reader)
+            .take(MAX_REPLY_BYTES)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn failed(kind: FailureKind, detail: String) -> Reply {
+    Reply::Failed {
+        failure: MediaFailure { kind, detail },
+    }
+}

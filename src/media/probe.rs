@@ -33,7 +33,10 @@ pub fn probe_file(path: &Path, limits: &MediaLimits) -> Result<ProbeReport, Medi
     let mut media = describe_container(&input);
     check_caps(&media, limits)?;
     let (main, video) = main_stream(&media).ok_or_else(|| {
-        failure(FailureKind::NoStreams, "neither a video nor an audio stream".into())
+        failure(
+            FailureKind::NoStreams,
+            "neither a video nor an audio stream".into(),
+        )
     })?;
     let plan = scan::Plan {
         stream: main,
@@ -78,12 +81,7 @@ fn describe_container(input: &ffmpeg::format::context::Input) -> MediaInfo {
 
 /// The stream to scan: the first picture stream, else the first sound stream.
 fn main_stream(media: &MediaInfo) -> Option<(usize, bool)> {
-    let first = |kind| {
-        media
-            .streams
-            .iter()
-            .position(|s| s.kind == Some(kind))
-    };
+    let first = |kind| media.streams.iter().position(|s| s.kind == Some(kind));
     first(StreamKind::Video)
         .map(|i| (i, true))
         .or_else(|| first(StreamKind::Audio).map(|i| (i, false)))
@@ -109,7 +107,11 @@ fn check_caps(media: &MediaInfo, limits: &MediaLimits) -> Result<(), MediaFailur
             limits.max_streams
         )));
     }
-    for s in media.streams.iter().filter(|s| s.kind == Some(StreamKind::Video)) {
+    for s in media
+        .streams
+        .iter()
+        .filter(|s| s.kind == Some(StreamKind::Video))
+    {
         let (w, h) = (s.width.unwrap_or(0), s.height.unwrap_or(0));
         if w > limits.max_width || h > limits.max_height {
             return Err(over_limit(format!(

@@ -51,7 +51,8 @@ pub unsafe fn read_dictionary(dict: *const ffi::AVDictionary) -> BTreeMap<String
     loop {
         // SAFETY: `dict` is valid or null per this function's contract (av_dict_get accepts
         // null); `entry` is null or the entry av_dict_get returned on the previous turn.
-        entry = unsafe { ffi::av_dict_get(dict, any_key.as_ptr(), entry, ffi::AV_DICT_IGNORE_SUFFIX) };
+        entry =
+            unsafe { ffi::av_dict_get(dict, any_key.as_ptr(), entry, ffi::AV_DICT_IGNORE_SUFFIX) };
         if entry.is_null() || tags.len() >= MAX_TAGS {
             break;
         }
@@ -59,7 +60,10 @@ pub unsafe fn read_dictionary(dict: *const ffi::AVDictionary) -> BTreeMap<String
         // value strings owned by the dictionary, which outlives this loop turn.
         let (key, value) = unsafe {
             let e = &*entry;
-            (CStr::from_ptr(e.key).to_bytes(), CStr::from_ptr(e.value).to_bytes())
+            (
+                CStr::from_ptr(e.key).to_bytes(),
+                CStr::from_ptr(e.value).to_bytes(),
+            )
         };
         let key = decode_tag(key).to_lowercase();
         let value = decode_tag(value);

@@ -300,25 +300,53 @@ mod tests {
         assert_eq!(gray.width, 480);
     }
 
+    /// The darkest quadrant of a picture: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right.
+    fn darkest_quadrant(gray: &Gray) -> usize {
+        let (w, h) = (gray.width / 2, gray.height / 2);
+        let means: Vec<f64> = [(0, 0), (w, 0), (0, h), (w, h)]
+            .iter()
+            .map(|&(x, y)| gray.stats(x, x + w, y, y + h).0)
+            .collect();
+        (0..4)
+            .min_by(|&a, &b| means[a].total_cmp(&means[b]))
+            .expect("four quadrants")
+    }
+
     #[test]
-    fn a_clip_flagged_as_rotated_gets_an_upright_poster() {
+    fn a_clip_flagged_as_rotated_gets_a_poster_turned_like_the_ffmpeg_cli_turns_it() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let src = clip(
-            dir.path(),
-            "phone.mp4",
-            &[
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=s=320x180:r=25:d=2",
-                "-metadata:s:v:0",
-                "rotate=90",
-            ],
-        );
+        // White with a black top-left corner, so the turn's direction shows.
+        let lavfi = "color=white:s=320x180:r=25:d=2,drawbox=x=0:y=0:w=120:h=60:color=black:t=fill";
+        let plain = clip(dir.path(), "plain.mp4", &["-f", "lavfi", "-i", lavfi]);
+        // Re-encoding would apply and drop the flag: only a copy keeps the display matrix.
+        let src = dir.path().join("phone.mp4");
+        let src_arg = src.to_str().expect("utf-8");
+        let plain_arg = plain.to_str().expect("utf-8");
+        ffmpeg(&[
+            "-i",
+            plain_arg,
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            "rotate=90",
+            src_arg,
+        ]);
         let out = dir.path().join("phone.jpg");
         write_poster(&src, &out, 2.0, &MediaLimits::default()).expect("a poster");
-        let gray = Gray::decode(&out);
-        assert_eq!((gray.width, gray.height), (202, 360));
+        let ours = Gray::decode(&out);
+        assert_eq!((ours.width, ours.height), (202, 360));
+
+        let reference = dir.path().join("cli.png");
+        ffmpeg(&[
+            "-i",
+            src_arg,
+            "-frames:v",
+            "1",
+            reference.to_str().expect("utf-8"),
+        ]);
+        let cli = Gray::decode(&reference);
+        assert!(cli.height > cli.width, "the CLI autorotates too");
+        assert_eq!(darkest_quadrant(&ours), darkest_quadrant(&cli));
     }
 
     #[test]

@@ -1,1 +1,279 @@
-//! (in progress)
+//! The `dianjiao worker` process: reads one JSON [`Request`] per line on stdin, does it with
+//! FFmpeg, writes one JSON [`Reply`] per line on stdout. It limits its own memory and CPU
+//! priority first, so that a hostile file can only hurt this process, which the server's
+//! [`WorkerPool`](super::pool::WorkerPool) replaces.
+
+use std::io::{self, BufRead, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use super::limits::MediaLimits;
+use super::protocol::{FailureKind, MediaFailure, Reply, Request};
+use super::{card, probe, synth, thumb};
+
+/// How a worker process limits itself and the files it opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerOptions {
+    /// Address-space limit (RLIMIT_AS) in MiB; 0 leaves it unlimited.
+    pub memory_mb: u64,
+    /// Niceness to run at (0 = unchanged, 19 = lowest priority).
+    pub nice: i32,
+    /// Caps on the files the worker opens.
+    pub limits: MediaLimits,
+    /// Test hook: sleep this long before each probe, so a test can kill or time out a
+    /// worker in the middle of a request. Always 0 in production.
+    pub debug_delay_ms: u64,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            memory_mb: 2048,
+            nice: 10,
+            limits: MediaLimits::default(),
+            debug_delay_ms: 0,
+        }
+    }
+}
+
+/// A worker command line that could not be understood.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerArgsError {
+    #[error("unknown worker option {0:?}")]
+    Unknown(String),
+    #[error("worker option {0} needs a value")]
+    MissingValue(String),
+    #[error("worker option {flag} has a bad value {value:?}")]
+    BadValue { flag: String, value: String },
+}
+
+impl WorkerOptions {
+    /// The options as command-line arguments, to follow `dianjiao worker`.
+    pub fn to_args(&self) -> Vec<String> {
+        let l = &self.limits;
+        [
+            ("--memory-mb", self.memory_mb.to_string()),
+            ("--nice", self.nice.to_string()),
+            ("--max-width", l.max_width.to_string()),
+            ("--max-height", l.max_height.to_string()),
+            ("--max-streams", l.max_streams.to_string()),
+            ("--max-duration-s", l.max_duration_s.to_string()),
+            ("--probe-bytes", l.probe_bytes.to_string()),
+            ("--debug-delay-ms", self.debug_delay_ms.to_string()),
+        ]
+        .into_iter()
+        .flat_map(|(flag, value)| [flag.to_owned(), value])
+        .collect()
+    }
+
+    /// Parses the arguments after `dianjiao worker` (`--flag value` or `--flag=value`);
+    /// options not given keep their defaults.
+    pub fn from_args<I, S>(args: I) -> Result<WorkerOptions, WorkerArgsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut opts = WorkerOptions::default();
+        let mut args = args.into_iter().map(Into::into);
+        while let Some(arg) = args.next() {
+            let (flag, value) = match arg.split_once('=') {
+                Some((f, v)) => (f.to_owned(), v.to_owned()),
+                None => {
+                    let v = args
+                        .next()
+                        .ok_or_else(|| WorkerArgsError::MissingValue(arg.clone()))?;
+                    (arg, v)
+                }
+            };
+            opts.set(&flag, &value)?;
+        }
+        Ok(opts)
+    }
+
+    fn set(&mut self, flag: &str, value: &str) -> Result<(), WorkerArgsError> {
+        let l = &mut self.limits;
+        match flag {
+            "--memory-mb" => self.memory_mb = parse(flag, value)?,
+            "--nice" => self.nice = parse(flag, value)?,
+            "--max-width" => l.max_width = parse(flag, value)?,
+            "--max-height" => l.max_height = parse(flag, value)?,
+            "--max-streams" => l.max_streams = parse(flag, value)?,
+            "--max-duration-s" => l.max_duration_s = parse(flag, value)?,
+            "--probe-bytes" => l.probe_bytes = parse(flag, value)?,
+            "--debug-delay-ms" => self.debug_delay_ms = parse(flag, value)?,
+            _ => return Err(WorkerArgsError::Unknown(flag.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, WorkerArgsError> {
+    value.trim().parse().map_err(|_| WorkerArgsError::BadValue {
+        flag: flag.to_owned(),
+        value: value.to_owned(),
+    })
+}
+
+/// Runs a worker on this process's stdin and stdout until stdin closes.
+pub fn run(opts: WorkerOptions) -> io::Result<()> {
+    // No PR_SET_PDEATHSIG: it fires when the *thread* that spawned us exits, and the pool
+    // spawns from short-lived blocking threads. A worker ends on EOF on stdin instead.
+    limit_memory(opts.memory_mb);
+    lower_priority(opts.nice);
+    probe::init_ffmpeg().map_err(|f| io::Error::other(f.detail))?;
+    serve(io::stdin().lock(), io::stdout().lock(), &opts)
+}
+
+/// The request loop: one reply line per request line, until `input` ends.
+pub fn serve<R: BufRead, W: Write>(
+    mut input: R,
+    mut output: W,
+    opts: &WorkerOptions,
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let reply = match serde_json::from_slice::<Request>(&line) {
+            Ok(req) => handle_guarded(&req, opts),
+            Err(e) => failed(FailureKind::Unreadable, format!("malformed request: {e}")),
+        };
+        serde_json::to_writer(&mut output, &reply).map_err(io::Error::other)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+}
+
+/// Does one request; a panic becomes a `WorkerCrashed` reply instead of ending the worker.
+fn handle_guarded(req: &Request, opts: &WorkerOptions) -> Reply {
+    panic::catch_unwind(AssertUnwindSafe(|| handle(req, opts))).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        failed(
+            FailureKind::WorkerCrashed,
+            format!("worker panicked: {what}"),
+        )
+    })
+}
+
+fn handle(req: &Request, opts: &WorkerOptions) -> Reply {
+    let done = |r: Result<(), MediaFailure>| {
+        r.map_or_else(|failure| Reply::Failed { failure }, |()| Reply::Done)
+    };
+    match req {
+        Request::Probe { path } => {
+            if opts.debug_delay_ms > 0 {
+                std::thread::sleep(Duration::from_millis(opts.debug_delay_ms));
+            }
+            match probe::probe_file(path, &opts.limits) {
+                Ok(report) => Reply::Probed { report },
+                Err(failure) => Reply::Failed { failure },
+            }
+        }
+        Request::Poster {
+            path,
+            out,
+            duration_s,
+        } => done(thumb::write_poster(path, out, *duration_s, &opts.limits)),
+        Request::TitleCard {
+            title,
+            subtitle,
+            out,
+        } => done(card::write_title_card(title, subtitle.as_deref(), out)),
+        Request::Synth { spec, out } => done(synth::write_clip(spec, out)),
+    }
+}
+
+fn failed(kind: FailureKind, detail: String) -> Reply {
+    Reply::Failed {
+        failure: MediaFailure { kind, detail },
+    }
+}
+
+/// Caps this process's address space, so a decoder that runs away fails to allocate.
+fn limit_memory(mb: u64) {
+    if mb == 0 {
+        return;
+    }
+    let bytes = mb.saturating_mul(1024 * 1024);
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: setrlimit reads the struct we pass; it affects only this process.
+    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
+        tracing::warn!(mb, error = %io::Error::last_os_error(), "worker could not limit its memory");
+    }
+}
+
+/// Lowers this process's CPU priority, so streaming is never starved by probing.
+fn lower_priority(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    // SAFETY: setpriority on our own process (who = 0) with a plain integer.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
+        tracing::warn!(nice, error = %io::Error::last_os_error(), "worker could not lower its priority");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_survive_the_command_line() {
+        let opts = WorkerOptions {
+            memory_mb: 512,
+            nice: 5,
+            limits: MediaLimits {
+                max_width: 100,
+                max_duration_s: 2.5,
+                ..MediaLimits::default()
+            },
+            debug_delay_ms: 1500,
+        };
+        assert_eq!(WorkerOptions::from_args(opts.to_args()).unwrap(), opts);
+        let eq = WorkerOptions::from_args(["--nice=3"]).unwrap();
+        assert_eq!(eq.nice, 3);
+    }
+
+    #[test]
+    fn bad_worker_arguments_are_named() {
+        assert!(matches!(
+            WorkerOptions::from_args(["--colour", "red"]),
+            Err(WorkerArgsError::Unknown(_))
+        ));
+        assert!(matches!(
+            WorkerOptions::from_args(["--nice"]),
+            Err(WorkerArgsError::MissingValue(_))
+        ));
+        assert!(matches!(
+            WorkerOptions::from_args(["--nice", "x"]),
+            Err(WorkerArgsError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_line_gets_a_failed_reply_and_the_loop_goes_on() {
+        let input = b"not json\n{\"op\":\"probe\",\"path\":\"/nonexistent/x.mp4\"}\n";
+        let mut out = Vec::new();
+        serve(&input[..], &mut out, &WorkerOptions::default()).unwrap();
+        let replies: Vec<Reply> = out
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(replies.len(), 2);
+        for r in replies {
+            assert!(
+                matches!(r, Reply::Failed { failure } if failure.kind == FailureKind::Unreadable)
+            );
+        }
+    }
+}

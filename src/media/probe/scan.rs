@@ -50,7 +50,11 @@ pub(super) fn scan(input: &mut ffmpeg::format::context::Input, plan: &Plan) -> S
         return Scan::default();
     };
     discard_other_streams(input, plan.stream);
-    let mut decoder = if plan.want_frame { open_decoder(input, plan.stream) } else { None };
+    let mut decoder = if plan.want_frame {
+        open_decoder(input, plan.stream)
+    } else {
+        None
+    };
     let mut scan = Scan::default();
     let (mut errors, mut decode_budget) = (0u32, MAX_DECODE_PACKETS);
     loop {

@@ -8,7 +8,7 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 use media_catalog::{Ratio, StreamInfo, StreamKind};
 
-use super::super::tags::{decode_tag, read_dictionary};
+use super::super::tags::read_dictionary;
 
 /// Describes one stream of an open input.
 pub(super) fn describe(stream: &ffmpeg::Stream) -> StreamInfo {
@@ -37,7 +37,9 @@ pub(super) fn describe(stream: &ffmpeg::Stream) -> StreamInfo {
     match par.codec_type {
         ffi::AVMediaType::AVMEDIA_TYPE_VIDEO => describe_video(&mut info, stream, par, &tags),
         ffi::AVMediaType::AVMEDIA_TYPE_AUDIO => {
-            info.channels = u16::try_from(par.ch_layout.nb_channels).ok().filter(|c| *c > 0);
+            info.channels = u16::try_from(par.ch_layout.nb_channels)
+                .ok()
+                .filter(|c| *c > 0);
             info.sample_rate = u32::try_from(par.sample_rate).ok().filter(|r| *r > 0);
         }
         _ => {}
@@ -61,7 +63,10 @@ fn describe_video(
         .find(|r| r.num > 0 && r.den > 0);
     info.sar = sar.and_then(|r| reduce(i64::from(r.num), i64::from(r.den)));
     if let (Some(r), Some(w), Some(h)) = (sar, info.width, info.height) {
-        info.dar = reduce(i64::from(w) * i64::from(r.num), i64::from(h) * i64::from(r.den));
+        info.dar = reduce(
+            i64::from(w) * i64::from(r.num),
+            i64::from(h) * i64::from(r.den),
+        );
     }
     info.fps = [stream.avg_frame_rate(), stream.rate()]
         .into_iter()
@@ -152,7 +157,11 @@ fn pixel_format(format: libc::c_int) -> Option<(String, u8)> {
         }
         // SAFETY: `desc` is a non-null entry of libavutil's static descriptor table.
         let (id, name, depth) = unsafe {
-            (ffi::av_pix_fmt_desc_get_id(desc) as libc::c_int, (*desc).name, (*desc).comp[0].depth)
+            (
+                ffi::av_pix_fmt_desc_get_id(desc) as libc::c_int,
+                (*desc).name,
+                (*desc).comp[0].depth,
+            )
         };
         if id == format {
             return Some((static_str(name)?, u8::try_from(depth).ok()?));
@@ -163,7 +172,9 @@ fn pixel_format(format: libc::c_int) -> Option<(String, u8)> {
 /// Clockwise display rotation from the stream's display-matrix side data.
 fn display_rotation(stream: &ffmpeg::Stream) -> Option<f64> {
     use ffmpeg::codec::packet::side_data::Type;
-    let data = stream.side_data().find(|sd| sd.kind() == Type::DisplayMatrix)?;
+    let data = stream
+        .side_data()
+        .find(|sd| sd.kind() == Type::DisplayMatrix)?;
     let bytes = data.data();
     if bytes.len() < 36 {
         return None;

@@ -192,10 +192,19 @@ mod tests {
     }
 
     #[test]
-    fn display_matrix_for_a_phone_held_upright_needs_one_clockwise_turn() {
-        // What `-metadata:s:v rotate=90` stores: [0, 1, 0; -1, 0, 0; 0, 0, 1] in 16.16.
-        let m = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30];
-        assert_eq!(quarter_turns_from_display_matrix(&matrix_bytes(m)), 1);
+    fn display_matrices_turn_the_way_the_ffmpeg_cli_autorotates() {
+        // av_display_rotation_get() = -90 (a phone held upright): one clockwise turn.
+        let phone = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30];
+        assert_eq!(quarter_turns_from_display_matrix(&matrix_bytes(phone)), 1);
+        // What FFmpeg 5.1's mov muxer stores for `-metadata:s:v rotate=90` (ffprobe shows
+        // rotation 90): the CLI turns it counter-clockwise, three clockwise turns.
+        let tagged = [0, -65536, 0, 65536, 0, 0, 0, 0, 1 << 30];
+        assert_eq!(quarter_turns_from_display_matrix(&matrix_bytes(tagged)), 3);
+        let upside_down = [-65536, 0, 0, 0, -65536, 0, 0, 0, 1 << 30];
+        assert_eq!(
+            quarter_turns_from_display_matrix(&matrix_bytes(upside_down)),
+            2
+        );
         let identity = [65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30];
         assert_eq!(
             quarter_turns_from_display_matrix(&matrix_bytes(identity)),

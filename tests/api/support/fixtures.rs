@@ -1,1 +1,435 @@
-//! (in progress)
+//! Media fixtures, generated with the `ffmpeg` CLI into a test's temp dir — never downloaded.
+//! Every clip is 2 s of `testsrc2` at 160x120, 25 fps, with a 440 Hz tone; each recipe sits
+//! next to its generator. The hostile files are the ones a township clerk may really upload:
+//! empty, cut short, garbage, a renamed text file, playlists and scripts that point elsewhere.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dianjiao::media::FailureKind;
+
+/// Length of every generated clip, seconds.
+pub const CLIP_SECONDS: f64 = 2.0;
+
+/// A generated clip and what a probe should find in it.
+#[derive(Clone, Debug)]
+pub struct Clip {
+    pub path: PathBuf,
+    /// FFmpeg's demuxer name.
+    pub container: &'static str,
+    pub video: Option<&'static str>,
+    pub audio: Option<&'static str>,
+    /// Bit depth of the picture.
+    pub bit_depth: Option<u8>,
+}
+
+/// One ffmpeg run: output name, expectations, and the encoder/muxer arguments.
+struct Recipe {
+    file: &'static str,
+    container: &'static str,
+    video: Option<&'static str>,
+    audio: Option<&'static str>,
+    bit_depth: Option<u8>,
+    args: &'static [&'static str],
+}
+
+/// The inputs of every recipe: a moving test picture (input 0) and a tone (input 1).
+const INPUTS: &[&str] = &[
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=160x120:rate=25:duration=2",
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=frequency=440:duration=2:sample_rate=44100",
+];
+
+/// The formats a township library holds, oldest first.
+const RECIPES: &[Recipe] = &[
+    // MPEG-1 + MP2 in an MPEG program stream: the VCD-era `.mpg`.
+    Recipe {
+        file: "vcd-era.mpg",
+        container: "mpeg",
+        video: Some("mpeg1video"),
+        audio: Some("mp2"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "mpeg1video",
+            "-c:a",
+            "mp2",
+            "-f",
+            "mpeg",
+        ],
+    },
+    // MPEG-2 coded interlaced, top field first, + AC-3 at 48 kHz in a DVD `.vob`.
+    Recipe {
+        file: "dvd.vob",
+        container: "mpeg",
+        video: Some("mpeg2video"),
+        audio: Some("ac3"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "mpeg2video",
+            "-flags",
+            "+ilme+ildct",
+            "-top",
+            "1",
+            "-c:a",
+            "ac3",
+            "-ar",
+            "48000",
+            "-f",
+            "vob",
+        ],
+    },
+    // MPEG-4 Part 2 (ASP) tagged XVID + MP3 in AVI: the 2000s download.
+    Recipe {
+        file: "xvid.avi",
+        container: "avi",
+        video: Some("mpeg4"),
+        audio: Some("mp3"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "mpeg4",
+            "-vtag",
+            "xvid",
+            "-c:a",
+            "libmp3lame",
+        ],
+    },
+    // Windows Media Video 8 + WMA v2 in ASF.
+    Recipe {
+        file: "windows.wmv",
+        container: "asf",
+        video: Some("wmv2"),
+        audio: Some("wmav2"),
+        bit_depth: Some(8),
+        args: &["-pix_fmt", "yuv420p", "-c:v", "wmv2", "-c:a", "wmav2"],
+    },
+    // RealVideo 2 + AC-3 in RealMedia: Debian's FFmpeg encodes rv10/rv20 but no Real audio
+    // codec (cook, sipr), and its rm muxer accepts AC-3.
+    Recipe {
+        file: "real.rm",
+        container: "rm",
+        video: Some("rv20"),
+        audio: Some("ac3"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt", "yuv420p", "-c:v", "rv20", "-c:a", "ac3", "-f", "rm",
+        ],
+    },
+    // Sorenson Spark (FLV1) + MP3 in FLV: the web-video era.
+    Recipe {
+        file: "web.flv",
+        container: "flv",
+        video: Some("flv1"),
+        audio: Some("mp3"),
+        bit_depth: Some(8),
+        args: &["-pix_fmt", "yuv420p", "-c:v", "flv1", "-c:a", "libmp3lame"],
+    },
+    // HEVC Main 10 (yuv420p10le, x265 ultrafast) + Opus in Matroska.
+    Recipe {
+        file: "hevc10.mkv",
+        container: "matroska,webm",
+        video: Some("hevc"),
+        audio: Some("opus"),
+        bit_depth: Some(10),
+        args: &[
+            "-pix_fmt",
+            "yuv420p10le",
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=error",
+            "-c:a",
+            "libopus",
+        ],
+    },
+    // VP9 (realtime, fastest) + Opus in WebM.
+    Recipe {
+        file: "vp9.webm",
+        container: "matroska,webm",
+        video: Some("vp9"),
+        audio: Some("opus"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-c:a",
+            "libopus",
+        ],
+    },
+    // H.264 + AAC in MP4 with the `moov` index at the end (the muxer's default, no
+    // `+faststart`): what cameras and phones write, and what must be read to its end.
+    Recipe {
+        file: "camera.mp4",
+        container: "mov,mp4,m4a,3gp,3g2,mj2",
+        video: Some("h264"),
+        audio: Some("aac"),
+        bit_depth: Some(8),
+        args: &[
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+        ],
+    },
+    // MP3 alone: a radio lecture.
+    Recipe {
+        file: "lecture.mp3",
+        container: "mp3",
+        video: None,
+        audio: Some("mp3"),
+        bit_depth: None,
+        args: &["-map", "1:a", "-c:a", "libmp3lame"],
+    },
+];
+
+/// The `.mp4` recipe, which other fixtures start from.
+pub const CAMERA_MP4: &str = "camera.mp4";
+
+/// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
+fn ffmpeg<I, S>(args: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("the ffmpeg CLI is installed (see TOOLCHAIN.md)");
+    assert!(
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn make(dir: &Path, r: &Recipe) -> Clip {
+    let path = dir.join(r.file);
+    ffmpeg(
+        INPUTS
+            .iter()
+            .chain(r.args)
+            .map(OsStr::new)
+            .chain([path.as_os_str()]),
+    );
+    Clip {
+        path,
+        container: r.container,
+        video: r.video,
+        audio: r.audio,
+        bit_depth: r.bit_depth,
+    }
+}
+
+/// Makes one clip of [`RECIPES`] by its file name (e.g. [`CAMERA_MP4`]).
+pub fn clip(dir: &Path, file: &str) -> Clip {
+    let recipe = RECIPES
+        .iter()
+        .find(|r| r.file == file)
+        .expect("a known recipe");
+    make(dir, recipe)
+}
+
+/// Makes every clip — the recipes above plus a VCD `.DAT` — in parallel (about a second).
+pub fn all_clips(dir: &Path) -> Vec<Clip> {
+    std::thread::scope(|s| {
+        let vcd = s.spawn(|| vcd_dat(dir));
+        let made: Vec<_> = RECIPES
+            .iter()
+            .map(|r| s.spawn(move || make(dir, r)))
+            .collect();
+        let mut clips: Vec<Clip> = made
+            .into_iter()
+            .map(|h| h.join().expect("ffmpeg run"))
+            .collect();
+        clips.push(vcd.join().expect("vcd run"));
+        clips
+    })
+}
+
+/// A Video CD track as a PC sees it (`MPEGAV/AVSEQ01.DAT`): a RIFF/CDXA file of raw
+/// 2352-byte Mode 2 sectors, each carrying one 2324-byte pack of an MPEG-1/MP2 program
+/// stream. Recipe: `-f vcd -packetsize 2324`, then each pack wrapped in a sector here
+/// (12 sync bytes, BCD address, mode 2, subheader, pack, 4-byte EDC left zero).
+pub fn vcd_dat(dir: &Path) -> Clip {
+    const PACK: usize = 2324;
+    let ps = dir.join("vcd-packs.mpg");
+    let mut args: Vec<&str> = INPUTS.to_vec();
+    args.extend([
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "mpeg1video",
+        "-b:v",
+        "1150k",
+        "-c:a",
+        "mp2",
+        "-b:a",
+        "224k",
+        "-ac",
+        "2",
+        "-packetsize",
+        "2324",
+        "-f",
+        "vcd",
+    ]);
+    ffmpeg(args.iter().map(OsStr::new).chain([ps.as_os_str()]));
+    let packs = fs::read(&ps).expect("vcd program stream");
+    let mut sectors = Vec::with_capacity(packs.len() / PACK * 2352);
+    for (i, pack) in packs.chunks(PACK).enumerate() {
+        let lba = i + 150; // a track's data starts 2 s (150 sectors) into the disc
+        let bcd = |v: usize| (((v / 10) << 4) | (v % 10)) as u8;
+        sectors.extend([0u8].iter().chain(&[0xff; 10]).chain(&[0u8]));
+        sectors.extend([bcd(lba / 4500), bcd(lba / 75 % 60), bcd(lba % 75), 2]);
+        sectors.extend([1, 1, 0x62, 0, 1, 1, 0x62, 0]); // file 1, channel 1, form 2 real-time video
+        sectors.extend(pack);
+        sectors.resize(sectors.len() + PACK - pack.len() + 4, 0);
+    }
+    let mut riff = b"CDXAfmt ".to_vec();
+    riff.extend(16u32.to_le_bytes());
+    riff.extend([0u8; 16]);
+    riff.extend(b"data");
+    riff.extend((sectors.len() as u32).to_le_bytes());
+    riff.extend(sectors);
+    let path = dir.join("AVSEQ01.DAT");
+    let mut file = b"RIFF".to_vec();
+    file.extend((riff.len() as u32).to_le_bytes());
+    file.extend(riff);
+    fs::write(&path, file).expect("write .DAT");
+    Clip {
+        path,
+        container: "mpeg",
+        video: Some("mpeg1video"),
+        audio: Some("mp2"),
+        bit_depth: Some(8),
+    }
+}
+
+/// The GBK (GB18030) bytes of the title the AVI fixture carries.
+pub const GBK_TITLE: &str = "党章电视教材";
+
+/// An AVI whose `INAM` title tag holds GBK bytes, as Chinese Windows tools wrote them.
+/// Recipe: 1 s MPEG-4, `-metadata title=<GBK bytes>` (the CLI passes argv bytes through).
+pub fn gbk_titled_avi(dir: &Path) -> PathBuf {
+    let (gbk, _, _) = encoding_rs::GBK.encode(GBK_TITLE);
+    let mut title = b"title=".to_vec();
+    title.extend_from_slice(&gbk);
+    let path = dir.join("gbk-title.avi");
+    let args: [&OsStr; 11] = [
+        "-f".as_ref(),
+        "lavfi".as_ref(),
+        "-i".as_ref(),
+        "testsrc2=size=160x120:rate=25:duration=1".as_ref(),
+        "-pix_fmt".as_ref(),
+        "yuv420p".as_ref(),
+        "-c:v".as_ref(),
+        "mpeg4".as_ref(),
+        "-metadata".as_ref(),
+        OsStr::from_bytes(&title),
+        path.as_os_str(),
+    ];
+    ffmpeg(args);
+    path
+}
+
+/// A portrait phone clip: [`CAMERA_MP4`] remuxed with a display matrix that players turn
+/// 90° clockwise. Recipe: `-c copy -metadata:s:v:0 rotate=270` — FFmpeg 5.1's CLI writes
+/// its `rotate` override as a counter-clockwise matrix, so 270 gives what a phone writes.
+pub fn portrait_mp4(dir: &Path, camera_mp4: &Path) -> PathBuf {
+    let path = dir.join("portrait.mp4");
+    let args: [&OsStr; 7] = [
+        "-i".as_ref(),
+        camera_mp4.as_os_str(),
+        "-c".as_ref(),
+        "copy".as_ref(),
+        "-metadata:s:v:0".as_ref(),
+        "rotate=270".as_ref(),
+        path.as_os_str(),
+    ];
+    ffmpeg(args);
+    path
+}
+
+/// A file a probe must refuse, and the failure expected.
+#[derive(Clone, Debug)]
+pub struct Hostile {
+    pub path: PathBuf,
+    pub expected: FailureKind,
+}
+
+/// Every hostile file. `loopback_port` is a port the test listens on: one playlist points
+/// there, so the test can show that nothing connected.
+pub fn hostile_files(dir: &Path, loopback_port: u16) -> Vec<Hostile> {
+    let camera = clip(dir, CAMERA_MP4);
+    let whole = fs::read(&camera.path).expect("camera clip");
+    let files: Vec<(&str, Vec<u8>, FailureKind)> = vec![
+        ("empty.mp4", Vec::new(), FailureKind::Empty),
+        // An upload cut off before the MP4's index (`moov` comes last).
+        ("truncated.mp4", whole[..whole.len() / 3].to_vec(), FailureKind::Damaged),
+        ("random.mp4", pseudo_random_bytes(64 * 1024), FailureKind::NotMedia),
+        ("notes.avi", "会议记录：这不是影片。\nMeeting notes, not a film.\n".into(), FailureKind::NotMedia),
+        (
+            "playlist-file.mp4",
+            "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n".into(),
+            FailureKind::Forbidden,
+        ),
+        (
+            "playlist-http.mp4",
+            format!(
+                "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:{loopback_port}/seg.ts\n#EXT-X-ENDLIST\n"
+            )
+            .into(),
+            FailureKind::Forbidden,
+        ),
+        ("concat.avi", "ffconcat version 1.0\nfile '/etc/passwd'\n".into(), FailureKind::Forbidden),
+    ];
+    files
+        .into_iter()
+        .map(|(name, bytes, expected)| {
+            let path = dir.join(name);
+            fs::write(&path, bytes).expect("write hostile file");
+            Hostile { path, expected }
+        })
+        .collect()
+}
+
+/// Deterministic garbage (xorshift64), so a failure reproduces.
+fn pseudo_random_bytes(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}

@@ -1,3 +1,6 @@
 //! Test support: generated media fixtures and a running server.
 
+pub mod app;
 pub mod fixtures;
+
+pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};
