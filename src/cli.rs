@@ -1,5 +1,6 @@
 //! The command line (`../shared/API.md`): argument definitions and what each command does.
 
+mod bench;
 mod commands;
 mod scan_bar;
 
@@ -61,6 +62,9 @@ pub enum Command {
     /// Manage office accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Benchmarks against named references (results go into README).
+    #[command(hide = true, subcommand)]
+    Bench(BenchCommand),
     /// Internal: a media worker process, fed by the server over pipes.
     #[command(hide = true)]
     Worker {
@@ -85,5 +89,25 @@ pub enum UserCommand {
         password_stdin: bool,
         /// The account name.
         name: String,
+    },
+}
+
+/// `dianjiao bench …`
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Probe throughput against ffprobe spawned once per file.
+    Probe {
+        #[arg(long, default_value_t = 500)]
+        files: usize,
+    },
+    /// Unchanged rescan against a `find` stat walk.
+    Rescan {
+        #[arg(long, default_value_t = 10_000)]
+        files: usize,
+    },
+    /// Idle resident memory of the server holding this many films.
+    Rss {
+        #[arg(long, default_value_t = 1_000)]
+        films: usize,
     },
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::scan_bar::ScanBar;
-use super::{Cli, Command, DataArg, UserCommand};
+use super::{BenchCommand, Cli, Command, DataArg, UserCommand};
 use crate::accounts::{Accounts, AccountsError, Role, Throttle};
 use crate::app::{App, OpenError};
 use crate::config::{ConfigError, Settings};
@@ -88,6 +88,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, &data);
             add_user(settings, &name, admin, password_stdin)
         }
+        Command::Bench(b) => match b {
+            BenchCommand::Probe { files } => super::bench::probe(files),
+            BenchCommand::Rescan { files } => super::bench::rescan(files),
+            BenchCommand::Rss { films } => super::bench::rss(films),
+        },
         Command::Worker { .. } => Ok(()),
     }
 }

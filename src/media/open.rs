@@ -83,6 +83,9 @@ fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
         ffmpeg::Error::Other { errno } if errno == libc::EACCES || errno == libc::ENOENT => {
             FailureKind::Unreadable
         }
+        // FFmpeg answers ENOMEM when a file declares more streams than `max_streams`
+        // (or needs more memory than the worker may have): beyond the caps either way.
+        ffmpeg::Error::Other { errno } if errno == libc::ENOMEM => FailureKind::OverLimit,
         ffmpeg::Error::Eof => FailureKind::Damaged,
         _ => FailureKind::NotMedia,
     };

@@ -207,7 +207,8 @@ fn limit_memory(mb: u64) {
     };
     // SAFETY: setrlimit reads the struct we pass; it affects only this process.
     if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
-        tracing::warn!(mb, error = %io::Error::last_os_error(), "worker could not limit its memory");
+        let error = io::Error::last_os_error();
+        tracing::warn!(mb, %error, "worker could not limit its memory");
     }
 }
 
@@ -218,7 +219,8 @@ fn lower_priority(nice: i32) {
     }
     // SAFETY: setpriority on our own process (who = 0) with a plain integer.
     if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
-        tracing::warn!(nice, error = %io::Error::last_os_error(), "worker could not lower its priority");
+        let error = io::Error::last_os_error();
+        tracing::warn!(nice, %error, "worker could not lower its priority");
     }
 }
 

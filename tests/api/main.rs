@@ -1,5 +1,8 @@
 //! Black-box tests: the real binary, real FFmpeg on generated media, real HTTP on loopback.
 
 mod catalog;
+mod cli;
+mod probe;
 mod routes;
+mod session;
 mod support;

@@ -179,58 +179,22 @@ fn filters_are_exact_and_all_must_hold() {
     b.year = Some(2010);
     b.state = FilmState::Queued;
     let index = index_of(&[a, b]);
-    let only = |filters: SearchFilters| search(&index, "党章", &filters);
-    let central = Some(Category::Central);
-    assert_eq!(
-        only(SearchFilters {
-            category: central,
-            ..Default::default()
-        }),
-        vec![id(1)]
-    );
-    assert_eq!(
-        only(SearchFilters {
-            theme: Some("党章学习".into()),
-            ..Default::default()
-        }),
-        vec![id(1)]
-    );
-    assert!(only(SearchFilters {
-        theme: Some("党章".into()),
-        ..Default::default()
-    })
-    .is_empty());
-    assert_eq!(
-        only(SearchFilters {
-            series: Some("党员教育".into()),
-            ..Default::default()
-        }),
-        vec![id(1)]
-    );
-    assert_eq!(
-        only(SearchFilters {
-            year: Some(2010),
-            ..Default::default()
-        }),
-        vec![id(2)]
-    );
-    let queued = vec![FilmState::Queued, FilmState::Failed];
-    assert_eq!(
-        only(SearchFilters {
-            states: queued,
-            ..Default::default()
-        }),
-        vec![id(2)]
-    );
-    assert_eq!(
-        only(SearchFilters::default()).len(),
-        2,
-        "empty states = any state"
-    );
-    let contradictory = SearchFilters {
-        category: central,
-        year: Some(2010),
-        ..Default::default()
+    let only = |set: fn(&mut SearchFilters)| {
+        let mut filters = SearchFilters::default();
+        set(&mut filters);
+        search(&index, "党章", &filters)
+    };
+    assert_eq!(only(|f| f.category = Some(Category::Central)), vec![id(1)]);
+    assert_eq!(only(|f| f.theme = Some("党章学习".into())), vec![id(1)]);
+    assert!(only(|f| f.theme = Some("党章".into())).is_empty(), "exact");
+    assert_eq!(only(|f| f.series = Some("党员教育".into())), vec![id(1)]);
+    assert_eq!(only(|f| f.year = Some(2010)), vec![id(2)]);
+    let queued = |f: &mut SearchFilters| f.states = vec![FilmState::Queued, FilmState::Failed];
+    assert_eq!(only(queued), vec![id(2)]);
+    assert_eq!(only(|_| ()).len(), 2, "empty states = any state");
+    let contradictory = |f: &mut SearchFilters| {
+        f.category = Some(Category::Central);
+        f.year = Some(2010);
     };
     assert!(only(contradictory).is_empty());
 }

@@ -62,7 +62,7 @@ fn fit_title(font: &FontVec, title: &str, max_w: f32, max_h: f32) -> (f32, Vec<S
         let fits =
             lines.len() <= MAX_TITLE_LINES && lines.len() as f32 * line_height(font, px) <= max_h;
         if fits {
-            return (px, lines);
+            return (px, balance(font, px, title, lines, max_w));
         }
         if px - TITLE_PX_STEP < TITLE_PX_MIN {
             let room = ((max_h / line_height(font, px)) as usize).clamp(1, MAX_TITLE_LINES);
@@ -70,6 +70,27 @@ fn fit_title(font: &FontVec, title: &str, max_w: f32, max_h: f32) -> (f32, Vec<S
         }
         px -= TITLE_PX_STEP;
     }
+}
+
+/// The same number of lines, made as even as possible: the narrowest width that still
+/// needs no more lines (so 11 characters break 6 + 5, not 10 + a lone 1).
+fn balance(font: &FontVec, px: f32, text: &str, lines: Vec<String>, max_w: f32) -> Vec<String> {
+    if lines.len() < 2 {
+        return lines;
+    }
+    let (mut lo, mut hi) = (measure(font, px, text) / lines.len() as f32, max_w);
+    let mut best = lines;
+    for _ in 0..12 {
+        let mid = (lo + hi) / 2.0;
+        let trial = wrap(font, px, text, mid);
+        if trial.len() <= best.len() {
+            best = trial;
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    best
 }
 
 /// One line at the largest subtitle size that fits, else the smallest, cut with "…".
@@ -237,6 +258,13 @@ mod tests {
         assert_eq!(lines.len(), MAX_TITLE_LINES);
         assert!(lines[2].ends_with('…'), "{lines:?}");
         assert!(lines.iter().all(|l| measure(font(), px, l) <= 400.0));
+    }
+
+    #[test]
+    fn a_title_needing_two_lines_is_split_evenly() {
+        let (_, lines) = fit_title(font(), "学习贯彻党的二十大精神", 400.0, TEXT_HEIGHT);
+        let counts: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        assert_eq!(counts, vec![6, 5]);
     }
 
     #[test]

@@ -33,20 +33,13 @@ struct Recipe {
     video: Option<&'static str>,
     audio: Option<&'static str>,
     bit_depth: Option<u8>,
-    args: &'static [&'static str],
+    /// Encoder and muxer options, as on a command line (no quoting needed).
+    args: &'static str,
 }
 
 /// The inputs of every recipe: a moving test picture (input 0) and a tone (input 1).
-const INPUTS: &[&str] = &[
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=size=160x120:rate=25:duration=2",
-    "-f",
-    "lavfi",
-    "-i",
-    "sine=frequency=440:duration=2:sample_rate=44100",
-];
+const INPUTS: &str = "-f lavfi -i testsrc2=size=160x120:rate=25:duration=2 \
+    -f lavfi -i sine=frequency=440:duration=2:sample_rate=44100";
 
 /// The formats a township library holds, oldest first.
 const RECIPES: &[Recipe] = &[
@@ -57,16 +50,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("mpeg1video"),
         audio: Some("mp2"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "mpeg1video",
-            "-c:a",
-            "mp2",
-            "-f",
-            "mpeg",
-        ],
+        args: "-pix_fmt yuv420p -c:v mpeg1video -c:a mp2 -f mpeg",
     },
     // MPEG-2 coded interlaced, top field first, + AC-3 at 48 kHz in a DVD `.vob`.
     Recipe {
@@ -75,22 +59,8 @@ const RECIPES: &[Recipe] = &[
         video: Some("mpeg2video"),
         audio: Some("ac3"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "mpeg2video",
-            "-flags",
-            "+ilme+ildct",
-            "-top",
-            "1",
-            "-c:a",
-            "ac3",
-            "-ar",
-            "48000",
-            "-f",
-            "vob",
-        ],
+        args: "-pix_fmt yuv420p -c:v mpeg2video -flags +ilme+ildct -top 1 \
+               -c:a ac3 -ar 48000 -f vob",
     },
     // MPEG-4 Part 2 (ASP) tagged XVID + MP3 in AVI: the 2000s download.
     Recipe {
@@ -99,16 +69,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("mpeg4"),
         audio: Some("mp3"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "mpeg4",
-            "-vtag",
-            "xvid",
-            "-c:a",
-            "libmp3lame",
-        ],
+        args: "-pix_fmt yuv420p -c:v mpeg4 -vtag xvid -c:a libmp3lame",
     },
     // Windows Media Video 8 + WMA v2 in ASF.
     Recipe {
@@ -117,7 +78,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("wmv2"),
         audio: Some("wmav2"),
         bit_depth: Some(8),
-        args: &["-pix_fmt", "yuv420p", "-c:v", "wmv2", "-c:a", "wmav2"],
+        args: "-pix_fmt yuv420p -c:v wmv2 -c:a wmav2",
     },
     // RealVideo 2 + AC-3 in RealMedia: Debian's FFmpeg encodes rv10/rv20 but no Real audio
     // codec (cook, sipr), and its rm muxer accepts AC-3.
@@ -127,9 +88,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("rv20"),
         audio: Some("ac3"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt", "yuv420p", "-c:v", "rv20", "-c:a", "ac3", "-f", "rm",
-        ],
+        args: "-pix_fmt yuv420p -c:v rv20 -c:a ac3 -f rm",
     },
     // Sorenson Spark (FLV1) + MP3 in FLV: the web-video era.
     Recipe {
@@ -138,7 +97,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("flv1"),
         audio: Some("mp3"),
         bit_depth: Some(8),
-        args: &["-pix_fmt", "yuv420p", "-c:v", "flv1", "-c:a", "libmp3lame"],
+        args: "-pix_fmt yuv420p -c:v flv1 -c:a libmp3lame",
     },
     // HEVC Main 10 (yuv420p10le, x265 ultrafast) + Opus in Matroska.
     Recipe {
@@ -147,18 +106,8 @@ const RECIPES: &[Recipe] = &[
         video: Some("hevc"),
         audio: Some("opus"),
         bit_depth: Some(10),
-        args: &[
-            "-pix_fmt",
-            "yuv420p10le",
-            "-c:v",
-            "libx265",
-            "-preset",
-            "ultrafast",
-            "-x265-params",
-            "log-level=error",
-            "-c:a",
-            "libopus",
-        ],
+        args: "-pix_fmt yuv420p10le -c:v libx265 -preset ultrafast -x265-params log-level=error \
+               -c:a libopus",
     },
     // VP9 (realtime, fastest) + Opus in WebM.
     Recipe {
@@ -167,18 +116,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("vp9"),
         audio: Some("opus"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libvpx-vp9",
-            "-deadline",
-            "realtime",
-            "-cpu-used",
-            "8",
-            "-c:a",
-            "libopus",
-        ],
+        args: "-pix_fmt yuv420p -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus",
     },
     // H.264 + AAC in MP4 with the `moov` index at the end (the muxer's default, no
     // `+faststart`): what cameras and phones write, and what must be read to its end.
@@ -188,16 +126,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("h264"),
         audio: Some("aac"),
         bit_depth: Some(8),
-        args: &[
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "aac",
-        ],
+        args: "-pix_fmt yuv420p -c:v libx264 -preset ultrafast -c:a aac",
     },
     // MP3 alone: a radio lecture.
     Recipe {
@@ -206,7 +135,7 @@ const RECIPES: &[Recipe] = &[
         video: None,
         audio: Some("mp3"),
         bit_depth: None,
-        args: &["-map", "1:a", "-c:a", "libmp3lame"],
+        args: "-map 1:a -c:a libmp3lame",
     },
 ];
 
@@ -233,13 +162,8 @@ where
 
 fn make(dir: &Path, r: &Recipe) -> Clip {
     let path = dir.join(r.file);
-    ffmpeg(
-        INPUTS
-            .iter()
-            .chain(r.args)
-            .map(OsStr::new)
-            .chain([path.as_os_str()]),
-    );
+    let args = INPUTS.split_whitespace().chain(r.args.split_whitespace());
+    ffmpeg(args.map(OsStr::new).chain([path.as_os_str()]));
     Clip {
         path,
         container: r.container,
@@ -282,26 +206,10 @@ pub fn all_clips(dir: &Path) -> Vec<Clip> {
 pub fn vcd_dat(dir: &Path) -> Clip {
     const PACK: usize = 2324;
     let ps = dir.join("vcd-packs.mpg");
-    let mut args: Vec<&str> = INPUTS.to_vec();
-    args.extend([
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "mpeg1video",
-        "-b:v",
-        "1150k",
-        "-c:a",
-        "mp2",
-        "-b:a",
-        "224k",
-        "-ac",
-        "2",
-        "-packetsize",
-        "2324",
-        "-f",
-        "vcd",
-    ]);
-    ffmpeg(args.iter().map(OsStr::new).chain([ps.as_os_str()]));
+    let vcd = "-pix_fmt yuv420p -c:v mpeg1video -b:v 1150k -c:a mp2 -b:a 224k -ac 2 \
+        -packetsize 2324 -f vcd";
+    let args = INPUTS.split_whitespace().chain(vcd.split_whitespace());
+    ffmpeg(args.map(OsStr::new).chain([ps.as_os_str()]));
     let packs = fs::read(&ps).expect("vcd program stream");
     let mut sectors = Vec::with_capacity(packs.len() / PACK * 2352);
     for (i, pack) in packs.chunks(PACK).enumerate() {
@@ -343,20 +251,13 @@ pub fn gbk_titled_avi(dir: &Path) -> PathBuf {
     let mut title = b"title=".to_vec();
     title.extend_from_slice(&gbk);
     let path = dir.join("gbk-title.avi");
-    let args: [&OsStr; 11] = [
-        "-f".as_ref(),
-        "lavfi".as_ref(),
-        "-i".as_ref(),
-        "testsrc2=size=160x120:rate=25:duration=1".as_ref(),
-        "-pix_fmt".as_ref(),
-        "yuv420p".as_ref(),
-        "-c:v".as_ref(),
-        "mpeg4".as_ref(),
+    let args = "-f lavfi -i testsrc2=size=160x120:rate=25:duration=1 -pix_fmt yuv420p -c:v mpeg4";
+    let args = args.split_whitespace().map(OsStr::new);
+    ffmpeg(args.chain([
         "-metadata".as_ref(),
         OsStr::from_bytes(&title),
         path.as_os_str(),
-    ];
-    ffmpeg(args);
+    ]));
     path
 }
 
@@ -365,16 +266,15 @@ pub fn gbk_titled_avi(dir: &Path) -> PathBuf {
 /// its `rotate` override as a counter-clockwise matrix, so 270 gives what a phone writes.
 pub fn portrait_mp4(dir: &Path, camera_mp4: &Path) -> PathBuf {
     let path = dir.join("portrait.mp4");
-    let args: [&OsStr; 7] = [
-        "-i".as_ref(),
-        camera_mp4.as_os_str(),
-        "-c".as_ref(),
-        "copy".as_ref(),
-        "-metadata:s:v:0".as_ref(),
-        "rotate=270".as_ref(),
-        path.as_os_str(),
-    ];
-    ffmpeg(args);
+    let copy = "-c copy -metadata:s:v:0 rotate=270"
+        .split_whitespace()
+        .map(OsStr::new);
+    ffmpeg(
+        ["-i".as_ref(), camera_mp4.as_os_str()]
+            .into_iter()
+            .chain(copy)
+            .chain([path.as_os_str()]),
+    );
     path
 }
 
@@ -385,31 +285,48 @@ pub struct Hostile {
     pub expected: FailureKind,
 }
 
+/// A text file renamed `.avi`.
+const NOTES: &str = "会议记录：这不是影片。\nMeeting notes, not a film.\n";
+/// An HLS playlist renamed `.mp4` that would make FFmpeg read a local file.
+const FILE_PLAYLIST: &str =
+    "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n";
+/// An ffconcat script renamed `.avi` that would make FFmpeg read a local file.
+const CONCAT_SCRIPT: &str = "ffconcat version 1.0\nfile '/etc/passwd'\n";
+
 /// Every hostile file. `loopback_port` is a port the test listens on: one playlist points
 /// there, so the test can show that nothing connected.
 pub fn hostile_files(dir: &Path, loopback_port: u16) -> Vec<Hostile> {
     let camera = clip(dir, CAMERA_MP4);
     let whole = fs::read(&camera.path).expect("camera clip");
+    let http_playlist = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:10\n\
+         #EXTINF:10,\nhttp://127.0.0.1:{loopback_port}/seg.ts\n#EXT-X-ENDLIST\n"
+    );
     let files: Vec<(&str, Vec<u8>, FailureKind)> = vec![
         ("empty.mp4", Vec::new(), FailureKind::Empty),
         // An upload cut off before the MP4's index (`moov` comes last).
-        ("truncated.mp4", whole[..whole.len() / 3].to_vec(), FailureKind::Damaged),
-        ("random.mp4", pseudo_random_bytes(64 * 1024), FailureKind::NotMedia),
-        ("notes.avi", "会议记录：这不是影片。\nMeeting notes, not a film.\n".into(), FailureKind::NotMedia),
+        (
+            "truncated.mp4",
+            whole[..whole.len() / 3].to_vec(),
+            FailureKind::Damaged,
+        ),
+        (
+            "random.mp4",
+            pseudo_random_bytes(64 * 1024),
+            FailureKind::NotMedia,
+        ),
+        ("notes.avi", NOTES.into(), FailureKind::NotMedia),
         (
             "playlist-file.mp4",
-            "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n".into(),
+            FILE_PLAYLIST.into(),
             FailureKind::Forbidden,
         ),
         (
             "playlist-http.mp4",
-            format!(
-                "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:{loopback_port}/seg.ts\n#EXT-X-ENDLIST\n"
-            )
-            .into(),
+            http_playlist.into(),
             FailureKind::Forbidden,
         ),
-        ("concat.avi", "ffconcat version 1.0\nfile '/etc/passwd'\n".into(), FailureKind::Forbidden),
+        ("concat.avi", CONCAT_SCRIPT.into(), FailureKind::Forbidden),
     ];
     files
         .into_iter()
