@@ -107,7 +107,8 @@ pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
         .cache_capacity(16 * 1024 * 1024)
         .open()
         .map_err(|source| match source {
-            sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+            // sled reports a held lock as an `Other` I/O error with this text.
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
                 OpenError::DataInUse(settings.data.clone())
             }
             source => OpenError::Store { path, source },

@@ -199,9 +199,12 @@ impl Catalog {
     /// `catalog.toml` files under the root (read afresh for this scan). Then commits. The
     /// returned plan lists the files to probe and the problems met.
     pub fn plan_scan(&self, walk: &WalkReport) -> Result<ScanPlan, CatalogError> {
-        let outcome = scan::plan(self.store.films()?, walk, describe::now());
-        for film in &outcome.changed {
-            self.put(film)?;
+        let outcome = scan::plan(self.store.scan_entries()?, walk);
+        let now = describe::now();
+        for entry in outcome.changed {
+            if let Some(film) = self.store.get(&entry.id)? {
+                self.put(&describe::rescanned(film, entry, now))?;
+            }
         }
         let mut plan = outcome.plan;
         let meta_errors = self.load_metas(walk)?;

@@ -122,8 +122,9 @@ pub enum MetaError {
         line: usize,
         /// The parser's message without its source excerpt.
         message: String,
+        /// Boxed: the parser's error is large and this one travels in every `Result`.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 }
 
@@ -147,7 +148,7 @@ impl FolderMeta {
             path: path.to_owned(),
             line: source.span().map_or(1, |span| line_of(text, span.start)),
             message: source.message().to_owned(),
-            source,
+            source: Box::new(source),
         })?;
         meta.themes = tidy_themes(std::mem::take(&mut meta.themes));
         Ok(meta)
@@ -302,8 +303,7 @@ impl MetaCache {
         None
     }
 
-    /// Every `catalog.toml` loaded so far that holds a series-level description, with the
-    /// folder it is in.
+    /// Every valid `catalog.toml` loaded so far, with the folder it is in.
     pub fn loaded(&self) -> impl Iterator<Item = (&Path, &FolderMeta)> {
         self.folders.iter().filter_map(|(dir, slot)| match slot {
             Slot::Present(meta) => Some((dir.as_path(), meta.as_ref())),

@@ -1,17 +1,17 @@
-//! The catalog's records in sled: films, the path → film index, keyframe indexes and series
-//! descriptions, each as a versioned on-disk record kept apart from the domain types.
+//! The catalog's records in sled: films, the path → film index (with what a rescan needs),
+//! keyframe indexes and series descriptions, each as a versioned on-disk record.
 //!
 //! Films are never deleted (a film may have showings in the ledger); a film whose file has
 //! gone is marked `missing`. The store is the catalog's truth: the search index is rebuilt
 //! from it, and the store itself can be rebuilt by a rescan of the library.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use crate::model::{Category, Film, FilmId, KeyframeIndex};
+use crate::model::{Category, Film, FilmId, Fingerprint, KeyframeIndex};
 
 const FILMS_TREE: &str = "catalog.films";
 const PATHS_TREE: &str = "catalog.paths";
@@ -24,6 +24,12 @@ enum FilmRecord {
     V1(Film),
 }
 
+/// A path index entry as written to disk.
+#[derive(Serialize, Deserialize)]
+enum PathRecord {
+    V1(ScanEntry),
+}
+
 /// A keyframe index as written to disk.
 #[derive(Serialize, Deserialize)]
 enum KeyframeRecord {
@@ -34,6 +40,27 @@ enum KeyframeRecord {
 #[derive(Serialize, Deserialize)]
 enum SeriesRecord {
     V1(SeriesInfo),
+}
+
+/// What a rescan needs to know of a film, kept in the path index so that a rescan reads
+/// these small entries and not whole films.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScanEntry {
+    pub id: FilmId,
+    pub path: PathBuf,
+    pub fingerprint: Fingerprint,
+    pub missing: bool,
+}
+
+impl ScanEntry {
+    fn of(film: &Film) -> ScanEntry {
+        ScanEntry {
+            id: film.id.clone(),
+            path: film.source.path.clone(),
+            fingerprint: film.source.fingerprint.clone(),
+            missing: film.missing,
+        }
+    }
 }
 
 /// What a `catalog.toml` says about a series as a whole.
@@ -102,17 +129,21 @@ impl Store {
                 source,
             }
         })?;
+        let entry = encode(key, &PathRecord::V1(ScanEntry::of(film)))?;
         let new_path = path_key(&film.source.path);
         let result = (&self.films, &self.paths).transaction(|(films, paths)| {
+            let abort = ConflictableTransactionError::Abort;
             if let Some(old) = films.get(key)? {
-                let old = decode_film(key, &old).map_err(ConflictableTransactionError::Abort)?;
-                let old_path = path_key(&old.source.path);
-                if old_path != new_path && paths.get(&old_path)?.as_deref() == Some(key.as_bytes())
-                {
+                let old_path = path_key(&decode_film(key, &old).map_err(abort)?.source.path);
+                let old_owner = match paths.get(&old_path)? {
+                    Some(bytes) => Some(decode_entry(&old_path, &bytes).map_err(abort)?.id),
+                    None => None,
+                };
+                if old_path != new_path && old_owner.as_ref() == Some(&film.id) {
                     paths.remove(old_path)?;
                 }
             }
-            paths.insert(new_path.as_slice(), key.as_bytes())?;
+            paths.insert(new_path.as_slice(), entry.as_slice())?;
             films.insert(key.as_bytes(), record.as_slice())?;
             Ok(())
         });
@@ -124,13 +155,25 @@ impl Store {
 
     /// The id of the film found at `path`, missing or not.
     pub fn id_by_path(&self, path: &Path) -> Result<Option<FilmId>, StoreError> {
-        let Some(bytes) = self.paths.get(path_key(path))? else {
-            return Ok(None);
-        };
-        // A key that is not an id cannot have been written by `put`: treat it as absent.
-        Ok(std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|s| FilmId::parse(s).ok()))
+        let key = path_key(path);
+        match self.paths.get(&key)? {
+            Some(bytes) => Ok(Some(decode_entry(&key, &bytes)?.id)),
+            None => Ok(None),
+        }
+    }
+
+    /// What a rescan needs of every film, without reading whole films. A damaged entry is
+    /// logged and left out (its film is then seen as new and probed again).
+    pub fn scan_entries(&self) -> Result<Vec<ScanEntry>, StoreError> {
+        let mut entries = Vec::with_capacity(self.paths.len());
+        for item in self.paths.iter() {
+            let (key, bytes) = item?;
+            match decode_entry(&key, &bytes) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => tracing::warn!(error = %e, "path index entry skipped"),
+            }
+        }
+        Ok(entries)
     }
 
     /// The film found at `path`, missing or not.
@@ -223,6 +266,12 @@ fn path_key(path: &Path) -> Vec<u8> {
 fn decode_film(key: &str, bytes: &[u8]) -> Result<Film, StoreError> {
     match decode::<FilmRecord>(key, bytes)? {
         FilmRecord::V1(film) => Ok(film),
+    }
+}
+
+fn decode_entry(path_key: &[u8], bytes: &[u8]) -> Result<ScanEntry, StoreError> {
+    match decode::<PathRecord>(&String::from_utf8_lossy(path_key), bytes)? {
+        PathRecord::V1(entry) => Ok(entry),
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
         let counts = app.catalog.count_by_state()?;
         let by_state: Vec<(&'static str, u64)> = media_catalog::FilmState::ALL
             .iter()
-            .map(|s| (s.as_str(), counts.get(s).copied().unwrap_or(0)))
+            .map(|s| (s.as_str(), counts.get(s.as_str()).copied().unwrap_or(0)))
             .collect();
         let queued = by_state.iter().find(|(s, _)| *s == "queued").map_or(0, |p| p.1);
         Ok(app.metrics.render(&Snapshot {

@@ -78,7 +78,8 @@ fn refuse_scripts(path: &Path) -> Result<(), MediaFailure> {
 fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
     let kind = match e {
         ffmpeg::Error::InvalidData | ffmpeg::Error::DemuxerNotFound => FailureKind::NotMedia,
-        // FFmpeg answers EINVAL when the recognised format is not on the whitelist.
+        // FFmpeg answers EINVAL when the recognised format is not on the whitelist — and
+        // also when a whitelisted demuxer chokes on a broken file (see below).
         ffmpeg::Error::Other { errno } if errno == libc::EINVAL => FailureKind::Forbidden,
         ffmpeg::Error::Other { errno } if errno == libc::EACCES || errno == libc::ENOENT => {
             FailureKind::Unreadable
@@ -89,18 +90,26 @@ fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
         ffmpeg::Error::Eof => FailureKind::Damaged,
         _ => FailureKind::NotMedia,
     };
-    // A file whose first bytes a media demuxer recognises, but which FFmpeg then cannot open
-    // (an MP4 cut before its `moov`, a Matroska file cut mid-header), is damaged, not foreign.
-    let recognised = (kind == FailureKind::NotMedia)
-        .then(|| recognised_format(path))
+    let sniffed = matches!(kind, FailureKind::NotMedia | FailureKind::Forbidden)
+        .then(|| sniff_format(path))
         .flatten();
-    let kind = if recognised.is_some() {
-        FailureKind::Damaged
-    } else {
-        kind
+    let kind = match (&sniffed, kind) {
+        // Recognised by a whitelisted demuxer that then failed: an MP4 cut before its
+        // `moov`, an MP3 cut inside its ID3 tag. Damaged, not foreign.
+        (Some((name, score)), FailureKind::NotMedia) if is_whitelisted(name) => {
+            if *score > ffi::AVPROBE_SCORE_MAX / 2 {
+                FailureKind::Damaged
+            } else {
+                FailureKind::NotMedia
+            }
+        }
+        (Some((name, _)), FailureKind::Forbidden) if is_whitelisted(name) => FailureKind::Damaged,
+        // Refused by the whitelist but harmless, e.g. a photo or a subtitle file.
+        (Some((name, _)), FailureKind::Forbidden) if !is_referencing(name) => FailureKind::NotMedia,
+        (_, kind) => kind,
     };
-    let seen = recognised
-        .map(|f| format!(" (starts like {f})"))
+    let seen = sniffed
+        .map(|(name, score)| format!(" (starts like {name}, score {score})"))
         .unwrap_or_default();
     MediaFailure {
         kind,
@@ -111,9 +120,34 @@ fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
 /// Bytes of the file's head shown to FFmpeg's format probes.
 const PROBE_HEAD: u64 = 64 * 1024;
 
-/// The whitelisted demuxer that confidently recognises the file's first bytes, if any.
-/// The file name is not shown to the probes, so an extension earns nothing.
-fn recognised_format(path: &Path) -> Option<String> {
+/// Demuxers that open other files or network addresses named inside the file.
+const REFERENCING: &[&str] = &[
+    "hls",
+    "applehttp",
+    "dash",
+    "concat",
+    "imf",
+    "sdp",
+    "rtp",
+    "rtsp",
+    "webm_dash_manifest",
+    "image2",
+];
+
+/// Whether a demuxer is one that follows references (see [`REFERENCING`]).
+fn is_referencing(name: &str) -> bool {
+    name.split(',').any(|n| REFERENCING.contains(&n))
+}
+
+/// Whether a demuxer name (`mov,mp4,…` lists several) is on [`FORMAT_WHITELIST`].
+fn is_whitelisted(name: &str) -> bool {
+    name.split(',')
+        .any(|n| FORMAT_WHITELIST.split(',').any(|w| w == n))
+}
+
+/// The demuxer that best recognises the file's first bytes, and its score (1–100). The
+/// file name is not shown to the probes, so an extension earns nothing.
+fn sniff_format(path: &Path) -> Option<(String, libc::c_int)> {
     let mut head = Vec::with_capacity(PROBE_HEAD as usize + ffi::AVPROBE_PADDING_SIZE as usize);
     File::open(path)
         .ok()?
@@ -133,15 +167,10 @@ fn recognised_format(path: &Path) -> Option<String> {
     // SAFETY: `probe` points at `head`, which holds `size` bytes plus the zeroed padding and
     // outlives the call; av_probe_input_format3 only reads them and writes `score`.
     let format = unsafe { ffi::av_probe_input_format3(&probe, 1, &mut score) };
-    if format.is_null() || score <= ffi::AVPROBE_SCORE_MAX / 2 {
+    if format.is_null() || score <= 0 {
         return None;
     }
     // SAFETY: a non-null AVInputFormat is a static demuxer description with a static name.
-    let name = unsafe { CStr::from_ptr((*format).name) }
-        .to_string_lossy()
-        .into_owned();
-    let whitelisted = name
-        .split(',')
-        .any(|n| FORMAT_WHITELIST.split(',').any(|w| w == n));
-    whitelisted.then_some(name)
+    let name = unsafe { CStr::from_ptr((*format).name) };
+    Some((name.to_string_lossy().into_owned(), score))
 }

@@ -181,6 +181,7 @@ impl WorkerPool {
     /// Takes an idle, healthy worker, starting one if a slot is free, else waits.
     fn acquire(&self) -> io::Result<Worker> {
         let mut st = self.lock();
+        let mut found_dead = 0;
         loop {
             if let Some(worker) = st.idle.pop() {
                 match worker.replies.try_recv() {
@@ -189,6 +190,10 @@ impl WorkerPool {
                     Ok(_) | Err(TryRecvError::Disconnected) => {
                         drop(st);
                         self.retire(worker);
+                        found_dead += 1;
+                        if found_dead > self.cfg.size {
+                            return Err(io::Error::other("workers exit as soon as they start"));
+                        }
                         st = self.lock();
                         continue;
                     }

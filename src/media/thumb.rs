@@ -1,6 +1,7 @@
 //! Poster frames: one JPEG per film, taken near 10 % of its duration, skipping black or
 //! flat frames (fade-ins, slates), shown at the film's display aspect and rotation.
 
+mod decode;
 mod geometry;
 pub(crate) mod jpeg;
 #[cfg(test)]
@@ -8,20 +9,17 @@ pub(crate) mod test_support;
 
 use std::path::Path;
 
-use ffmpeg::{codec, decoder, frame, media, packet, Packet};
+use ffmpeg::frame;
 use ffmpeg_next as ffmpeg;
 
-use self::geometry::{LumaStats, PosterBox};
+use self::decode::{decode_near, VideoSource};
+use self::geometry::LumaStats;
 use super::limits::MediaLimits;
 use super::open::open_input;
 use super::protocol::{FailureKind, MediaFailure};
 
 /// Where to look, as fractions of the duration; the first good frame wins.
 const CANDIDATES: [f64; 4] = [0.10, 0.20, 0.30, 0.50];
-/// Frames decoded after a seek before giving up on reaching the target (long GOPs).
-const MAX_FRAMES_PER_SEEK: usize = 400;
-/// Packets read after a seek, all streams together, before giving up.
-const MAX_PACKETS_PER_SEEK: usize = 4000;
 
 /// Writes a poster JPEG for the video at `path` to `out` (atomically: temp file + rename).
 ///
@@ -41,7 +39,7 @@ pub fn write_poster(
             // Seeking found nothing (broken index, unseekable file): read from the top.
             let mut input = open_input(path, limits)?;
             let mut source = VideoSource::open(&input, limits)?;
-            let frame = decode_near(&mut input, &mut source, None)?
+            let frame = decode_near(&mut input, &mut source, None)
                 .ok_or_else(|| damaged("no video frame could be decoded".into()))?;
             source.to_poster(&frame)?
         }
@@ -49,71 +47,6 @@ pub fn write_poster(
     let mut picture = geometry::rotate(&picked, source.quarter_turns);
     let bytes = jpeg::encode_jpeg(&mut picture)?;
     jpeg::write_atomically(out, &bytes)
-}
-
-/// The video stream being decoded and what is needed to turn its frames into a poster.
-struct VideoSource {
-    index: usize,
-    decoder: decoder::Video,
-    /// Seconds per tick of the stream's time base.
-    tick_s: f64,
-    /// Timestamp of the stream's first frame, in seconds.
-    start_s: f64,
-    /// Clockwise quarter turns needed to show the picture upright.
-    quarter_turns: u8,
-}
-
-impl VideoSource {
-    fn open(
-        input: &ffmpeg::format::context::Input,
-        limits: &MediaLimits,
-    ) -> Result<Self, MediaFailure> {
-        let stream = input
-            .streams()
-            .best(media::Type::Video)
-            .ok_or_else(|| damaged("the file has no video stream".into()))?;
-        let decoder = codec::context::Context::from_parameters(stream.parameters())
-            .and_then(|ctx| ctx.decoder().video())
-            .map_err(|e| damaged(format!("cannot open the video decoder: {e}")))?;
-        if decoder.width() > limits.max_width || decoder.height() > limits.max_height {
-            return Err(MediaFailure {
-                kind: FailureKind::OverLimit,
-                detail: format!(
-                    "picture {}x{} is over the cap",
-                    decoder.width(),
-                    decoder.height()
-                ),
-            });
-        }
-        let tick_s = f64::from(stream.time_base());
-        let start = stream.start_time();
-        let start_s = if start == ffmpeg::ffi::AV_NOPTS_VALUE {
-            0.0
-        } else {
-            start as f64 * tick_s
-        };
-        let quarter_turns = stream
-            .side_data()
-            .find(|sd| sd.kind() == packet::side_data::Type::DisplayMatrix)
-            .map_or(0, |sd| {
-                geometry::quarter_turns_from_display_matrix(sd.data())
-            });
-        Ok(VideoSource {
-            index: stream.index(),
-            decoder,
-            tick_s,
-            start_s,
-            quarter_turns,
-        })
-    }
-
-    /// Scales a decoded frame to the poster size (before rotation), as `yuvj420p`.
-    fn to_poster(&self, frame: &frame::Video) -> Result<frame::Video, MediaFailure> {
-        let sar = frame.aspect_ratio();
-        let size = PosterBox::DEFAULT.fit(frame.width(), frame.height(), sar, self.quarter_turns);
-        jpeg::scale_to_jpeg_frame(frame, size.0, size.1)
-            .map_err(|e| damaged(format!("cannot convert the decoded picture: {e}")))
-    }
 }
 
 /// Tries the candidate positions; returns the first good picture, else the most detailed.
@@ -126,7 +59,7 @@ fn pick_frame(
     let mut best: Option<(f64, frame::Video)> = None;
     for fraction in CANDIDATES {
         let target = if known { duration_s * fraction } else { 0.0 };
-        let Some(frame) = decode_near(input, source, Some(target))? else {
+        let Some(frame) = decode_near(input, source, Some(target)) else {
             continue;
         };
         let poster = source.to_poster(&frame)?;
@@ -145,85 +78,6 @@ fn pick_frame(
         }
     }
     Ok(best.map(|(_, poster)| poster))
-}
-
-/// Seeks to the keyframe before `target_s` (seconds from the start; `None`: no seek) and
-/// decodes forward to the first frame at or after it. `None` when nothing decodes.
-fn decode_near(
-    input: &mut ffmpeg::format::context::Input,
-    source: &mut VideoSource,
-    target_s: Option<f64>,
-) -> Result<Option<frame::Video>, MediaFailure> {
-    let target_s = target_s.map(|t| source.start_s + t);
-    if let Some(t) = target_s {
-        let ts = (t * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
-        if let Err(e) = input.seek(ts, ..ts) {
-            tracing::debug!("poster seek to {t:.2}s failed: {e}; decoding from here");
-        }
-        source.decoder.flush();
-    }
-    let mut decoded = Decoded::default();
-    let mut packet = Packet::empty();
-    for _ in 0..MAX_PACKETS_PER_SEEK {
-        match packet.read(input) {
-            Ok(()) if packet.stream() == source.index => {
-                // A damaged packet is skipped: the next keyframe may still decode.
-                if source.decoder.send_packet(&packet).is_ok() {
-                    decoded.receive(source, target_s);
-                }
-            }
-            Ok(()) | Err(ffmpeg::Error::InvalidData) => {}
-            Err(ffmpeg::Error::Eof) => {
-                let _ = source.decoder.send_eof();
-                decoded.receive(source, target_s);
-                break;
-            }
-            Err(e) => {
-                tracing::debug!("poster read stopped: {e}");
-                break;
-            }
-        }
-        if decoded.done() {
-            break;
-        }
-    }
-    Ok(decoded.into_frame())
-}
-
-/// Frames received after one seek: the one at the target, or the latest before it.
-#[derive(Default)]
-struct Decoded {
-    hit: Option<frame::Video>,
-    latest: Option<frame::Video>,
-    count: usize,
-}
-
-impl Decoded {
-    fn receive(&mut self, source: &mut VideoSource, target_s: Option<f64>) {
-        let mut frame = frame::Video::empty();
-        while self.hit.is_none() && source.decoder.receive_frame(&mut frame).is_ok() {
-            self.count += 1;
-            let at_s = frame.timestamp().map(|ts| ts as f64 * source.tick_s);
-            // Half a frame of slack: timestamps are rounded to the time base.
-            let reached = match (target_s, at_s) {
-                (Some(target), Some(at)) => at >= target - 0.02,
-                _ => true,
-            };
-            if reached {
-                self.hit = Some(frame);
-                return;
-            }
-            self.latest = Some(std::mem::replace(&mut frame, frame::Video::empty()));
-        }
-    }
-
-    fn done(&self) -> bool {
-        self.hit.is_some() || self.count >= MAX_FRAMES_PER_SEEK
-    }
-
-    fn into_frame(self) -> Option<frame::Video> {
-        self.hit.or(self.latest)
-    }
 }
 
 fn damaged(detail: String) -> MediaFailure {

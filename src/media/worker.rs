@@ -116,13 +116,36 @@ fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, WorkerArgsE
 
 /// Runs a worker on this process's stdin and stdout until stdin closes.
 pub fn run(opts: WorkerOptions) -> io::Result<()> {
-    // No PR_SET_PDEATHSIG: it fires when the *thread* that spawned us exits, and the pool
-    // spawns from short-lived blocking threads. A worker ends on EOF on stdin instead.
+    exit_when_orphaned()?;
     limit_memory(opts.memory_mb);
     lower_priority(opts.nice);
     probe::init_ffmpeg().map_err(|f| io::Error::other(f.detail))?;
     serve(io::stdin().lock(), io::stdout().lock(), &opts)
 }
+
+/// Ends this process soon after the server that started it dies, even in the middle of a
+/// long request (between requests, EOF on stdin ends it anyway). Not PR_SET_PDEATHSIG: that
+/// fires when the *thread* that spawned us exits, and the pool spawns from short-lived
+/// blocking threads.
+fn exit_when_orphaned() -> io::Result<()> {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    let parent = unsafe { libc::getppid() };
+    std::thread::Builder::new()
+        .name("orphan-watch".into())
+        .spawn(move || loop {
+            std::thread::sleep(ORPHAN_POLL);
+            // SAFETY: as above. When the parent dies we are re-parented, so the id changes.
+            if unsafe { libc::getppid() } != parent {
+                // SAFETY: _exit ends the process at once, without running atexit handlers
+                // that could race with FFmpeg still working on the main thread.
+                unsafe { libc::_exit(1) };
+            }
+        })
+        .map(drop)
+}
+
+/// How often a worker checks that its server is still alive.
+const ORPHAN_POLL: Duration = Duration::from_millis(250);
 
 /// The request loop: one reply line per request line, until `input` ends.
 pub fn serve<R: BufRead, W: Write>(

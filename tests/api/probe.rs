@@ -13,7 +13,7 @@ use dianjiao::media::{
 };
 use media_catalog::ProbeReport;
 
-use crate::support::fixtures::{self, CAMERA_MP4, CLIP_SECONDS, GBK_TITLE};
+use crate::support::fixtures::{self, CAMERA_KEYFRAMES, CAMERA_MP4, CLIP_SECONDS, GBK_TITLE};
 
 /// A pool of `size` workers of the binary under test.
 fn pool_with(size: usize, timeout: Duration, worker: WorkerOptions) -> Arc<WorkerPool> {
@@ -86,6 +86,17 @@ fn every_library_format_probes_with_its_codecs_duration_and_keyframes() {
             assert!(media.is_audio_only(), "{name}");
             assert!(report.keyframes.times_s.is_empty(), "{name}");
         }
+    }
+}
+
+#[test]
+fn keyframes_are_listed_at_their_presentation_times_despite_b_frames() {
+    let dir = temp_dir();
+    let camera = fixtures::clip(dir.path(), CAMERA_MP4);
+    let times = probe(&pool(), &camera.path).unwrap().keyframes.times_s;
+    assert_eq!(times.len(), CAMERA_KEYFRAMES.len(), "{times:?}");
+    for (got, want) in times.iter().zip(CAMERA_KEYFRAMES) {
+        assert!((got - want).abs() < 1e-3, "{times:?}");
     }
 }
 
@@ -201,6 +212,21 @@ fn a_film_beyond_the_duration_cap_is_over_limit() {
 }
 
 #[test]
+fn a_file_with_more_streams_than_the_cap_is_over_limit() {
+    let dir = temp_dir();
+    let mkv = fixtures::many_streams_mkv(dir.path());
+    let few = WorkerOptions {
+        limits: MediaLimits {
+            max_streams: 2,
+            ..MediaLimits::default()
+        },
+        ..WorkerOptions::default()
+    };
+    let failure = probe(&pool_with(1, Duration::from_secs(30), few), &mkv).unwrap_err();
+    assert_eq!(failure.kind, FailureKind::OverLimit, "{}", failure.detail);
+}
+
+#[test]
 fn a_worker_killed_mid_probe_is_reported_and_replaced() {
     let dir = temp_dir();
     let camera = fixtures::clip(dir.path(), CAMERA_MP4);
@@ -266,4 +292,72 @@ fn a_worker_past_the_time_limit_is_stopped_and_the_pool_goes_on() {
             "{reply:?}"
         );
     }
+}
+
+#[test]
+fn a_pool_whose_program_is_missing_does_not_start() {
+    let cfg = PoolConfig {
+        exe: "/nonexistent/dianjiao".into(),
+        size: 1,
+        timeout: Duration::from_secs(5),
+        worker: WorkerOptions::default(),
+    };
+    assert!(WorkerPool::start(cfg).is_err());
+}
+
+#[test]
+fn workers_that_exit_at_once_fail_the_call_instead_of_hanging() {
+    // `/bin/false` starts, ignores the worker arguments and exits 1 without a reply.
+    let pool = WorkerPool::start(PoolConfig {
+        exe: "/bin/false".into(),
+        size: 1,
+        timeout: Duration::from_secs(5),
+        worker: WorkerOptions::default(),
+    })
+    .unwrap();
+    let failure = match pool.call(&Request::Probe {
+        path: "/dev/null".into(),
+    }) {
+        Reply::Failed { failure } => failure,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        failure.kind,
+        FailureKind::WorkerCrashed,
+        "{}",
+        failure.detail
+    );
+}
+
+#[test]
+fn workers_limit_their_memory_and_lower_their_priority() {
+    let pool = pool_with(
+        1,
+        Duration::from_secs(30),
+        WorkerOptions {
+            nice: 7,
+            ..WorkerOptions::default()
+        },
+    );
+    // One answered request means the worker has applied its limits.
+    let dir = temp_dir();
+    let _ = probe(&pool, &dir.path().join("missing.mp4"));
+    let pid = pool.worker_pids()[0];
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let address_space = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))
+        .unwrap();
+    let bytes = (1024u64 * 1024 * 1024).to_string(); // memory_mb 1024, set by pool_with
+    assert!(address_space.contains(&bytes), "{address_space}");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; niceness is field 19 of the whole line.
+    let after_name = stat.rsplit_once(')').unwrap().1;
+    let nice: i32 = after_name
+        .split_whitespace()
+        .nth(16)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(nice, 7);
 }

@@ -8,6 +8,7 @@ use crate::folder_meta::FileDescription;
 use crate::model::{Film, FilmId, FilmState, SourceFile};
 use crate::names::{is_generic_disc_name, parse_path};
 use crate::scan::ProbeTask;
+use crate::store::ScanEntry;
 
 /// Unix seconds now (0 on a clock set before 1970).
 pub(super) fn now() -> i64 {
@@ -77,6 +78,20 @@ pub(super) fn refreshed(
     film.state = state;
     film.reason = reason;
     film.missing = false;
+    film.updated_at = now;
+    film
+}
+
+/// A film after a rescan changed its scan entry: moved, touched, gone or back.
+pub(super) fn rescanned(mut film: Film, entry: ScanEntry, now: i64) -> Film {
+    if film.source.path != entry.path {
+        if let Some(name) = entry.path.file_name() {
+            film.source.name = name.to_string_lossy().into_owned();
+        }
+        film.source.path = entry.path;
+    }
+    film.source.fingerprint = entry.fingerprint;
+    film.missing = entry.missing;
     film.updated_at = now;
     film
 }

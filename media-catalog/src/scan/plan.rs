@@ -1,29 +1,31 @@
 //! Deciding, from the stored films and a fresh walk, what a rescan must do.
 //!
-//! Pure bookkeeping over the films it is given, except for hashing files whose size or time
-//! changed and files at new paths; the caller writes the changed films back.
+//! Bookkeeping over the store's small scan entries (not whole films), hashing only files whose
+//! size or time changed and files at new paths; the caller writes the changes to the films.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::{fingerprint, FoundFile, ProbeTask, ScanPlan, ScanProblem, WalkReport};
-use crate::model::{Film, Fingerprint};
+use crate::model::Fingerprint;
+use crate::store::ScanEntry;
 
-/// A plan, and the films it changed (relinked, fingerprint refreshed, missing flag flipped).
+/// A plan, and the entries it changed (relinked, fingerprint refreshed, missing flag
+/// flipped): their films must be updated to match.
 #[derive(Debug)]
 pub(crate) struct PlanOutcome {
     pub plan: ScanPlan,
-    pub changed: Vec<Film>,
+    pub changed: Vec<ScanEntry>,
 }
 
-/// Plans a rescan of `walk.root` against every stored film; `now` stamps changed films.
-pub(crate) fn plan(films: Vec<Film>, walk: &WalkReport, now: i64) -> PlanOutcome {
+/// Plans a rescan of `walk.root` against the scan entries of every stored film.
+pub(crate) fn plan(films: Vec<ScanEntry>, walk: &WalkReport) -> PlanOutcome {
     let found: HashSet<&Path> = walk.files.iter().map(|f| f.path.as_path()).collect();
     let mut planner = Planner {
         by_path: films
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.source.path.clone(), i))
+            .map(|(i, f)| (f.path.clone(), i))
             .collect(),
         // A file at a new path can only be a film that is missing, or about to be because its
         // own path under this root was not found.
@@ -31,16 +33,13 @@ pub(crate) fn plan(films: Vec<Film>, walk: &WalkReport, now: i64) -> PlanOutcome
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                f.missing
-                    || (f.source.path.starts_with(&walk.root)
-                        && !found.contains(f.source.path.as_path()))
+                f.missing || (f.path.starts_with(&walk.root) && !found.contains(f.path.as_path()))
             })
             .map(|(i, _)| i)
             .collect(),
         changed: vec![false; films.len()],
         films,
         plan: ScanPlan::default(),
-        now,
     };
     for file in &walk.files {
         match planner.by_path.get(&file.path).copied() {
@@ -53,18 +52,17 @@ pub(crate) fn plan(films: Vec<Film>, walk: &WalkReport, now: i64) -> PlanOutcome
 }
 
 struct Planner {
-    films: Vec<Film>,
+    films: Vec<ScanEntry>,
     by_path: HashMap<std::path::PathBuf, usize>,
     move_candidates: Vec<usize>,
     changed: Vec<bool>,
     plan: ScanPlan,
-    now: i64,
 }
 
 impl Planner {
     /// A file at the path of a stored film.
     fn known_path(&mut self, i: usize, file: &FoundFile) {
-        let stored = self.films[i].source.fingerprint.clone();
+        let stored = self.films[i].fingerprint.clone();
         if stored.size == file.size && stored.mtime_ns == file.mtime_ns {
             self.plan.unchanged += 1;
             self.back_if_missing(i);
@@ -74,7 +72,7 @@ impl Planner {
         self.back_if_missing(i);
         if same_content(&stored, &new) {
             self.plan.updated += 1;
-            self.films[i].source.fingerprint = new;
+            self.films[i].fingerprint = new;
             self.touch(i);
         } else {
             self.plan.to_probe.push(ProbeTask {
@@ -91,7 +89,7 @@ impl Planner {
         let moved = self
             .move_candidates
             .iter()
-            .position(|&i| same_content(&self.films[i].source.fingerprint, &new));
+            .position(|&i| same_content(&self.films[i].fingerprint, &new));
         let Some(at) = moved else {
             self.plan.to_probe.push(ProbeTask {
                 found: file.clone(),
@@ -102,9 +100,8 @@ impl Planner {
         };
         let i = self.move_candidates.remove(at);
         let film = &mut self.films[i];
-        film.source.path = file.path.clone();
-        film.source.name = file.name.clone();
-        film.source.fingerprint = new;
+        film.path = file.path.clone();
+        film.fingerprint = new;
         film.missing = false;
         self.plan.relinked += 1;
         self.touch(i);
@@ -114,8 +111,7 @@ impl Planner {
     fn mark_missing(&mut self, root: &Path, found: &HashSet<&Path>) {
         for i in 0..self.films.len() {
             let film = &self.films[i];
-            let gone =
-                film.source.path.starts_with(root) && !found.contains(film.source.path.as_path());
+            let gone = film.path.starts_with(root) && !found.contains(film.path.as_path());
             if gone && !film.missing {
                 self.films[i].missing = true;
                 self.plan.newly_missing += 1;
@@ -147,7 +143,6 @@ impl Planner {
     }
 
     fn touch(&mut self, i: usize) {
-        self.films[i].updated_at = self.now;
         self.changed[i] = true;
     }
 

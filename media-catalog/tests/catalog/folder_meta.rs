@@ -46,7 +46,11 @@ fn a_file_entry_is_layered_over_the_folder_keys() {
     assert_eq!(d.episode, Some(1));
     assert_eq!(d.year, Some(2006), "the file's year wins");
     assert_eq!(d.producer.as_deref(), Some("中共中央组织部"));
-    assert_eq!(d.themes, ["党章", "先进性教育", "党的建设"], "folder then file, no duplicate");
+    assert_eq!(
+        d.themes,
+        ["党章", "先进性教育", "党的建设"],
+        "folder then file, no duplicate"
+    );
     assert_eq!(d.summary.as_deref(), Some("本集简介"));
     assert_eq!(d.series_summary.as_deref(), Some("系列简介"));
     assert_eq!(d.prep_notes.as_deref(), Some("播前备课"));
@@ -57,8 +61,14 @@ fn cues_are_sorted_by_time_and_integer_seconds_are_accepted() {
     let meta = FolderMeta::parse(EXAMPLE, Path::new("catalog.toml")).expect("valid example");
     let d = meta.describe(Path::new("党章电视教材 第一集.mpg"));
     let expected = [
-        Cue { at_s: 5.0, text: "请注意".into() },
-        Cue { at_s: 65.0, text: "第二个提示".into() },
+        Cue {
+            at_s: 5.0,
+            text: "请注意".into(),
+        },
+        Cue {
+            at_s: 65.0,
+            text: "第二个提示".into(),
+        },
     ];
     assert_eq!(d.cues, expected);
 }
@@ -91,7 +101,10 @@ fn invalid_toml_is_an_error_naming_the_file_and_line() {
         other => panic!("expected Invalid, got {other:?}"),
     }
     let shown = err.to_string();
-    assert!(shown.contains("/lib/a/catalog.toml") && shown.contains("line 3"), "{shown}");
+    assert!(
+        shown.contains("/lib/a/catalog.toml") && shown.contains("line 3"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -99,7 +112,10 @@ fn an_unknown_category_an_unknown_key_and_a_negative_cue_are_errors_with_lines()
     let cases = [
         ("series = \"x\"\ncategory = \"县里\"\n", 2),
         ("series = \"x\"\n\nserise = \"y\"\n", 3),
-        ("[files.\"a.mpg\"]\ncues = [{ at_s = -1, text = \"t\" }]\n", 2),
+        (
+            "[files.\"a.mpg\"]\ncues = [{ at_s = -1, text = \"t\" }]\n",
+            2,
+        ),
         ("[files.\"a.mpg\"]\nepisode = -1\n", 2),
     ];
     for (text, expected_line) in cases {
@@ -114,7 +130,9 @@ fn an_unknown_category_an_unknown_key_and_a_negative_cue_are_errors_with_lines()
 fn a_byte_order_mark_is_accepted_and_gbk_text_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     fs::write(dir.path().join("catalog.toml"), "\u{feff}year = 2001\n").expect("write");
-    let meta = FolderMeta::load(dir.path()).expect("valid").expect("present");
+    let meta = FolderMeta::load(dir.path())
+        .expect("valid")
+        .expect("present");
     assert_eq!(meta.year, Some(2001));
     // "series = \"党章\"" saved by Notepad as GBK ("ANSI").
     let gbk = b"series = \"\xb5\xb3\xd5\xc2\"\n";
@@ -137,13 +155,24 @@ fn the_nearest_catalog_toml_up_to_the_root_applies() {
     let disc_dir = series_dir.join("disc1");
     fs::create_dir_all(&disc_dir).expect("dirs");
     write_meta(root.path(), "year = 1999\n");
-    write_meta(&series_dir, "series = \"党章电视教材\"\n[files.\"disc1/a.mpg\"]\nepisode = 7\n");
+    write_meta(
+        &series_dir,
+        "series = \"党章电视教材\"\n[files.\"disc1/a.mpg\"]\nepisode = 7\n",
+    );
     let mut cache = MetaCache::new();
-    let d = cache.describe(root.path(), &disc_dir.join("a.mpg")).expect("a meta applies");
+    let d = cache
+        .describe(root.path(), &disc_dir.join("a.mpg"))
+        .expect("a meta applies");
     assert_eq!(d.series.as_deref(), Some("党章电视教材"));
-    assert_eq!(d.episode, Some(7), "entries may be keyed by a relative path");
+    assert_eq!(
+        d.episode,
+        Some(7),
+        "entries may be keyed by a relative path"
+    );
     assert_eq!(d.year, None, "metas further up are not merged");
-    let top = cache.describe(root.path(), &root.path().join("b.mpg")).expect("root meta");
+    let top = cache
+        .describe(root.path(), &root.path().join("b.mpg"))
+        .expect("root meta");
     assert_eq!(top.year, Some(1999));
 }
 
@@ -177,9 +206,24 @@ fn a_loaded_catalog_toml_is_read_once_per_scan() {
     let root = tempfile::tempdir().expect("temp dir");
     write_meta(root.path(), "year = 1999\n");
     let mut cache = MetaCache::new();
-    assert_eq!(cache.describe(root.path(), &root.path().join("a.mpg")).and_then(|d| d.year), Some(1999));
+    assert_eq!(
+        cache
+            .describe(root.path(), &root.path().join("a.mpg"))
+            .and_then(|d| d.year),
+        Some(1999)
+    );
     write_meta(root.path(), "year = 2000\n");
-    assert_eq!(cache.describe(root.path(), &root.path().join("a.mpg")).and_then(|d| d.year), Some(1999));
+    assert_eq!(
+        cache
+            .describe(root.path(), &root.path().join("a.mpg"))
+            .and_then(|d| d.year),
+        Some(1999)
+    );
     cache.forget_under(root.path());
-    assert_eq!(cache.describe(root.path(), &root.path().join("a.mpg")).and_then(|d| d.year), Some(2000));
+    assert_eq!(
+        cache
+            .describe(root.path(), &root.path().join("a.mpg"))
+            .and_then(|d| d.year),
+        Some(2000)
+    );
 }

@@ -18,14 +18,21 @@ fn series_and_episode(stem: &str) -> (Option<String>, Option<u32>) {
 fn a_series_name_with_di_yi_ji_gives_series_episode_and_the_full_title() {
     assert_eq!(
         parsed("党章电视教材 第一集"),
-        ("党章电视教材 第一集".into(), Some("党章电视教材".into()), Some(1))
+        (
+            "党章电视教材 第一集".into(),
+            Some("党章电视教材".into()),
+            Some(1)
+        )
     );
 }
 
 #[test]
 fn arabic_episode_numbers_after_di_are_read() {
     assert_eq!(parsed("第3集"), ("第3集".into(), None, Some(3)));
-    assert_eq!(series_and_episode("先进性教育第12集"), (Some("先进性教育".into()), Some(12)));
+    assert_eq!(
+        series_and_episode("先进性教育第12集"),
+        (Some("先进性教育".into()), Some(12))
+    );
 }
 
 #[test]
@@ -43,30 +50,61 @@ fn chinese_numerals_after_di_are_read() {
 
 #[test]
 fn jiang_qi_bufen_and_ke_are_episode_markers_like_ji() {
-    assert_eq!(series_and_episode("党课 第三讲"), (Some("党课".into()), Some(3)));
-    assert_eq!(series_and_episode("乡村振兴 第12期"), (Some("乡村振兴".into()), Some(12)));
-    assert_eq!(series_and_episode("二十大精神 第一部分"), (Some("二十大精神".into()), Some(1)));
-    assert_eq!(series_and_episode("农村实用技术第5课"), (Some("农村实用技术".into()), Some(5)));
+    assert_eq!(
+        series_and_episode("党课 第三讲"),
+        (Some("党课".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("乡村振兴 第12期"),
+        (Some("乡村振兴".into()), Some(12))
+    );
+    assert_eq!(
+        series_and_episode("二十大精神 第一部分"),
+        (Some("二十大精神".into()), Some(1))
+    );
+    assert_eq!(
+        series_and_episode("农村实用技术第5课"),
+        (Some("农村实用技术".into()), Some(5))
+    );
 }
 
 #[test]
 fn a_space_before_the_unit_is_allowed_but_not_after_di() {
-    assert_eq!(series_and_episode("党史 第 4 集").1, None, "a space after 第 is not a marker");
+    assert_eq!(
+        series_and_episode("党史 第 4 集").1,
+        None,
+        "a space after 第 is not a marker"
+    );
     assert_eq!(series_and_episode("党史 第4 集").1, Some(4));
 }
 
 #[test]
 fn di_without_an_episode_unit_is_not_a_marker() {
     assert_eq!(series_and_episode("学习十八届三中全会精神"), (None, None));
-    assert_eq!(series_and_episode("第十八届三中全会精神解读 第2讲"), (Some("第十八届三中全会精神解读".into()), Some(2)));
+    assert_eq!(
+        series_and_episode("第十八届三中全会精神解读 第2讲"),
+        (Some("第十八届三中全会精神解读".into()), Some(2))
+    );
 }
 
 #[test]
 fn ep_and_e_markers_are_read_in_any_case() {
-    assert_eq!(series_and_episode("党史故事 EP03"), (Some("党史故事".into()), Some(3)));
-    assert_eq!(series_and_episode("党史故事.Ep3"), (Some("党史故事".into()), Some(3)));
-    assert_eq!(series_and_episode("党史故事-E03"), (Some("党史故事".into()), Some(3)));
-    assert_eq!(series_and_episode("dangshi e7"), (Some("dangshi".into()), Some(7)));
+    assert_eq!(
+        series_and_episode("党史故事 EP03"),
+        (Some("党史故事".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("党史故事.Ep3"),
+        (Some("党史故事".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("党史故事-E03"),
+        (Some("党史故事".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("dangshi e7"),
+        (Some("dangshi".into()), Some(7))
+    );
 }
 
 #[test]
@@ -78,9 +116,18 @@ fn an_e_inside_a_latin_word_is_not_a_marker() {
 
 #[test]
 fn a_number_in_parentheses_is_an_episode() {
-    assert_eq!(series_and_episode("先进性教育(3)"), (Some("先进性教育".into()), Some(3)));
-    assert_eq!(series_and_episode("先进性教育（3）"), (Some("先进性教育".into()), Some(3)));
-    assert_eq!(series_and_episode("先进性教育（三）"), (Some("先进性教育".into()), Some(3)));
+    assert_eq!(
+        series_and_episode("先进性教育(3)"),
+        (Some("先进性教育".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("先进性教育（3）"),
+        (Some("先进性教育".into()), Some(3))
+    );
+    assert_eq!(
+        series_and_episode("先进性教育（三）"),
+        (Some("先进性教育".into()), Some(3))
+    );
 }
 
 #[test]
@@ -90,14 +137,26 @@ fn a_year_in_parentheses_is_not_an_episode() {
 
 #[test]
 fn a_leading_number_is_the_episode_and_the_rest_the_title() {
-    for stem in ["03.坚定理想信念", "03 坚定理想信念", "03-坚定理想信念", "3、坚定理想信念"] {
-        assert_eq!(parsed(stem), ("坚定理想信念".into(), None, Some(3)), "{stem}");
+    for stem in [
+        "03.坚定理想信念",
+        "03 坚定理想信念",
+        "03-坚定理想信念",
+        "3、坚定理想信念",
+    ] {
+        assert_eq!(
+            parsed(stem),
+            ("坚定理想信念".into(), None, Some(3)),
+            "{stem}"
+        );
     }
 }
 
 #[test]
 fn a_leading_year_or_a_decimal_is_not_an_episode() {
-    assert_eq!(parsed("1949 开国大典"), ("1949 开国大典".into(), None, None));
+    assert_eq!(
+        parsed("1949 开国大典"),
+        ("1949 开国大典".into(), None, None)
+    );
     assert_eq!(parsed("3.5 亿农民"), ("3.5 亿农民".into(), None, None));
     assert_eq!(parsed("03"), ("03".into(), None, None));
 }
@@ -106,7 +165,11 @@ fn a_leading_year_or_a_decimal_is_not_an_episode() {
 fn underscores_and_repeated_spaces_are_cleaned() {
     assert_eq!(
         parsed("党章电视教材__第一集"),
-        ("党章电视教材 第一集".into(), Some("党章电视教材".into()), Some(1))
+        (
+            "党章电视教材 第一集".into(),
+            Some("党章电视教材".into()),
+            Some(1)
+        )
     );
     assert_eq!(parse_name("  焦裕禄　　精神   ").title, "焦裕禄 精神");
 }
@@ -158,10 +221,19 @@ fn chinese_numerals_are_read() {
 
 #[test]
 fn disc_authoring_names_are_generic() {
-    for stem in ["AVSEQ01", "avseq12", "MUSIC01", "VTS_01_1", "vts_02_0", "track01", "Track 07", "ITEM0001", "VIDEO_TS"] {
+    for stem in [
+        "AVSEQ01", "avseq12", "MUSIC01", "VTS_01_1", "vts_02_0", "track01", "Track 07", "ITEM0001",
+        "VIDEO_TS",
+    ] {
         assert!(is_generic_disc_name(stem), "{stem}");
     }
-    for stem in ["党章电视教材 第一集", "AVSEQ", "VTS_01", "tracking", "music video 01"] {
+    for stem in [
+        "党章电视教材 第一集",
+        "AVSEQ",
+        "VTS_01",
+        "tracking",
+        "music video 01",
+    ] {
         assert!(!is_generic_disc_name(stem), "{stem}");
     }
 }
@@ -191,5 +263,8 @@ fn a_disc_in_a_folder_named_for_one_episode_takes_that_episode() {
 #[test]
 fn an_ordinary_file_is_parsed_from_its_stem() {
     let p = parse_path(Path::new("/lib/x/党章电视教材 第一集.mpg"));
-    assert_eq!((p.series.as_deref(), p.episode), (Some("党章电视教材"), Some(1)));
+    assert_eq!(
+        (p.series.as_deref(), p.episode),
+        (Some("党章电视教材"), Some(1))
+    );
 }

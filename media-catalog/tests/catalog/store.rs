@@ -14,7 +14,12 @@ fn a_stored_film_reads_back_equal_by_id_and_by_path() {
     let f = film("焦裕禄", "/lib/焦裕禄.mpg");
     store.put(&f).expect("put");
     assert_eq!(store.get(&f.id).expect("get"), Some(f.clone()));
-    assert_eq!(store.film_by_path(Path::new("/lib/焦裕禄.mpg")).expect("by path"), Some(f));
+    assert_eq!(
+        store
+            .film_by_path(Path::new("/lib/焦裕禄.mpg"))
+            .expect("by path"),
+        Some(f)
+    );
     assert_eq!(store.len(), 1);
 }
 
@@ -41,8 +46,18 @@ fn a_film_moved_to_a_new_path_releases_its_old_path() {
     store.put(&f).expect("put");
     f.source.path = "/lib/new/焦裕禄.mpg".into();
     store.put(&f).expect("put moved");
-    assert_eq!(store.id_by_path(Path::new("/lib/old/焦裕禄.mpg")).expect("old"), None);
-    assert_eq!(store.id_by_path(Path::new("/lib/new/焦裕禄.mpg")).expect("new"), Some(f.id));
+    assert_eq!(
+        store
+            .id_by_path(Path::new("/lib/old/焦裕禄.mpg"))
+            .expect("old"),
+        None
+    );
+    assert_eq!(
+        store
+            .id_by_path(Path::new("/lib/new/焦裕禄.mpg"))
+            .expect("new"),
+        Some(f.id)
+    );
 }
 
 #[test]
@@ -50,7 +65,12 @@ fn an_unknown_id_or_path_is_none() {
     let (_dir, db) = temp_db();
     let store = Store::open(&db).expect("open store");
     assert_eq!(store.get(&film("x", "/x.mpg").id).expect("get"), None);
-    assert_eq!(store.film_by_path(Path::new("/nowhere.mpg")).expect("by path"), None);
+    assert_eq!(
+        store
+            .film_by_path(Path::new("/nowhere.mpg"))
+            .expect("by path"),
+        None
+    );
 }
 
 #[test]
@@ -58,11 +78,18 @@ fn keyframes_are_stored_apart_from_the_film() {
     let (_dir, db) = temp_db();
     let store = Store::open(&db).expect("open store");
     let f = film("焦裕禄", "/lib/焦裕禄.mpg");
-    let index = KeyframeIndex { stream_index: 0, times_s: vec![0.0, 1.5, 3.0] };
+    let index = KeyframeIndex {
+        stream_index: 0,
+        times_s: vec![0.0, 1.5, 3.0],
+    };
     assert_eq!(store.keyframes(&f.id).expect("none yet"), None);
     store.put_keyframes(&f.id, &index).expect("put keyframes");
     assert_eq!(store.keyframes(&f.id).expect("keyframes"), Some(index));
-    assert_eq!(store.get(&f.id).expect("get"), None, "keyframes do not make a film");
+    assert_eq!(
+        store.get(&f.id).expect("get"),
+        None,
+        "keyframes do not make a film"
+    );
 }
 
 #[test]
@@ -84,8 +111,16 @@ fn a_damaged_film_record_is_an_error_on_get_and_left_out_of_the_list() {
 fn series_descriptions_are_stored_by_name() {
     let (_dir, db) = temp_db();
     let store = Store::open(&db).expect("open store");
-    let info = SeriesInfo { category: Some(Category::Central), summary: Some("简介".into()) };
+    let info = SeriesInfo {
+        category: Some(Category::Central),
+        summary: Some("简介".into()),
+    };
     store.put_series_info("党章电视教材", &info).expect("put");
-    store.put_series_info("党章电视教材", &info).expect("put again");
-    assert_eq!(store.series_infos().expect("infos"), vec![("党章电视教材".to_owned(), info)]);
+    store
+        .put_series_info("党章电视教材", &info)
+        .expect("put again");
+    assert_eq!(
+        store.series_infos().expect("infos"),
+        vec![("党章电视教材".to_owned(), info)]
+    );
 }

@@ -116,6 +116,8 @@ impl Scan {
 }
 
 /// Tells the demuxer to drop every stream but `keep`, so reading skips their payloads.
+/// (Not AVDISCARD_NONKEY on `keep`: FFmpeg 5.1's MP4 demuxer then skips the composition
+/// offsets of the dropped packets and reports wrong keyframe times when there are B-frames.)
 fn discard_other_streams(input: &mut ffmpeg::format::context::Input, keep: usize) {
     let count = input.nb_streams() as usize;
     for i in (0..count).filter(|i| *i != keep) {

@@ -118,15 +118,16 @@ const RECIPES: &[Recipe] = &[
         bit_depth: Some(8),
         args: "-pix_fmt yuv420p -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus",
     },
-    // H.264 + AAC in MP4 with the `moov` index at the end (the muxer's default, no
-    // `+faststart`): what cameras and phones write, and what must be read to its end.
+    // H.264 with B-frames and a keyframe every 12 frames (0.48 s) + AAC in MP4, with the
+    // `moov` index at the end (the muxer's default, no `+faststart`): what cameras and
+    // phones write, and what must be read to its end.
     Recipe {
         file: "camera.mp4",
         container: "mov,mp4,m4a,3gp,3g2,mj2",
         video: Some("h264"),
         audio: Some("aac"),
         bit_depth: Some(8),
-        args: "-pix_fmt yuv420p -c:v libx264 -preset ultrafast -c:a aac",
+        args: "-pix_fmt yuv420p -c:v libx264 -preset veryfast -bf 2 -g 12 -c:a aac",
     },
     // MP3 alone: a radio lecture.
     Recipe {
@@ -141,6 +142,8 @@ const RECIPES: &[Recipe] = &[
 
 /// The `.mp4` recipe, which other fixtures start from.
 pub const CAMERA_MP4: &str = "camera.mp4";
+/// Where [`CAMERA_MP4`]'s keyframes are shown, seconds: every 12th frame at 25 fps.
+pub const CAMERA_KEYFRAMES: [f64; 5] = [0.0, 0.48, 0.96, 1.44, 1.92];
 
 /// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
 fn ffmpeg<I, S>(args: I)
@@ -278,6 +281,20 @@ pub fn portrait_mp4(dir: &Path, camera_mp4: &Path) -> PathBuf {
     path
 }
 
+/// A lecture recorded in five languages: one Matroska file with five Opus streams.
+/// Recipe: the tone, `-map 0` five times, `-c:a libopus`.
+pub fn many_streams_mkv(dir: &Path) -> PathBuf {
+    let path = dir.join("five-languages.mkv");
+    let args = "-f lavfi -i sine=frequency=440:duration=2 -map 0 -map 0 -map 0 -map 0 -map 0 \
+                -c:a libopus";
+    ffmpeg(
+        args.split_whitespace()
+            .map(OsStr::new)
+            .chain([path.as_os_str()]),
+    );
+    path
+}
+
 /// A file a probe must refuse, and the failure expected.
 #[derive(Clone, Debug)]
 pub struct Hostile {
@@ -290,6 +307,10 @@ const NOTES: &str = "会议记录：这不是影片。\nMeeting notes, not a fil
 /// An HLS playlist renamed `.mp4` that would make FFmpeg read a local file.
 const FILE_PLAYLIST: &str =
     "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n";
+/// An RTP session description renamed `.mp4`: it passes the text sniff in `open.rs`, and
+/// FFmpeg's format whitelist must refuse it (it would open UDP sockets).
+const SDP: &str = "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=film\nc=IN IP4 127.0.0.1\nt=0 0\n\
+                   m=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n";
 /// An ffconcat script renamed `.avi` that would make FFmpeg read a local file.
 const CONCAT_SCRIPT: &str = "ffconcat version 1.0\nfile '/etc/passwd'\n";
 
@@ -298,6 +319,22 @@ const CONCAT_SCRIPT: &str = "ffconcat version 1.0\nfile '/etc/passwd'\n";
 pub fn hostile_files(dir: &Path, loopback_port: u16) -> Vec<Hostile> {
     let camera = clip(dir, CAMERA_MP4);
     let whole = fs::read(&camera.path).expect("camera clip");
+    // A photo renamed `.mp4`. Recipe: one frame of testsrc2 as PNG.
+    let png = dir.join("photo.png");
+    ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120",
+            "-frames:v",
+            "1",
+        ]
+        .map(OsStr::new)
+        .into_iter()
+        .chain([png.as_os_str()]),
+    );
+    let photo = fs::read(&png).expect("photo");
     let http_playlist = format!(
         "#EXTM3U\n#EXT-X-TARGETDURATION:10\n\
          #EXTINF:10,\nhttp://127.0.0.1:{loopback_port}/seg.ts\n#EXT-X-ENDLIST\n"
@@ -327,6 +364,8 @@ pub fn hostile_files(dir: &Path, loopback_port: u16) -> Vec<Hostile> {
             FailureKind::Forbidden,
         ),
         ("concat.avi", CONCAT_SCRIPT.into(), FailureKind::Forbidden),
+        ("stream.mp4", SDP.into(), FailureKind::Forbidden),
+        ("photo.mp4", photo, FailureKind::NotMedia),
     ];
     files
         .into_iter()

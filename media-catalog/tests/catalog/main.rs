@@ -1,0 +1,10 @@
+//! The media-catalog crate's specification, as one test binary: names, catalog.toml, the
+//! store, library walks, rescans and browsing.
+
+mod browsing;
+mod folder_meta;
+mod names;
+mod scanning;
+mod store;
+mod support;
+mod walk;
