@@ -7,16 +7,16 @@
 
 mod browse;
 mod describe;
+mod metas;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::path::Path;
+use std::sync::Mutex;
 
-use crate::folder_meta::{FileDescription, MetaCache, MetaError};
 use crate::model::{Category, Film, FilmId, FilmState, KeyframeIndex, ProbeReport, Series, Theme};
 use crate::scan::{self, ProbeTask, ScanPlan, ScanProblem, WalkReport};
 use crate::search::{SearchError, SearchFilters, SearchIndex};
-use crate::store::{SeriesInfo, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// A page size when the query gives none.
 const DEFAULT_PER_PAGE: u32 = 50;
@@ -64,14 +64,7 @@ pub struct Page {
 pub struct Catalog {
     store: Store,
     index: SearchIndex,
-    metas: Mutex<MetaState>,
-}
-
-/// The `catalog.toml` files read by the current scans, and the library roots they bound.
-#[derive(Default)]
-struct MetaState {
-    roots: Vec<PathBuf>,
-    cache: MetaCache,
+    metas: Mutex<metas::MetaState>,
 }
 
 impl Catalog {
@@ -90,7 +83,7 @@ impl Catalog {
         let catalog = Catalog {
             store: Store::open(db)?,
             index,
-            metas: Mutex::new(MetaState::default()),
+            metas: Mutex::new(metas::MetaState::default()),
         };
         if catalog.index.num_docs() != catalog.store.len() as u64 {
             let count = catalog.reindex()?;
@@ -195,9 +188,10 @@ impl Catalog {
     }
 
     /// Compares a walk with the catalog and writes what needs no probe: relinked films,
-    /// refreshed fingerprints, missing flags set and cleared, series descriptions from the
-    /// `catalog.toml` files under the root (read afresh for this scan). Then commits. The
-    /// returned plan lists the files to probe and the problems met.
+    /// refreshed fingerprints, missing flags set and cleared; then reads the `catalog.toml`
+    /// files under the root afresh, stores their series descriptions and applies a new or
+    /// edited one to the films already catalogued under it (where it speaks, it wins). Then
+    /// commits. The returned plan lists the files to probe and the problems met.
     pub fn plan_scan(&self, walk: &WalkReport) -> Result<ScanPlan, CatalogError> {
         let outcome = scan::plan(self.store.scan_entries()?, walk);
         let now = describe::now();
@@ -207,7 +201,8 @@ impl Catalog {
             }
         }
         let mut plan = outcome.plan;
-        let meta_errors = self.load_metas(walk)?;
+        let (meta_errors, redescribed) = self.apply_metas(walk)?;
+        plan.redescribed = redescribed;
         plan.problems
             .extend(meta_errors.into_iter().map(ScanProblem::Meta));
         self.commit()?;
@@ -287,65 +282,6 @@ impl Catalog {
                 return Ok(id);
             }
         }
-    }
-
-    /// What the `catalog.toml` nearest to `path` says about it, bounded by the library root
-    /// it was scanned under (its own folder only when no scan covered it). A series summary
-    /// it carries is stored for [`Catalog::series`].
-    fn describe_file(&self, path: &Path) -> Result<Option<FileDescription>, CatalogError> {
-        let description = {
-            let mut metas = self.metas.lock().unwrap_or_else(PoisonError::into_inner);
-            let root = metas
-                .roots
-                .iter()
-                .filter(|root| path.starts_with(root))
-                .max_by_key(|root| root.components().count())
-                .cloned()
-                .or_else(|| path.parent().map(Path::to_owned))
-                .unwrap_or_default();
-            metas.cache.describe(&root, path)
-        };
-        if let Some(d) = &description {
-            if let (Some(series), Some(summary)) = (&d.series, &d.series_summary) {
-                let info = SeriesInfo {
-                    category: d.category,
-                    summary: Some(summary.clone()),
-                };
-                self.store.put_series_info(series, &info)?;
-            }
-        }
-        Ok(description)
-    }
-
-    /// Reads the `catalog.toml` files that apply to the walk's files afresh, stores the series
-    /// descriptions they hold, and returns the ones that could not be used.
-    fn load_metas(&self, walk: &WalkReport) -> Result<Vec<MetaError>, CatalogError> {
-        let mut metas = self.metas.lock().unwrap_or_else(PoisonError::into_inner);
-        let MetaState { roots, cache } = &mut *metas;
-        cache.forget_under(&walk.root);
-        if !roots.contains(&walk.root) {
-            roots.push(walk.root.clone());
-        }
-        for file in &walk.files {
-            cache.describe(&walk.root, &file.path);
-        }
-        for (dir, meta) in cache.loaded() {
-            let Some(series) = meta
-                .series
-                .as_deref()
-                .filter(|_| dir.starts_with(&walk.root))
-            else {
-                continue;
-            };
-            if meta.summary.is_some() || meta.category.is_some() {
-                let info = SeriesInfo {
-                    category: meta.category,
-                    summary: meta.summary.clone(),
-                };
-                self.store.put_series_info(series, &info)?;
-            }
-        }
-        Ok(cache.take_errors())
     }
 }
 

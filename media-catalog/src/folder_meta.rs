@@ -31,7 +31,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::{fs, io};
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::model::{Category, Cue};
 
@@ -42,7 +43,7 @@ pub const FILE_NAME: &str = "catalog.toml";
 const MAX_BYTES: u64 = 1 << 20;
 
 /// One folder's `catalog.toml`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FolderMeta {
     /// Series of every file in the folder.
@@ -61,7 +62,7 @@ pub struct FolderMeta {
 }
 
 /// A `[files."name"]` entry.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileMeta {
     pub title: Option<String>,
@@ -177,6 +178,13 @@ impl FolderMeta {
         FolderMeta::parse(&text, &path).map(Some)
     }
 
+    /// A digest of what this `catalog.toml` says (not of its text: an edit to a comment or
+    /// the layout does not change it), to tell when it was edited since it was applied.
+    pub fn digest(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(canonical))
+    }
+
     /// What this folder says about the file at `relative` (its path from this folder).
     pub fn describe(&self, relative: &Path) -> FileDescription {
         let entry = self
@@ -287,12 +295,16 @@ impl MetaCache {
     /// What the nearest `catalog.toml` (the file's folder, then its ancestors up to `root`)
     /// says about `file`. `None` when there is none, or when the nearest one is invalid.
     pub fn describe(&mut self, root: &Path, file: &Path) -> Option<FileDescription> {
+        let (dir, meta) = self.nearest(root, file)?;
+        Some(meta.describe(file.strip_prefix(&dir).unwrap_or(file)))
+    }
+
+    /// The nearest valid `catalog.toml` for `file` (see [`MetaCache::describe`]) and the
+    /// folder it is in.
+    pub fn nearest(&mut self, root: &Path, file: &Path) -> Option<(PathBuf, Arc<FolderMeta>)> {
         for dir in file.ancestors().skip(1) {
             match self.folder(dir) {
-                Slot::Present(meta) => {
-                    let relative = file.strip_prefix(dir).unwrap_or(file);
-                    return Some(meta.describe(relative));
-                }
+                Slot::Present(meta) => return Some((dir.to_owned(), meta)),
                 Slot::Invalid => return None,
                 Slot::Absent => {}
             }
@@ -301,14 +313,6 @@ impl MetaCache {
             }
         }
         None
-    }
-
-    /// Every valid `catalog.toml` loaded so far, with the folder it is in.
-    pub fn loaded(&self) -> impl Iterator<Item = (&Path, &FolderMeta)> {
-        self.folders.iter().filter_map(|(dir, slot)| match slot {
-            Slot::Present(meta) => Some((dir.as_path(), meta.as_ref())),
-            _ => None,
-        })
     }
 
     /// Problems met since the last call, each `catalog.toml` once.

@@ -29,6 +29,12 @@ const SEPARATORS: &[char] = &[
     '(', ')', '（', '）', '"', '“', '”',
 ];
 
+/// Measure words and units: a leading number followed by one is a count, not an episode.
+const COUNTED: &[char] = &[
+    '个', '位', '名', '年', '岁', '条', '天', '次', '项', '种', '届', '周', '分', '秒', '万', '亿',
+    '元', '米', '号', '月', '日', '点', '集', '部', '句', '堂',
+];
+
 /// Words after `第N` that make it an episode marker: 第3集, 第三讲, 第12期, 第一部分, 第5课.
 const EPISODE_UNITS: [&str; 5] = ["集", "讲", "期", "部分", "课"];
 
@@ -73,28 +79,31 @@ pub fn parse_path(path: &Path) -> ParsedName {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let Some(number) = generic_disc_number(&stem) else {
+    let Some((number, part)) = generic_disc_number(&stem) else {
         return parse_name(&stem);
     };
     let Some(folder) = meaningful_folder(path) else {
         return parse_name(&stem);
     };
     let from_folder = parse_name(&folder);
-    if from_folder.episode.is_some() {
-        // The folder is one episode (`党章电视教材 第一集/MPEGAV/AVSEQ01.DAT`): its number
-        // wins; a second track of the same disc gets a suffix so the two can be told apart.
-        let title = if number > 1 {
-            format!("{} ({number})", from_folder.title)
+    // Files of one film or episode (a DVD title split into 1 GB parts, a second VCD track in
+    // a folder named for one episode) get a suffix so they can be told apart.
+    let suffix = |title: String, n: u32| {
+        if n > 1 {
+            format!("{title} ({n})")
         } else {
-            from_folder.title
-        };
+            title
+        }
+    };
+    if from_folder.episode.is_some() {
+        // The folder is one episode (`党章电视教材 第一集/MPEGAV/AVSEQ01.DAT`): its number wins.
         return ParsedName {
-            title,
+            title: suffix(from_folder.title.clone(), number.max(part)),
             ..from_folder
         };
     }
     ParsedName {
-        title: format!("{} 第{number}集", from_folder.title),
+        title: suffix(format!("{} 第{number}集", from_folder.title), part),
         series: Some(from_folder.title),
         episode: Some(number),
     }
@@ -106,24 +115,23 @@ pub fn is_generic_disc_name(stem: &str) -> bool {
     generic_disc_number(stem).is_some()
 }
 
-/// The number in a generic disc name: the track, or the DVD title set for `VTS_nn_p`.
-fn generic_disc_number(stem: &str) -> Option<u32> {
+/// The numbers in a generic disc name: the track (part 1), or for a DVD's `VTS_nn_p` the
+/// title set and the part of it. `VIDEO_TS` (the DVD menu) is number 0.
+fn generic_disc_number(stem: &str) -> Option<(u32, u32)> {
     let upper = stem.trim().to_ascii_uppercase();
     if upper == "VIDEO_TS" {
-        return Some(0);
+        return Some((0, 1));
     }
     if let Some(rest) = upper.strip_prefix("VTS_") {
         let (set, part) = rest.split_once('_')?;
-        return match (ascii_number(set), ascii_number(part)) {
-            (Some(set), Some(_)) => Some(set),
-            _ => None,
-        };
+        return Some((ascii_number(set)?, ascii_number(part)?));
     }
     ["AVSEQ", "MUSIC", "TRACK", "ITEM"]
         .into_iter()
         .find_map(|prefix| upper.strip_prefix(prefix))
         .map(|rest| rest.trim_start_matches([' ', '_', '-']))
         .and_then(ascii_number)
+        .map(|track| (track, 1))
 }
 
 /// All ASCII digits, as a number.
@@ -225,7 +233,8 @@ fn find_paren_marker(chars: &[char]) -> Option<(usize, u32)> {
 }
 
 /// `03.坚定理想信念`, `03 坚定理想信念`, `3-坚定理想信念`: the number and the name after it.
-/// Four digits are a year (`1949 开国大典`), not an episode.
+/// Four digits are a year (`1949 开国大典`), and a number that counts something
+/// (`100 个党员故事`, `3 分钟党课`) is part of the title, not an episode.
 fn leading_number(chars: &[char]) -> Option<(u32, String)> {
     let end = chars
         .iter()
@@ -239,7 +248,7 @@ fn leading_number(chars: &[char]) -> Option<(u32, String)> {
     }
     let rest: String = chars[end + 1..].iter().collect();
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || SEPARATORS.contains(&c));
-    if rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_digit()) {
+    if rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_digit() || COUNTED.contains(&c)) {
         return None;
     }
     let digits: String = chars[..end].iter().collect();

@@ -95,6 +95,9 @@ pub struct ScanPlan {
     pub newly_missing: usize,
     /// Missing films whose file is back.
     pub returned: usize,
+    /// Films already catalogued whose description changed because their `catalog.toml` is
+    /// new or was edited since it was last applied.
+    pub redescribed: usize,
     /// Files that could not be read and `catalog.toml` files that could not be used. An
     /// unreadable file's film is left as it was.
     pub problems: Vec<ScanProblem>,

@@ -17,6 +17,7 @@ const FILMS_TREE: &str = "catalog.films";
 const PATHS_TREE: &str = "catalog.paths";
 const KEYFRAMES_TREE: &str = "catalog.keyframes";
 const SERIES_TREE: &str = "catalog.series";
+const METAS_TREE: &str = "catalog.metas";
 
 /// A film as written to disk. New versions are added as variants; old ones stay readable.
 #[derive(Serialize, Deserialize)]
@@ -97,6 +98,7 @@ pub struct Store {
     paths: sled::Tree,
     keyframes: sled::Tree,
     series: sled::Tree,
+    metas: sled::Tree,
 }
 
 impl Store {
@@ -108,6 +110,7 @@ impl Store {
             paths: db.open_tree(PATHS_TREE)?,
             keyframes: db.open_tree(KEYFRAMES_TREE)?,
             series: db.open_tree(SERIES_TREE)?,
+            metas: db.open_tree(METAS_TREE)?,
         })
     }
 
@@ -165,7 +168,7 @@ impl Store {
     /// What a rescan needs of every film, without reading whole films. A damaged entry is
     /// logged and left out (its film is then seen as new and probed again).
     pub fn scan_entries(&self) -> Result<Vec<ScanEntry>, StoreError> {
-        let mut entries = Vec::with_capacity(self.paths.len());
+        let mut entries = Vec::new();
         for item in self.paths.iter() {
             let (key, bytes) = item?;
             match decode_entry(&key, &bytes) {
@@ -187,7 +190,7 @@ impl Store {
     /// Every film, in id order. A record that cannot be read is logged and left out, so one
     /// damaged record does not hide the library (a rescan writes it again).
     pub fn films(&self) -> Result<Vec<Film>, StoreError> {
-        let mut films = Vec::with_capacity(self.films.len());
+        let mut films = Vec::new();
         for entry in self.films.iter() {
             let (key, bytes) = entry?;
             let key = String::from_utf8_lossy(&key);
@@ -199,7 +202,7 @@ impl Store {
         Ok(films)
     }
 
-    /// How many films the store holds.
+    /// How many films the store holds (sled counts them one by one: not for hot paths).
     pub fn len(&self) -> usize {
         self.films.len()
     }
@@ -247,6 +250,18 @@ impl Store {
         if self.series.get(name)?.as_deref() != Some(bytes.as_slice()) {
             self.series.insert(name, bytes)?;
         }
+        Ok(())
+    }
+
+    /// The digest of the `catalog.toml` last applied to the films of folder `dir`.
+    pub fn applied_meta(&self, dir: &Path) -> Result<Option<String>, StoreError> {
+        let digest = self.metas.get(path_key(dir))?;
+        Ok(digest.map(|d| String::from_utf8_lossy(&d).into_owned()))
+    }
+
+    /// Remembers the digest of the `catalog.toml` just applied to the films of `dir`.
+    pub fn set_applied_meta(&self, dir: &Path, digest: &str) -> Result<(), StoreError> {
+        self.metas.insert(path_key(dir), digest.as_bytes())?;
         Ok(())
     }
 

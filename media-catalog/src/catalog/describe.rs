@@ -82,6 +82,30 @@ pub(super) fn refreshed(
     film
 }
 
+/// A film after its `catalog.toml` was added or edited: what the file says wins where it
+/// says something; everything else (a name-derived episode, an admin's edit) stays.
+pub(super) fn redescribed(mut film: Film, d: FileDescription, now: i64) -> Film {
+    let before = film.clone();
+    film.title = d.title.unwrap_or(film.title);
+    film.series = d.series.or(film.series);
+    film.episode = d.episode.or(film.episode);
+    film.category = d.category.or(film.category);
+    film.year = d.year.or(film.year);
+    film.producer = d.producer.or(film.producer);
+    film.summary = d.summary.or(film.summary);
+    film.prep_notes = d.prep_notes.or(film.prep_notes);
+    if !d.themes.is_empty() {
+        film.themes = d.themes;
+    }
+    if !d.cues.is_empty() {
+        film.cues = d.cues;
+    }
+    if film != before {
+        film.updated_at = now;
+    }
+    film
+}
+
 /// A film after a rescan changed its scan entry: moved, touched, gone or back.
 pub(super) fn rescanned(mut film: Film, entry: ScanEntry, now: i64) -> Film {
     if film.source.path != entry.path {

@@ -116,7 +116,9 @@ fn text_term(f: &Fields, t: &str) -> Box<dyn Query> {
         constant(substring(f.themes.ngram), THEMES),
     ]);
     let mut clauses = vec![(Occur::Must, found)];
-    let words = words(t);
+    let mut words = words(t);
+    words.sort_unstable();
+    words.dedup();
     if !words.is_empty() {
         let whole_word = |field: Field| any_of(words.iter().map(|w| term(field, w)).collect());
         clauses.push((

@@ -51,7 +51,7 @@ pub(crate) fn words(folded: &str) -> Vec<String> {
     let mut stream = jieba.token_stream(folded);
     let mut out = Vec::new();
     while let Some(token) = stream.next() {
-        if token.text.chars().any(char::is_alphanumeric) && !out.contains(&token.text) {
+        if token.text.chars().any(char::is_alphanumeric) {
             out.push(token.text.clone());
         }
     }

@@ -4,6 +4,7 @@
 mod browsing;
 mod folder_meta;
 mod names;
+mod recording;
 mod scanning;
 mod store;
 mod support;

@@ -162,6 +162,16 @@ fn a_leading_year_or_a_decimal_is_not_an_episode() {
 }
 
 #[test]
+fn a_leading_count_is_part_of_the_title() {
+    assert_eq!(
+        parsed("100 个党员故事"),
+        ("100 个党员故事".into(), None, None)
+    );
+    assert_eq!(parsed("3 分钟党课"), ("3 分钟党课".into(), None, None));
+    assert_eq!(parsed("12 集党史"), ("12 集党史".into(), None, None));
+}
+
+#[test]
 fn underscores_and_repeated_spaces_are_cleaned() {
     assert_eq!(
         parsed("党章电视教材__第一集"),
@@ -253,11 +263,25 @@ fn a_dvd_title_set_takes_its_series_from_the_folder_above_video_ts() {
 }
 
 #[test]
+fn the_parts_of_one_dvd_title_are_told_apart_by_a_suffix() {
+    let first = parse_path(Path::new("/lib/焦裕禄/VIDEO_TS/VTS_01_1.VOB"));
+    let second = parse_path(Path::new("/lib/焦裕禄/VIDEO_TS/VTS_01_2.VOB"));
+    assert_eq!(first.title, "焦裕禄 第1集");
+    assert_eq!(second.title, "焦裕禄 第1集 (2)");
+    assert_eq!(second.episode, Some(1));
+}
+
+#[test]
 fn a_disc_in_a_folder_named_for_one_episode_takes_that_episode() {
     let p = parse_path(Path::new("/lib/党章电视教材 第三集/MPEGAV/AVSEQ01.DAT"));
     assert_eq!(p.series.as_deref(), Some("党章电视教材"));
     assert_eq!(p.episode, Some(3));
     assert_eq!(p.title, "党章电视教材 第三集");
+    let second = parse_path(Path::new("/lib/党章电视教材 第三集/MPEGAV/AVSEQ02.DAT"));
+    assert_eq!(
+        (second.title.as_str(), second.episode),
+        ("党章电视教材 第三集 (2)", Some(3))
+    );
 }
 
 #[test]

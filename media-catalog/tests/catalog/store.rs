@@ -124,3 +124,20 @@ fn series_descriptions_are_stored_by_name() {
         vec![("党章电视教材".to_owned(), info)]
     );
 }
+
+#[test]
+fn scan_entries_mirror_each_film_path_fingerprint_and_missing_flag() {
+    let (_dir, db) = temp_db();
+    let store = Store::open(&db).expect("open store");
+    let mut f = film("焦裕禄", "/lib/焦裕禄.mpg");
+    store.put(&f).expect("put");
+    f.missing = true;
+    f.source.path = "/lib/moved/焦裕禄.mpg".into();
+    f.source.fingerprint.size = 42;
+    store.put(&f).expect("put again");
+    let entries = store.scan_entries().expect("entries");
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!((&entry.id, &entry.path), (&f.id, &f.source.path));
+    assert_eq!((entry.fingerprint.size, entry.missing), (42, true));
+}
