@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
-use crate::model::{Category, Film, FilmId, Fingerprint, KeyframeIndex};
+use crate::model::{Category, Film, FilmId, FilmState, Fingerprint, KeyframeIndex};
 
 const FILMS_TREE: &str = "catalog.films";
 const PATHS_TREE: &str = "catalog.paths";
@@ -51,6 +51,10 @@ pub struct ScanEntry {
     pub path: PathBuf,
     pub fingerprint: Fingerprint,
     pub missing: bool,
+    /// The last probe failed for a reason outside the file (timeout, worker crash): probe
+    /// it again on the next scan even though the file is unchanged.
+    #[serde(default)]
+    pub retry: bool,
 }
 
 impl ScanEntry {
@@ -60,6 +64,7 @@ impl ScanEntry {
             path: film.source.path.clone(),
             fingerprint: film.source.fingerprint.clone(),
             missing: film.missing,
+            retry: film.state == FilmState::Failed,
         }
     }
 }

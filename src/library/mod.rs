@@ -38,6 +38,10 @@ pub struct ScanSummary {
     pub relinked: usize,
     /// Films whose file has disappeared (kept, marked missing).
     pub newly_missing: usize,
+    /// Missing films whose file is back.
+    pub returned: usize,
+    /// Films whose description changed because their folder's `catalog.toml` changed.
+    pub redescribed: usize,
     /// Symbolic links not followed because they lead outside the library.
     pub skipped_symlinks: usize,
     /// Problems worth a clerk's attention (unreadable folders, bad catalog.toml).

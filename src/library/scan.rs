@@ -62,7 +62,14 @@ pub(super) fn run(
         relinked: plan.relinked,
         newly_missing: plan.newly_missing,
         skipped_symlinks: walk.skipped_symlinks,
-        problems: walk.problems.clone(),
+        returned: plan.returned,
+        redescribed: plan.redescribed,
+        problems: walk
+            .problems
+            .iter()
+            .cloned()
+            .chain(plan.problems.iter().map(|p| error_chain(p)))
+            .collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -129,4 +136,16 @@ fn make_poster(lib: &Library, film: &Film) {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// An error and its causes on one line, for a clerk-facing summary.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

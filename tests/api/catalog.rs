@@ -152,4 +152,9 @@ async fn a_worker_killed_mid_probe_fails_that_file_and_the_scan_completes() {
     let failed = app.get_json("/api/v1/films?state=failed").await;
     assert_eq!(failed["total"], 1);
     assert!(failed["items"][0]["reason"].as_str().expect("reason").contains("出错"));
+    // The file itself is fine: the next scan probes it again and catalogues it.
+    let retry = app.scan(&app.library.clone()).await;
+    assert_eq!((retry.probed, retry.failed, retry.unchanged), (1, 0, 2), "{retry:?}");
+    let failed = app.get_json("/api/v1/films?state=failed").await;
+    assert_eq!(failed["total"], 0);
 }

@@ -63,7 +63,17 @@ impl Planner {
     /// A file at the path of a stored film.
     fn known_path(&mut self, i: usize, file: &FoundFile) {
         let stored = self.films[i].fingerprint.clone();
-        if stored.size == file.size && stored.mtime_ns == file.mtime_ns {
+        let same_stat = stored.size == file.size && stored.mtime_ns == file.mtime_ns;
+        if same_stat && self.films[i].retry {
+            self.back_if_missing(i);
+            self.plan.to_probe.push(ProbeTask {
+                found: file.clone(),
+                fingerprint: stored,
+                existing: Some(self.films[i].id.clone()),
+            });
+            return;
+        }
+        if same_stat {
             self.plan.unchanged += 1;
             self.back_if_missing(i);
             return;
