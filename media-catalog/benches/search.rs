@@ -282,6 +282,10 @@ fn main() {
     let build = started.elapsed();
     let rss_after_build = rss_mb();
 
+    if std::env::var_os("DIAG").is_some() {
+        diag(&index, &titles);
+        return;
+    }
     let mut rng = Rng(42);
     let queries: Vec<(Kind, String)> = Kind::ALL
         .iter()
@@ -377,4 +381,22 @@ fn summary(
         println!("{l}");
     }
     println!("====================================================================");
+}
+
+fn diag(index: &SearchIndex, titles: &[String]) {
+    println!("segments: {}", index.diag_segments());
+    let mut rng = Rng(7);
+    for kind in Kind::ALL {
+        let qs: Vec<String> = (0..200).map(|_| query(&mut rng, titles, kind)).collect();
+        let t = Instant::now();
+        for q in &qs { std::hint::black_box(index.diag_count(q)); }
+        let count = t.elapsed() / 200;
+        let t = Instant::now();
+        for q in &qs { std::hint::black_box(index.search(q, &SearchFilters::default(), 0, 0).unwrap()); }
+        let keep0 = t.elapsed() / 200;
+        let t = Instant::now();
+        for q in &qs { std::hint::black_box(index.search(q, &SearchFilters::default(), 0, 20).unwrap()); }
+        let keep20 = t.elapsed() / 200;
+        println!("{kind:?}: count {count:?} keep0 {keep0:?} keep20 {keep20:?}");
+    }
 }

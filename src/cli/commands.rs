@@ -48,6 +48,8 @@ pub enum CliError {
 /// Loads the settings and runs the command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Worker { args } = &cli.command {
+        // Workers log warnings to stderr, which the server shares.
+        crate::telemetry_init("warn");
         let opts = worker::WorkerOptions::from_args(args)
             .map_err(|e| CliError::Worker(std::io::Error::other(e)))?;
         return worker::run(opts).map_err(CliError::Worker);

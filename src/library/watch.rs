@@ -16,8 +16,8 @@ use super::Library;
 /// scanned once, when the copy is over.
 const SETTLE: Duration = Duration::from_secs(3);
 
-/// Starts a thread that keeps `roots` scanned: on changes, and every `every` regardless
-/// when the OS watcher is unavailable.
+/// Starts a thread that scans `roots` now, then keeps them scanned: on changes, and every
+/// `every` (the only trigger when the OS watcher is unavailable).
 pub fn watch(library: Arc<Library>, roots: Vec<PathBuf>, every: Duration) {
     if roots.is_empty() {
         return;
@@ -47,6 +47,8 @@ fn run(library: &Library, roots: &[PathBuf], every: Duration) {
             None
         }
     };
+    // Catch up with whatever changed while the server was down.
+    library.scan_all(roots);
     let mut dirty = false;
     loop {
         let wait = if dirty { SETTLE } else { every };

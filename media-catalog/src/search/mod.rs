@@ -211,6 +211,18 @@ impl SearchIndex {
         Ok(())
     }
 
+    #[doc(hidden)]
+    pub fn diag_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    #[doc(hidden)]
+    pub fn diag_count(&self, q: &str) -> usize {
+        let searcher = self.reader.searcher();
+        let query = query::build(&self.fields, q, &SearchFilters::default());
+        searcher.search(&*query, &tantivy::collector::Count).unwrap_or(0)
+    }
+
     /// How many films the committed index holds.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
