@@ -75,7 +75,11 @@ pub fn ensure(data: &Path, pool: &WorkerPool) -> Result<PathBuf, DemoError> {
     let mut seed = 0;
     for folder in FOLDERS {
         let dir = root.join(folder.dir);
-        write(&dir.join("catalog.toml"), folder.catalog_toml.as_bytes(), &dir)?;
+        write(
+            &dir.join("catalog.toml"),
+            folder.catalog_toml.as_bytes(),
+            &dir,
+        )?;
         for (name, seconds) in folder.files {
             seed += 1;
             encode(pool, &dir.join(name), name, *seconds, seed)?;

@@ -77,7 +77,10 @@ impl AppError {
                 A::Throttled { retry_after_secs } => (
                     "too_many_attempts",
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!("登录失败次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60)),
+                    format!(
+                        "登录失败次数过多，请 {} 分钟后再试",
+                        retry_after_secs.div_ceil(60)
+                    ),
                 ),
                 A::BadName(_) => ("bad_name", StatusCode::BAD_REQUEST, format!("{e}")),
                 A::WeakPassword => (

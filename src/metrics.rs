@@ -38,24 +38,89 @@ impl Metrics {
     pub fn render(&self, snap: &Snapshot<'_>) -> String {
         let mut out = String::new();
         let counters: [(&str, &str, &AtomicU64); 8] = [
-            ("dianjiao_http_requests_total", "HTTP requests answered", &self.http_requests),
-            ("dianjiao_http_errors_total", "HTTP answers with a 5xx status", &self.http_errors),
-            ("dianjiao_bytes_served_total", "Media bytes sent", &self.bytes_served),
-            ("dianjiao_files_probed_total", "Files probed successfully", &self.files_probed),
-            ("dianjiao_files_rejected_total", "Files refused as not usable media", &self.files_rejected),
-            ("dianjiao_files_failed_total", "Files whose probe failed (timeout, crash)", &self.files_failed),
-            ("dianjiao_scans_total", "Library scans completed", &self.scans),
-            ("dianjiao_worker_restarts_total", "Media worker processes restarted", &self.worker_restarts),
+            (
+                "dianjiao_http_requests_total",
+                "HTTP requests answered",
+                &self.http_requests,
+            ),
+            (
+                "dianjiao_http_errors_total",
+                "HTTP answers with a 5xx status",
+                &self.http_errors,
+            ),
+            (
+                "dianjiao_bytes_served_total",
+                "Media bytes sent",
+                &self.bytes_served,
+            ),
+            (
+                "dianjiao_files_probed_total",
+                "Files probed successfully",
+                &self.files_probed,
+            ),
+            (
+                "dianjiao_files_rejected_total",
+                "Files refused as not usable media",
+                &self.files_rejected,
+            ),
+            (
+                "dianjiao_files_failed_total",
+                "Files whose probe failed (timeout, crash)",
+                &self.files_failed,
+            ),
+            (
+                "dianjiao_scans_total",
+                "Library scans completed",
+                &self.scans,
+            ),
+            (
+                "dianjiao_worker_restarts_total",
+                "Media worker processes restarted",
+                &self.worker_restarts,
+            ),
         ];
         for (name, help, v) in counters {
             metric(&mut out, name, help, "counter", v.load(Ordering::Relaxed));
         }
-        metric(&mut out, "dianjiao_watcher_fallback", "1 when periodic rescans replace the file watcher", "gauge", self.watcher_fallback.load(Ordering::Relaxed));
-        metric(&mut out, "dianjiao_active_plays", "Play sessions open now", "gauge", self.active_plays.load(Ordering::Relaxed));
-        metric(&mut out, "dianjiao_prepare_queue", "Films waiting for preparation", "gauge", snap.prepare_queue);
-        metric(&mut out, "dianjiao_ledger_length", "Entries in the ledger", "gauge", snap.ledger_length);
-        metric(&mut out, "dianjiao_films_missing", "Films whose file has gone from the library", "gauge", snap.films_missing);
-        let _ = writeln!(out, "# HELP dianjiao_films Films in the catalog by state\n# TYPE dianjiao_films gauge");
+        metric(
+            &mut out,
+            "dianjiao_watcher_fallback",
+            "1 when periodic rescans replace the file watcher",
+            "gauge",
+            self.watcher_fallback.load(Ordering::Relaxed),
+        );
+        metric(
+            &mut out,
+            "dianjiao_active_plays",
+            "Play sessions open now",
+            "gauge",
+            self.active_plays.load(Ordering::Relaxed),
+        );
+        metric(
+            &mut out,
+            "dianjiao_prepare_queue",
+            "Films waiting for preparation",
+            "gauge",
+            snap.prepare_queue,
+        );
+        metric(
+            &mut out,
+            "dianjiao_ledger_length",
+            "Entries in the ledger",
+            "gauge",
+            snap.ledger_length,
+        );
+        metric(
+            &mut out,
+            "dianjiao_films_missing",
+            "Films whose file has gone from the library",
+            "gauge",
+            snap.films_missing,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP dianjiao_films Films in the catalog by state\n# TYPE dianjiao_films gauge"
+        );
         for (state, n) in snap.films_by_state {
             let _ = writeln!(out, "dianjiao_films{{state=\"{state}\"}} {n}");
         }
@@ -64,5 +129,8 @@ impl Metrics {
 }
 
 fn metric(out: &mut String, name: &str, help: &str, kind: &str, value: u64) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }

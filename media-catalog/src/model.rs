@@ -27,7 +27,10 @@ impl FilmId {
 
     /// Parses an id from a URL or a record; only 16 lowercase hex digits pass.
     pub fn parse(s: &str) -> Result<Self, InvalidFilmId> {
-        if s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() == 16
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             Ok(FilmId(s.to_owned()))
         } else {
             Err(InvalidFilmId(s.chars().take(64).collect()))

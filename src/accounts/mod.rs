@@ -55,7 +55,9 @@ pub enum AccountsError {
     Record(#[from] serde_json::Error),
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("the user name {0:?} is not allowed (1–32 letters, digits, Chinese characters, _ . -)")]
+    #[error(
+        "the user name {0:?} is not allowed (1–32 letters, digits, Chinese characters, _ . -)"
+    )]
     BadName(String),
     #[error("the password is too short (at least 8 characters)")]
     WeakPassword,

@@ -79,7 +79,8 @@ pub(super) fn verify(
 ) -> Result<Option<User>, AccountsError> {
     let Some(bytes) = tree.get(name.as_bytes())? else {
         // Spend the same effort as a real check so a missing account is not revealed by timing.
-        let _ = Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
+        let _ =
+            Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
         return Ok(None);
     };
     let UserRecord::V1(user) = serde_json::from_slice(&bytes)?;

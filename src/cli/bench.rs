@@ -16,7 +16,13 @@ use super::CliError;
 
 /// Makes `distinct` short clips with our own encoder, then `files` copies spread over
 /// folders of 100 (hard links when `link`, real copies otherwise).
-fn make_library(pool: &WorkerPool, dir: &Path, files: usize, distinct: usize, link: bool) -> Vec<PathBuf> {
+fn make_library(
+    pool: &WorkerPool,
+    dir: &Path,
+    files: usize,
+    distinct: usize,
+    link: bool,
+) -> Vec<PathBuf> {
     let seeds: Vec<PathBuf> = (0..distinct)
         .map(|i| {
             let out = dir.join(format!("seed-{i}.mp4"));
@@ -31,7 +37,10 @@ fn make_library(pool: &WorkerPool, dir: &Path, files: usize, distinct: usize, li
                 title: Some(format!("基准片 {i}")),
                 seed: i as u32,
             };
-            let reply = pool.call(&Request::Synth { spec, out: out.clone() });
+            let reply = pool.call(&Request::Synth {
+                spec,
+                out: out.clone(),
+            });
             assert!(matches!(reply, Reply::Done), "synth failed: {reply:?}");
             out
         })
@@ -69,12 +78,20 @@ fn exe() -> PathBuf {
 pub fn probe(files: usize) -> Result<(), CliError> {
     let tmp = tempdir();
     let settings = bench_settings(&tmp.join("data"));
-    let pool = WorkerPool::start(pool_config(&settings, exe())).map_err(crate::app::OpenError::Workers)?;
+    let pool =
+        WorkerPool::start(pool_config(&settings, exe())).map_err(crate::app::OpenError::Workers)?;
     let paths = make_library(&pool, &tmp, files, 10, false);
     let reference = time(|| {
         for p in &paths {
             let ok = Command::new("ffprobe")
-                .args(["-v", "error", "-show_format", "-show_streams", "-of", "json"])
+                .args([
+                    "-v",
+                    "error",
+                    "-show_format",
+                    "-show_streams",
+                    "-of",
+                    "json",
+                ])
                 .arg(p)
                 .stdout(Stdio::null())
                 .status()
@@ -87,7 +104,10 @@ pub fn probe(files: usize) -> Result<(), CliError> {
     println!("probe benchmark: {files} files (H.264/AAC MP4, 2 s, 160x90), page cache warm");
     println!("  reference  ffprobe -show_format -show_streams, one process per file: {:>8.3} s  ({:.2} ms/file)", reference.as_secs_f64(), ms_per(reference, files));
     println!("  dianjiao   worker pool ({} workers), incl. keyframe index:        {:>8.3} s  ({:.2} ms/file)", pool.size(), ours.as_secs_f64(), ms_per(ours, files));
-    println!("  ratio      {:.1}x", reference.as_secs_f64() / ours.as_secs_f64());
+    println!(
+        "  ratio      {:.1}x",
+        reference.as_secs_f64() / ours.as_secs_f64()
+    );
     cleanup(&tmp);
     Ok(())
 }
@@ -97,9 +117,14 @@ fn probe_all(pool: &WorkerPool, paths: &[PathBuf]) {
     std::thread::scope(|s| {
         for _ in 0..pool.size() {
             s.spawn(|| loop {
-                let Some(p) = next.lock().unwrap_or_else(|e| e.into_inner()).next() else { break };
+                let Some(p) = next.lock().unwrap_or_else(|e| e.into_inner()).next() else {
+                    break;
+                };
                 let reply = pool.call(&Request::Probe { path: p.clone() });
-                assert!(matches!(reply, Reply::Probed { .. }), "probe failed: {reply:?}");
+                assert!(
+                    matches!(reply, Reply::Probed { .. }),
+                    "probe failed: {reply:?}"
+                );
             });
         }
     });
@@ -115,10 +140,12 @@ pub fn rescan(files: usize) -> Result<(), CliError> {
         app.library.scan(&lib, &Quiet).expect("first scan");
     });
     let mut runs: Vec<Duration> = (0..3)
-        .map(|_| time(|| {
-            let s = app.library.scan(&lib, &Quiet).expect("rescan");
-            assert_eq!((s.unchanged, s.probed), (files, 0), "rescan probed files");
-        }))
+        .map(|_| {
+            time(|| {
+                let s = app.library.scan(&lib, &Quiet).expect("rescan");
+                assert_eq!((s.unchanged, s.probed), (files, 0), "rescan probed files");
+            })
+        })
         .collect();
     runs.sort();
     let find = time(|| {
@@ -132,9 +159,19 @@ pub fn rescan(files: usize) -> Result<(), CliError> {
         assert!(ok, "find failed");
     });
     println!("rescan benchmark: {files} files in folders of 100");
-    println!("  first scan (probe + poster + index every file):  {:>8.3} s", first.as_secs_f64());
-    println!("  unchanged rescan, best/median of 3:              {:>8.3} s / {:.3} s", runs[0].as_secs_f64(), runs[1].as_secs_f64());
-    println!("  reference  find -type f -printf '%s %T@ %p' (stat walk only): {:>8.3} s", find.as_secs_f64());
+    println!(
+        "  first scan (probe + poster + index every file):  {:>8.3} s",
+        first.as_secs_f64()
+    );
+    println!(
+        "  unchanged rescan, best/median of 3:              {:>8.3} s / {:.3} s",
+        runs[0].as_secs_f64(),
+        runs[1].as_secs_f64()
+    );
+    println!(
+        "  reference  find -type f -printf '%s %T@ %p' (stat walk only): {:>8.3} s",
+        find.as_secs_f64()
+    );
     app.flush();
     drop(app);
     cleanup(&tmp);
@@ -160,7 +197,12 @@ pub fn rss(films: usize) -> Result<(), CliError> {
     std::thread::sleep(Duration::from_secs(3));
     for q in ["dzds", "党章", "dangzhang"] {
         let _ = Command::new("curl")
-            .args(["-s", "-o", "/dev/null", &format!("http://127.0.0.1:18089/api/v1/films?q={q}")])
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                &format!("http://127.0.0.1:18089/api/v1/films?q={q}"),
+            ])
             .status();
     }
     std::thread::sleep(Duration::from_secs(2));
@@ -169,9 +211,15 @@ pub fn rss(films: usize) -> Result<(), CliError> {
     let _ = child.kill();
     let _ = child.wait();
     println!("idle memory benchmark: dianjiao serve with {films} films, after 3 searches");
-    println!("  server process VmRSS:   {:>6.1} MB", server_kb as f64 / 1024.0);
+    println!(
+        "  server process VmRSS:   {:>6.1} MB",
+        server_kb as f64 / 1024.0
+    );
     for (i, kb) in workers_kb.iter().enumerate() {
-        println!("  media worker {i} VmRSS:  {:>6.1} MB (separate process, FFmpeg only)", *kb as f64 / 1024.0);
+        println!(
+            "  media worker {i} VmRSS:  {:>6.1} MB (separate process, FFmpeg only)",
+            *kb as f64 / 1024.0
+        );
     }
     cleanup(&tmp);
     Ok(())
@@ -191,7 +239,11 @@ fn vm_rss_kb(pid: u32) -> u64 {
 
 fn children_of(pid: u32) -> Vec<u32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .map(|s| s.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

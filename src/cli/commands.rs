@@ -156,7 +156,10 @@ fn scan(settings: Settings, library: PathBuf) -> Result<(), CliError> {
         println!("  problem: {p}");
     }
     if s.skipped_symlinks > 0 {
-        println!("  {} links leading outside the library were not followed", s.skipped_symlinks);
+        println!(
+            "  {} links leading outside the library were not followed",
+            s.skipped_symlinks
+        );
     }
     app.flush();
     Ok(())
@@ -165,10 +168,15 @@ fn scan(settings: Settings, library: PathBuf) -> Result<(), CliError> {
 fn add_user(settings: Settings, name: &str, admin: bool, stdin: bool) -> Result<(), CliError> {
     let password = read_password(stdin)?;
     let db = crate::app::open_db(&settings)?;
-    let accounts = Accounts::open(&db, Duration::from_secs(3600), Throttle::new(5, 20, Duration::from_secs(1)))?;
+    let accounts = Accounts::open(
+        &db,
+        Duration::from_secs(3600),
+        Throttle::new(5, 20, Duration::from_secs(1)),
+    )?;
     let role = if admin { Role::Admin } else { Role::Clerk };
     let user = accounts.add_user(name, role, &password)?;
-    db.flush().map_err(|e| CliError::Password(std::io::Error::other(e)))?;
+    db.flush()
+        .map_err(|e| CliError::Password(std::io::Error::other(e)))?;
     println!("account {} ({}) created", user.name, role.as_str());
     Ok(())
 }

@@ -21,9 +21,9 @@ impl ScanBar {
 impl Progress for ScanBar {
     fn begin(&self, phase: &str, total: u64) {
         let bar = ProgressBar::new(total);
-        if let Ok(style) =
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {wide_msg}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {wide_msg}",
+        ) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix(phase.to_owned());

@@ -23,7 +23,10 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             .iter()
             .map(|s| (s.as_str(), counts.get(s.as_str()).copied().unwrap_or(0)))
             .collect();
-        let queued = by_state.iter().find(|(s, _)| *s == "queued").map_or(0, |p| p.1);
+        let queued = by_state
+            .iter()
+            .find(|(s, _)| *s == "queued")
+            .map_or(0, |p| p.1);
         Ok(app.metrics.render(&Snapshot {
             films_by_state: &by_state,
             films_missing: app.library.missing_count(),

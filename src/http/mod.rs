@@ -37,27 +37,31 @@ where
 /// Builds the HTTP server on an already bound listener.
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     let data = web::Data::from(app);
-    let server = HttpServer::new(move || {
-        ActixApp::new()
-            .app_data(data.clone())
-            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(
-                |err, _| AppError::BadRequest(format!("JSON 格式不对：{err}")).into(),
-            ))
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|err, _| AppError::BadRequest(format!("参数不对：{err}")).into()),
-            )
-            .wrap(from_fn(count_requests))
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "same-origin")),
-            )
-            .configure(routes::configure)
-            .default_service(web::to(not_found))
-    })
-    .listen(listener)?
-    .run();
+    let server =
+        HttpServer::new(move || {
+            ActixApp::new()
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(|err, _| {
+                            AppError::BadRequest(format!("JSON 格式不对：{err}")).into()
+                        }),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::BadRequest(format!("参数不对：{err}")).into()
+                }))
+                .wrap(from_fn(count_requests))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "same-origin")),
+                )
+                .configure(routes::configure)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?
+        .run();
     Ok(server)
 }
 
@@ -69,9 +73,7 @@ async fn count_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = req
-        .app_data::<web::Data<App>>()
-        .map(|a| a.metrics.clone());
+    let metrics = req.app_data::<web::Data<App>>().map(|a| a.metrics.clone());
     let res = next.call(req).await?;
     if let Some(m) = metrics {
         m.http_requests.fetch_add(1, Ordering::Relaxed);

@@ -39,19 +39,45 @@ fn def(method: Method, path: &'static str, access: Access, handler: fn() -> Rout
 pub fn table() -> Vec<RouteDef> {
     use Access::*;
     vec![
-        def(Method::GET, "/healthz", Public, || web::route().to(health::healthz)),
-        def(Method::GET, "/metrics", Public, || web::route().to(health::metrics)),
-        def(Method::POST, "/api/v1/session", Public, || web::route().to(session::sign_in)),
-        def(Method::GET, "/api/v1/session", Public, || web::route().to(session::who_am_i)),
-        def(Method::DELETE, "/api/v1/session", Public, || web::route().to(session::sign_out)),
-        def(Method::POST, "/api/v1/users", Admin, || web::route().to(users::create)),
-        def(Method::GET, "/api/v1/films", Viewer, || web::route().to(films::list)),
-        def(Method::GET, "/api/v1/films/{id}", Viewer, || web::route().to(films::get)),
-        def(Method::GET, "/api/v1/series", Viewer, || web::route().to(films::series)),
-        def(Method::GET, "/api/v1/themes", Viewer, || web::route().to(films::themes)),
-        def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || web::route().to(thumbs::get)),
-        def(Method::GET, "/api/v1/library", Clerk, || web::route().to(library::status)),
-        def(Method::POST, "/api/v1/library/scan", Admin, || web::route().to(library::rescan)),
+        def(Method::GET, "/healthz", Public, || {
+            web::route().to(health::healthz)
+        }),
+        def(Method::GET, "/metrics", Public, || {
+            web::route().to(health::metrics)
+        }),
+        def(Method::POST, "/api/v1/session", Public, || {
+            web::route().to(session::sign_in)
+        }),
+        def(Method::GET, "/api/v1/session", Public, || {
+            web::route().to(session::who_am_i)
+        }),
+        def(Method::DELETE, "/api/v1/session", Public, || {
+            web::route().to(session::sign_out)
+        }),
+        def(Method::POST, "/api/v1/users", Admin, || {
+            web::route().to(users::create)
+        }),
+        def(Method::GET, "/api/v1/films", Viewer, || {
+            web::route().to(films::list)
+        }),
+        def(Method::GET, "/api/v1/films/{id}", Viewer, || {
+            web::route().to(films::get)
+        }),
+        def(Method::GET, "/api/v1/series", Viewer, || {
+            web::route().to(films::series)
+        }),
+        def(Method::GET, "/api/v1/themes", Viewer, || {
+            web::route().to(films::themes)
+        }),
+        def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || {
+            web::route().to(thumbs::get)
+        }),
+        def(Method::GET, "/api/v1/library", Clerk, || {
+            web::route().to(library::status)
+        }),
+        def(Method::POST, "/api/v1/library/scan", Admin, || {
+            web::route().to(library::rescan)
+        }),
     ]
 }
 

@@ -22,7 +22,11 @@ pub async fn create(
     let role = match role.as_str() {
         "admin" => Role::Admin,
         "clerk" => Role::Clerk,
-        other => return Err(AppError::BadRequest(format!("未知角色 {other:?}（admin 或 clerk）"))),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "未知角色 {other:?}（admin 或 clerk）"
+            )))
+        }
     };
     let accounts = app.accounts.clone();
     let user = blocking(move || Ok(accounts.add_user(&name, role, &password)?)).await?;

@@ -132,7 +132,9 @@ impl Library {
                     rejected = s.rejected, failed = s.failed, unchanged = s.unchanged,
                     missing = s.newly_missing, seconds = s.seconds, "library scan done"
                 ),
-                Err(e) => tracing::error!(root = %root.display(), error = ?e, "library scan failed"),
+                Err(e) => {
+                    tracing::error!(root = %root.display(), error = ?e, "library scan failed")
+                }
             }
         }
     }

@@ -38,7 +38,10 @@ pub(super) fn run(
                     break;
                 };
                 if let Err(e) = probe_one(lib, task, &tally) {
-                    first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                    first_error
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
                 }
                 progress.advance(&task.found.name);
             });
@@ -94,7 +97,10 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
         },
     };
     tracing::warn!(file = %task.found.path.display(), kind = ?failure.kind, detail = %failure.detail, "file not catalogued");
-    if matches!(failure.kind, FailureKind::WorkerCrashed | FailureKind::TimedOut) {
+    if matches!(
+        failure.kind,
+        FailureKind::WorkerCrashed | FailureKind::TimedOut
+    ) {
         lib.metrics.worker_restarts.fetch_add(1, Ordering::Relaxed);
     }
     let state = if failure.kind.is_rejection() {

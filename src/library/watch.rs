@@ -73,7 +73,10 @@ fn run(library: &Library, roots: &[PathBuf], every: Duration) {
 }
 
 fn fall_back(library: &Library, why: &str) {
-    tracing::warn!(reason = why, "file watching unavailable; falling back to periodic rescans");
+    tracing::warn!(
+        reason = why,
+        "file watching unavailable; falling back to periodic rescans"
+    );
     library.metrics.watcher_fallback.store(1, Ordering::Relaxed);
     library.set_watcher_mode("periodic");
 }

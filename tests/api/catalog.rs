@@ -32,7 +32,11 @@ async fn a_series_is_found_by_chinese_words_full_pinyin_and_initials() {
 #[tokio::test]
 async fn episodes_sort_by_their_number_whatever_the_numeral() {
     let app = spawn_app().await;
-    for name in ["党章电视教材 第十集.mp4", "党章电视教材 第3集.mp4", "党章电视教材 第一集.mp4"] {
+    for name in [
+        "党章电视教材 第十集.mp4",
+        "党章电视教材 第3集.mp4",
+        "党章电视教材 第一集.mp4",
+    ] {
         app.synth_clip(&format!("党章/{name}"), 1.0).await;
     }
     app.scan(&app.library.clone()).await;
@@ -64,7 +68,10 @@ async fn a_film_carries_its_media_description_and_a_poster() {
         assert_eq!(film["state"], "queued");
         let audio_only = film["source_name"] == "荣辱观讲座.mp3";
         assert_eq!(media["audio_only"], audio_only, "{film}");
-        assert_eq!(media["video_codec"].as_str(), (!audio_only).then_some("h264"));
+        assert_eq!(
+            media["video_codec"].as_str(),
+            (!audio_only).then_some("h264")
+        );
         let thumb = app
             .client()
             .get(app.url(film["thumb_url"].as_str().expect("thumb")))
@@ -77,7 +84,10 @@ async fn a_film_carries_its_media_description_and_a_poster() {
         assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
     }
     let one = app
-        .get_json(&format!("/api/v1/films/{}", list["items"][0]["id"].as_str().expect("id")))
+        .get_json(&format!(
+            "/api/v1/films/{}",
+            list["items"][0]["id"].as_str().expect("id")
+        ))
         .await;
     assert_eq!(one["id"], list["items"][0]["id"]);
 }
@@ -91,21 +101,37 @@ async fn an_unchanged_library_is_not_probed_again_and_a_removed_file_is_kept_as_
     assert_eq!((first.found, first.probed), (2, 2));
     let again = app.scan(&app.library.clone()).await;
     assert_eq!((again.probed, again.unchanged), (0, 2));
-    let id = app.app.catalog.films().expect("films").into_iter().find(|f| f.source.path == a).expect("film").id;
+    let id = app
+        .app
+        .catalog
+        .films()
+        .expect("films")
+        .into_iter()
+        .find(|f| f.source.path == a)
+        .expect("film")
+        .id;
     std::fs::remove_file(&a).expect("remove");
     let after = app.scan(&app.library.clone()).await;
     assert_eq!((after.probed, after.newly_missing), (0, 1));
     let film = app.get_json(&format!("/api/v1/films/{id}")).await;
     assert_eq!(film["missing"], true);
     let list = app.get_json("/api/v1/films").await;
-    assert_eq!(list["total"], 1, "a missing film is not offered for playing");
+    assert_eq!(
+        list["total"], 1,
+        "a missing film is not offered for playing"
+    );
 }
 
 #[tokio::test]
 async fn unknown_or_malformed_film_ids_get_404_json() {
     let app = spawn_app().await;
     for id in ["0123456789abcdef", "../../etc/passwd", "x"] {
-        let res = app.client().get(app.url(&format!("/api/v1/films/{id}"))).send().await.expect("get");
+        let res = app
+            .client()
+            .get(app.url(&format!("/api/v1/films/{id}")))
+            .send()
+            .await
+            .expect("get");
         assert_eq!(res.status(), 404, "{id}");
         let body: Value = res.json().await.expect("json");
         assert_eq!(body["error"], "not_found");
@@ -119,7 +145,8 @@ async fn a_symlink_leading_out_of_the_library_is_not_followed() {
     std::fs::create_dir_all(&outside).expect("dir");
     let clip = app.synth_clip("inside.mp4", 1.0).await;
     std::fs::rename(&clip, outside.join("secret.mp4")).expect("move out");
-    std::os::unix::fs::symlink(outside.join("secret.mp4"), app.library.join("link.mp4")).expect("link");
+    std::os::unix::fs::symlink(outside.join("secret.mp4"), app.library.join("link.mp4"))
+        .expect("link");
     std::os::unix::fs::symlink(&outside, app.library.join("linkdir")).expect("link dir");
     let s = app.scan(&app.library.clone()).await;
     assert_eq!(s.found, 0);
@@ -151,10 +178,17 @@ async fn a_worker_killed_mid_probe_fails_that_file_and_the_scan_completes() {
     assert_eq!((summary.probed, summary.failed), (2, 1), "{summary:?}");
     let failed = app.get_json("/api/v1/films?state=failed").await;
     assert_eq!(failed["total"], 1);
-    assert!(failed["items"][0]["reason"].as_str().expect("reason").contains("出错"));
+    assert!(failed["items"][0]["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("出错"));
     // The file itself is fine: the next scan probes it again and catalogues it.
     let retry = app.scan(&app.library.clone()).await;
-    assert_eq!((retry.probed, retry.failed, retry.unchanged), (1, 0, 2), "{retry:?}");
+    assert_eq!(
+        (retry.probed, retry.failed, retry.unchanged),
+        (1, 0, 2),
+        "{retry:?}"
+    );
     let failed = app.get_json("/api/v1/films?state=failed").await;
     assert_eq!(failed["total"], 0);
 }

@@ -27,7 +27,11 @@ fn user_add_reads_the_password_from_stdin_and_refuses_a_short_one() {
         child.wait_with_output().expect("wait")
     };
     let ok = add("laowang", "a long enough password");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("laowang"));
     let short = add("laoli", "short");
     assert!(!short.status.success());
@@ -40,7 +44,14 @@ fn user_add_reads_the_password_from_stdin_and_refuses_a_short_one() {
 async fn an_account_made_on_the_command_line_can_sign_in() {
     let data = tempfile::tempdir().expect("dir");
     let mut child = dianjiao()
-        .args(["user", "add", "--admin", "zhangsan", "--password-stdin", "--data"])
+        .args([
+            "user",
+            "add",
+            "--admin",
+            "zhangsan",
+            "--password-stdin",
+            "--data",
+        ])
         .arg(data.path())
         .stdin(Stdio::piped())
         .spawn()
@@ -73,13 +84,23 @@ fn scan_prints_a_summary_and_a_second_scan_probes_nothing() {
             .arg(dir.path().join("data"))
             .output()
             .expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let first = scan();
-    assert!(first.contains("2 files") && first.contains("2 rejected"), "{first}");
+    assert!(
+        first.contains("2 files") && first.contains("2 rejected"),
+        "{first}"
+    );
     let second = scan();
-    assert!(second.contains("0 probed") && second.contains("2 unchanged"), "{second}");
+    assert!(
+        second.contains("0 probed") && second.contains("2 unchanged"),
+        "{second}"
+    );
 }
 
 #[test]
@@ -102,5 +123,9 @@ fn a_second_process_on_the_same_data_folder_is_told_clearly() {
     let _ = server.kill();
     let _ = server.wait();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("in use by another dianjiao process"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in use by another dianjiao process"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

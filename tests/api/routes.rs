@@ -43,17 +43,39 @@ fn rows() -> Vec<Row> {
     vec![
         r(Method::GET, "/healthz", none, [Ok, Ok, Ok, Ok]),
         r(Method::GET, "/metrics", none, [Ok, Ok, Ok, Ok]),
-        r(Method::POST, "/api/v1/session", |who| Some(json!({"name": who, "password": PASSWORD})), [Ok, Ok, Ok, Ok]),
+        r(
+            Method::POST,
+            "/api/v1/session",
+            |who| Some(json!({"name": who, "password": PASSWORD})),
+            [Ok, Ok, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/session", none, [Ok, Ok, Ok, Ok]),
         r(Method::DELETE, "/api/v1/session", none, [Ok, Ok, Ok, Ok]),
-        r(Method::POST, "/api/v1/users", |who| Some(json!({"name": format!("{who}-new"), "password": PASSWORD, "role": "clerk"})), [E401, E401, E403, Ok]),
+        r(
+            Method::POST,
+            "/api/v1/users",
+            |who| {
+                Some(json!({"name": format!("{who}-new"), "password": PASSWORD, "role": "clerk"}))
+            },
+            [E401, E401, E403, Ok],
+        ),
         r(Method::GET, "/api/v1/films", none, [Ok, E401, Ok, Ok]),
         r(Method::GET, "/api/v1/films/{id}", none, [Ok, E401, Ok, Ok]),
         r(Method::GET, "/api/v1/series", none, [Ok, E401, Ok, Ok]),
         r(Method::GET, "/api/v1/themes", none, [Ok, E401, Ok, Ok]),
-        r(Method::GET, "/media/{id}/thumb.jpg", none, [Ok, E401, Ok, Ok]),
+        r(
+            Method::GET,
+            "/media/{id}/thumb.jpg",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/library", none, [E401, E401, Ok, Ok]),
-        r(Method::POST, "/api/v1/library/scan", none, [E401, E401, E403, Ok]),
+        r(
+            Method::POST,
+            "/api/v1/library/scan",
+            none,
+            [E401, E401, E403, Ok],
+        ),
     ]
 }
 
@@ -82,8 +104,14 @@ async fn app_with_one_film(anonymous_viewers: bool) -> (TestApp, String) {
 async fn client_for(app: &TestApp, role: usize, tag: &str) -> (reqwest::Client, String) {
     match role {
         0 | 1 => (app.client(), format!("anon{tag}")),
-        2 => (app.signed_in(&format!("clerk{tag}"), Role::Clerk).await, format!("clerk{tag}")),
-        _ => (app.signed_in(&format!("admin{tag}"), Role::Admin).await, format!("admin{tag}")),
+        2 => (
+            app.signed_in(&format!("clerk{tag}"), Role::Clerk).await,
+            format!("clerk{tag}"),
+        ),
+        _ => (
+            app.signed_in(&format!("admin{tag}"), Role::Admin).await,
+            format!("admin{tag}"),
+        ),
     }
 }
 
@@ -113,7 +141,10 @@ async fn every_route_answers_every_role_as_the_table_says() {
                     401 => E401,
                     403 => E403,
                     other => {
-                        failures.push(format!("{} {path} as role {role}: unexpected {other}", row.method));
+                        failures.push(format!(
+                            "{} {path} as role {role}: unexpected {other}",
+                            row.method
+                        ));
                         continue;
                     }
                 };

@@ -18,7 +18,10 @@ async fn the_session_cookie_is_http_only_and_same_site_strict() {
         .await
         .expect("post");
     assert_eq!(res.status(), 200);
-    let cookie = res.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
     assert!(cookie.starts_with("dj_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
@@ -107,7 +110,10 @@ async fn a_cross_site_write_is_refused_and_a_same_origin_one_is_not() {
         .await
         .expect("post");
     assert_eq!(evil.status(), 403);
-    assert_eq!(evil.json::<Value>().await.expect("json")["error"], "cross_site");
+    assert_eq!(
+        evil.json::<Value>().await.expect("json")["error"],
+        "cross_site"
+    );
     let ours = admin
         .post(app.url("/api/v1/users"))
         .header("Origin", app.base.clone())
@@ -127,7 +133,11 @@ async fn signing_out_ends_the_session() {
         async move { c.get(url).send().await.expect("get").status() }
     };
     assert_eq!(status(clerk.clone()).await, 200);
-    let out = clerk.delete(app.url("/api/v1/session")).send().await.expect("delete");
+    let out = clerk
+        .delete(app.url("/api/v1/session"))
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(out.status(), 204);
     assert_eq!(status(clerk).await, 401);
 }
@@ -135,12 +145,35 @@ async fn signing_out_ends_the_session() {
 #[tokio::test]
 async fn health_and_metrics_answer() {
     let app = spawn_app().await;
-    let health = app.client().get(app.url("/healthz")).send().await.expect("get");
+    let health = app
+        .client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.expect("text"), "ok");
-    app.client().get(app.url("/api/v1/films")).send().await.expect("get");
-    let text = app.client().get(app.url("/metrics")).send().await.expect("get").text().await.expect("text");
-    for name in ["dianjiao_http_requests_total", "dianjiao_films{state=\"queued\"}", "dianjiao_watcher_fallback", "dianjiao_prepare_queue", "dianjiao_ledger_length"] {
+    app.client()
+        .get(app.url("/api/v1/films"))
+        .send()
+        .await
+        .expect("get");
+    let text = app
+        .client()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    for name in [
+        "dianjiao_http_requests_total",
+        "dianjiao_films{state=\"queued\"}",
+        "dianjiao_watcher_fallback",
+        "dianjiao_prepare_queue",
+        "dianjiao_ledger_length",
+    ] {
         assert!(text.contains(name), "{name} missing from\n{text}");
     }
     let requests: u64 = text
