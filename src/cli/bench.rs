@@ -195,7 +195,8 @@ pub fn rss(films: usize) -> Result<(), CliError> {
         .spawn()
         .map_err(CliError::Serve)?;
     std::thread::sleep(Duration::from_secs(3));
-    for q in ["dzds", "党章", "dangzhang"] {
+    // 党章, percent-encoded as a browser sends it.
+    for q in ["dzds", "%E5%85%9A%E7%AB%A0", "dangzhang"] {
         let _ = Command::new("curl")
             .args([
                 "-s",
@@ -206,45 +207,56 @@ pub fn rss(films: usize) -> Result<(), CliError> {
             .status();
     }
     std::thread::sleep(Duration::from_secs(2));
-    let server_kb = vm_rss_kb(child.id());
-    let workers_kb: Vec<u64> = children_of(child.id()).into_iter().map(vm_rss_kb).collect();
+    let server = memory_kb(child.id());
+    let workers: Vec<[u64; 3]> = children_of(child.id()).into_iter().map(memory_kb).collect();
     let _ = child.kill();
     let _ = child.wait();
     println!("idle memory benchmark: dianjiao serve with {films} films, after 3 searches");
+    let mb = |kb: u64| kb as f64 / 1024.0;
     println!(
-        "  server process VmRSS:   {:>6.1} MB",
-        server_kb as f64 / 1024.0
+        "  server process: VmRSS {:.1} MB = anonymous {:.1} MB + file-backed {:.1} MB (shared libraries, shared with the workers)",
+        mb(server[0]), mb(server[1]), mb(server[2])
     );
-    for (i, kb) in workers_kb.iter().enumerate() {
+    for (i, w) in workers.iter().enumerate() {
         println!(
-            "  media worker {i} VmRSS:  {:>6.1} MB (separate process, FFmpeg only)",
-            *kb as f64 / 1024.0
+            "  media worker {i}: VmRSS {:.1} MB = anonymous {:.1} MB + file-backed {:.1} MB",
+            mb(w[0]),
+            mb(w[1]),
+            mb(w[2])
         );
     }
     cleanup(&tmp);
     Ok(())
 }
 
-fn vm_rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+/// VmRSS, RssAnon and RssFile of a process, in KiB.
+fn memory_kb(pid: u32) -> [u64; 3] {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    [field("VmRSS:"), field("RssAnon:"), field("RssFile:")]
 }
 
+/// Child processes of `pid`, whichever of its threads started them.
 fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .map(|s| {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|s| {
             s.split_whitespace()
                 .filter_map(|p| p.parse().ok())
-                .collect()
+                .collect::<Vec<u32>>()
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn time(f: impl FnOnce()) -> Duration {
