@@ -36,6 +36,8 @@ doc:
 
 ## make bench: the benchmarks whose numbers are in README (release builds)
 bench: deps
-	$(CARGO) bench -p media-catalog --bench search
+	$(CARGO) bench -p media-catalog --bench search --locked
 	$(CARGO) build --release --locked
-	./deploy/bench/probe-vs-ffprobe.sh
+	./target/release/dianjiao bench probe --files 500
+	./target/release/dianjiao bench rescan --files 10000
+	./target/release/dianjiao bench rss --films 1000

@@ -268,7 +268,40 @@ fn memory_report() -> Vec<String> {
     ]
 }
 
+extern "C" {
+    fn malloc_trim(pad: usize) -> i32;
+}
+
+fn memdiag() {
+    println!("start {:.1}", rss_mb());
+    let empty = SearchIndex::open_in_ram().expect("open");
+    println!("jieba {:.1}", rss_mb());
+    drop(empty);
+    let films = films(1_000);
+    println!("films built {:.1}", rss_mb());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = SearchIndex::open(dir.path()).expect("open on disk");
+    println!("opened {:.1}", rss_mb());
+    for f in &films {
+        index.upsert(f).expect("upsert");
+    }
+    println!("upserted {:.1}", rss_mb());
+    index.commit().expect("commit");
+    println!("committed {:.1}", rss_mb());
+    drop(films);
+    println!("films dropped {:.1}", rss_mb());
+    unsafe { malloc_trim(0) };
+    println!("malloc_trim {:.1}", rss_mb());
+    for q in ["党章", "dzds", "nongcun", "养殖技术"] {
+        index.search(q, &SearchFilters::default(), 0, PAGE).expect("search");
+    }
+    println!("searched {:.1}", rss_mb());
+}
+
 fn main() {
+    if std::env::var_os("MEMDIAG").is_some() {
+        memdiag();
+    }
     let memory = memory_report();
 
     let films = films(FILMS);
@@ -282,6 +315,9 @@ fn main() {
     let build = started.elapsed();
     let rss_after_build = rss_mb();
 
+    if std::env::var_os("MEMDIAG").is_some() {
+        return;
+    }
     if std::env::var_os("DIAG").is_some() {
         diag(&index, &titles);
         return;

@@ -8,6 +8,7 @@
 //! * Memory: the index writer (a 15 MB arena, one thread) exists only between the first
 //!   staged change and the commit; an idle index holds just its reader.
 
+mod order;
 mod pinyin;
 mod query;
 mod ranking;
@@ -18,13 +19,13 @@ mod text;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tantivy::directory::error::OpenDirectoryError;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
 
 use crate::model::{Category, Film, FilmId, FilmState};
-use ranking::RankingCollector;
+use ranking::Snapshot;
 use schema::{Fields, SCHEMA_TAG};
 
 /// Memory budget of the short-lived index writer (tantivy's minimum per thread).
@@ -97,6 +98,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// Created by the first staged change, dropped by `commit`: see the module docs.
     writer: Mutex<Option<IndexWriter>>,
+    /// The committed state searches run on; replaced by `commit`.
+    snapshot: RwLock<Arc<Snapshot>>,
 }
 
 impl SearchIndex {
@@ -150,11 +153,13 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         text::warm_up();
+        let snapshot = Snapshot::new(reader.searcher())?;
         Ok(SearchIndex {
             fields: schema::build().1,
             index,
             reader,
             writer: Mutex::new(None),
+            snapshot: RwLock::new(Arc::new(snapshot)),
         })
     }
 
@@ -208,24 +213,37 @@ impl SearchIndex {
             writer.wait_merging_threads()?;
         }
         self.reader.reload()?;
+        // Outside the snapshot lock: searches go on meanwhile, on the previous snapshot.
+        let snapshot = Arc::new(Snapshot::new(self.reader.searcher())?);
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = snapshot;
         Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        let snapshot = self.snapshot.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&snapshot)
     }
 
     #[doc(hidden)]
     pub fn diag_segments(&self) -> usize {
-        self.reader.searcher().segment_readers().len()
+        self.snapshot().searcher.segment_readers().len()
     }
 
     #[doc(hidden)]
     pub fn diag_count(&self, q: &str) -> usize {
-        let searcher = self.reader.searcher();
         let query = query::build(&self.fields, q, &SearchFilters::default());
-        searcher.search(&*query, &tantivy::collector::Count).unwrap_or(0)
+        let searcher = &self.snapshot().searcher;
+        searcher
+            .search(&*query, &tantivy::collector::Count)
+            .unwrap_or(0)
     }
 
     /// How many films the committed index holds.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.snapshot().searcher.num_docs()
     }
 
     /// Searches the committed index. `q` is free text (never an error, whatever it holds):
@@ -239,26 +257,11 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> Result<SearchHits, SearchError> {
-        let searcher = self.reader.searcher();
-        let num_docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-        let keep = offset.saturating_add(limit).min(num_docs);
         let query = query::build(&self.fields, q, filters);
-        let ranked = searcher.search(&*query, &RankingCollector { keep })?;
-        let ids = ranked
-            .hits
-            .into_iter()
-            .skip(offset)
-            .filter_map(|hit| match FilmId::parse(&hit.id) {
-                Ok(id) => Some(id),
-                Err(bad) => {
-                    tracing::warn!(%bad, "search index holds a malformed film id; skipped");
-                    None
-                }
-            })
-            .collect();
+        let page = self.snapshot().search(&*query, offset, limit)?;
         Ok(SearchHits {
-            total: ranked.total,
-            ids,
+            total: page.total,
+            ids: page.ids,
         })
     }
 }

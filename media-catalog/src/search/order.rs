@@ -40,11 +40,15 @@ struct SegmentKeys {
 
 impl SegmentKeys {
     fn series(&self, d: &DocKeys) -> Option<&str> {
-        d.series.and_then(|o| self.series.get(o as usize)).map(String::as_str)
+        d.series
+            .and_then(|o| self.series.get(o as usize))
+            .map(String::as_str)
     }
 
     fn title(&self, d: &DocKeys) -> &str {
-        d.title.and_then(|o| self.titles.get(o as usize)).map_or("", String::as_str)
+        d.title
+            .and_then(|o| self.titles.get(o as usize))
+            .map_or("", String::as_str)
     }
 }
 
@@ -110,7 +114,11 @@ pub(crate) fn tie_order(searcher: &Searcher) -> tantivy::Result<Vec<Arc<SegmentO
         .collect::<tantivy::Result<Vec<_>>>()?;
     let mut live: Vec<(usize, usize)> = Vec::new();
     for (s, segment) in keys.iter().enumerate() {
-        live.extend((0..segment.docs.len()).filter(|&d| segment.docs[d].alive).map(|d| (s, d)));
+        live.extend(
+            (0..segment.docs.len())
+                .filter(|&d| segment.docs[d].alive)
+                .map(|d| (s, d)),
+        );
     }
     live.sort_unstable_by(|&(sa, da), &(sb, db)| {
         let (ka, kb) = (&keys[sa], &keys[sb]);

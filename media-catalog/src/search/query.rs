@@ -7,7 +7,7 @@
 //!
 //! Scores are constants per field, not BM25, so the order is predictable: per term, title 4,
 //! series 2, summary 1, themes 0.5, plus 1 (title) or 0.5 (series) for a whole jieba word or
-//! a full pinyin spelling. A title match (≥ 4) always outranks a match elsewhere (≤ 3.5).
+//! latin word. A title match (≥ 4) always outranks a match elsewhere (≤ 3.5).
 //! Ties are ordered by the ranking collector (series, episode, title).
 
 use std::ops::Bound;
@@ -19,8 +19,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
-use super::pinyin::{truncate_bytes, MAX_TERM_BYTES};
-use super::schema::{Fields, TextFields};
+use super::pinyin::{truncate_bytes, FULL_BYTES, HEAD_BYTES, INITIALS_BYTES, SHORT_BYTES};
+use super::schema::{Fields, PinyinFields, TextFields};
 use super::text::{fold, is_latin, term_grams, words};
 use super::SearchFilters;
 
@@ -147,31 +147,44 @@ fn prefix(field: Field, prefix: &str) -> Box<dyn Query> {
     ))
 }
 
-/// A latin term: pinyin (full or initials, from any syllable) of title or series, or a word
-/// anywhere; a full-spelling match scores a bonus over an initials match.
+/// `t` cut to `max` bytes.
+fn cut(t: &str, max: usize) -> String {
+    let mut t = t.to_owned();
+    truncate_bytes(&mut t, max);
+    t
+}
+
+/// A latin term as pinyin of one text, from any syllable: full spelling or initials. The
+/// field depends on the length (see [`super::pinyin`]), so few terms match each lookup.
+fn pinyin(p: PinyinFields, t: &str) -> Vec<Box<dyn Query>> {
+    if t.len() <= HEAD_BYTES {
+        return vec![term(p.head, t)];
+    }
+    let full = if t.len() <= SHORT_BYTES {
+        prefix(p.short, t)
+    } else {
+        prefix(p.full, &cut(t, FULL_BYTES))
+    };
+    vec![full, prefix(p.initials, &cut(t, INITIALS_BYTES))]
+}
+
+/// A latin term: pinyin of title or series, or a word anywhere; a whole word scores a bonus.
 fn latin_term(f: &Fields, t: &str) -> Box<dyn Query> {
-    let mut p = t.to_owned();
-    truncate_bytes(&mut p, MAX_TERM_BYTES);
     let group = |fields: TextFields, score: f32| {
         let mut options = vec![term(fields.words, t)];
-        if let Some((full, initials)) = fields.pinyin {
-            options.push(prefix(full, &p));
-            options.push(prefix(initials, &p));
+        if let Some(p) = fields.pinyin {
+            options.extend(pinyin(p, t));
         }
         constant(any_of(options), score)
     };
-    let mut clauses = vec![
+    any_of(vec![
         group(f.title, TITLE),
         group(f.series, SERIES),
         group(f.summary, SUMMARY),
         group(f.themes, THEMES),
-    ];
-    for (fields, bonus) in [(f.title, TITLE_BONUS), (f.series, SERIES_BONUS)] {
-        if let Some((full, _)) = fields.pinyin {
-            clauses.push(constant(prefix(full, &p), bonus));
-        }
-    }
-    any_of(clauses)
+        constant(term(f.title.words, t), TITLE_BONUS),
+        constant(term(f.series.words, t), SERIES_BONUS),
+    ])
 }
 
 /// The filters as exact-term queries, each of which must match.

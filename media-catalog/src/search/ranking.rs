@@ -56,7 +56,8 @@ impl Snapshot {
             .skip(offset)
             .filter_map(|hit| {
                 let id = FilmId::parse(&format!("{:016x}", hit.id?));
-                id.map_err(|bad| tracing::warn!(%bad, "malformed film id in the index")).ok()
+                id.map_err(|bad| tracing::warn!(%bad, "malformed film id in the index"))
+                    .ok()
             })
             .collect();
         Ok(Page { total, ids })
@@ -93,7 +94,12 @@ impl SegmentCollector for SegmentRanker {
         if self.keep == 0 {
             return;
         }
-        let rank = self.order.rank.get(doc as usize).copied().unwrap_or(u32::MAX);
+        let rank = self
+            .order
+            .rank
+            .get(doc as usize)
+            .copied()
+            .unwrap_or(u32::MAX);
         let key = (Reverse(quantize(score)), rank, doc);
         if self.heap.len() < self.keep {
             self.heap.push(key);

@@ -1,8 +1,8 @@
 //! The index schema: which fields a film becomes, with which tokenizer, and the version tag.
 //!
 //! Text is indexed three ways: jieba words (`*_words`), 1–2 character grams with positions
-//! (`*_ngram`, for substring recall) and, for title and series, pinyin suffix terms
-//! (`*_py_full`, `*_py_init`). Filters are untokenized terms; tie ordering reads fast fields.
+//! (`*_ngram`, for substring recall) and, for title and series, pinyin terms
+//! (`*_py_head`, `*_py_short`, `*_py_full`, `*_py_init`: see [`super::pinyin`]). Filters are untokenized terms; tie ordering reads fast fields.
 //! Nothing is stored: a hit's id comes from the `id` fast field.
 
 use tantivy::schema::{
@@ -11,7 +11,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, TantivyDocument};
 
-use super::pinyin::{sort_key, PinyinTokenizer};
+use super::pinyin::{sort_key, PinyinTerms, PinyinTokenizer};
 use super::text::{NgramTokenizer, WordTokenizer};
 use crate::model::Film;
 
@@ -21,8 +21,13 @@ pub(crate) const SCHEMA_TAG: &str = "dianjiao-search-v1";
 
 const WORDS: &str = "dj_words";
 const NGRAM: &str = "dj_ngram";
-const PY_FULL: &str = "dj_pinyin_full";
-const PY_INIT: &str = "dj_pinyin_initials";
+/// Tokenizer names of the pinyin fields, and the terms each makes.
+const PINYIN: [(&str, PinyinTerms); 4] = [
+    ("dj_pinyin_head", PinyinTerms::Head),
+    ("dj_pinyin_short", PinyinTerms::Short),
+    ("dj_pinyin_full", PinyinTerms::Full),
+    ("dj_pinyin_initials", PinyinTerms::Initials),
+];
 
 /// Names of the fast fields read by the ranking collector.
 pub(crate) const ID: &str = "id";
@@ -30,13 +35,21 @@ pub(crate) const SERIES_KEY: &str = "series_key";
 pub(crate) const TITLE_KEY: &str = "title_key";
 pub(crate) const EPISODE: &str = "episode";
 
+/// The pinyin fields of a text, one per [`PinyinTerms`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PinyinFields {
+    pub(crate) head: Field,
+    pub(crate) short: Field,
+    pub(crate) full: Field,
+    pub(crate) initials: Field,
+}
+
 /// The three ways a piece of text is indexed; `pinyin` only for title and series.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TextFields {
     pub(crate) words: Field,
     pub(crate) ngram: Field,
-    /// Full spelling and initials suffix terms.
-    pub(crate) pinyin: Option<(Field, Field)>,
+    pub(crate) pinyin: Option<PinyinFields>,
 }
 
 /// Handles to every field of the schema.
@@ -81,12 +94,17 @@ fn add_text_fields(b: &mut tantivy::schema::SchemaBuilder, name: &str, py: bool)
         &format!("{name}_ngram"),
         text(NGRAM, IndexRecordOption::WithFreqsAndPositions),
     );
-    let pinyin = py.then(|| {
-        let basic = IndexRecordOption::Basic;
-        (
-            b.add_text_field(&format!("{name}_py_full"), text(PY_FULL, basic)),
-            b.add_text_field(&format!("{name}_py_init"), text(PY_INIT, basic)),
+    let mut pinyin = |suffix: &str, tokenizer: &str| {
+        b.add_text_field(
+            &format!("{name}_py_{suffix}"),
+            text(tokenizer, IndexRecordOption::Basic),
         )
+    };
+    let pinyin = py.then(|| PinyinFields {
+        head: pinyin("head", PINYIN[0].0),
+        short: pinyin("short", PINYIN[1].0),
+        full: pinyin("full", PINYIN[2].0),
+        initials: pinyin("init", PINYIN[3].0),
     });
     TextFields {
         words,
@@ -122,22 +140,18 @@ pub(crate) fn register_tokenizers(index: &Index) {
     let tokenizers = index.tokenizers();
     tokenizers.register(WORDS, TextAnalyzer::from(WordTokenizer));
     tokenizers.register(NGRAM, TextAnalyzer::from(NgramTokenizer));
-    tokenizers.register(
-        PY_FULL,
-        TextAnalyzer::from(PinyinTokenizer { initials: false }),
-    );
-    tokenizers.register(
-        PY_INIT,
-        TextAnalyzer::from(PinyinTokenizer { initials: true }),
-    );
+    for (name, terms) in PINYIN {
+        tokenizers.register(name, TextAnalyzer::from(PinyinTokenizer(terms)));
+    }
 }
 
 fn add_text(doc: &mut TantivyDocument, fields: TextFields, value: &str) {
     doc.add_text(fields.words, value);
     doc.add_text(fields.ngram, value);
-    if let Some((full, initials)) = fields.pinyin {
-        doc.add_text(full, value);
-        doc.add_text(initials, value);
+    if let Some(p) = fields.pinyin {
+        for field in [p.head, p.short, p.full, p.initials] {
+            doc.add_text(field, value);
+        }
     }
 }
 
