@@ -192,3 +192,31 @@ async fn a_worker_killed_mid_probe_fails_that_file_and_the_scan_completes() {
     let failed = app.get_json("/api/v1/films?state=failed").await;
     assert_eq!(failed["total"], 0);
 }
+
+#[tokio::test]
+async fn every_old_and_new_format_is_catalogued_with_its_duration_and_codecs() {
+    let app = spawn_app().await;
+    let made = tempfile::tempdir().expect("dir");
+    let clips = crate::support::fixtures::all_clips(made.path());
+    for clip in &clips {
+        let name = clip.path.file_name().expect("name");
+        std::fs::copy(&clip.path, app.library.join(name)).expect("copy");
+    }
+    let summary = app.scan(&app.library.clone()).await;
+    assert_eq!(summary.probed, clips.len(), "{summary:?}");
+    let list = app.get_json("/api/v1/films?per_page=200").await;
+    let items = list["items"].as_array().expect("items");
+    for clip in &clips {
+        let name = clip.path.file_name().expect("name").to_string_lossy();
+        let film = items
+            .iter()
+            .find(|f| f["source_name"] == *name)
+            .unwrap_or_else(|| panic!("{name} not in the catalog"));
+        let media = &film["media"];
+        assert_eq!(media["video_codec"].as_str(), clip.video, "{name}");
+        assert_eq!(media["audio_codec"].as_str(), clip.audio, "{name}");
+        let duration = media["duration_s"].as_f64().expect("duration");
+        let expected = crate::support::fixtures::CLIP_SECONDS;
+        assert!((duration - expected).abs() <= 0.3, "{name}: {duration}");
+    }
+}

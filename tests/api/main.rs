@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod hostile;
 mod probe;
 mod routes;
 mod session;
