@@ -32,7 +32,10 @@ pub struct Settings {
     pub worker_nice: i32,
     /// Test hook: each worker sleeps this long before a probe. Keep 0.
     pub worker_debug_delay_ms: u64,
-    /// Rescan library folders this often when file watching is unavailable, in seconds.
+    /// Watch library folders with the OS file watcher. Turn off for network shares, where
+    /// it sees no changes; periodic rescans then find them.
+    pub watch_files: bool,
+    /// Rescan library folders this often (the only trigger when not watching), in seconds.
     pub rescan_secs: u64,
     /// How long a sign-in lasts, in hours.
     pub session_hours: u64,
@@ -69,6 +72,7 @@ impl Default for Settings {
             worker_memory_mb: 2048,
             worker_nice: 10,
             worker_debug_delay_ms: 0,
+            watch_files: true,
             rescan_secs: 300,
             session_hours: 12,
             login_max_failures: 5,

@@ -133,7 +133,8 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     crate::library::watch(
         app.library.clone(),
         app.settings.library.clone(),
-        Duration::from_secs(app.settings.rescan_secs.max(10)),
+        app.settings.watch_files,
+        Duration::from_secs(app.settings.rescan_secs.max(1)),
     );
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!("dianjiao listening on http://{addr}");

@@ -18,32 +18,39 @@ const SETTLE: Duration = Duration::from_secs(3);
 
 /// Starts a thread that scans `roots` now, then keeps them scanned: on changes, and every
 /// `every` (the only trigger when the OS watcher is unavailable).
-pub fn watch(library: Arc<Library>, roots: Vec<PathBuf>, every: Duration) {
+pub fn watch(library: Arc<Library>, roots: Vec<PathBuf>, use_os_watcher: bool, every: Duration) {
     if roots.is_empty() {
         return;
     }
     std::thread::Builder::new()
         .name("library-watch".into())
-        .spawn(move || run(&library, &roots, every))
+        .spawn(move || run(&library, &roots, use_os_watcher, every))
         .map_err(|e| tracing::error!(error = %e, "cannot start the library watcher"))
         .ok();
 }
 
-fn run(library: &Library, roots: &[PathBuf], every: Duration) {
+fn run(library: &Library, roots: &[PathBuf], use_os_watcher: bool, every: Duration) {
     let (tx, rx) = channel();
-    let watcher = notify::recommended_watcher(tx).and_then(|mut w| {
-        for root in roots {
-            w.watch(root, RecursiveMode::Recursive)?;
-        }
-        Ok(w)
-    });
+    let watcher = if use_os_watcher {
+        notify::recommended_watcher(tx)
+            .and_then(|mut w| {
+                for root in roots {
+                    w.watch(root, RecursiveMode::Recursive)?;
+                }
+                Ok(w)
+            })
+            .map_err(|e| e.to_string())
+    } else {
+        drop(tx);
+        Err("file watching is turned off in the settings (watch_files = false)".to_owned())
+    };
     let _watcher = match watcher {
         Ok(w) => {
             library.set_watcher_mode("watching");
             Some(w)
         }
-        Err(e) => {
-            fall_back(library, &e.to_string());
+        Err(why) => {
+            fall_back(library, &why);
             None
         }
     };
@@ -64,6 +71,7 @@ fn run(library: &Library, roots: &[PathBuf], every: Duration) {
                 library.scan_all(roots);
                 dirty = false;
             }
+            // No watcher: periodic rescans only.
             Err(RecvTimeoutError::Disconnected) => {
                 std::thread::sleep(every);
                 library.scan_all(roots);

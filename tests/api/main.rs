@@ -7,3 +7,4 @@ mod probe;
 mod routes;
 mod session;
 mod support;
+mod watch;
