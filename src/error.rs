@@ -46,7 +46,7 @@ impl AppError {
             AppError::NotFound { what } => (
                 "not_found",
                 StatusCode::NOT_FOUND,
-                format!("找不到该{what}（{what} not found）"),
+                format!("找不到该{what}"),
             ),
             AppError::BadRequest(why) => (
                 "bad_request",

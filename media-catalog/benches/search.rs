@@ -239,200 +239,161 @@ fn dir_mb(dir: &std::path::Path) -> f64 {
         / 1e6
 }
 
-/// RSS before anything, after jieba is loaded, after a committed 1,000-film on-disk index.
+/// RSS at each step of a server's life with 1,000 films: start, jieba loaded, films staged
+/// (writer alive), committed (writer dropped), searched.
 fn memory_report() -> Vec<String> {
-    let start = rss_mb();
-    let empty = SearchIndex::open_in_ram().expect("open");
-    let with_jieba = rss_mb();
-    drop(empty);
+    let mut lines = Vec::new();
+    let mut last = rss_mb();
+    let mut step = |what: &str, lines: &mut Vec<String>| {
+        let now = rss_mb();
+        lines.push(format!(
+            "  {what:<44} {now:>6.1} MB RSS  ({:+.1})",
+            now - last
+        ));
+        last = now;
+    };
+    step("process start", &mut lines);
+    let films = films(1_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let index = SearchIndex::open(dir.path()).expect("open on disk");
-    for f in films(1_000) {
-        index.upsert(&f).expect("upsert");
+    step("empty on-disk index + jieba word list", &mut lines);
+    for f in &films {
+        index.upsert(f).expect("upsert");
     }
+    step("1,000 films staged (writer alive)", &mut lines);
     index.commit().expect("commit");
-    for q in ["党章", "dzds", "nongcun", "养殖技术"] {
+    drop(films);
+    step("committed (writer dropped, memory trimmed)", &mut lines);
+    for q in ["党章", "dzds", "nongcun", "养殖技术", "", "jishu peixun"] {
         index
             .search(q, &SearchFilters::default(), 0, PAGE)
             .expect("search");
     }
-    let with_index = rss_mb();
-    vec![
-        format!("  process start                      {start:>6.1} MB RSS"),
-        format!("  + jieba dictionary (empty index)   {with_jieba:>6.1} MB RSS  (+{:.1})", with_jieba - start),
-        format!(
-            "  + 1,000 films on disk, committed   {with_index:>6.1} MB RSS  (+{:.1}; index dir {:.2} MB; writer dropped)",
-            with_index - with_jieba,
-            dir_mb(dir.path())
-        ),
-    ]
+    step("after searches (idle state)", &mut lines);
+    lines.push(format!("  index directory: {:.2} MB", dir_mb(dir.path())));
+    lines
 }
 
-extern "C" {
-    fn malloc_trim(pad: usize) -> i32;
+/// Timings of one benchmark run.
+struct Run {
+    build: Duration,
+    rss_after_build: f64,
+    /// Every query: its kind, its latency, its total hits.
+    queries: Vec<(Kind, Duration, usize)>,
+    /// Chinese queries only: the engine, and the reference on the same queries.
+    engine_chinese: Vec<Duration>,
+    scan_chinese: Vec<Duration>,
 }
 
-fn memdiag() {
-    println!("start {:.1}", rss_mb());
-    let empty = SearchIndex::open_in_ram().expect("open");
-    println!("jieba {:.1}", rss_mb());
-    drop(empty);
-    let films = films(1_000);
-    println!("films built {:.1}", rss_mb());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let index = SearchIndex::open(dir.path()).expect("open on disk");
-    println!("opened {:.1}", rss_mb());
-    for f in &films {
-        index.upsert(f).expect("upsert");
-    }
-    println!("upserted {:.1}", rss_mb());
-    index.commit().expect("commit");
-    println!("committed {:.1}", rss_mb());
-    drop(films);
-    println!("films dropped {:.1}", rss_mb());
-    unsafe { malloc_trim(0) };
-    println!("malloc_trim {:.1}", rss_mb());
-    for q in ["党章", "dzds", "nongcun", "养殖技术"] {
-        index.search(q, &SearchFilters::default(), 0, PAGE).expect("search");
-    }
-    println!("searched {:.1}", rss_mb());
-}
-
-fn main() {
-    if std::env::var_os("MEMDIAG").is_some() {
-        memdiag();
-    }
-    let memory = memory_report();
-
-    let films = films(FILMS);
-    let titles: Vec<String> = films.iter().map(|f| f.title.clone()).collect();
+fn build_index(films: &[Film]) -> (SearchIndex, Duration) {
     let index = SearchIndex::open_in_ram().expect("open");
     let started = Instant::now();
-    for f in &films {
+    for f in films {
         index.upsert(f).expect("upsert");
     }
     index.commit().expect("commit");
-    let build = started.elapsed();
-    let rss_after_build = rss_mb();
+    (index, started.elapsed())
+}
 
-    if std::env::var_os("MEMDIAG").is_some() {
-        return;
-    }
-    if std::env::var_os("DIAG").is_some() {
-        diag(&index, &titles);
-        return;
-    }
+fn run(titles: &[String], index: &SearchIndex, build: Duration) -> Run {
     let mut rng = Rng(42);
     let queries: Vec<(Kind, String)> = Kind::ALL
         .iter()
         .flat_map(|&kind| (0..QUERIES_PER_KIND).map(move |_| kind))
-        .map(|kind| (kind, query(&mut rng, &titles, kind)))
+        .map(|kind| (kind, query(&mut rng, titles, kind)))
         .collect();
     let filters = SearchFilters::default();
     for (_, q) in queries.iter().take(200) {
         index.search(q, &filters, 0, PAGE).expect("warm-up");
     }
-
-    let mut by_kind: Vec<(Kind, Duration, usize)> = Vec::new();
-    let mut scan_times = Vec::new();
-    let mut engine_chinese = Vec::new();
-    let mut empty = 0;
+    let mut out = Run {
+        build,
+        rss_after_build: rss_mb(),
+        queries: Vec::new(),
+        engine_chinese: Vec::new(),
+        scan_chinese: Vec::new(),
+    };
     for (kind, q) in &queries {
         let t = Instant::now();
         let hits = index.search(q, &filters, 0, PAGE).expect("search");
         let elapsed = t.elapsed();
-        by_kind.push((*kind, elapsed, hits.total));
-        empty += usize::from(hits.total == 0);
+        out.queries.push((*kind, elapsed, hits.total));
         if kind.chinese() {
-            engine_chinese.push(elapsed);
+            out.engine_chinese.push(elapsed);
             let t = Instant::now();
-            std::hint::black_box(substring_scan(&titles, q));
-            scan_times.push(t.elapsed());
+            std::hint::black_box(substring_scan(titles, q));
+            out.scan_chinese.push(t.elapsed());
         }
     }
-    summary(
-        build,
-        rss_after_build,
-        &memory,
-        &by_kind,
-        engine_chinese,
-        scan_times,
-        empty,
-    );
+    out
 }
 
-fn summary(
-    build: Duration,
-    rss: f64,
-    memory: &[String],
-    by_kind: &[(Kind, Duration, usize)],
-    engine_chinese: Vec<Duration>,
-    scan: Vec<Duration>,
-    empty: usize,
-) {
-    let all = stats(by_kind.iter().map(|(_, d, _)| *d).collect());
+fn main() {
+    let memory = memory_report();
+    let films = films(FILMS);
+    let titles: Vec<String> = films.iter().map(|f| f.title.clone()).collect();
+    let (index, build) = build_index(&films);
+    drop(films);
+    let run = run(&titles, &index, build);
+    summary(&run, &memory);
+}
+
+fn by_kind(run: &Run, kind: Kind) -> (Stats, usize) {
+    let mine = || run.queries.iter().filter(move |(k, ..)| *k == kind);
+    let hits: usize = mine().map(|(.., n)| *n).sum();
+    let times: Vec<Duration> = mine().map(|(_, d, _)| *d).collect();
+    let avg = hits / times.len().max(1);
+    (stats(times), avg)
+}
+
+fn summary(run: &Run, memory: &[String]) {
+    let all = stats(run.queries.iter().map(|(_, d, _)| *d).collect());
+    let empty = run.queries.iter().filter(|(.., n)| *n == 0).count();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split(' ').next().unwrap_or("?");
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let secs = run.build.as_secs_f64();
     println!("\n==================== dianjiao search benchmark ====================");
+    println!("machine: {cores} cores, load average {load} (shared); release build");
     println!("corpus: {FILMS} synthetic Chinese titles (1/3 series episodes), index in RAM");
     println!(
-        "build:  {:.2} s ({:.0} films/s), 1 writer thread, 15 MB budget; RSS now {rss:.0} MB",
-        build.as_secs_f64(),
-        FILMS as f64 / build.as_secs_f64()
+        "build:  {secs:.2} s ({:.0} films/s), 1 writer thread, 15 MB budget",
+        FILMS as f64 / secs
     );
+    println!("        RSS after build {:.0} MB", run.rss_after_build);
     println!(
-        "queries: {} ({} with no hit), page of {PAGE}, default filters",
-        all.n, empty
+        "queries: {} ({empty} with no hit), page of {PAGE}, default filters",
+        all.n
     );
     println!("tantivy (jieba + n-gram + pinyin), by kind:");
     for kind in Kind::ALL {
-        let times: Vec<Duration> = by_kind
-            .iter()
-            .filter(|(k, ..)| *k == kind)
-            .map(|(_, d, _)| *d)
-            .collect();
-        let hits: usize = by_kind
-            .iter()
-            .filter(|(k, ..)| *k == kind)
-            .map(|(.., n)| *n)
-            .sum();
-        let avg_hits = hits / times.len().max(1);
+        let (stats, avg_hits) = by_kind(run, kind);
         println!(
             "{}  avg hits {avg_hits}",
-            line(&format!("{kind:?}"), &stats(times))
+            line(&format!("{kind:?}"), &stats)
         );
     }
     println!("{}", line("ALL", &all));
-    println!("Chinese queries only, side by side:");
-    println!("{}", line("tantivy search", &stats(engine_chinese)));
-    println!("{}", line("reference: substring scan (LIKE)", &stats(scan)));
+    println!("Chinese queries only (Word + Substring), side by side:");
+    let engine = stats(run.engine_chinese.clone());
+    let scan = stats(run.scan_chinese.clone());
+    println!("{}", line("tantivy search", &engine));
+    println!("{}", line("reference: substring scan (LIKE)", &scan));
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
     println!(
-        "target p99 < 5 ms: {}",
-        if all.p99 < Duration::from_millis(5) {
-            "MET"
-        } else {
-            "MISSED"
-        }
+        "  reference / tantivy: p50 x{:.1}, p99 x{:.1}",
+        ratio(scan.p50, engine.p50),
+        ratio(scan.p99, engine.p99)
     );
-    println!("memory (VmRSS):");
+    let met = if all.p99 < Duration::from_millis(5) {
+        "MET"
+    } else {
+        "MISSED"
+    };
+    println!("target p99 < 5 ms (all kinds): {met}");
+    println!("memory (VmRSS), 1,000 films on disk:");
     for l in memory {
         println!("{l}");
     }
     println!("====================================================================");
-}
-
-fn diag(index: &SearchIndex, titles: &[String]) {
-    println!("segments: {}", index.diag_segments());
-    let mut rng = Rng(7);
-    for kind in Kind::ALL {
-        let qs: Vec<String> = (0..200).map(|_| query(&mut rng, titles, kind)).collect();
-        let t = Instant::now();
-        for q in &qs { std::hint::black_box(index.diag_count(q)); }
-        let count = t.elapsed() / 200;
-        let t = Instant::now();
-        for q in &qs { std::hint::black_box(index.search(q, &SearchFilters::default(), 0, 0).unwrap()); }
-        let keep0 = t.elapsed() / 200;
-        let t = Instant::now();
-        for q in &qs { std::hint::black_box(index.search(q, &SearchFilters::default(), 0, 20).unwrap()); }
-        let keep20 = t.elapsed() / 200;
-        println!("{kind:?}: count {count:?} keep0 {keep0:?} keep20 {keep20:?}");
-    }
 }

@@ -56,10 +56,10 @@ pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let app = req
-        .app_data::<web::Data<App>>()
-        .cloned()
-        .ok_or(AppError::BadRequest("server not configured".into()))?;
+    let Some(app) = req.app_data::<web::Data<App>>().cloned() else {
+        // Every route is built with the app's data; without it nobody may pass.
+        return Err(AppError::Forbidden.into());
+    };
     if !is_safe_method(req.method()) && !same_origin(req.request()) {
         return Err(AppError::CrossSite.into());
     }

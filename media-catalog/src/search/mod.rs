@@ -1,12 +1,15 @@
 //! Full-text search over the catalog: Chinese words and substrings, pinyin spellings and
 //! initials, exact filters (tantivy + jieba + pinyin).
 //!
-//! * [`text`] folds text (full-width → ASCII, lowercase, punctuation → space) and holds the
-//!   word (jieba) and n-gram tokenizers; [`pinyin`] makes the pinyin suffix terms;
-//!   [`schema`] says how a [`Film`] is indexed; [`query`] turns user text and
-//!   [`SearchFilters`] into a query; [`ranking`] collects and orders the hits.
-//! * Memory: the index writer (a 15 MB arena, one thread) exists only between the first
-//!   staged change and the commit; an idle index holds just its reader.
+//! Inside: `text` folds text (full-width → ASCII, lowercase, punctuation → space) and holds
+//! the word (jieba) and n-gram tokenizers; `pinyin` makes the pinyin suffix terms; `schema`
+//! says how a [`Film`] is indexed; `query` turns user text and [`SearchFilters`] into a
+//! query; `order` and `ranking` order the hits (score, then series, episode, title).
+//!
+//! Memory: the index writer (a 15 MB arena, one thread) exists only from the first staged
+//! change to the commit, after which freed memory is handed back to the OS; an idle index
+//! holds its reader, the tie order of its documents (≈ 20 bytes a film) and, once per process,
+//! the jieba word list (≈ 6 MB, see `text`).
 
 mod order;
 mod pinyin;
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tantivy::directory::error::OpenDirectoryError;
+use tantivy::indexer::LogMergePolicy;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyError, Term};
 
 use crate::model::{Category, Film, FilmId, FilmState};
@@ -90,8 +94,9 @@ enum Unusable {
     VersionChanged(Option<String>),
 }
 
-/// The search index of the catalog. Cheap to share (`Send + Sync`); searches run
-/// concurrently, changes are serialized. All methods block: call them off async threads.
+/// The search index of the catalog. `Send + Sync`: share one behind an `Arc`; searches run
+/// concurrently (on the last committed state), changes are serialized. Every method blocks
+/// (disk, CPU): call them off async threads.
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
@@ -173,10 +178,12 @@ impl SearchIndex {
         &self,
         slot: &'a mut Option<IndexWriter>,
     ) -> Result<&'a mut IndexWriter, SearchError> {
-        Ok(match slot.take() {
-            Some(writer) => slot.insert(writer),
-            None => slot.insert(self.index.writer_with_num_threads(1, WRITER_BUDGET_BYTES)?),
-        })
+        if let Some(writer) = slot.take() {
+            return Ok(slot.insert(writer));
+        }
+        let writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_BUDGET_BYTES)?;
+        writer.set_merge_policy(Box::new(merge_policy()));
+        Ok(slot.insert(writer))
     }
 
     /// Stages a film: replaces any indexed film with the same id. Searchable after
@@ -203,7 +210,7 @@ impl SearchIndex {
 
     /// Makes the staged changes durable and searchable, then frees the writer's memory.
     /// Blocks for the commit and any segment merge it starts. Without staged changes it
-    /// only reloads the reader.
+    /// only reloads the reader. If it fails, the staged changes are dropped.
     pub fn commit(&self) -> Result<(), SearchError> {
         let mut slot = self.writer_slot();
         if let Some(mut writer) = slot.take() {
@@ -211,6 +218,7 @@ impl SearchIndex {
             prepared.set_payload(SCHEMA_TAG);
             prepared.commit()?;
             writer.wait_merging_threads()?;
+            release_freed_memory();
         }
         self.reader.reload()?;
         // Outside the snapshot lock: searches go on meanwhile, on the previous snapshot.
@@ -225,20 +233,6 @@ impl SearchIndex {
     fn snapshot(&self) -> Arc<Snapshot> {
         let snapshot = self.snapshot.read().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(&snapshot)
-    }
-
-    #[doc(hidden)]
-    pub fn diag_segments(&self) -> usize {
-        self.snapshot().searcher.segment_readers().len()
-    }
-
-    #[doc(hidden)]
-    pub fn diag_count(&self, q: &str) -> usize {
-        let query = query::build(&self.fields, q, &SearchFilters::default());
-        let searcher = &self.snapshot().searcher;
-        searcher
-            .search(&*query, &tantivy::collector::Count)
-            .unwrap_or(0)
     }
 
     /// How many films the committed index holds.
@@ -263,6 +257,27 @@ impl SearchIndex {
             total: page.total,
             ids: page.ids,
         })
+    }
+}
+
+/// Tantivy's log merge policy, merging sooner: every query pays per segment, and upserts
+/// leave deleted documents behind.
+fn merge_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(4);
+    policy.set_del_docs_ratio_before_merge(0.3);
+    policy
+}
+
+/// Hands the memory a commit freed back to the OS. glibc keeps freed heap memory in its
+/// (per-thread) arenas: without this an idle server stays ≈ 20 MB larger after indexing
+/// 1,000 films, though the writer and its threads are gone.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heaps, under glibc's locks; it touches no
+    // memory we own and may be called from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

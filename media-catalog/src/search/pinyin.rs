@@ -3,7 +3,7 @@
 //! 党章电视教材 is indexed, in the full-spelling field, as `dangzhangdianshijiaocai`,
 //! `zhangdianshijiaocai`, `dianshijiaocai`, … (one term per starting syllable) and, in the
 //! initials field, as `dzdsjc`, `zdsjc`, `dsjc`, … A query `dianshi` or `dzds` is then a
-//! prefix lookup on the term dictionary, which is as fast as a term lookup.
+//! prefix lookup: a walk of one range of the term dictionary, never a scan of all terms.
 //!
 //! A prefix lookup costs about a microsecond per matching *term*, and a common word has as
 //! many distinct suffix terms as places it occurs. So the suffixes are kept at three lengths
@@ -22,7 +22,10 @@ use tantivy::tokenizer::Tokenizer;
 
 use super::text::{fold, VecTokenStream};
 
-/// Distinct toneless readings kept per character (the pinyin crate lists the common first).
+/// Syllables of a title or series that get pinyin terms.
+const MAX_SYLLABLES: usize = 256;
+/// Distinct toneless readings kept per character, in the pinyin crate's order (its default
+/// reading first).
 pub(crate) const MAX_READINGS: usize = 3;
 /// Spellings kept per starting syllable: bounds the terms a title with many polyphones makes.
 pub(crate) const MAX_VARIANTS: usize = 8;
@@ -47,8 +50,6 @@ pub(crate) enum PinyinTerms {
     /// Initials suffixes cut at [`INITIALS_BYTES`].
     Initials,
 }
-/// Syllables of a title or series that get pinyin terms.
-const MAX_SYLLABLES: usize = 256;
 
 /// One syllable: its alternative spellings (the first the most common).
 struct Syllable {
