@@ -22,6 +22,12 @@ pub enum AppError {
     Forbidden,
     #[error("cross-site request refused")]
     CrossSite,
+    #[error("the film's file is not in the library any more")]
+    FileMissing,
+    #[error("the film was refused as not playable")]
+    FilmRejected { reason: Option<String> },
+    #[error("no requested range starts inside the {len} bytes")]
+    RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error("catalog failure")]
@@ -67,6 +73,25 @@ impl AppError {
                 "cross_site",
                 StatusCode::FORBIDDEN,
                 "请求来自其他网站，已拒绝（cross-site request refused）".into(),
+            ),
+            AppError::FileMissing => (
+                "file_missing",
+                StatusCode::NOT_FOUND,
+                "该影片的文件已不在片库文件夹中，请检查片库（the film's file is gone from the library）"
+                    .into(),
+            ),
+            AppError::FilmRejected { reason } => (
+                "film_rejected",
+                StatusCode::NOT_FOUND,
+                format!(
+                    "该文件不是可播放的影片：{}",
+                    reason.as_deref().unwrap_or("无法识别的文件")
+                ),
+            ),
+            AppError::RangeNotSatisfiable { len } => (
+                "range_not_satisfiable",
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                format!("请求的片段超出了文件范围（文件共 {len} 字节）"),
             ),
             AppError::Accounts(e) => match e {
                 A::InvalidCredentials => (
@@ -121,6 +146,9 @@ impl ResponseError for AppError {
         let mut resp = HttpResponse::build(status);
         if let AppError::Accounts(AccountsError::Throttled { retry_after_secs }) = self {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::RangeNotSatisfiable { len } = self {
+            resp.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
         }
         resp.json(ErrorBody {
             error: code,

@@ -5,9 +5,11 @@ pub mod dto;
 pub mod gate;
 pub mod routes;
 
+mod file_body;
 mod films;
 mod health;
 mod library;
+mod media_files;
 mod session;
 mod thumbs;
 mod users;

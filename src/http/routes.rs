@@ -6,7 +6,7 @@ use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
-use super::{films, health, library, session, thumbs, users};
+use super::{films, health, library, media_files, session, thumbs, users};
 
 /// One route: method, path pattern, access level and the handler.
 pub struct RouteDef {
@@ -71,6 +71,12 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || {
             web::route().to(thumbs::get)
+        }),
+        def(Method::GET, "/media/{id}/original", Viewer, || {
+            web::route().to(media_files::original)
+        }),
+        def(Method::HEAD, "/media/{id}/original", Viewer, || {
+            web::route().to(media_files::original)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -6,6 +6,7 @@ pub mod card;
 pub mod limits;
 pub mod open;
 pub mod pool;
+pub mod prepare;
 pub mod probe;
 pub mod protocol;
 pub mod synth;

@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod hostile;
 mod probe;
+mod ranges;
 mod routes;
 mod session;
 mod support;

@@ -69,6 +69,18 @@ fn rows() -> Vec<Row> {
             none,
             [Ok, E401, Ok, Ok],
         ),
+        r(
+            Method::GET,
+            "/media/{id}/original",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
+        r(
+            Method::HEAD,
+            "/media/{id}/original",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/library", none, [E401, E401, Ok, Ok]),
         r(
             Method::POST,
