@@ -129,7 +129,7 @@ fn encode(
             name: name.into(),
             detail: failure.detail,
         }),
-        Reply::Probed { .. } => Err(DemoError::Encode {
+        Reply::Probed { .. } | Reply::Progress { .. } | Reply::Prepared { .. } => Err(DemoError::Encode {
             name: name.into(),
             detail: "unexpected reply".into(),
         }),

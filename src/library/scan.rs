@@ -91,7 +91,7 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
             return Ok(());
         }
         Reply::Failed { failure } => failure,
-        Reply::Done => crate::media::MediaFailure {
+        Reply::Done | Reply::Progress { .. } | Reply::Prepared { .. } => crate::media::MediaFailure {
             kind: FailureKind::WorkerCrashed,
             detail: "worker answered a probe with an unexpected reply".into(),
         },

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use media_catalog::ProbeReport;
+use media_catalog::{KeyframeIndex, ProbeReport};
 use serde::{Deserialize, Serialize};
 
 /// A job for a worker. Paths are ones the server chose; clients never supply them.
@@ -27,6 +27,44 @@ pub enum Request {
     },
     /// Encode a short generated clip (demo library, benchmarks).
     Synth { spec: ClipSpec, out: PathBuf },
+    /// Carry out a film's preparation plan into `job.out_dir`. The worker sends
+    /// `Reply::Progress` lines while it works, then one final reply.
+    Prepare { job: PrepareJob },
+}
+
+/// One film's preparation, as the server hands it to a worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PrepareJob {
+    /// The original file.
+    pub source: PathBuf,
+    /// What to make: remux or transcode, the ladder, the segment target.
+    pub plan: super::prepare::Plan,
+    /// The source's keyframes (a remux cuts segments there).
+    pub keyframes: KeyframeIndex,
+    /// An empty folder the server made; the worker writes `master.m3u8`,
+    /// `<rung>/index.m3u8`, `<rung>/seg-NNNNN.ts` and `tv.mp4` into it. The server syncs and
+    /// renames it into place only after a `Prepared` reply, so nothing half-written is served.
+    pub out_dir: PathBuf,
+}
+
+/// What a finished preparation wrote.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreparedOutputs {
+    /// One entry per rung, highest first.
+    pub rungs: Vec<RungOutput>,
+    /// True when `tv.mp4` was written.
+    pub tv_mp4: bool,
+}
+
+/// One rendition as written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RungOutput {
+    /// The rung's folder name, e.g. `720p`.
+    pub name: String,
+    /// Durations of the segments written, seconds, in order.
+    pub segment_durations_s: Vec<f64>,
+    /// Highest bit rate of any segment, bits per second (for the master's BANDWIDTH).
+    pub peak_bps: u64,
 }
 
 /// A generated clip: moving colour pattern and/or a tone.
@@ -53,6 +91,10 @@ pub struct ClipSpec {
 pub enum Reply {
     Probed { report: ProbeReport },
     Done,
+    /// Interim news of a `Prepare`: how far into the film the worker has got.
+    Progress { position_s: f64 },
+    /// A `Prepare` finished; everything is in the job's `out_dir`.
+    Prepared { outputs: PreparedOutputs },
     Failed { failure: MediaFailure },
 }
 

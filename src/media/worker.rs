@@ -209,6 +209,11 @@ fn handle(req: &Request, opts: &WorkerOptions) -> Reply {
             out,
         } => done(card::write_title_card(title, subtitle.as_deref(), out)),
         Request::Synth { spec, out } => done(synth::write_clip(spec, out)),
+        // Being built: the preparation executors (remux / transcode) answer here.
+        Request::Prepare { .. } => failed(
+            FailureKind::Output,
+            "preparation is not available in this build".into(),
+        ),
     }
 }
 
