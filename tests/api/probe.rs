@@ -37,7 +37,7 @@ fn probe(pool: &WorkerPool, path: &Path) -> Result<ProbeReport, MediaFailure> {
     match pool.call(&Request::Probe { path: path.into() }) {
         Reply::Probed { report } => Ok(report),
         Reply::Failed { failure } => Err(failure),
-        Reply::Done => panic!("a probe answered Done"),
+        other => panic!("a probe answered {other:?}"),
     }
 }
 
