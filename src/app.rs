@@ -13,6 +13,7 @@ use crate::library::Library;
 use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
 use crate::metrics::Metrics;
+use crate::preparation::{Preparation, PrepareError};
 
 /// Everything a request or a command needs.
 pub struct App {
@@ -22,6 +23,7 @@ pub struct App {
     pub pool: Arc<WorkerPool>,
     pub metrics: Arc<Metrics>,
     pub library: Arc<Library>,
+    pub preparation: Arc<Preparation>,
     db: sled::Db,
 }
 
@@ -46,6 +48,8 @@ pub enum OpenError {
     Catalog(#[from] CatalogError),
     #[error("cannot open the accounts")]
     Accounts(#[from] AccountsError),
+    #[error("cannot open the preparation queue")]
+    Preparation(#[from] PrepareError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -77,6 +81,15 @@ impl App {
             metrics.clone(),
             settings.thumbs_dir(),
         ));
+        let preparation = Arc::new(Preparation::open(
+            &db,
+            catalog.clone(),
+            pool.clone(),
+            metrics.clone(),
+            settings.renditions_dir(),
+        )?);
+        let wake = preparation.clone();
+        library.on_new_films(Box::new(move || wake.notify()));
         Ok(App {
             settings,
             catalog,
@@ -84,6 +97,7 @@ impl App {
             pool,
             metrics,
             library,
+            preparation,
             db,
         })
     }

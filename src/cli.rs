@@ -2,6 +2,7 @@
 
 mod bench;
 mod commands;
+mod prepare_bar;
 mod scan_bar;
 
 use std::path::PathBuf;
@@ -53,6 +54,14 @@ pub enum Command {
         /// The folder to scan.
         #[arg(long)]
         library: PathBuf,
+    },
+    /// Prepare queued films now (TV renditions), with a progress bar.
+    Prepare {
+        #[command(flatten)]
+        data: DataArg,
+        /// Prepare (again) only this film.
+        #[arg(long)]
+        film: Option<String>,
     },
     /// Rebuild the search index from the catalog.
     Reindex {

@@ -45,6 +45,8 @@ pub struct Settings {
     pub login_max_failures_per_address: u32,
     /// How long a lock after too many failed sign-ins lasts, in seconds.
     pub login_lockout_secs: u64,
+    /// Films prepared at the same time (each takes one worker; keep below `workers`).
+    pub prepare_parallel: usize,
     /// Close an inferred play after this idle time, in seconds (playback ledger).
     pub play_idle_secs: u64,
     /// Plays shorter than this are recorded as aborted, in seconds (playback ledger).
@@ -78,6 +80,7 @@ impl Default for Settings {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_lockout_secs: 900,
+            prepare_parallel: 1,
             play_idle_secs: 600,
             play_min_secs: 60,
             jit_max: 1,
@@ -150,6 +153,11 @@ impl Settings {
     /// The folder of the search index.
     pub fn index_dir(&self) -> PathBuf {
         self.data.join("index")
+    }
+
+    /// The folder of prepared renditions (HLS, tv.mp4).
+    pub fn renditions_dir(&self) -> PathBuf {
+        self.data.join("renditions")
     }
 
     /// The folder of poster frames and title cards.

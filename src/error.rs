@@ -26,12 +26,18 @@ pub enum AppError {
     FileMissing,
     #[error("the film was refused as not playable")]
     FilmRejected { reason: Option<String> },
+    #[error("the film is not prepared for TVs yet")]
+    NotReady,
+    #[error("the film's preparation failed")]
+    PreparationFailed { reason: Option<String> },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error("catalog failure")]
     Catalog(#[from] CatalogError),
+    #[error("preparation records failure")]
+    Preparation(#[from] crate::preparation::PrepareError),
     #[error("file access failed")]
     Io(#[from] std::io::Error),
     #[error("background task failed")]
@@ -88,6 +94,19 @@ impl AppError {
                     reason.as_deref().unwrap_or("无法识别的文件")
                 ),
             ),
+            AppError::NotReady => (
+                "not_ready",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "影片正在准备中，请稍后再播放（the film is still being prepared）".into(),
+            ),
+            AppError::PreparationFailed { reason } => (
+                "preparation_failed",
+                StatusCode::NOT_FOUND,
+                format!(
+                    "该影片准备失败：{}",
+                    reason.as_deref().unwrap_or("原因不明，请查看服务器日志")
+                ),
+            ),
             AppError::RangeNotSatisfiable { len } => (
                 "range_not_satisfiable",
                 StatusCode::RANGE_NOT_SATISFIABLE,
@@ -120,7 +139,10 @@ impl AppError {
                 ),
                 A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
             },
-            AppError::Catalog(_) | AppError::Io(_) | AppError::Task(_) => internal(),
+            AppError::Catalog(_)
+            | AppError::Preparation(_)
+            | AppError::Io(_)
+            | AppError::Task(_) => internal(),
         }
     }
 }
@@ -146,6 +168,9 @@ impl ResponseError for AppError {
         let mut resp = HttpResponse::build(status);
         if let AppError::Accounts(AccountsError::Throttled { retry_after_secs }) = self {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::NotReady = self {
+            resp.insert_header((header::RETRY_AFTER, "60"));
         }
         if let AppError::RangeNotSatisfiable { len } = self {
             resp.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));

@@ -11,6 +11,7 @@ pub mod http;
 pub mod library;
 pub mod media;
 pub mod metrics;
+pub mod preparation;
 pub mod streaming;
 
 /// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).

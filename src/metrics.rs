@@ -15,6 +15,8 @@ pub struct Metrics {
     pub files_failed: AtomicU64,
     pub scans: AtomicU64,
     pub worker_restarts: AtomicU64,
+    pub films_prepared: AtomicU64,
+    pub prepare_failures: AtomicU64,
     /// 1 when the OS file watcher is not working and periodic rescans stand in for it.
     pub watcher_fallback: AtomicU64,
     pub active_plays: AtomicU64,
@@ -37,7 +39,7 @@ impl Metrics {
     /// Renders every metric as Prometheus text.
     pub fn render(&self, snap: &Snapshot<'_>) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 8] = [
+        let counters: [(&str, &str, &AtomicU64); 10] = [
             (
                 "dianjiao_http_requests_total",
                 "HTTP requests answered",
@@ -77,6 +79,16 @@ impl Metrics {
                 "dianjiao_worker_restarts_total",
                 "Media worker processes restarted",
                 &self.worker_restarts,
+            ),
+            (
+                "dianjiao_films_prepared_total",
+                "Films made TV-ready",
+                &self.films_prepared,
+            ),
+            (
+                "dianjiao_prepare_failures_total",
+                "Preparations that failed",
+                &self.prepare_failures,
             ),
         ];
         for (name, help, v) in counters {

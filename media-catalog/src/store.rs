@@ -64,7 +64,8 @@ impl ScanEntry {
             path: film.source.path.clone(),
             fingerprint: film.source.fingerprint.clone(),
             missing: film.missing,
-            retry: film.state == FilmState::Failed,
+            // A failed probe (no media yet) is retried; a failed preparation is not re-probed.
+            retry: film.state == FilmState::Failed && film.media.is_none(),
         }
     }
 }

@@ -41,6 +41,10 @@ pub enum CliError {
     PasswordMismatch,
     #[error("the media worker failed")]
     Worker(#[source] std::io::Error),
+    #[error("preparation failed")]
+    Prepare(#[from] crate::preparation::PrepareError),
+    #[error("no film with id {0:?}")]
+    UnknownFilm(String),
     #[error("cannot rebuild the search index")]
     Reindex(#[from] media_catalog::CatalogError),
 }
@@ -74,6 +78,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, &data);
             scan(settings, library)
         }
+        Command::Prepare { data, film } => {
+            apply_data(&mut settings, &data);
+            super::prepare_bar::prepare(settings, film.as_deref())
+        }
         Command::Reindex { data } => {
             apply_data(&mut settings, &data);
             let app = App::open(settings, exe())?;
@@ -105,7 +113,7 @@ fn apply_data(settings: &mut Settings, data: &DataArg) {
     }
 }
 
-fn exe() -> PathBuf {
+pub(super) fn exe() -> PathBuf {
     std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dianjiao"))
 }
 
@@ -130,6 +138,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     if app.accounts.user_count() == 0 {
         tracing::warn!("no office accounts yet: create one with `dianjiao user add --admin NAME`");
     }
+    app.preparation.start(app.settings.prepare_parallel);
     crate::library::watch(
         app.library.clone(),
         app.settings.library.clone(),

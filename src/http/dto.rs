@@ -2,6 +2,8 @@
 //! contract: add freely, never rename or remove.
 
 use media_catalog::{Cue, Film, MediaInfo, Series, Theme};
+
+use crate::preparation::{Outcome, Progress};
 use serde::{Deserialize, Serialize};
 
 /// A film as clients see it.
@@ -25,6 +27,60 @@ pub struct FilmDto {
     pub missing: bool,
     pub media: Option<MediaDto>,
     pub thumb_url: String,
+    /// `/hls/{id}/master.m3u8` once the film is ready.
+    pub hls_url: Option<String>,
+    /// `/media/{id}/tv.mp4` once the film is ready and has one.
+    pub tv_mp4_url: Option<String>,
+    /// Progress while preparing; what was decided and made once ready.
+    pub preparation: Option<PreparationDto>,
+}
+
+/// A film's preparation as clients see it.
+#[derive(Serialize, Default)]
+pub struct PreparationDto {
+    /// `remux`, `transcode`, `audio_only` (once ready).
+    pub action: Option<String>,
+    /// Why, in words a clerk understands.
+    pub reasons: Vec<String>,
+    /// Renditions made, highest first.
+    pub renditions: Vec<String>,
+    /// 0–100 while preparing.
+    pub percent: Option<f64>,
+    /// Seconds of film prepared per second, while preparing.
+    pub speed: Option<f64>,
+    /// Seconds left, while preparing.
+    pub eta_s: Option<f64>,
+}
+
+impl FilmDto {
+    /// Adds what the preparation service knows of the film.
+    pub fn with_preparation(
+        mut self,
+        outcome: Option<Outcome>,
+        progress: Option<Progress>,
+    ) -> Self {
+        if self.state == "ready" {
+            self.hls_url = Some(format!("/hls/{}/master.m3u8", self.id));
+            if outcome.as_ref().is_some_and(|o| o.tv_mp4) {
+                self.tv_mp4_url = Some(format!("/media/{}/tv.mp4", self.id));
+            }
+        }
+        let mut dto = PreparationDto::default();
+        if let Some(o) = outcome {
+            dto.action = Some(o.action);
+            dto.reasons = o.reasons;
+            dto.renditions = o.rungs;
+        }
+        if let Some(p) = progress {
+            dto.percent = Some((p.percent * 10.0).round() / 10.0);
+            dto.speed = Some((p.speed * 100.0).round() / 100.0);
+            dto.eta_s = p.eta_s.map(f64::round);
+        }
+        if dto.action.is_some() || dto.percent.is_some() {
+            self.preparation = Some(dto);
+        }
+        self
+    }
 }
 
 /// A prompt shown during the film.
@@ -100,6 +156,9 @@ impl From<Film> for FilmDto {
             source_name: f.source.name,
             missing: f.missing,
             media: f.media.as_ref().map(MediaDto::from),
+            hls_url: None,
+            tv_mp4_url: None,
+            preparation: None,
         }
     }
 }

@@ -48,23 +48,45 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = FilmQuery::try_from(query.into_inner())?;
     let (page, per_page) = (query.page, query.per_page);
-    let catalog = app.catalog.clone();
-    let found = blocking(move || Ok(catalog.search(&query)?)).await?;
+    let app = app.into_inner();
+    let found = blocking(move || {
+        let page = app.catalog.search(&query)?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|f| with_preparation(&app, f))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok((page.total, items))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(FilmListDto {
-        total: found.total,
+        total: found.0,
         page,
         per_page,
-        items: found.items.into_iter().map(FilmDto::from).collect(),
+        items: found.1,
     }))
 }
 
 /// One film.
 pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = FilmId::parse(&id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let catalog = app.catalog.clone();
-    let film = blocking(move || Ok(catalog.get(&id)?)).await?;
-    let film = film.ok_or(AppError::NotFound { what: "影片" })?;
-    Ok(HttpResponse::Ok().json(FilmDto::from(film)))
+    let app = app.into_inner();
+    let dto = blocking(move || {
+        let film = app
+            .catalog
+            .get(&id)?
+            .ok_or(AppError::NotFound { what: "影片" })?;
+        with_preparation(&app, film)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// A film's DTO with its preparation progress or outcome.
+fn with_preparation(app: &App, film: media_catalog::Film) -> Result<FilmDto, AppError> {
+    let outcome = app.preparation.outcome(&film.id)?;
+    let progress = app.preparation.progress(&film.id);
+    Ok(FilmDto::from(film).with_preparation(outcome, progress))
 }
 
 /// Every series, for browsing.

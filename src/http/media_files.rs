@@ -27,17 +27,44 @@ pub async fn original(
 ) -> Result<HttpResponse, AppError> {
     let film = find_film(&app, &id).await?;
     // The path comes from the catalog record of a server-made id, never from the request.
-    let file = file_body::open(playable_path(&film)?).await?;
-    let content_type = content::for_file_name(&film.source.name);
+    let spec = FileSpec {
+        path: playable_path(&film)?,
+        name: &film.source.name,
+        content_type: content::for_file_name(&film.source.name),
+        cache_control: CACHE_CONTROL,
+    };
+    send_file(&app, &req, spec).await
+}
+
+/// A file to send and how to describe it.
+pub(super) struct FileSpec<'a> {
+    /// A path the server built from its own ids, never from request text.
+    pub path: std::path::PathBuf,
+    /// The name offered in `Content-Disposition`.
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub cache_control: &'static str,
+}
+
+/// Sends a file whole or in ranges, with validators, CORS and DLNA headers; HEAD gets the
+/// headers alone.
+pub(super) async fn send_file(
+    app: &App,
+    req: &HttpRequest,
+    spec: FileSpec<'_>,
+) -> Result<HttpResponse, AppError> {
+    let file = file_body::open(spec.path).await?;
+    let content_type = spec.content_type;
     let mut res = HttpResponse::Ok();
-    common_headers(&mut res, &req, &film.source.name, &file);
+    common_headers(&mut res, req, spec.name, &file);
+    res.insert_header((header::CACHE_CONTROL, spec.cache_control));
     if file.validators.not_modified(
-        text(&req, header::IF_NONE_MATCH),
-        text(&req, header::IF_MODIFIED_SINCE),
+        text(req, header::IF_NONE_MATCH),
+        text(req, header::IF_MODIFIED_SINCE),
     ) {
         return Ok(res.status(StatusCode::NOT_MODIFIED).finish());
     }
-    let reply = Reply::for_request(&req, &file, content_type)?;
+    let reply = Reply::for_request(req, &file, content_type)?;
     res.status(reply.status).content_type(reply.content_type);
     if let Some(range) = reply.content_range {
         res.insert_header((header::CONTENT_RANGE, range));
@@ -50,7 +77,7 @@ pub async fn original(
     }))
 }
 
-async fn find_film(app: &web::Data<App>, id: &str) -> Result<Film, AppError> {
+pub(super) async fn find_film(app: &App, id: &str) -> Result<Film, AppError> {
     let id = FilmId::parse(id).map_err(|_| AppError::NotFound { what: "影片" })?;
     let catalog = app.catalog.clone();
     blocking(move || Ok(catalog.get(&id)?))
@@ -76,7 +103,6 @@ fn common_headers(res: &mut HttpResponseBuilder, req: &HttpRequest, name: &str, 
     res.insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::ETAG, file.validators.etag()))
         .insert_header((header::LAST_MODIFIED, file.validators.last_modified()))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         // LAN TV apps load media from their own origin; no credentials are ever allowed.
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .insert_header((

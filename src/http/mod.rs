@@ -9,6 +9,7 @@ mod file_body;
 mod films;
 mod health;
 mod library;
+mod renditions;
 mod media_files;
 mod session;
 mod thumbs;

@@ -6,7 +6,7 @@ use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
-use super::{films, health, library, media_files, session, thumbs, users};
+use super::{films, health, library, media_files, renditions, session, thumbs, users};
 
 /// One route: method, path pattern, access level and the handler.
 pub struct RouteDef {
@@ -78,6 +78,22 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::HEAD, "/media/{id}/original", Viewer, || {
             web::route().to(media_files::original)
         }),
+        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
+            web::route().to(renditions::tv_mp4)
+        }),
+        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
+            web::route().to(renditions::tv_mp4)
+        }),
+        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || {
+            web::route().to(renditions::master)
+        }),
+        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
+            web::route().to(renditions::variant_file)
+        }),
+        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || web::route().to(renditions::master)),
+        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || web::route().to(renditions::variant_file)),
+        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || web::route().to(renditions::tv_mp4)),
+        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || web::route().to(renditions::tv_mp4)),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)
         }),

@@ -77,6 +77,8 @@ pub struct Library {
     status: Mutex<LibraryStatus>,
     /// One scan at a time: the watcher and a manual rescan must not interleave.
     scan_lock: Mutex<()>,
+    /// Called after every scan that catalogued something (wakes the preparation runners).
+    after_scan: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl Library {
@@ -97,7 +99,13 @@ impl Library {
                 ..LibraryStatus::default()
             }),
             scan_lock: Mutex::new(()),
+            after_scan: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Sets what to do after a scan that catalogued new or changed films (once).
+    pub fn on_new_films(&self, hook: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.after_scan.set(hook);
     }
 
     /// Where a film's poster lives. Built from the server-made id only.
@@ -158,6 +166,12 @@ impl Library {
         if let Ok(summary) = &result {
             status.last_scans.retain(|s| s.root != summary.root);
             status.last_scans.push(summary.clone());
+        }
+        drop(status);
+        if result.as_ref().is_ok_and(|s| s.probed > 0) {
+            if let Some(hook) = self.after_scan.get() {
+                hook();
+            }
         }
         result
     }

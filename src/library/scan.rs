@@ -91,10 +91,12 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
             return Ok(());
         }
         Reply::Failed { failure } => failure,
-        Reply::Done | Reply::Progress { .. } | Reply::Prepared { .. } => crate::media::MediaFailure {
-            kind: FailureKind::WorkerCrashed,
-            detail: "worker answered a probe with an unexpected reply".into(),
-        },
+        Reply::Done | Reply::Progress { .. } | Reply::Prepared { .. } => {
+            crate::media::MediaFailure {
+                kind: FailureKind::WorkerCrashed,
+                detail: "worker answered a probe with an unexpected reply".into(),
+            }
+        }
     };
     tracing::warn!(file = %task.found.path.display(), kind = ?failure.kind, detail = %failure.detail, "file not catalogued");
     if matches!(

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::protocol::{FailureKind, MediaFailure, Reply, Request};
 use super::worker::WorkerOptions;
@@ -27,7 +27,8 @@ pub struct PoolConfig {
     pub exe: PathBuf,
     /// Number of worker processes.
     pub size: usize,
-    /// Longest a worker may spend on one request before it is killed.
+    /// Longest a worker may spend on one request before it is killed; for
+    /// [`WorkerPool::call_with_progress`], the longest it may go without reporting progress.
     pub timeout: Duration,
     /// Limits each worker applies to itself, passed on its command line.
     pub worker: WorkerOptions,
@@ -91,6 +92,19 @@ impl WorkerPool {
     /// Sends `req` to a free worker (waiting for one) and returns its reply. Never panics:
     /// a timeout becomes `Failed{TimedOut}`, a dead worker `Failed{WorkerCrashed}`.
     pub fn call(&self, req: &Request) -> Reply {
+        self.send(req, None)
+    }
+
+    /// Like [`WorkerPool::call`] for a long request (`Prepare`) whose worker reports
+    /// `Progress` as it goes: each one is passed to `on_progress` (position in seconds)
+    /// and restarts the clock, so the time limit is how long a worker may stay *silent*,
+    /// not how long the whole request may take.
+    pub fn call_with_progress(&self, req: &Request, on_progress: &mut dyn FnMut(f64)) -> Reply {
+        self.send(req, Some(on_progress))
+    }
+
+    /// Delivers `req` to a worker (retrying on workers that died while idle) and waits.
+    fn send(&self, req: &Request, mut on_progress: Option<&mut dyn FnMut(f64)>) -> Reply {
         let mut line = match serde_json::to_vec(req) {
             Ok(line) => line,
             Err(e) => {
@@ -122,7 +136,7 @@ impl WorkerPool {
                     last_error = format!("worker {} did not take the request: {e}", worker.pid);
                     self.retire(worker);
                 }
-                Ok(()) => return self.await_reply(worker),
+                Ok(()) => return self.await_reply(worker, on_progress.take()),
             }
         }
         failed(FailureKind::WorkerCrashed, last_error)
@@ -143,32 +157,56 @@ impl WorkerPool {
         self.cfg.size
     }
 
-    /// Waits up to the time limit for the reply to the request just sent to `worker`.
-    fn await_reply(&self, worker: Worker) -> Reply {
+    /// Waits for the final reply to the request just sent to `worker`. Without
+    /// `on_progress` the time limit covers the whole request and `Progress` lines are
+    /// skipped; with it, each `Progress` line is handed on and restarts the limit.
+    fn await_reply(&self, worker: Worker, mut on_progress: Option<&mut dyn FnMut(f64)>) -> Reply {
         let pid = worker.pid;
-        match worker.replies.recv_timeout(self.cfg.timeout) {
-            Ok(bytes) => match serde_json::from_slice::<Reply>(&bytes) {
+        let limit = self.cfg.timeout;
+        let deadline = Instant::now() + limit;
+        loop {
+            let wait = match on_progress {
+                Some(_) => limit,
+                None => deadline.saturating_duration_since(Instant::now()),
+            };
+            let bytes = match worker.replies.recv_timeout(wait) {
+                Ok(bytes) => bytes,
+                Err(e) => return self.lost(worker, e),
+            };
+            match serde_json::from_slice::<Reply>(&bytes) {
+                Ok(Reply::Progress { position_s }) => {
+                    if let Some(report) = on_progress.as_mut() {
+                        report(position_s);
+                    }
+                }
                 Ok(reply) => {
                     self.release(worker);
-                    reply
+                    return reply;
                 }
                 Err(e) => {
                     self.retire(worker);
-                    failed(
+                    return failed(
                         FailureKind::WorkerCrashed,
                         format!("worker {pid} wrote a bad reply: {e}"),
-                    )
+                    );
                 }
-            },
-            Err(RecvTimeoutError::Timeout) => {
+            }
+        }
+    }
+
+    /// Retires a worker that went silent for too long or died, and says which.
+    fn lost(&self, worker: Worker, why: RecvTimeoutError) -> Reply {
+        let pid = worker.pid;
+        match why {
+            RecvTimeoutError::Timeout => {
                 self.retire(worker);
                 let limit = self.cfg.timeout.as_secs_f64();
                 failed(
                     FailureKind::TimedOut,
-                    format!("worker {pid} took longer than {limit:.1} s; killed"),
+                    format!("worker {pid} was silent for longer than {limit:.1} s; killed"),
                 )
             }
-            Err(RecvTimeoutError::Disconnected) => {
+            RecvTimeoutError::Disconnected => {
                 let status = self.retire(worker);
                 failed(
                     FailureKind::WorkerCrashed,

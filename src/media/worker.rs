@@ -5,10 +5,11 @@
 
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::limits::MediaLimits;
-use super::protocol::{FailureKind, MediaFailure, Reply, Request};
+use super::prepare::{remux, Action};
+use super::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request};
 use super::{card, probe, synth, thumb};
 
 /// How a worker process limits itself and the files it opens.
@@ -160,31 +161,52 @@ pub fn serve<R: BufRead, W: Write>(
             return Ok(());
         }
         let reply = match serde_json::from_slice::<Request>(&line) {
-            Ok(req) => handle_guarded(&req, opts),
+            Ok(req) => {
+                let mut last: Option<Instant> = None;
+                let mut progress = |position_s: f64| {
+                    if last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
+                        return;
+                    }
+                    last = Some(Instant::now());
+                    // A broken pipe here shows up again when the final reply is written.
+                    let _ = write_reply(&mut output, &Reply::Progress { position_s });
+                };
+                handle_guarded(&req, opts, &mut progress)
+            }
             Err(e) => failed(FailureKind::Unreadable, format!("malformed request: {e}")),
         };
-        serde_json::to_writer(&mut output, &reply).map_err(io::Error::other)?;
-        output.write_all(b"\n")?;
-        output.flush()?;
+        write_reply(&mut output, &reply)?;
     }
 }
 
-/// Does one request; a panic becomes a `WorkerCrashed` reply instead of ending the worker.
-fn handle_guarded(req: &Request, opts: &WorkerOptions) -> Reply {
-    panic::catch_unwind(AssertUnwindSafe(|| handle(req, opts))).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        failed(
-            FailureKind::WorkerCrashed,
-            format!("worker panicked: {what}"),
-        )
-    })
+/// The shortest time between two `Progress` lines (at most 5 a second).
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Writes one reply line and flushes it, so the server sees it at once.
+fn write_reply<W: Write>(output: &mut W, reply: &Reply) -> io::Result<()> {
+    serde_json::to_writer(&mut *output, reply).map_err(io::Error::other)?;
+    output.write_all(b"\n")?;
+    output.flush()
 }
 
-fn handle(req: &Request, opts: &WorkerOptions) -> Reply {
+/// Does one request; a panic becomes a `WorkerCrashed` reply instead of ending the worker.
+fn handle_guarded(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) -> Reply {
+    panic::catch_unwind(AssertUnwindSafe(|| handle(req, opts, progress))).unwrap_or_else(
+        |payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            failed(
+                FailureKind::WorkerCrashed,
+                format!("worker panicked: {what}"),
+            )
+        },
+    )
+}
+
+fn handle(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) -> Reply {
     let done = |r: Result<(), MediaFailure>| {
         r.map_or_else(|failure| Reply::Failed { failure }, |()| Reply::Done)
     };
@@ -209,11 +231,31 @@ fn handle(req: &Request, opts: &WorkerOptions) -> Reply {
             out,
         } => done(card::write_title_card(title, subtitle.as_deref(), out)),
         Request::Synth { spec, out } => done(synth::write_clip(spec, out)),
-        // Being built: the preparation executors (remux / transcode) answer here.
-        Request::Prepare { .. } => failed(
-            FailureKind::Output,
-            "preparation is not available in this build".into(),
-        ),
+        Request::Prepare { job } => match prepare_film(job, opts, progress) {
+            Ok(outputs) => Reply::Prepared { outputs },
+            Err(failure) => Reply::Failed { failure },
+        },
+    }
+}
+
+/// Carries out a preparation plan with the executor its action calls for.
+fn prepare_film(
+    job: &PrepareJob,
+    opts: &WorkerOptions,
+    progress: &mut dyn FnMut(f64),
+) -> Result<PreparedOutputs, MediaFailure> {
+    match job.plan.decision.action {
+        Action::Remux | Action::AudioOnly { remux_audio: true } => {
+            remux::remux(job, &opts.limits, progress)
+        }
+        Action::Transcode | Action::AudioOnly { remux_audio: false } => Err(MediaFailure {
+            kind: FailureKind::Output,
+            detail: "transcoding is not available in this build yet".into(),
+        }),
+        Action::Unplayable => Err(MediaFailure {
+            kind: FailureKind::Damaged,
+            detail: "the plan says the film cannot be played; nothing to prepare".into(),
+        }),
     }
 }
 

@@ -3,6 +3,8 @@
 mod catalog;
 mod cli;
 mod hostile;
+mod prepare;
+mod prepare_remux;
 mod probe;
 mod ranges;
 mod routes;

@@ -81,6 +81,20 @@ fn rows() -> Vec<Row> {
             none,
             [Ok, E401, Ok, Ok],
         ),
+        r(Method::GET, "/media/{id}/tv.mp4", none, [Ok, E401, Ok, Ok]),
+        r(Method::HEAD, "/media/{id}/tv.mp4", none, [Ok, E401, Ok, Ok]),
+        r(
+            Method::GET,
+            "/hls/{id}/master.m3u8",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
+        r(
+            Method::GET,
+            "/hls/{id}/{rung}/{file}",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/library", none, [E401, E401, Ok, Ok]),
         r(
             Method::POST,
@@ -104,13 +118,17 @@ fn the_expectation_table_names_exactly_the_routes_the_server_has() {
     assert_eq!(server, here, "routes and expectations differ");
 }
 
-async fn app_with_one_film(anonymous_viewers: bool) -> (TestApp, String) {
+/// A server with one prepared film; returns its id and first rendition's name.
+async fn app_with_one_film(anonymous_viewers: bool) -> (TestApp, String, String) {
     let app = spawn_app_with(|s| s.anonymous_viewers = anonymous_viewers).await;
     app.synth_clip("党章电视教材 第一集.mp4", 2.0).await;
     let summary = app.scan(&app.library.clone()).await;
     assert_eq!(summary.probed, 1);
+    assert_eq!(crate::prepare::prepare_all(&app).await, 1);
     let film = app.app.catalog.films().expect("films").remove(0);
-    (app, film.id.to_string())
+    let outcome = app.app.preparation.outcome(&film.id).expect("outcome");
+    let rung = outcome.expect("prepared").rungs.remove(0);
+    (app, film.id.to_string(), rung)
 }
 
 async fn client_for(app: &TestApp, role: usize, tag: &str) -> (reqwest::Client, String) {
@@ -131,7 +149,7 @@ async fn client_for(app: &TestApp, role: usize, tag: &str) -> (reqwest::Client, 
 async fn every_route_answers_every_role_as_the_table_says() {
     let mut failures = Vec::new();
     for anonymous_viewers in [true, false] {
-        let (app, film_id) = app_with_one_film(anonymous_viewers).await;
+        let (app, film_id, rung) = app_with_one_film(anonymous_viewers).await;
         let roles: &[usize] = if anonymous_viewers { &[0, 2, 3] } else { &[1] };
         for (i, &role) in roles.iter().enumerate() {
             for (n, row) in rows().iter().enumerate() {
@@ -142,7 +160,11 @@ async fn every_route_answers_every_role_as_the_table_says() {
                 if anonymous && row.method == Method::POST && row.pattern == "/api/v1/session" {
                     app.add_user(&who, Role::Clerk).await;
                 }
-                let path = row.pattern.replace("{id}", &film_id);
+                let path = row
+                    .pattern
+                    .replace("{id}", &film_id)
+                    .replace("{rung}", &rung)
+                    .replace("{file}", "index.m3u8");
                 let mut req = client.request(row.method.clone(), app.url(&path));
                 if let Some(body) = (row.body)(&who) {
                     req = req.json(&body);

@@ -15,7 +15,9 @@ pub mod codecs;
 pub mod decision;
 pub mod geometry;
 pub mod ladder;
+pub mod output;
 pub mod playlist;
+pub mod remux;
 pub mod rendition;
 pub mod segments;
 

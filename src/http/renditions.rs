@@ -1,0 +1,133 @@
+//! `GET /hls/{id}/master.m3u8`, `GET /hls/{id}/{rung}/{file}` and `GET|HEAD /media/{id}/tv.mp4`:
+//! a ready film's prepared renditions, as static files. Names in the URL are checked against
+//! the shapes the server writes (`480p`, `index.m3u8`, `seg-00012.ts`); nothing else is
+//! ever joined to a path.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use media_catalog::{FilmId, FilmState};
+
+use super::media_files::{find_film, send_file, FileSpec};
+use crate::app::App;
+use crate::error::AppError;
+
+/// Segments never change once written: a re-preparation writes a new folder.
+const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
+/// Playlists and tv.mp4 are revalidated (ETag), so a re-prepared film is seen at once.
+const REVALIDATE: &str = "public, no-cache";
+
+/// The master playlist of a ready film.
+pub async fn master(
+    app: web::Data<App>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = ready_film(&app, &id).await?;
+    let spec = FileSpec {
+        path: app.preparation.film_dir(&id).join("master.m3u8"),
+        name: "master.m3u8",
+        content_type: "application/vnd.apple.mpegurl",
+        cache_control: REVALIDATE,
+    };
+    send_file(&app, &req, spec).await
+}
+
+/// A variant playlist or one of its segments.
+pub async fn variant_file(
+    app: web::Data<App>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, rung, file) = path.into_inner();
+    let (content_type, cache_control) = match file.as_str() {
+        "index.m3u8" => ("application/vnd.apple.mpegurl", REVALIDATE),
+        f if is_segment_name(f) => ("video/mp2t", SEGMENT_CACHE),
+        _ => return Err(AppError::NotFound { what: "分片" }),
+    };
+    if !is_rung_name(&rung) {
+        return Err(AppError::NotFound { what: "分片" });
+    }
+    let id = ready_film(&app, &id).await?;
+    let spec = FileSpec {
+        path: app.preparation.film_dir(&id).join(&rung).join(&file),
+        name: &file,
+        content_type,
+        cache_control,
+    };
+    send_file(&app, &req, spec).await
+}
+
+/// The progressive MP4 for DLNA TVs and plain players, with byte ranges.
+pub async fn tv_mp4(
+    app: web::Data<App>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = ready_film(&app, &id).await?;
+    let spec = FileSpec {
+        path: app.preparation.film_dir(&id).join("tv.mp4"),
+        name: "tv.mp4",
+        content_type: "video/mp4",
+        cache_control: REVALIDATE,
+    };
+    send_file(&app, &req, spec).await
+}
+
+/// The id of a film whose renditions are ready.
+async fn ready_film(app: &App, id: &str) -> Result<FilmId, AppError> {
+    let film = find_film(app, id).await?;
+    match film.state {
+        FilmState::Ready => Ok(film.id),
+        FilmState::Queued | FilmState::Preparing => Err(AppError::NotReady),
+        FilmState::Failed => Err(AppError::PreparationFailed {
+            reason: film.reason,
+        }),
+        FilmState::Rejected => Err(AppError::FilmRejected {
+            reason: film.reason,
+        }),
+    }
+}
+
+/// `720p`, `480p`, `288p`, `audio`: a few lowercase letters and digits.
+fn is_rung_name(s: &str) -> bool {
+    (1..=12).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// `seg-00012.ts`.
+fn is_segment_name(s: &str) -> bool {
+    s.strip_prefix("seg-")
+        .and_then(|rest| rest.strip_suffix(".ts"))
+        .is_some_and(|n| (5..=6).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_names_the_server_writes_pass() {
+        assert!(is_rung_name("480p") && is_rung_name("audio"));
+        for bad in [
+            "",
+            "..",
+            "480P",
+            "a/b",
+            "480p.",
+            "%2e%2e",
+            "verylongrungname",
+        ] {
+            assert!(!is_rung_name(bad), "{bad}");
+        }
+        assert!(is_segment_name("seg-00012.ts"));
+        for bad in [
+            "seg-1.ts",
+            "seg-00012.ts.bak",
+            "../seg-00012.ts",
+            "seg-0001a.ts",
+            "x.ts",
+        ] {
+            assert!(!is_segment_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The encoders of a transcode: libx264 per video rung (keyframes forced at the segment
+//! cuts, frame rate capped) and one AAC-LC encoder whose packets every rung shares.
+
+use ffmpeg::codec::{self, threading};
+use ffmpeg::{encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
+
+use super::graph::AAC_FRAME_SAMPLES;
+use crate::media::prepare::output::RenditionWriter;
+use crate::media::prepare::VideoRung;
+use crate::media::protocol::{FailureKind, MediaFailure};
+
+/// Sample rate of every transcoded sound track.
+pub(super) const SAMPLE_RATE: i32 = 48_000;
+/// AAC-LC bit rate, bit/s (the ladder's audio rung).
+const AUDIO_BIT_RATE: usize = 128_000;
+/// A source this much faster than a rung's `max_fps` has frames dropped down to it.
+const FPS_CAP_MARGIN: f64 = 1.05;
+
+/// One video rung's libx264 encoder and the rules it encodes by.
+pub(super) struct RungEncoder {
+    encoder: encoder::video::Encoder,
+    time_base: Rational,
+    /// One frame's duration in `time_base` (libx264 in FFmpeg 5.1 sets none).
+    frame_duration: i64,
+    /// Segment starts after 0, seconds, ascending: the first frame at or after each one
+    /// is coded as an IDR frame.
+    cuts: Vec<f64>,
+    next_cut: usize,
+    /// Frames per second the rung may not exceed, when the source does.
+    cap_fps: Option<f64>,
+    last_slot: Option<i64>,
+    last_pts: Option<i64>,
+}
+
+impl RungEncoder {
+    /// Opens libx264 for `rung`: High profile at the rung's level, preset veryfast,
+    /// yuv420p, the rung's average bit rate with VBV at its peak, square pixels; frames
+    /// come with timestamps in `time_base` at `source_fps`. `cuts` are the segment starts,
+    /// about `segment_s` apart.
+    pub fn open(
+        rung: &VideoRung,
+        (time_base, source_fps): (Rational, f64),
+        cuts: &[f64],
+        segment_s: f64,
+    ) -> Result<RungEncoder, MediaFailure> {
+        let cap_fps = rung.max_fps.filter(|m| source_fps > m * FPS_CAP_MARGIN);
+        let fps = cap_fps.unwrap_or(source_fps);
+        let codec = encoder::find_by_name("libx264")
+            .ok_or_else(|| output("FFmpeg was built without libx264".into()))?;
+        let mut context = codec::context::Context::new_with_codec(codec);
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: 0,
+            ..Default::default()
+        });
+        // Both outputs want the parameter sets out of band: MP4 needs them in `avcC`, and
+        // the MPEG-TS muxer repeats them before every IDR frame.
+        context.set_flags(codec::Flags::GLOBAL_HEADER);
+        let mut setup = context
+            .encoder()
+            .video()
+            .map_err(ffmpeg_output("libx264 setup"))?;
+        setup.set_width(rung.width);
+        setup.set_height(rung.height);
+        setup.set_format(format::Pixel::YUV420P);
+        setup.set_time_base(time_base);
+        setup.set_frame_rate(Some(Rational::from(fps)));
+        setup.set_aspect_ratio(Rational(1, 1));
+        setup.set_bit_rate(rung.bitrate as usize);
+        setup.set_max_bit_rate(rung.max_bitrate as usize);
+        // Keyframes come where the cuts force them; a natural one only after two segments'
+        // worth of frames without a cut (a film longer than planned).
+        let segment = if segment_s.is_finite() { segment_s.max(1.0) } else { 6.0 };
+        setup.set_gop((2.0 * segment * fps).ceil().clamp(1.0, 10_000.0) as u32);
+        let encoder = setup
+            .open_as_with(codec, x264_options(rung))
+            .map_err(ffmpeg_output("libx264 open"))?;
+        let seconds_per_frame = 1.0 / fps / f64::from(time_base);
+        Ok(RungEncoder {
+            encoder,
+            time_base,
+            frame_duration: (seconds_per_frame.round() as i64).max(1),
+            cuts: cuts.iter().copied().filter(|c| *c > 0.0).collect(),
+            next_cut: 0,
+            cap_fps,
+            last_slot: None,
+            last_pts: None,
+        })
+    }
+
+    /// The output stream's parameters and the time base of its packets.
+    pub fn stream(&self) -> (codec::Parameters, Rational) {
+        (codec::Parameters::from(&self.encoder), self.time_base)
+    }
+
+    /// Encodes one picture (timestamps in the encoder's time base), unless the frame-rate
+    /// cap or an out-of-order timestamp drops it, and writes what comes out to `out`.
+    pub fn encode(
+        &mut self,
+        picture: &mut frame::Video,
+        out: &mut RenditionWriter,
+    ) -> Result<(), MediaFailure> {
+        let Some(pts) = picture.pts() else {
+            return Ok(());
+        };
+        if self.last_pts.is_some_and(|last| pts <= last) {
+            return Ok(());
+        }
+        let t = pts as f64 * f64::from(self.time_base);
+        if let Some(cap) = self.cap_fps {
+            let slot = (t * cap + 0.25).floor() as i64;
+            if self.last_slot.is_some_and(|last| slot <= last) {
+                return Ok(());
+            }
+            self.last_slot = Some(slot);
+        }
+        self.last_pts = Some(pts);
+        // Decoded pictures keep their source picture type; only our cuts may force one.
+        let kind = if self.cut_due(t) {
+            picture::Type::I
+        } else {
+            picture::Type::None
+        };
+        picture.set_kind(kind);
+        self.encoder
+            .send_frame(picture)
+            .map_err(ffmpeg_output("libx264 encode"))?;
+        self.drain(out)
+    }
+
+    /// Flushes the encoder into `out`.
+    pub fn finish(&mut self, out: &mut RenditionWriter) -> Result<(), MediaFailure> {
+        self.encoder
+            .send_eof()
+            .map_err(ffmpeg_output("libx264 flush"))?;
+        self.drain(out)
+    }
+
+    /// True for the first picture at or after the next cut.
+    fn cut_due(&mut self, t: f64) -> bool {
+        let mut due = false;
+        while self.cuts.get(self.next_cut).is_some_and(|c| t >= c - 1e-9) {
+            self.next_cut += 1;
+            due = true;
+        }
+        due
+    }
+
+    fn drain(&mut self, out: &mut RenditionWriter) -> Result<(), MediaFailure> {
+        let (time_base, duration) = (self.time_base, self.frame_duration);
+        drain(&mut self.encoder, duration, |packet| {
+            out.write(0, packet, time_base)
+        })
+    }
+}
+
+/// libx264's options for a rung.
+fn x264_options(rung: &VideoRung) -> Dictionary<'static> {
+    let mut opts = Dictionary::new();
+    opts.set("preset", "veryfast");
+    opts.set("profile", "high");
+    opts.set(
+        "level",
+        &format!("{}.{}", rung.level_idc / 10, rung.level_idc % 10),
+    );
+    // A one-second VBV buffer at the peak rate: no segment strays far above BANDWIDTH.
+    opts.set("bufsize", &rung.max_bitrate.to_string());
+    // Forced keyframes are IDR frames, and x264 adds none of its own at scene changes, so
+    // every rung has keyframes at the same instants and nowhere else.
+    opts.set("forced-idr", "1");
+    opts.set("x264-params", "scenecut=0:open-gop=0");
+    opts
+}
+
+/// The AAC-LC stereo 48 kHz encoder; its packets go to every rung.
+pub(super) struct AacEncoder {
+    encoder: encoder::audio::Encoder,
+}
+
+impl AacEncoder {
+    /// Opens FFmpeg's native AAC encoder at 128 kb/s for 48 kHz stereo planar float.
+    pub fn open() -> Result<AacEncoder, MediaFailure> {
+        let codec = encoder::find(codec::Id::AAC)
+            .ok_or_else(|| output("FFmpeg was built without an AAC encoder".into()))?;
+        let mut context = codec::context::Context::new_with_codec(codec);
+        context.set_flags(codec::Flags::GLOBAL_HEADER);
+        let mut setup = context
+            .encoder()
+            .audio()
+            .map_err(ffmpeg_output("AAC setup"))?;
+        setup.set_rate(SAMPLE_RATE);
+        setup.set_channel_layout(ChannelLayout::STEREO);
+        setup.set_format(format::Sample::F32(format::sample::Type::Planar));
+        setup.set_bit_rate(AUDIO_BIT_RATE);
+        setup.set_time_base(Rational(1, SAMPLE_RATE));
+        let encoder = setup
+            .open_as(codec)
+            .map_err(ffmpeg_output("AAC open"))?;
+        Ok(AacEncoder { encoder })
+    }
+
+    /// The output stream's parameters and the time base of its packets.
+    pub fn stream(&self) -> (codec::Parameters, Rational) {
+        (
+            codec::Parameters::from(&self.encoder),
+            Rational(1, SAMPLE_RATE),
+        )
+    }
+
+    /// Encodes one block of samples (timestamps in 1/48000 s) and writes each packet to
+    /// stream `stream` of every writer.
+    pub fn encode(
+        &mut self,
+        samples: &frame::Audio,
+        writers: &mut [RenditionWriter],
+        stream: usize,
+    ) -> Result<(), MediaFailure> {
+        self.encoder
+            .send_frame(samples)
+            .map_err(ffmpeg_output("AAC encode"))?;
+        self.drain(writers, stream)
+    }
+
+    /// Flushes the encoder into every writer.
+    pub fn finish(
+        &mut self,
+        writers: &mut [RenditionWriter],
+        stream: usize,
+    ) -> Result<(), MediaFailure> {
+        self.encoder
+            .send_eof()
+            .map_err(ffmpeg_output("AAC flush"))?;
+        self.drain(writers, stream)
+    }
+
+    fn drain(&mut self, writers: &mut [RenditionWriter], stream: usize) -> Result<(), MediaFailure> {
+        let time_base = Rational(1, SAMPLE_RATE);
+        drain(&mut self.encoder, i64::from(AAC_FRAME_SAMPLES), |packet| {
+            writers
+                .iter_mut()
+                .try_for_each(|w| w.write(stream, packet, time_base))
+        })
+    }
+}
+
+/// Hands every packet the encoder has ready to `write`, with a duration set.
+fn drain(
+    encoder: &mut encoder::Encoder,
+    default_duration: i64,
+    mut write: impl FnMut(&Packet) -> Result<(), MediaFailure>,
+) -> Result<(), MediaFailure> {
+    let mut packet = Packet::empty();
+    loop {
+        match encoder.receive_packet(&mut packet) {
+            Ok(()) => {}
+            Err(ffmpeg::Error::Eof)
+            | Err(ffmpeg::Error::Other {
+                errno: libc::EAGAIN,
+            }) => return Ok(()),
+            Err(e) => return Err(output(format!("encoder: {e}"))),
+        }
+        if packet.duration() <= 0 {
+            packet.set_duration(default_duration);
+        }
+        write(&packet)?;
+    }
+}
+
+pub(super) fn output(detail: String) -> MediaFailure {
+    MediaFailure {
+        kind: FailureKind::Output,
+        detail,
+    }
+}
+
+fn ffmpeg_output(what: &str) -> impl Fn(ffmpeg::Error) -> MediaFailure + '_ {
+    move |e| output(format!("{what}: {e}"))
+}

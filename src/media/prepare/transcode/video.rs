@@ -1,0 +1,215 @@
+//! The picture side of a transcode: one frame-threaded decoder, one filter graph
+//! (deinterlace, turn upright, split, scale per rung) and one libx264 encoder per rung.
+
+use ffmpeg::codec::{self, threading};
+use ffmpeg::{decoder, filter, format, frame, media, Rational};
+use ffmpeg_next as ffmpeg;
+
+use super::encode::{output, RungEncoder};
+use super::graph::{self, PictureShape, VideoChain};
+use super::{damaged, is_again};
+use crate::media::prepare::output::RenditionWriter;
+use crate::media::prepare::Plan;
+use crate::media::protocol::MediaFailure;
+
+/// Frame rate assumed when the container states none.
+const FALLBACK_FPS: f64 = 25.0;
+
+/// Decodes the chosen video stream once and feeds every rung's encoder.
+pub(super) struct VideoPipeline {
+    /// The input stream it decodes.
+    pub index: usize,
+    decoder: decoder::Video,
+    time_base: Rational,
+    /// The film's start, in the stream's time base: subtracted so output starts at 0.
+    origin: i64,
+    /// Where a picture without a timestamp is put: one frame after the last.
+    next_pts: i64,
+    frame_step: i64,
+    chain: VideoChain,
+    graph: Option<(filter::Graph, PictureShape)>,
+    rungs: Vec<RungEncoder>,
+    /// Pictures decoded so far.
+    pub frames: u64,
+}
+
+impl VideoPipeline {
+    /// Opens the best video stream of `input` and an encoder for every video rung of
+    /// `plan`; `origin_s` is the film's start time, `cuts` its segment starts.
+    pub fn open(
+        input: &format::context::Input,
+        plan: &Plan,
+        origin_s: f64,
+        cuts: &[f64],
+    ) -> Result<VideoPipeline, MediaFailure> {
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            .ok_or_else(|| damaged("the film has no video stream".into()))?;
+        let mut context = codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|e| damaged(format!("video stream parameters: {e}")))?;
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: 0,
+            ..Default::default()
+        });
+        let decoder = context
+            .decoder()
+            .video()
+            .map_err(|e| damaged(format!("no decoder for the video stream: {e}")))?;
+        let time_base = stream.time_base();
+        let fps = stream_fps(stream.avg_frame_rate())
+            .or_else(|| stream_fps(stream.rate()))
+            .unwrap_or(FALLBACK_FPS);
+        let mut rungs = Vec::new();
+        let mut sizes = Vec::new();
+        for video in plan.ladder.iter().filter_map(|r| r.video.as_ref()) {
+            rungs.push(RungEncoder::open(
+                video,
+                (time_base, fps),
+                cuts,
+                plan.segment_target_s,
+            )?);
+            sizes.push((video.width, video.height));
+        }
+        let tb = f64::from(time_base);
+        Ok(VideoPipeline {
+            index: stream.index(),
+            decoder,
+            time_base,
+            origin: (origin_s / tb).round() as i64,
+            next_pts: 0,
+            frame_step: ((1.0 / fps / tb).round() as i64).max(1),
+            chain: VideoChain {
+                deinterlace: plan.deinterlace(),
+                quarter_turns: plan.geometry.map_or(0, |g| g.quarter_turns),
+                sizes,
+            },
+            graph: None,
+            rungs,
+            frames: 0,
+        })
+    }
+
+    /// The output streams' parameters and packet time bases, one per rung.
+    pub fn streams(&self) -> Vec<(codec::Parameters, Rational)> {
+        self.rungs.iter().map(RungEncoder::stream).collect()
+    }
+
+    /// Decodes one packet; a packet the decoder refuses (damage) is skipped.
+    pub fn push(
+        &mut self,
+        packet: &ffmpeg::Packet,
+        writers: &mut [RenditionWriter],
+    ) -> Result<(), MediaFailure> {
+        if self.decoder.send_packet(packet).is_err() {
+            return Ok(());
+        }
+        self.receive(writers)
+    }
+
+    /// Drains the decoder, the graph and the encoders at the end of the film.
+    pub fn finish(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+        // An error here means the decoder had already ended; what it holds still drains.
+        let _ = self.decoder.send_eof();
+        self.receive(writers)?;
+        self.flush_graph(writers)?;
+        for (rung, writer) in self.rungs.iter_mut().zip(writers.iter_mut()) {
+            rung.finish(writer)?;
+        }
+        Ok(())
+    }
+
+    fn receive(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+        let mut picture = frame::Video::empty();
+        loop {
+            match self.decoder.receive_frame(&mut picture) {
+                Ok(()) => self.filter(&mut picture, writers)?,
+                Err(e) if is_again(&e) => return Ok(()),
+                // A damaged picture: FFmpeg has logged it; the next packet goes on.
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+
+    /// Puts one decoded picture, re-timed from 0, through the graph.
+    fn filter(
+        &mut self,
+        picture: &mut frame::Video,
+        writers: &mut [RenditionWriter],
+    ) -> Result<(), MediaFailure> {
+        let pts = match picture.timestamp() {
+            Some(ts) => ts - self.origin,
+            None => self.next_pts,
+        };
+        self.next_pts = pts + self.frame_step;
+        picture.set_pts(Some(pts));
+        let shape = PictureShape {
+            width: picture.width(),
+            height: picture.height(),
+            format: picture.format(),
+            sar: picture.aspect_ratio(),
+        };
+        if shape.width == 0 || shape.height == 0 || shape.format == format::Pixel::None {
+            return Ok(());
+        }
+        if self.graph.as_ref().map(|(_, s)| *s) != Some(shape) {
+            self.flush_graph(writers)?;
+            let graph = graph::video_graph(&self.chain, shape, self.time_base)
+                .map_err(|e| output(format!("video filter graph: {e}")))?;
+            self.graph = Some((graph, shape));
+        }
+        self.frames += 1;
+        if let Some((graph, _)) = self.graph.as_mut() {
+            let mut source = graph.get("in").ok_or_else(no_source)?;
+            if source.source().add(picture).is_err() {
+                return Ok(());
+            }
+        }
+        self.pull(writers)
+    }
+
+    /// Ends the current graph (if any), encoding what it still holds.
+    fn flush_graph(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+        if let Some((graph, _)) = self.graph.as_mut() {
+            let mut source = graph.get("in").ok_or_else(no_source)?;
+            // Fails only when the source had already ended.
+            let _ = source.source().flush();
+            self.pull(writers)?;
+        }
+        self.graph = None;
+        Ok(())
+    }
+
+    /// Moves every picture waiting at the graph's sinks into its rung's encoder.
+    fn pull(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+        let Some((graph, _)) = self.graph.as_mut() else {
+            return Ok(());
+        };
+        let mut picture = frame::Video::empty();
+        for (i, (rung, writer)) in self.rungs.iter_mut().zip(writers.iter_mut()).enumerate() {
+            let mut sink = graph
+                .get(&graph::sink_name(i))
+                .ok_or_else(|| output(format!("video filter graph lost sink {i}")))?;
+            loop {
+                match sink.sink().frame(&mut picture) {
+                    Ok(()) => rung.encode(&mut picture, writer)?,
+                    Err(e) if is_again(&e) => break,
+                    Err(e) => return Err(output(format!("video filter graph: {e}"))),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A stream's stated frame rate, if it is a sane one.
+fn stream_fps(rate: Rational) -> Option<f64> {
+    (rate.numerator() > 0 && rate.denominator() > 0)
+        .then(|| f64::from(rate))
+        .filter(|f| f.is_finite() && (1.0..=1000.0).contains(f))
+}
+
+fn no_source() -> MediaFailure {
+    output("video filter graph lost its source".into())
+}

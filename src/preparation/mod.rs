@@ -1,0 +1,154 @@
+//! Preparation: every catalogued film is made TV-ready once, in the background, in the
+//! worker pool. The queue is the catalog itself — films in state `queued`, persisted in sled —
+//! so it survives restarts; a film found `preparing` at start-up was interrupted and is
+//! queued again. Output is written to a temporary folder, synced, and renamed into place only
+//! when complete: a half-written rendition is never served. Owns `renditions/` in the data
+//! folder and the sled tree `prepare.outcomes` (what was decided and made, per film).
+
+mod outcome;
+mod progress;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use media_catalog::{Catalog, CatalogError, FilmId};
+
+use crate::media::WorkerPool;
+use crate::metrics::Metrics;
+
+pub use outcome::Outcome;
+pub use progress::Progress;
+
+/// Why preparation bookkeeping failed (a film's own failure is recorded on the film).
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("catalog failure during preparation")]
+    Catalog(#[from] CatalogError),
+    #[error("preparation record storage failed")]
+    Store(#[from] sled::Error),
+    #[error("a preparation record is unreadable")]
+    Record(#[from] serde_json::Error),
+    #[error("cannot write renditions in {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The preparation service.
+pub struct Preparation {
+    catalog: Arc<Catalog>,
+    pool: Arc<WorkerPool>,
+    metrics: Arc<Metrics>,
+    dir: PathBuf,
+    outcomes: sled::Tree,
+    progress: Mutex<std::collections::HashMap<FilmId, Progress>>,
+    /// Wakes idle runners when a scan has queued films.
+    wake: (Mutex<bool>, Condvar),
+}
+
+impl Preparation {
+    /// Opens the service; cleans up after an interrupted run (partial folders, films left
+    /// `preparing`).
+    pub fn open(
+        db: &sled::Db,
+        catalog: Arc<Catalog>,
+        pool: Arc<WorkerPool>,
+        metrics: Arc<Metrics>,
+        dir: PathBuf,
+    ) -> Result<Self, PrepareError> {
+        std::fs::create_dir_all(&dir).map_err(|source| PrepareError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let prep = Preparation {
+            catalog,
+            pool,
+            metrics,
+            outcomes: db.open_tree("prepare.outcomes")?,
+            progress: Mutex::new(Default::default()),
+            wake: (Mutex::new(false), Condvar::new()),
+            dir,
+        };
+        run::recover(&prep)?;
+        Ok(prep)
+    }
+
+    /// Where a film's finished renditions live.
+    pub fn film_dir(&self, id: &FilmId) -> PathBuf {
+        self.dir.join(id.as_str())
+    }
+
+    /// The renditions folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What was decided and made for a film, once it is ready.
+    pub fn outcome(&self, id: &FilmId) -> Result<Option<Outcome>, PrepareError> {
+        outcome::get(&self.outcomes, id)
+    }
+
+    /// How far a running preparation has got.
+    pub fn progress(&self, id: &FilmId) -> Option<Progress> {
+        self.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Tells idle runners to look for queued films now.
+    pub fn notify(&self) {
+        let (flag, cond) = &self.wake;
+        *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cond.notify_all();
+    }
+
+    /// Prepares queued films one after another until none is left. Blocking.
+    /// `on_progress` sees every progress update (the CLI draws its bar from it).
+    pub fn drain(&self, on_progress: &dyn Fn(&FilmId, &Progress)) -> Result<usize, PrepareError> {
+        let mut done = 0;
+        while let Some(film) = run::next_queued(self)? {
+            run::prepare_one(self, film, on_progress)?;
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// Queues one film again (e.g. `dianjiao prepare --film ID`), whatever its state.
+    pub fn requeue(&self, id: &FilmId) -> Result<bool, PrepareError> {
+        run::requeue(self, id)
+    }
+
+    /// Starts `parallel` background runners that prepare queued films as they appear.
+    pub fn start(self: &Arc<Self>, parallel: usize) {
+        for n in 0..parallel.max(1) {
+            let prep = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("prepare-{n}"))
+                .spawn(move || loop {
+                    if let Err(e) = prep.drain(&|_, _| {}) {
+                        tracing::error!(error = ?e, "preparation runner failed; retrying in a minute");
+                        std::thread::sleep(Duration::from_secs(60));
+                    }
+                    prep.wait_for_work(Duration::from_secs(30));
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a preparation runner");
+            }
+        }
+    }
+
+    fn wait_for_work(&self, at_most: Duration) {
+        let (flag, cond) = &self.wake;
+        let guard = flag.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = cond
+            .wait_timeout_while(guard, at_most, |woken| !*woken)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = false;
+    }
+}

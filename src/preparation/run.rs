@@ -1,0 +1,242 @@
+//! Running one preparation: claim a queued film, plan it, let a worker write the renditions
+//! into a temporary folder, then sync and rename that folder into place and mark the film.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use media_catalog::{Film, FilmId, FilmState};
+
+use super::outcome::{self, Outcome};
+use super::{Preparation, PrepareError, Progress};
+use crate::media::prepare::{decide, Action, Plan};
+use crate::media::protocol::{PrepareJob, PreparedOutputs};
+use crate::media::{MediaFailure, Reply, Request};
+use crate::metrics::Metrics;
+
+/// Claiming is serialised so that two runners never take the same film.
+static CLAIM: Mutex<()> = Mutex::new(());
+
+/// Puts interrupted preparations back in the queue and removes their partial output.
+pub(super) fn recover(prep: &Preparation) -> Result<(), PrepareError> {
+    for mut film in prep.catalog.films()? {
+        if film.state == FilmState::Preparing {
+            film.state = FilmState::Queued;
+            prep.catalog.put(&film)?;
+        }
+    }
+    prep.catalog.commit()?;
+    let entries = fs::read_dir(&prep.dir).map_err(|source| io(&prep.dir, source))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().ends_with(".partial") {
+            tracing::info!(path = %entry.path().display(), "removing an interrupted preparation");
+            fs::remove_dir_all(entry.path()).map_err(|source| io(&entry.path(), source))?;
+        }
+    }
+    Ok(())
+}
+
+/// The oldest queued film that can be prepared, marked `preparing`.
+pub(super) fn next_queued(prep: &Preparation) -> Result<Option<Film>, PrepareError> {
+    let _claim = CLAIM.lock().unwrap_or_else(|p| p.into_inner());
+    let next = prep
+        .catalog
+        .films()?
+        .into_iter()
+        .filter(|f| f.state == FilmState::Queued && !f.missing && f.media.is_some())
+        .min_by_key(|f| (f.added_at, f.id.clone()));
+    let Some(mut film) = next else {
+        return Ok(None);
+    };
+    film.state = FilmState::Preparing;
+    film.reason = None;
+    prep.catalog.put(&film)?;
+    prep.catalog.commit()?;
+    Ok(Some(film))
+}
+
+/// Queues a film again.
+pub(super) fn requeue(prep: &Preparation, id: &FilmId) -> Result<bool, PrepareError> {
+    let Some(mut film) = prep.catalog.get(id)? else {
+        return Ok(false);
+    };
+    if film.state == FilmState::Rejected || film.missing {
+        return Ok(false);
+    }
+    film.state = FilmState::Queued;
+    prep.catalog.put(&film)?;
+    prep.catalog.commit()?;
+    prep.notify();
+    Ok(true)
+}
+
+/// Prepares one claimed film and records the result on it.
+pub(super) fn prepare_one(
+    prep: &Preparation,
+    film: Film,
+    on_progress: &dyn Fn(&FilmId, &Progress),
+) -> Result<(), PrepareError> {
+    let Some(media) = &film.media else {
+        return finish(prep, &film.id, Err("没有可用的媒体信息，请重新扫描".into()));
+    };
+    let plan = decide(media);
+    if plan.decision.action == Action::Unplayable {
+        let why = plan.decision.reasons.first().map(|r| r.zh.clone());
+        return finish(
+            prep,
+            &film.id,
+            Err(why.unwrap_or_else(|| "无法播放".into())),
+        );
+    }
+    let started = Instant::now();
+    let partial = prep.dir.join(format!("{}.partial", film.id));
+    fs::create_dir_all(&partial).map_err(|source| io(&partial, source))?;
+    let job = PrepareJob {
+        source: film.source.path.clone(),
+        keyframes: prep.catalog.keyframes(&film.id)?.unwrap_or_default(),
+        plan: plan.clone(),
+        out_dir: partial.clone(),
+    };
+    let reply = run_job(prep, &film, job, on_progress);
+    prep.progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&film.id);
+    match reply {
+        Reply::Prepared { outputs } => {
+            put_in_place(prep, &film.id, &partial)?;
+            let outcome = describe(&plan, &outputs, started.elapsed().as_secs_f64());
+            outcome::put(&prep.outcomes, &film.id, outcome)?;
+            Metrics::inc(&prep.metrics.films_prepared);
+            finish(prep, &film.id, Ok(()))
+        }
+        Reply::Failed { failure } => {
+            let _ = fs::remove_dir_all(&partial);
+            log_failure(&film, &failure);
+            Metrics::inc(&prep.metrics.prepare_failures);
+            finish(prep, &film.id, Err(failure.kind.clerk_message().into()))
+        }
+        other => {
+            let _ = fs::remove_dir_all(&partial);
+            tracing::error!(film = %film.id, reply = ?other, "unexpected reply to a preparation");
+            finish(prep, &film.id, Err("准备过程出错，已跳过".into()))
+        }
+    }
+}
+
+fn run_job(
+    prep: &Preparation,
+    film: &Film,
+    job: PrepareJob,
+    on_progress: &dyn Fn(&FilmId, &Progress),
+) -> Reply {
+    let duration = job.plan.duration_s;
+    let mut progress = Progress::start();
+    prep.progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(film.id.clone(), progress.clone());
+    tracing::info!(film = %film.id, title = %film.title, action = ?job.plan.decision.action, "preparing");
+    prep.pool
+        .call_with_progress(&Request::Prepare { job }, &mut |position_s| {
+            progress.at(position_s, duration);
+            prep.progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(film.id.clone(), progress.clone());
+            on_progress(&film.id, &progress);
+        })
+}
+
+/// Syncs the finished folder and renames it over any earlier renditions of the film.
+fn put_in_place(prep: &Preparation, id: &FilmId, partial: &Path) -> Result<(), PrepareError> {
+    sync_tree(partial)?;
+    let target = prep.film_dir(id);
+    if target.exists() {
+        // An older preparation: move it aside first so the rename below is atomic.
+        let old = prep.dir.join(format!("{id}.old.partial"));
+        fs::rename(&target, &old).map_err(|source| io(&target, source))?;
+        fs::remove_dir_all(&old).map_err(|source| io(&old, source))?;
+    }
+    fs::rename(partial, &target).map_err(|source| io(&target, source))?;
+    sync_dir(&prep.dir)
+}
+
+/// fsyncs every file and folder below `dir` (the worker synced the files' data already; this
+/// makes the directory entries durable too).
+fn sync_tree(dir: &Path) -> Result<(), PrepareError> {
+    let entries = fs::read_dir(dir).map_err(|source| io(dir, source))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| io(&path, source))?;
+        }
+    }
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), PrepareError> {
+    fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| io(dir, source))
+}
+
+fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
+    let action = match plan.decision.action {
+        Action::Remux => "remux",
+        Action::Transcode => "transcode",
+        Action::AudioOnly { .. } => "audio_only",
+        Action::Unplayable => "unplayable",
+    };
+    Outcome {
+        action: action.into(),
+        reasons: plan.decision.reasons.iter().map(|r| r.zh.clone()).collect(),
+        rungs: outputs.rungs.iter().map(|r| r.name.clone()).collect(),
+        tv_mp4: outputs.tv_mp4,
+        prepared_at: now_unix(),
+        seconds,
+    }
+}
+
+/// Marks the film ready, or failed with a reason a clerk understands.
+fn finish(prep: &Preparation, id: &FilmId, result: Result<(), String>) -> Result<(), PrepareError> {
+    let Some(mut film) = prep.catalog.get(id)? else {
+        return Ok(());
+    };
+    match result {
+        Ok(()) => {
+            film.state = FilmState::Ready;
+            film.reason = None;
+        }
+        Err(reason) => {
+            film.state = FilmState::Failed;
+            film.reason = Some(reason);
+        }
+    }
+    prep.catalog.put(&film)?;
+    prep.catalog.commit()?;
+    Ok(())
+}
+
+fn log_failure(film: &Film, failure: &MediaFailure) {
+    tracing::warn!(film = %film.id, kind = ?failure.kind, detail = %failure.detail, "preparation failed");
+}
+
+fn io(path: &Path, source: std::io::Error) -> PrepareError {
+    PrepareError::Io {
+        path: PathBuf::from(path),
+        source,
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
