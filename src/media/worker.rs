@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::limits::MediaLimits;
-use super::prepare::{remux, Action};
+use super::prepare::{remux, transcode, Action};
 use super::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request};
 use super::{card, probe, synth, thumb};
 
@@ -21,8 +21,9 @@ pub struct WorkerOptions {
     pub nice: i32,
     /// Caps on the files the worker opens.
     pub limits: MediaLimits,
-    /// Test hook: sleep this long before each probe, so a test can kill or time out a
-    /// worker in the middle of a request. Always 0 in production.
+    /// Test hook: sleep this long before each probe, and after the first progress report
+    /// of a preparation (its first files already written), so a test can kill or time out
+    /// a worker in the middle of a request. Always 0 in production.
     pub debug_delay_ms: u64,
 }
 
@@ -167,9 +168,13 @@ pub fn serve<R: BufRead, W: Write>(
                     if last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
                         return;
                     }
+                    let first = last.is_none();
                     last = Some(Instant::now());
                     // A broken pipe here shows up again when the final reply is written.
                     let _ = write_reply(&mut output, &Reply::Progress { position_s });
+                    if first && opts.debug_delay_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(opts.debug_delay_ms));
+                    }
                 };
                 handle_guarded(&req, opts, &mut progress)
             }
@@ -248,10 +253,9 @@ fn prepare_film(
         Action::Remux | Action::AudioOnly { remux_audio: true } => {
             remux::remux(job, &opts.limits, progress)
         }
-        Action::Transcode | Action::AudioOnly { remux_audio: false } => Err(MediaFailure {
-            kind: FailureKind::Output,
-            detail: "transcoding is not available in this build yet".into(),
-        }),
+        Action::Transcode | Action::AudioOnly { remux_audio: false } => {
+            transcode::transcode(job, &opts.limits, progress)
+        }
         Action::Unplayable => Err(MediaFailure {
             kind: FailureKind::Damaged,
             detail: "the plan says the film cannot be played; nothing to prepare".into(),

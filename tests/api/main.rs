@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod hostile;
 mod prepare;
+mod prepare_crash;
 mod prepare_remux;
 mod probe;
 mod ranges;

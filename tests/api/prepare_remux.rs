@@ -154,11 +154,9 @@ fn starts_with_keyframe(segment: &Path) -> bool {
             &segment.to_string_lossy(),
         ],
     );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .map(str::trim)
-        == Some("1")
+    // `csv` may follow the value with side-data names on the same line.
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().next().and_then(|l| l.split(',').next()) == Some("1")
 }
 
 /// Whether the `moov` box comes before `mdat` among `mp4`'s top-level boxes.
@@ -227,11 +225,9 @@ fn assert_prepared(out_dir: &Path, outputs: &PreparedOutputs, positions: &[f64],
 #[test]
 fn an_h264_aac_mp4_is_remuxed_into_hls_segments_and_a_faststart_mp4() {
     let dir = tempfile::tempdir().unwrap();
-    let dir = dir.keep();
-    let dir = &dir;
     let pool = pool();
-    let source = make_film(dir.as_path(), "film.mp4", &format!("{H264} -c:a aac"));
-    let out_dir = dir.as_path().join("out");
+    let source = make_film(dir.path(), "film.mp4", &format!("{H264} -c:a aac"));
+    let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let (outputs, positions) = prepare(&pool, &source, &out_dir, Action::Remux);
     assert_prepared(&out_dir, &outputs, &positions, true);
@@ -247,11 +243,9 @@ fn an_h264_aac_mp4_is_remuxed_into_hls_segments_and_a_faststart_mp4() {
 #[test]
 fn an_mp3_lecture_is_remuxed_as_sound_only() {
     let dir = tempfile::tempdir().unwrap();
-    let dir = dir.keep();
-    let dir = &dir;
     let pool = pool();
-    let source = make_film(dir.as_path(), "lecture.mp3", "-map 1:a -c:a libmp3lame");
-    let out_dir = dir.as_path().join("out");
+    let source = make_film(dir.path(), "lecture.mp3", "-map 1:a -c:a libmp3lame");
+    let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let action = Action::AudioOnly { remux_audio: true };
     let (outputs, positions) = prepare(&pool, &source, &out_dir, action);
@@ -259,16 +253,44 @@ fn an_mp3_lecture_is_remuxed_as_sound_only() {
 }
 
 #[test]
-fn length_prefixed_h264_from_mkv_and_flv_is_made_annex_b_for_mpeg_ts() {
+fn h264_from_mkv_flv_and_mpeg_ts_is_remuxed_for_both_mpeg_ts_and_mp4() {
     let dir = tempfile::tempdir().unwrap();
-    let dir = dir.keep();
-    let dir = &dir;
     let pool = pool();
-    for (file, audio) in [("film.mkv", "-c:a aac"), ("film.flv", "-c:a libmp3lame")] {
-        let source = make_film(dir.as_path(), file, &format!("{H264} {audio}"));
-        let out_dir = dir.as_path().join(format!("out-{file}"));
+    let films = [
+        ("film.mkv", "-c:a aac"),
+        ("film.flv", "-c:a libmp3lame"),
+        // Already Annex B, starting at 1.4 s: the plan's cuts count from the file's start.
+        ("film.ts", "-c:a aac"),
+    ];
+    for (file, audio) in films {
+        let source = make_film(dir.path(), file, &format!("{H264} {audio}"));
+        let out_dir = dir.path().join(format!("out-{file}"));
         std::fs::create_dir(&out_dir).unwrap();
         let (outputs, positions) = prepare(&pool, &source, &out_dir, Action::Remux);
         assert_prepared(&out_dir, &outputs, &positions, true);
+        let durations = &outputs.rungs[0].segment_durations_s;
+        assert_eq!(durations.len(), 2, "{file}: cut at 6 s: {durations:?}");
     }
+}
+
+#[test]
+fn a_plain_call_skips_progress_lines_and_gets_the_final_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pool();
+    let source = make_film(dir.path(), "lecture.mp3", "-map 1:a -c:a libmp3lame");
+    let report = probe(&pool, &source);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let job = PrepareJob {
+        source,
+        plan: decide(&report.media),
+        keyframes: report.keyframes,
+        out_dir: out_dir.clone(),
+    };
+    let reply = pool.call(&Request::Prepare { job });
+    assert!(matches!(reply, Reply::Prepared { .. }), "{reply:?}");
+    assert!(out_dir.join("master.m3u8").is_file());
+    // The worker is healthy and answers the next request.
+    probe(&pool, &out_dir.join("tv.mp4"));
+    assert_eq!(pool.restarts(), 0);
 }

@@ -20,6 +20,7 @@ pub mod playlist;
 pub mod remux;
 pub mod rendition;
 pub mod segments;
+pub mod transcode;
 
 use media_catalog::{KeyframeIndex, MediaInfo};
 use serde::{Deserialize, Serialize};

@@ -166,10 +166,12 @@ impl RenditionWriter {
     /// written), syncs every file to disk, and says what was written.
     pub fn finish(mut self) -> Result<RungOutput, MediaFailure> {
         self.close_segment()?;
-        if self.finished.is_empty() {
+        if self.finished.is_empty() || !self.started {
+            // A picture stream without a single keyframe would give a rendition with no
+            // picture at all: refuse it rather than write one.
             return Err(MediaFailure {
                 kind: FailureKind::Damaged,
-                detail: "no packet could start a segment (no keyframe?)".into(),
+                detail: "no keyframe to start the rendition at".into(),
             });
         }
         let mut files: Vec<PathBuf> = Vec::new();
@@ -199,24 +201,13 @@ impl RenditionWriter {
     }
 
     /// Whether a cut is due at `t` in a segment that started at `start_s`.
-    fn due(&mut self, start_s: f64, t: f64) -> bool {
+    fn due(&self, start_s: f64, t: f64) -> bool {
         if self.cuts.is_empty() {
             return t >= start_s + DEFAULT_TARGET_S - CUT_TOLERANCE_S;
         }
-        let Some(&cut) = self.cuts.get(self.next_cut) else {
-            return false;
-        };
-        if t < cut - CUT_TOLERANCE_S || t <= start_s {
-            return false;
-        }
-        while self
-            .cuts
+        self.cuts
             .get(self.next_cut)
-            .is_some_and(|c| *c <= t + CUT_TOLERANCE_S)
-        {
-            self.next_cut += 1;
-        }
-        true
+            .is_some_and(|cut| t >= cut - CUT_TOLERANCE_S && t > start_s)
     }
 
     /// Closes the open segment (if any) and opens the next one, starting at `start_s`.
@@ -224,6 +215,15 @@ impl RenditionWriter {
         self.close_segment()?;
         let path = self.dir.join(playlist::segment_uri(self.finished.len()));
         let muxer = open_muxer(&path, "mpegts", &self.streams)?;
+        // Cuts this segment already passes are done with (the film may start after the
+        // first planned cut, or a sparse keyframe may pass several).
+        while self
+            .cuts
+            .get(self.next_cut)
+            .is_some_and(|c| *c <= start_s + CUT_TOLERANCE_S)
+        {
+            self.next_cut += 1;
+        }
         self.current = Some(OpenSegment {
             muxer,
             path,

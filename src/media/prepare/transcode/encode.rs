@@ -6,7 +6,7 @@ use ffmpeg::{encoder, format, frame, picture, ChannelLayout, Dictionary, Packet,
 use ffmpeg_next as ffmpeg;
 
 use super::graph::AAC_FRAME_SAMPLES;
-use crate::media::prepare::output::RenditionWriter;
+use super::interleave::Interleaved;
 use crate::media::prepare::VideoRung;
 use crate::media::protocol::{FailureKind, MediaFailure};
 
@@ -46,36 +46,7 @@ impl RungEncoder {
     ) -> Result<RungEncoder, MediaFailure> {
         let cap_fps = rung.max_fps.filter(|m| source_fps > m * FPS_CAP_MARGIN);
         let fps = cap_fps.unwrap_or(source_fps);
-        let codec = encoder::find_by_name("libx264")
-            .ok_or_else(|| output("FFmpeg was built without libx264".into()))?;
-        let mut context = codec::context::Context::new_with_codec(codec);
-        context.set_threading(threading::Config {
-            kind: threading::Type::Frame,
-            count: 0,
-            ..Default::default()
-        });
-        // Both outputs want the parameter sets out of band: MP4 needs them in `avcC`, and
-        // the MPEG-TS muxer repeats them before every IDR frame.
-        context.set_flags(codec::Flags::GLOBAL_HEADER);
-        let mut setup = context
-            .encoder()
-            .video()
-            .map_err(ffmpeg_output("libx264 setup"))?;
-        setup.set_width(rung.width);
-        setup.set_height(rung.height);
-        setup.set_format(format::Pixel::YUV420P);
-        setup.set_time_base(time_base);
-        setup.set_frame_rate(Some(Rational::from(fps)));
-        setup.set_aspect_ratio(Rational(1, 1));
-        setup.set_bit_rate(rung.bitrate as usize);
-        setup.set_max_bit_rate(rung.max_bitrate as usize);
-        // Keyframes come where the cuts force them; a natural one only after two segments'
-        // worth of frames without a cut (a film longer than planned).
-        let segment = if segment_s.is_finite() { segment_s.max(1.0) } else { 6.0 };
-        setup.set_gop((2.0 * segment * fps).ceil().clamp(1.0, 10_000.0) as u32);
-        let encoder = setup
-            .open_as_with(codec, x264_options(rung))
-            .map_err(ffmpeg_output("libx264 open"))?;
+        let encoder = open_x264(rung, time_base, fps, segment_s)?;
         let seconds_per_frame = 1.0 / fps / f64::from(time_base);
         Ok(RungEncoder {
             encoder,
@@ -99,7 +70,7 @@ impl RungEncoder {
     pub fn encode(
         &mut self,
         picture: &mut frame::Video,
-        out: &mut RenditionWriter,
+        out: &mut Interleaved,
     ) -> Result<(), MediaFailure> {
         let Some(pts) = picture.pts() else {
             return Ok(());
@@ -130,7 +101,7 @@ impl RungEncoder {
     }
 
     /// Flushes the encoder into `out`.
-    pub fn finish(&mut self, out: &mut RenditionWriter) -> Result<(), MediaFailure> {
+    pub fn finish(&mut self, out: &mut Interleaved) -> Result<(), MediaFailure> {
         self.encoder
             .send_eof()
             .map_err(ffmpeg_output("libx264 flush"))?;
@@ -147,12 +118,55 @@ impl RungEncoder {
         due
     }
 
-    fn drain(&mut self, out: &mut RenditionWriter) -> Result<(), MediaFailure> {
+    fn drain(&mut self, out: &mut Interleaved) -> Result<(), MediaFailure> {
         let (time_base, duration) = (self.time_base, self.frame_duration);
         drain(&mut self.encoder, duration, |packet| {
             out.write(0, packet, time_base)
         })
     }
+}
+
+/// libx264 set up for `rung`, fed frames at `fps` with timestamps in `time_base`.
+fn open_x264(
+    rung: &VideoRung,
+    time_base: Rational,
+    fps: f64,
+    segment_s: f64,
+) -> Result<encoder::video::Encoder, MediaFailure> {
+    let codec = encoder::find_by_name("libx264")
+        .ok_or_else(|| output("FFmpeg was built without libx264".into()))?;
+    let mut context = codec::context::Context::new_with_codec(codec);
+    context.set_threading(threading::Config {
+        kind: threading::Type::Frame,
+        count: 0,
+        ..Default::default()
+    });
+    // Both outputs want the parameter sets out of band: MP4 needs them in `avcC`, and
+    // the MPEG-TS muxer repeats them before every IDR frame.
+    context.set_flags(codec::Flags::GLOBAL_HEADER);
+    let mut setup = context
+        .encoder()
+        .video()
+        .map_err(ffmpeg_output("libx264 setup"))?;
+    setup.set_width(rung.width);
+    setup.set_height(rung.height);
+    setup.set_format(format::Pixel::YUV420P);
+    setup.set_time_base(time_base);
+    setup.set_frame_rate(Some(Rational::from(fps)));
+    setup.set_aspect_ratio(Rational(1, 1));
+    setup.set_bit_rate(rung.bitrate as usize);
+    setup.set_max_bit_rate(rung.max_bitrate as usize);
+    // Keyframes come where the cuts force them; a natural one only after two segments'
+    // worth of frames without a cut (a film longer than planned).
+    let segment = if segment_s.is_finite() {
+        segment_s.max(1.0)
+    } else {
+        6.0
+    };
+    setup.set_gop((2.0 * segment * fps).ceil().clamp(1.0, 10_000.0) as u32);
+    setup
+        .open_as_with(codec, x264_options(rung))
+        .map_err(ffmpeg_output("libx264 open"))
 }
 
 /// libx264's options for a rung.
@@ -194,9 +208,7 @@ impl AacEncoder {
         setup.set_format(format::Sample::F32(format::sample::Type::Planar));
         setup.set_bit_rate(AUDIO_BIT_RATE);
         setup.set_time_base(Rational(1, SAMPLE_RATE));
-        let encoder = setup
-            .open_as(codec)
-            .map_err(ffmpeg_output("AAC open"))?;
+        let encoder = setup.open_as(codec).map_err(ffmpeg_output("AAC open"))?;
         Ok(AacEncoder { encoder })
     }
 
@@ -213,7 +225,7 @@ impl AacEncoder {
     pub fn encode(
         &mut self,
         samples: &frame::Audio,
-        writers: &mut [RenditionWriter],
+        writers: &mut [Interleaved],
         stream: usize,
     ) -> Result<(), MediaFailure> {
         self.encoder
@@ -225,7 +237,7 @@ impl AacEncoder {
     /// Flushes the encoder into every writer.
     pub fn finish(
         &mut self,
-        writers: &mut [RenditionWriter],
+        writers: &mut [Interleaved],
         stream: usize,
     ) -> Result<(), MediaFailure> {
         self.encoder
@@ -234,7 +246,7 @@ impl AacEncoder {
         self.drain(writers, stream)
     }
 
-    fn drain(&mut self, writers: &mut [RenditionWriter], stream: usize) -> Result<(), MediaFailure> {
+    fn drain(&mut self, writers: &mut [Interleaved], stream: usize) -> Result<(), MediaFailure> {
         let time_base = Rational(1, SAMPLE_RATE);
         drain(&mut self.encoder, i64::from(AAC_FRAME_SAMPLES), |packet| {
             writers

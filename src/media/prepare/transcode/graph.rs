@@ -1,5 +1,6 @@
 //! The filter graphs of a transcode: the picture chain (deinterlace, turn upright, one
-//! scaled branch per rung) and the sound chain (stereo, loudness, 48 kHz, AAC frames).
+//! scaled branch per rung) and the two sound graphs (to 48 kHz stereo; loudness and AAC
+//! frames).
 //! The graph texts are pure functions; building a graph is the only FFmpeg call here.
 
 use ffmpeg::{filter, format, Rational};
@@ -73,18 +74,31 @@ pub(super) fn video_spec(chain: &VideoChain) -> String {
     format!("[{SOURCE}]{head}={n}{labels};{}", branches.join(";"))
 }
 
-/// The filter text of the sound chain: any layout and rate → stereo, EBU R128 loudness
-/// (single pass, when `loudnorm`), 48 kHz planar float, silence-padded or trimmed to
-/// keep to the timestamps from 0.
-pub(super) fn audio_spec(loudnorm: bool) -> String {
-    let mut chain = vec!["aresample=async=1:first_pts=0", "aformat=channel_layouts=stereo"];
-    if loudnorm {
-        // Dynamic single-pass mode; it works at 192 kHz, hence the resampling after it.
-        chain.push("loudnorm=I=-16:TP=-1.5:LRA=11");
-    }
-    chain.push("aresample=48000");
-    chain.push("aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo");
-    format!("[{SOURCE}]{}[{}]", chain.join(","), sink_name(0))
+/// The sound format between the two sound graphs and into the encoder.
+const SOUND_FORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
+
+/// The filter text of the first sound graph: any layout and rate → 48 kHz stereo planar
+/// float starting at `first_pts` (1/48000 s), silence-padded or trimmed to keep to the
+/// timestamps. Rebuilt whenever the source's format changes; each graph starts where the
+/// last one ended, so the loudness filter (which counts samples, not timestamps) sees
+/// one unbroken track.
+pub(super) fn convert_spec(first_pts: i64) -> String {
+    format!(
+        "[{SOURCE}]aresample=48000:async=1:first_pts={first_pts},{SOUND_FORMAT}[{}]",
+        sink_name(0)
+    )
+}
+
+/// The filter text of the second sound graph, built once: EBU R128 loudness (single
+/// pass) when `loudnorm`, cut into AAC-sized frames by its sink.
+pub(super) fn level_spec(loudnorm: bool) -> String {
+    let chain = if loudnorm {
+        // Dynamic single-pass mode works at 192 kHz, hence the resampling after it.
+        format!("loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000,{SOUND_FORMAT}")
+    } else {
+        "anull".to_owned()
+    };
+    format!("[{SOURCE}]{chain}[{}]", sink_name(0))
 }
 
 /// Builds the picture graph for pictures of `shape` whose timestamps are in `time_base`.
@@ -107,17 +121,29 @@ pub(super) fn video_graph(
     build(("buffer", &args), "buffersink", sinks, &video_spec(chain))
 }
 
-/// Builds the sound graph for samples in this format, whose timestamps are in `time_base`.
-pub(super) fn audio_graph(
+/// Builds the first sound graph for samples of `shape` (rate, format, layout bits) whose
+/// timestamps are in `time_base`; see [`convert_spec`].
+pub(super) fn convert_graph(
     (rate, sample_format, layout_bits): (u32, format::Sample, u64),
     time_base: Rational,
-    loudnorm: bool,
+    first_pts: i64,
 ) -> Result<filter::Graph, ffmpeg::Error> {
     let args = format!(
         "time_base={time_base}:sample_rate={rate}:sample_fmt={}:channel_layout=0x{layout_bits:x}",
         sample_format.name()
     );
-    let mut graph = build(("abuffer", &args), "abuffersink", 1, &audio_spec(loudnorm))?;
+    build(
+        ("abuffer", &args),
+        "abuffersink",
+        1,
+        &convert_spec(first_pts),
+    )
+}
+
+/// Builds the second sound graph (timestamps in 1/48000 s); see [`level_spec`].
+pub(super) fn level_graph(loudnorm: bool) -> Result<filter::Graph, ffmpeg::Error> {
+    let args = "time_base=1/48000:sample_rate=48000:sample_fmt=fltp:channel_layout=0x3";
+    let mut graph = build(("abuffer", args), "abuffersink", 1, &level_spec(loudnorm))?;
     if let Some(mut sink) = graph.get(&sink_name(0)) {
         sink.sink().set_frame_size(AAC_FRAME_SAMPLES);
     }
@@ -189,12 +215,14 @@ mod tests {
     }
 
     #[test]
-    fn the_sound_chain_ends_in_48_khz_stereo_planar_float_with_or_without_loudnorm() {
-        let with = audio_spec(true);
-        assert!(with.contains("loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000"));
-        assert!(with.ends_with(
-            "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo[out0]"
-        ));
-        assert!(!audio_spec(false).contains("loudnorm"));
+    fn sound_is_made_48_khz_stereo_first_then_levelled() {
+        assert_eq!(
+            convert_spec(0),
+            "[in]aresample=48000:async=1:first_pts=0,\
+             aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo[out0]"
+        );
+        assert!(convert_spec(96_000).contains("first_pts=96000"));
+        assert!(level_spec(true).starts_with("[in]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000"));
+        assert_eq!(level_spec(false), "[in]anull[out0]");
     }
 }

@@ -2,13 +2,13 @@
 //! (deinterlace, turn upright, split, scale per rung) and one libx264 encoder per rung.
 
 use ffmpeg::codec::{self, threading};
-use ffmpeg::{decoder, filter, format, frame, media, Rational};
+use ffmpeg::{decoder, filter, format, frame, media, Rational, Rescale};
 use ffmpeg_next as ffmpeg;
 
 use super::encode::{output, RungEncoder};
 use super::graph::{self, PictureShape, VideoChain};
+use super::interleave::Interleaved;
 use super::{damaged, is_again};
-use crate::media::prepare::output::RenditionWriter;
 use crate::media::prepare::Plan;
 use crate::media::protocol::MediaFailure;
 
@@ -46,17 +46,7 @@ impl VideoPipeline {
             .streams()
             .best(media::Type::Video)
             .ok_or_else(|| damaged("the film has no video stream".into()))?;
-        let mut context = codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| damaged(format!("video stream parameters: {e}")))?;
-        context.set_threading(threading::Config {
-            kind: threading::Type::Frame,
-            count: 0,
-            ..Default::default()
-        });
-        let decoder = context
-            .decoder()
-            .video()
-            .map_err(|e| damaged(format!("no decoder for the video stream: {e}")))?;
+        let decoder = open_decoder(&stream)?;
         let time_base = stream.time_base();
         let fps = stream_fps(stream.avg_frame_rate())
             .or_else(|| stream_fps(stream.rate()))
@@ -100,7 +90,7 @@ impl VideoPipeline {
     pub fn push(
         &mut self,
         packet: &ffmpeg::Packet,
-        writers: &mut [RenditionWriter],
+        writers: &mut [Interleaved],
     ) -> Result<(), MediaFailure> {
         if self.decoder.send_packet(packet).is_err() {
             return Ok(());
@@ -109,7 +99,7 @@ impl VideoPipeline {
     }
 
     /// Drains the decoder, the graph and the encoders at the end of the film.
-    pub fn finish(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+    pub fn finish(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         // An error here means the decoder had already ended; what it holds still drains.
         let _ = self.decoder.send_eof();
         self.receive(writers)?;
@@ -120,7 +110,7 @@ impl VideoPipeline {
         Ok(())
     }
 
-    fn receive(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+    fn receive(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         let mut picture = frame::Video::empty();
         loop {
             match self.decoder.receive_frame(&mut picture) {
@@ -136,7 +126,7 @@ impl VideoPipeline {
     fn filter(
         &mut self,
         picture: &mut frame::Video,
-        writers: &mut [RenditionWriter],
+        writers: &mut [Interleaved],
     ) -> Result<(), MediaFailure> {
         let pts = match picture.timestamp() {
             Some(ts) => ts - self.origin,
@@ -170,7 +160,7 @@ impl VideoPipeline {
     }
 
     /// Ends the current graph (if any), encoding what it still holds.
-    fn flush_graph(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+    fn flush_graph(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         if let Some((graph, _)) = self.graph.as_mut() {
             let mut source = graph.get("in").ok_or_else(no_source)?;
             // Fails only when the source had already ended.
@@ -182,7 +172,7 @@ impl VideoPipeline {
     }
 
     /// Moves every picture waiting at the graph's sinks into its rung's encoder.
-    fn pull(&mut self, writers: &mut [RenditionWriter]) -> Result<(), MediaFailure> {
+    fn pull(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         let Some((graph, _)) = self.graph.as_mut() else {
             return Ok(());
         };
@@ -191,16 +181,36 @@ impl VideoPipeline {
             let mut sink = graph
                 .get(&graph::sink_name(i))
                 .ok_or_else(|| output(format!("video filter graph lost sink {i}")))?;
+            // yadif halves the time base (it could emit one frame per field).
+            let sink_tb = sink.sink().time_base();
             loop {
                 match sink.sink().frame(&mut picture) {
-                    Ok(()) => rung.encode(&mut picture, writer)?,
+                    Ok(()) => {}
                     Err(e) if is_again(&e) => break,
                     Err(e) => return Err(output(format!("video filter graph: {e}"))),
                 }
+                let pts = picture.pts().map(|p| p.rescale(sink_tb, self.time_base));
+                picture.set_pts(pts);
+                rung.encode(&mut picture, writer)?;
             }
         }
         Ok(())
     }
+}
+
+/// A frame-threaded decoder for a video stream.
+fn open_decoder(stream: &ffmpeg::Stream) -> Result<decoder::Video, MediaFailure> {
+    let mut context = codec::context::Context::from_parameters(stream.parameters())
+        .map_err(|e| damaged(format!("video stream parameters: {e}")))?;
+    context.set_threading(threading::Config {
+        kind: threading::Type::Frame,
+        count: 0,
+        ..Default::default()
+    });
+    context
+        .decoder()
+        .video()
+        .map_err(|e| damaged(format!("no decoder for the video stream: {e}")))
 }
 
 /// A stream's stated frame rate, if it is a sane one.

@@ -1,0 +1,110 @@
+//! A server killed (SIGKILL) in the middle of preparing a film: nothing half-written is ever
+//! served, and after a restart the job runs again and completes.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+fn start_server(data: &Path, library: &Path, port: u16, delay_ms: u64) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_dianjiao"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .arg("--library")
+        .arg(library)
+        .env("DIANJIAO_LOG", "warn")
+        .env("DIANJIAO_WORKER_DEBUG_DELAY_MS", delay_ms.to_string())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts")
+}
+
+async fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let res = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.ok()?;
+    let status = res.status().as_u16();
+    Some((status, res.text().await.ok()?))
+}
+
+/// Polls for at most 60 s (a bound on waiting, not a timing assertion).
+async fn wait_for<T>(mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..600 {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting");
+}
+
+fn partial_has_files(renditions: &Path) -> bool {
+    std::fs::read_dir(renditions)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .any(|e| walk_count(&e.path()) > 0)
+}
+
+fn walk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| if e.path().is_dir() { walk_count(&e.path()) } else { 1 })
+        .sum()
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishes_after_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (data, library) = (dir.path().join("data"), dir.path().join("library"));
+    std::fs::create_dir_all(&library).expect("library");
+    let clip = crate::support::fixtures::clip(dir.path(), "camera.mp4");
+    std::fs::copy(&clip.path, library.join("党章电视教材 第一集.mp4")).expect("copy");
+    let renditions = data.join("renditions");
+
+    // The worker pauses after its first progress report, with segments already written.
+    let port = free_port();
+    let mut server = start_server(&data, &library, port, 4000);
+    let id = wait_for(async || {
+        let (_, body) = get(port, "/api/v1/films").await?;
+        let list: Value = serde_json::from_str(&body).ok()?;
+        list["items"][0]["id"].as_str().map(str::to_owned)
+    })
+    .await;
+    wait_for(async || partial_has_files(&renditions).then_some(())).await;
+    let (status, _) = get(port, &format!("/hls/{id}/master.m3u8")).await.expect("answer");
+    assert_eq!(status, 503, "a film being prepared is not served");
+    server.kill().expect("kill");
+    server.wait().expect("wait");
+    assert!(!renditions.join(&id).exists(), "unfinished renditions were put in place");
+
+    let port = free_port();
+    let mut server = start_server(&data, &library, port, 0);
+    let state = wait_for(async || {
+        let (_, body) = get(port, &format!("/api/v1/films/{id}")).await?;
+        let film: Value = serde_json::from_str(&body).ok()?;
+        (film["state"] == "ready").then_some(film)
+    })
+    .await;
+    assert_eq!(state["state"], "ready");
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(format!("http://127.0.0.1:{port}/hls/{id}/master.m3u8"))
+        .args(["-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!partial_has_files(&renditions), "leftover partial output");
+}
