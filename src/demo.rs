@@ -129,9 +129,11 @@ fn encode(
             name: name.into(),
             detail: failure.detail,
         }),
-        Reply::Probed { .. } | Reply::Progress { .. } | Reply::Prepared { .. } => Err(DemoError::Encode {
-            name: name.into(),
-            detail: "unexpected reply".into(),
-        }),
+        Reply::Probed { .. } | Reply::Progress { .. } | Reply::Prepared { .. } => {
+            Err(DemoError::Encode {
+                name: name.into(),
+                detail: "unexpected reply".into(),
+            })
+        }
     }
 }

@@ -90,10 +90,18 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
             web::route().to(renditions::variant_file)
         }),
-        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || web::route().to(renditions::master)),
-        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || web::route().to(renditions::variant_file)),
-        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || web::route().to(renditions::tv_mp4)),
-        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || web::route().to(renditions::tv_mp4)),
+        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || {
+            web::route().to(renditions::master)
+        }),
+        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
+            web::route().to(renditions::variant_file)
+        }),
+        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
+            web::route().to(renditions::tv_mp4)
+        }),
+        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
+            web::route().to(renditions::tv_mp4)
+        }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)
         }),

@@ -89,13 +89,21 @@ pub struct ClipSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    Probed { report: ProbeReport },
+    Probed {
+        report: ProbeReport,
+    },
     Done,
     /// Interim news of a `Prepare`: how far into the film the worker has got.
-    Progress { position_s: f64 },
+    Progress {
+        position_s: f64,
+    },
     /// A `Prepare` finished; everything is in the job's `out_dir`.
-    Prepared { outputs: PreparedOutputs },
-    Failed { failure: MediaFailure },
+    Prepared {
+        outputs: PreparedOutputs,
+    },
+    Failed {
+        failure: MediaFailure,
+    },
 }
 
 /// Why a media job did not succeed.

@@ -155,3 +155,40 @@ async fn a_film_not_yet_prepared_answers_503_with_retry_after_and_a_reason() {
         assert_eq!(res.status(), 404, "{path}");
     }
 }
+
+#[tokio::test]
+async fn every_catalogued_format_is_prepared_and_plays_in_the_ffmpeg_hls_client() {
+    let app = spawn_app().await;
+    let made = tempfile::tempdir().expect("dir");
+    let clips = crate::support::fixtures::all_clips(made.path());
+    for clip in &clips {
+        std::fs::copy(
+            &clip.path,
+            app.library.join(clip.path.file_name().expect("name")),
+        )
+        .expect("copy");
+    }
+    app.scan(&app.library.clone()).await;
+    assert_eq!(prepare_all(&app).await, clips.len());
+    let list = app.get_json("/api/v1/films?per_page=200").await;
+    for film in list["items"].as_array().expect("items") {
+        let name = film["source_name"].as_str().expect("name");
+        assert_eq!(film["state"], "ready", "{name}: {film}");
+        let master = app.url(film["hls_url"].as_str().expect("hls_url"));
+        let stderr = ffmpeg_decodes(&master);
+        assert!(
+            stderr.trim().is_empty(),
+            "{name}: decoder complaints: {stderr}"
+        );
+        let source = film["media"]["duration_s"].as_f64().expect("duration");
+        let hls = ffprobe_duration(&master);
+        assert!(
+            (hls - source).abs() < 1.0,
+            "{name}: HLS {hls} s vs source {source} s"
+        );
+        if film["media"]["audio_only"] == false {
+            let tv = app.url(film["tv_mp4_url"].as_str().expect("tv_mp4_url"));
+            ffmpeg_decodes(&tv);
+        }
+    }
+}

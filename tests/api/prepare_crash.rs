@@ -29,7 +29,9 @@ fn start_server(data: &Path, library: &Path, port: u16, delay_ms: u64) -> Child 
 }
 
 async fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let res = reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.ok()?;
+    let res = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .ok()?;
     let status = res.status().as_u16();
     Some((status, res.text().await.ok()?))
 }
@@ -59,7 +61,13 @@ fn walk_count(dir: &Path) -> usize {
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| if e.path().is_dir() { walk_count(&e.path()) } else { 1 })
+        .map(|e| {
+            if e.path().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
         .sum()
 }
 
@@ -82,11 +90,16 @@ async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishe
     })
     .await;
     wait_for(async || partial_has_files(&renditions).then_some(())).await;
-    let (status, _) = get(port, &format!("/hls/{id}/master.m3u8")).await.expect("answer");
+    let (status, _) = get(port, &format!("/hls/{id}/master.m3u8"))
+        .await
+        .expect("answer");
     assert_eq!(status, 503, "a film being prepared is not served");
     server.kill().expect("kill");
     server.wait().expect("wait");
-    assert!(!renditions.join(&id).exists(), "unfinished renditions were put in place");
+    assert!(
+        !renditions.join(&id).exists(),
+        "unfinished renditions were put in place"
+    );
 
     let port = free_port();
     let mut server = start_server(&data, &library, port, 0);
@@ -105,6 +118,10 @@ async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishe
         .expect("ffmpeg");
     let _ = server.kill();
     let _ = server.wait();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!partial_has_files(&renditions), "leftover partial output");
 }
