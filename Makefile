@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./data
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test deps fmt-check clippy unit doc bench
+.PHONY: run test deps web-deps fmt-check clippy unit doc bench
 
 deps:
 	@./deploy/bootstrap.sh
@@ -15,7 +15,19 @@ run: deps
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)
 
 ## make test: format check, clippy -D warnings, every test, docs with -D warnings
-test: deps fmt-check clippy unit doc
+test: deps web-deps fmt-check clippy unit doc
+
+## web/'s pinned test packages (playwright-core, hls.js) for the browser test; npm ci only when
+## web/package-lock.json is newer than the last install (npm writes node_modules/.package-lock.json)
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	@command -v node >/dev/null && command -v npm >/dev/null && \
+		node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { \
+		echo "dianjiao: make test needs Node.js 20+ with npm (the browser test); install it from https://nodejs.org or NodeSource" >&2; \
+		exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -23,7 +35,7 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-unit:
+unit: web-deps
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --locked --no-fail-fast; \
 	else \

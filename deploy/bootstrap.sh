@@ -8,7 +8,9 @@
 #     libswresample libavfilter (dianjiao links them; it never runs the ffmpeg CLI),
 #   the ffmpeg CLI (tests and benchmarks only: it makes test clips and is the reference),
 #   a CJK font (WenQuanYi Zen Hei) for title cards and thumbnails with Chinese text,
-#   Rust 1.95+ with cargo, and cargo-nextest for `make test`.
+#   Rust 1.95+ with cargo, and cargo-nextest for `make test`,
+#   Chromium (tests only: the browser test plays prepared films in it with hls.js),
+#   Node.js 20+ with npm (tests only: `make web-deps` installs web/'s pinned test packages).
 set -euo pipefail
 
 PACKAGES=(
@@ -16,7 +18,16 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   ffmpeg
   fonts-wqy-zenhei
+  chromium
 )
+
+# Node often comes from outside apt (nodesource, nvm, an image's own), and bookworm's nodejs
+# (18.x) is older than playwright-core needs (20+), so it is not installed from here: only
+# `make test` needs it, and `make web-deps` stops there with this same advice.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "dianjiao: no Node.js 20+ with npm on PATH; \`make run\` does not need it, but \`make test\`" \
+    "does (the browser test): install it from https://nodejs.org or NodeSource" >&2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
