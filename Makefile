@@ -53,3 +53,6 @@ bench: deps
 	./target/release/dianjiao bench probe --files 500
 	./target/release/dianjiao bench rescan --files 10000
 	./target/release/dianjiao bench rss --films 1000
+	./target/release/dianjiao bench prepare
+	@./deploy/bench-deps.sh
+	./target/release/dianjiao bench serve --connections 64 --seconds 10

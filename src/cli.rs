@@ -119,4 +119,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         films: usize,
     },
+    /// Remux and ladder transcode of a 40 s clip against the ffmpeg command line.
+    Prepare,
+    /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
+    Serve {
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+    },
 }

@@ -1,6 +1,6 @@
 //! `dianjiao bench …`: the benchmarks whose numbers README reports, each run side by side
-//! with a named reference (ffprobe per file, a `find` stat walk). Speed is measured here,
-//! never asserted in tests.
+//! with a named reference (ffprobe per file, a `find` stat walk, the ffmpeg command line,
+//! nginx). Speed is measured here, never asserted in tests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,6 +13,12 @@ use crate::library::Quiet;
 use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 
 use super::CliError;
+
+mod prepare;
+mod serve;
+
+pub use prepare::prepare;
+pub use serve::serve;
 
 /// Makes `distinct` short clips with our own encoder, then `files` copies spread over
 /// folders of 100 (hard links when `link`, real copies otherwise).

@@ -102,6 +102,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Probe { files } => super::bench::probe(files),
             BenchCommand::Rescan { files } => super::bench::rescan(files),
             BenchCommand::Rss { films } => super::bench::rss(films),
+            BenchCommand::Prepare => super::bench::prepare(),
+            BenchCommand::Serve {
+                connections,
+                seconds,
+            } => super::bench::serve(connections, seconds),
         },
         Command::Worker { .. } => Ok(()),
     }

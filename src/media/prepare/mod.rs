@@ -92,6 +92,30 @@ pub fn decide(media: &MediaInfo) -> Plan {
     }
 }
 
+/// The plan [`decide`] would make if the film had to be transcoded, whatever it is: the
+/// same geometry, ladder and segments with the action forced to [`Action::Transcode`]
+/// (for benchmarks that time the transcode of a film we would remux). A film without a
+/// usable picture gets the [`decide`] plan unchanged.
+pub fn transcode_plan(media: &MediaInfo) -> Plan {
+    let plan = decide(media);
+    let geometry = plan.geometry;
+    let ladder = plan_ladder(media, Action::Transcode, geometry.as_ref());
+    if ladder.is_empty() {
+        return plan;
+    }
+    Plan {
+        decision: Decision {
+            action: Action::Transcode,
+            reasons: vec![Reason {
+                zh: "按要求转码（基准测试）".into(),
+                en: "transcode forced (benchmark)".into(),
+            }],
+        },
+        ladder,
+        ..plan
+    }
+}
+
 fn plan_ladder(media: &MediaInfo, action: Action, geometry: Option<&Geometry>) -> Vec<Rung> {
     let audio = media.audio();
     match (action, media.video(), geometry) {
