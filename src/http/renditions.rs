@@ -1,7 +1,8 @@
 //! `GET /hls/{id}/master.m3u8`, `GET /hls/{id}/{rung}/{file}` and `GET|HEAD /media/{id}/tv.mp4`:
 //! a ready film's prepared renditions, as static files. Names in the URL are checked against
 //! the shapes the server writes (`480p`, `index.m3u8`, `seg-00012.ts`); nothing else is
-//! ever joined to a path.
+//! ever joined to a path. Renditions of a film that was prepared before and is being
+//! prepared again stay served until the new ones replace them.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
@@ -21,14 +22,36 @@ pub async fn master(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ready_film(&app, &id).await?;
+    let film = parse_id(&id)?;
     let spec = FileSpec {
-        path: app.preparation.film_dir(&id).join("master.m3u8"),
+        path: app.preparation.film_dir(&film).join("master.m3u8"),
         name: "master.m3u8",
         content_type: "application/vnd.apple.mpegurl",
         cache_control: REVALIDATE,
     };
-    send_file(&app, &req, spec).await
+    send_prepared(&app, &req, &id, spec).await
+}
+
+/// Sends a prepared file. A film's rendition folder appears only complete (it is renamed
+/// into place after it was synced), so the file's presence is proof enough and the hot path
+/// needs no catalog read; the catalog is asked only to explain a file that is not there.
+async fn send_prepared(
+    app: &App,
+    req: &HttpRequest,
+    id: &str,
+    spec: FileSpec<'_>,
+) -> Result<HttpResponse, AppError> {
+    match send_file(app, req, spec).await {
+        Err(AppError::FileMissing) => {
+            ready_film(app, id).await?;
+            Err(AppError::NotFound { what: "分片" })
+        }
+        other => other,
+    }
+}
+
+fn parse_id(id: &str) -> Result<FilmId, AppError> {
+    FilmId::parse(id).map_err(|_| AppError::NotFound { what: "影片" })
 }
 
 /// A variant playlist or one of its segments.
@@ -46,14 +69,14 @@ pub async fn variant_file(
     if !is_rung_name(&rung) {
         return Err(AppError::NotFound { what: "分片" });
     }
-    let id = ready_film(&app, &id).await?;
+    let film = parse_id(&id)?;
     let spec = FileSpec {
-        path: app.preparation.film_dir(&id).join(&rung).join(&file),
+        path: app.preparation.film_dir(&film).join(&rung).join(&file),
         name: &file,
         content_type,
         cache_control,
     };
-    send_file(&app, &req, spec).await
+    send_prepared(&app, &req, &id, spec).await
 }
 
 /// The progressive MP4 for DLNA TVs and plain players, with byte ranges.
@@ -62,14 +85,14 @@ pub async fn tv_mp4(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ready_film(&app, &id).await?;
+    let film = parse_id(&id)?;
     let spec = FileSpec {
-        path: app.preparation.film_dir(&id).join("tv.mp4"),
+        path: app.preparation.film_dir(&film).join("tv.mp4"),
         name: "tv.mp4",
         content_type: "video/mp4",
         cache_control: REVALIDATE,
     };
-    send_file(&app, &req, spec).await
+    send_prepared(&app, &req, &id, spec).await
 }
 
 /// The id of a film whose renditions are ready.

@@ -68,7 +68,7 @@ pub fn serve(connections: u32, seconds: u32) -> Result<(), CliError> {
         best.0 * size as f64 / 1e6
     );
     println!(
-        "  dianjiao   dianjiao serve (/hls/… route, film lookup):    {:>9.0} requests/s ({:.0} MB/s)",
+        "  dianjiao   dianjiao serve (/hls/… route):    {:>9.0} requests/s ({:.0} MB/s)",
         best.1,
         best.1 * size as f64 / 1e6
     );
