@@ -22,14 +22,32 @@ pub async fn master(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let film = parse_id(&id)?;
+    send_top_level(
+        &app,
+        &req,
+        &id,
+        "master.m3u8",
+        "application/vnd.apple.mpegurl",
+    )
+    .await
+}
+
+/// A file at the top of a film's rendition folder, revalidated on every use.
+async fn send_top_level(
+    app: &App,
+    req: &HttpRequest,
+    id: &str,
+    name: &'static str,
+    content_type: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let film = parse_id(id)?;
     let spec = FileSpec {
-        path: app.preparation.film_dir(&film).join("master.m3u8"),
-        name: "master.m3u8",
-        content_type: "application/vnd.apple.mpegurl",
+        path: app.preparation.film_dir(&film).join(name),
+        name,
+        content_type,
         cache_control: REVALIDATE,
     };
-    send_prepared(&app, &req, &id, spec).await
+    send_prepared(app, req, id, spec).await
 }
 
 /// Sends a prepared file. A film's rendition folder appears only complete (it is renamed
@@ -85,14 +103,7 @@ pub async fn tv_mp4(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let film = parse_id(&id)?;
-    let spec = FileSpec {
-        path: app.preparation.film_dir(&film).join("tv.mp4"),
-        name: "tv.mp4",
-        content_type: "video/mp4",
-        cache_control: REVALIDATE,
-    };
-    send_prepared(&app, &req, &id, spec).await
+    send_top_level(&app, &req, &id, "tv.mp4", "video/mp4").await
 }
 
 /// The id of a film whose renditions are ready.

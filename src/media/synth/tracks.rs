@@ -1,7 +1,7 @@
 //! The encoders of a generated clip, one per output stream: each makes its next frame,
 //! encodes it and hands the packets to the muxer in the stream's time base.
 
-use ffmpeg::{codec, encoder, format, frame, ChannelLayout, Dictionary, Packet, Rational};
+use ffmpeg::{codec, encoder, format, frame, ChannelLayout, Dictionary, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::pattern::{Pattern, Tone};
@@ -253,23 +253,11 @@ fn drain(
     stream_tb: Rational,
     default_duration: i64,
 ) -> Result<(), MediaFailure> {
-    let mut packet = Packet::empty();
-    loop {
-        match encoder.receive_packet(&mut packet) {
-            Ok(()) => {}
-            Err(ffmpeg::Error::Eof)
-            | Err(ffmpeg::Error::Other {
-                errno: libc::EAGAIN,
-            }) => return Ok(()),
-            Err(e) => return Err(output_failure(format!("encoder: {e}"))),
-        }
-        if packet.duration() <= 0 {
-            packet.set_duration(default_duration);
-        }
+    crate::media::encoded::drain_encoder(encoder, default_duration, |packet| {
         packet.set_stream(index);
         packet.rescale_ts(enc_tb, stream_tb);
         packet
             .write_interleaved(octx)
-            .map_err(ffmpeg_failure("mux"))?;
-    }
+            .map_err(ffmpeg_failure("mux"))
+    })
 }

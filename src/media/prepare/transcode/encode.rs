@@ -2,7 +2,7 @@
 //! cuts, frame rate capped) and one AAC-LC encoder whose packets every rung shares.
 
 use ffmpeg::codec::{self, threading};
-use ffmpeg::{encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational};
+use ffmpeg::{encoder, format, frame, picture, ChannelLayout, Dictionary, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::graph::AAC_FRAME_SAMPLES;
@@ -120,7 +120,7 @@ impl RungEncoder {
 
     fn drain(&mut self, out: &mut Interleaved) -> Result<(), MediaFailure> {
         let (time_base, duration) = (self.time_base, self.frame_duration);
-        drain(&mut self.encoder, duration, |packet| {
+        crate::media::encoded::drain_encoder(&mut self.encoder, duration, |packet| {
             out.write(0, packet, time_base)
         })
     }
@@ -248,34 +248,15 @@ impl AacEncoder {
 
     fn drain(&mut self, writers: &mut [Interleaved], stream: usize) -> Result<(), MediaFailure> {
         let time_base = Rational(1, SAMPLE_RATE);
-        drain(&mut self.encoder, i64::from(AAC_FRAME_SAMPLES), |packet| {
-            writers
-                .iter_mut()
-                .try_for_each(|w| w.write(stream, packet, time_base))
-        })
-    }
-}
-
-/// Hands every packet the encoder has ready to `write`, with a duration set.
-fn drain(
-    encoder: &mut encoder::Encoder,
-    default_duration: i64,
-    mut write: impl FnMut(&Packet) -> Result<(), MediaFailure>,
-) -> Result<(), MediaFailure> {
-    let mut packet = Packet::empty();
-    loop {
-        match encoder.receive_packet(&mut packet) {
-            Ok(()) => {}
-            Err(ffmpeg::Error::Eof)
-            | Err(ffmpeg::Error::Other {
-                errno: libc::EAGAIN,
-            }) => return Ok(()),
-            Err(e) => return Err(output(format!("encoder: {e}"))),
-        }
-        if packet.duration() <= 0 {
-            packet.set_duration(default_duration);
-        }
-        write(&packet)?;
+        crate::media::encoded::drain_encoder(
+            &mut self.encoder,
+            i64::from(AAC_FRAME_SAMPLES),
+            |packet| {
+                writers
+                    .iter_mut()
+                    .try_for_each(|w| w.write(stream, packet, time_base))
+            },
+        )
     }
 }
 

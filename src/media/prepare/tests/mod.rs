@@ -4,6 +4,9 @@ use media_catalog::{KeyframeIndex, MediaInfo, Ratio, StreamInfo, StreamKind};
 
 use super::*;
 
+mod forced;
+mod playlists;
+
 fn video(codec: &str, width: u32, height: u32) -> StreamInfo {
     StreamInfo {
         index: 0,
@@ -383,39 +386,4 @@ fn every_plan_gives_reasons_and_survives_the_worker_pipe() {
         let json = serde_json::to_string(&plan).unwrap();
         assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
     }
-}
-
-#[test]
-fn a_transcoded_film_gets_an_exact_master_playlist() {
-    let plan = decide(&film(
-        "avi",
-        vec![video("mpeg4", 854, 480), audio("mp3", None)],
-    ));
-    let expected = "#EXTM3U\n\
-        #EXT-X-VERSION:3\n\
-        #EXT-X-STREAM-INF:BANDWIDTH=2450800,AVERAGE-BANDWIDTH=1680800,\
-        RESOLUTION=854x480,CODECS=\"avc1.64001e,mp4a.40.2\"\n\
-        480p/index.m3u8\n\
-        #EXT-X-STREAM-INF:BANDWIDTH=1460800,AVERAGE-BANDWIDTH=1020800,\
-        RESOLUTION=640x360,CODECS=\"avc1.64001e,mp4a.40.2\"\n\
-        360p/index.m3u8\n";
-    assert_eq!(plan.master_playlist(), expected);
-}
-
-#[test]
-fn a_forced_transcode_of_a_remuxable_854x480_film_gets_the_transcode_ladder() {
-    let media = film("mp4", vec![h264("High", 30, 854, 480), aac()]);
-    assert_eq!(decide(&media).decision.action, Action::Remux);
-    let plan = transcode_plan(&media);
-    assert_eq!(plan.decision.action, Action::Transcode);
-    assert_eq!(names(&plan), ["480p", "360p"]);
-    assert_eq!(sizes(&plan), [(854, 480), (640, 360)]);
-    assert_eq!(plan.geometry, decide(&media).geometry);
-    assert!(plan.ladder.iter().all(|r| r.audio.is_some()));
-}
-
-#[test]
-fn a_forced_transcode_of_a_film_without_a_picture_is_the_usual_plan() {
-    let media = film("mp3", vec![audio("mp3", None)]);
-    assert_eq!(transcode_plan(&media), decide(&media));
 }
