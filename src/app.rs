@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use media_catalog::{Catalog, CatalogError};
+use media_catalog::{Catalog, CatalogError, FilmState};
 
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
+use crate::jit::Jit;
 use crate::library::Library;
 use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
@@ -22,8 +23,11 @@ pub struct App {
     pub accounts: Arc<Accounts>,
     pub pool: Arc<WorkerPool>,
     pub metrics: Arc<Metrics>,
+    /// Small files served often (HLS segments), kept in memory; bounded, empty at start.
+    pub hot_files: Arc<crate::streaming::HotCache>,
     pub library: Arc<Library>,
     pub preparation: Arc<Preparation>,
+    pub jit: Arc<Jit>,
     db: sled::Db,
 }
 
@@ -73,7 +77,8 @@ impl App {
         );
         let ttl = Duration::from_secs(settings.session_hours * 3600);
         let accounts = Arc::new(Accounts::open(&db, ttl, throttle)?);
-        let pool = WorkerPool::start(pool_config(&settings, exe)).map_err(OpenError::Workers)?;
+        let pool_cfg = pool_config(&settings, exe);
+        let pool = WorkerPool::start(pool_cfg.clone()).map_err(OpenError::Workers)?;
         let metrics = Arc::new(Metrics::default());
         let library = Arc::new(Library::new(
             catalog.clone(),
@@ -87,17 +92,35 @@ impl App {
             pool.clone(),
             metrics.clone(),
             settings.renditions_dir(),
+            settings.jit_dir(),
         )?);
         let wake = preparation.clone();
         library.on_new_films(Box::new(move || wake.notify()));
+        let jit = Arc::new(Jit::new(
+            settings.jit_dir(),
+            pool_cfg,
+            settings.jit_max,
+            Duration::from_secs(settings.jit_idle_secs.max(1)),
+        ));
+        jit.clean(|id| {
+            catalog
+                .get(id)
+                .ok()
+                .flatten()
+                .is_some_and(|f| f.state != FilmState::Ready)
+        });
+        let prepared = jit.clone();
+        preparation.on_ready(Box::new(move |id| prepared.forget(id)));
         Ok(App {
             settings,
             catalog,
             accounts,
             pool,
             metrics,
+            hot_files: Arc::default(),
             library,
             preparation,
+            jit,
             db,
         })
     }

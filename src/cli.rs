@@ -121,6 +121,13 @@ pub enum BenchCommand {
     },
     /// Remux and ladder transcode of a 40 s clip against the ffmpeg command line.
     Prepare,
+    /// First-segment wait of films played before they are prepared, against the ffmpeg
+    /// command line making that segment.
+    Jit {
+        /// Length of the long film the seek case uses, hours.
+        #[arg(long, default_value_t = 2.0)]
+        hours: f64,
+    },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {
         #[arg(long, default_value_t = 64)]

@@ -53,6 +53,8 @@ pub struct Settings {
     pub play_min_secs: u64,
     /// Most concurrent just-in-time transcodes (streaming).
     pub jit_max: usize,
+    /// A just-in-time producer nobody has fetched from for this long stops, in seconds.
+    pub jit_idle_secs: u64,
     /// Answer DLNA discovery on the LAN.
     pub dlna: bool,
     /// Log filter, e.g. `info` or `dianjiao=debug,info`.
@@ -84,6 +86,7 @@ impl Default for Settings {
             play_idle_secs: 600,
             play_min_secs: 60,
             jit_max: 1,
+            jit_idle_secs: 30,
             dlna: true,
             log: "info".into(),
             media_limits: MediaLimits::default(),
@@ -161,6 +164,11 @@ impl Settings {
     }
 
     /// The folder of poster frames and title cards.
+    /// Where segments made just in time for unprepared films are kept.
+    pub fn jit_dir(&self) -> PathBuf {
+        self.data.join("jit")
+    }
+
     pub fn thumbs_dir(&self) -> PathBuf {
         self.data.join("thumbs")
     }

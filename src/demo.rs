@@ -129,7 +129,10 @@ fn encode(
             name: name.into(),
             detail: failure.detail,
         }),
-        Reply::Probed { .. } | Reply::Progress { .. } | Reply::Prepared { .. } => {
+        Reply::Probed { .. }
+        | Reply::Progress { .. }
+        | Reply::Segment { .. }
+        | Reply::Prepared { .. } => {
             Err(DemoError::Encode {
                 name: name.into(),
                 detail: "unexpected reply".into(),

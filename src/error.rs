@@ -28,6 +28,8 @@ pub enum AppError {
     FilmRejected { reason: Option<String> },
     #[error("the film is not prepared for TVs yet")]
     NotReady,
+    #[error("{running} just-in-time transcodes are running, the most allowed")]
+    Busy { running: usize, retry_after_s: u64 },
     #[error("the film's preparation failed")]
     PreparationFailed { reason: Option<String> },
     #[error("no requested range starts inside the {len} bytes")]
@@ -98,6 +100,17 @@ impl AppError {
                 "not_ready",
                 StatusCode::SERVICE_UNAVAILABLE,
                 "影片正在准备中，请稍后再播放（the film is still being prepared）".into(),
+            ),
+            AppError::Busy {
+                running,
+                retry_after_s,
+            } => (
+                "busy",
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "服务器正忙：已有 {running} 部未准备好的影片正在边转码边播放。本片正在准备，约 {} 分钟后再试（server busy, try again later）",
+                    retry_after_s.div_ceil(60).max(1)
+                ),
             ),
             AppError::PreparationFailed { reason } => (
                 "preparation_failed",
@@ -171,6 +184,9 @@ impl ResponseError for AppError {
         }
         if let AppError::NotReady = self {
             resp.insert_header((header::RETRY_AFTER, "60"));
+        }
+        if let AppError::Busy { retry_after_s, .. } = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
         }
         if let AppError::RangeNotSatisfiable { len } = self {
             resp.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));

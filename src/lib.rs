@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod jit;
 pub mod library;
 pub mod media;
 pub mod metrics;

@@ -14,9 +14,11 @@ use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 
 use super::CliError;
 
+mod jit;
 mod prepare;
 mod serve;
 
+pub use jit::jit;
 pub use prepare::prepare;
 pub use serve::serve;
 

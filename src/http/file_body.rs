@@ -1,18 +1,21 @@
 //! Sending a file's bytes: opening it with the metadata its validators come from, and a
-//! response body that reads only the planned spans, one 256 KiB chunk at a time, off the
-//! async threads. The body reads a chunk only when the connection asks for one, so a client
-//! that goes away (the body is dropped) stops the reading.
+//! response body that sends only the planned spans. A small file is read whole in the
+//! blocking step that opens it and kept in the [`HotCache`] once it has settled, so the
+//! next request for it is answered from memory after one `stat`. A large file is read one
+//! 256 KiB chunk at a time, off the async threads, only when the connection asks for one,
+//! so a client that goes away (the body is dropped) stops the reading.
 
 use std::collections::VecDeque;
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::future::Future;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
+use std::time::SystemTime;
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
@@ -20,34 +23,110 @@ use tokio::task::JoinHandle;
 
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::streaming::{ByteRange, Piece, Validators};
+use crate::streaming::{ByteRange, FileVersion, HotCache, Piece, Validators};
 
 /// Bytes read from disk per step.
 const CHUNK: u64 = 256 * 1024;
+/// Bytes handed to the connection per poll. actix copies each into the connection's write
+/// buffer and frees that buffer after a write that grew it past 128 KiB; smaller slices let
+/// one buffer serve a connection's every response.
+const SLICE: usize = 64 * 1024;
 
 /// A file opened for serving, with its length and validators.
 pub(crate) struct OpenFile {
-    file: Arc<File>,
+    source: Source,
     pub len: u64,
     pub validators: Validators,
 }
 
-/// Opens a regular file; one that is gone (or is not a file) is [`AppError::FileMissing`].
-pub(crate) async fn open(path: PathBuf) -> Result<OpenFile, AppError> {
-    // open(2) and fstat(2) can block on a slow or sleeping disk.
-    super::blocking(move || {
-        let file = File::open(&path).map_err(missing_or_io)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(AppError::FileMissing);
+/// Where a body's bytes come from.
+#[derive(Clone)]
+enum Source {
+    /// The whole file, already in memory (shared with the cache when it is kept there).
+    Memory(Bytes),
+    /// An open file, read as the body is sent.
+    Disk(Arc<File>),
+}
+
+impl OpenFile {
+    fn new(source: Source, version: FileVersion) -> Self {
+        OpenFile {
+            source,
+            len: version.len,
+            validators: Validators::new(version.inode, version.len, version.modified),
         }
-        Ok(OpenFile {
-            validators: Validators::new(meta.ino(), meta.len(), meta.modified()?),
-            len: meta.len(),
-            file: Arc::new(file),
-        })
+    }
+}
+
+/// Opens a regular file, from `cache` when it holds the current version; one that is gone
+/// (or is not a file) is [`AppError::FileMissing`].
+pub(crate) async fn open(cache: &Arc<HotCache>, path: PathBuf) -> Result<OpenFile, AppError> {
+    if let Some(hit) = cached(cache, &path) {
+        return Ok(hit);
+    }
+    let cache = cache.clone();
+    // open(2), fstat(2) and the read of a small file can block on a slow or sleeping disk.
+    super::blocking(move || open_and_read_small(&cache, path)).await
+}
+
+/// The cached bytes of `path`, if they are still its content.
+fn cached(cache: &HotCache, path: &Path) -> Option<OpenFile> {
+    if !cache.holds(path) {
+        return None;
+    }
+    // One stat here on the async thread rather than a trip to the blocking pool: the cache
+    // holds this file's bytes, so the kernel almost surely still holds its inode and the
+    // stat is a lookup in memory.
+    let version = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => version(&meta).ok()?,
+        _ => {
+            cache.forget(path);
+            return None;
+        }
+    };
+    let bytes = cache.get(path, &version)?;
+    Some(OpenFile::new(
+        Source::Memory(Bytes::from_owner(bytes)),
+        version,
+    ))
+}
+
+/// Opens `path`; a small file is read whole at once and offered to the cache.
+fn open_and_read_small(cache: &HotCache, path: PathBuf) -> Result<OpenFile, AppError> {
+    let file = File::open(&path).map_err(missing_or_io)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(AppError::FileMissing);
+    }
+    let version = version(&meta)?;
+    if !cache.fits(version.len) {
+        return Ok(OpenFile::new(Source::Disk(Arc::new(file)), version));
+    }
+    let bytes = read_whole(&file, version.len)?;
+    cache.insert(path, version, bytes.clone(), SystemTime::now());
+    Ok(OpenFile::new(
+        Source::Memory(Bytes::from_owner(bytes)),
+        version,
+    ))
+}
+
+fn version(meta: &Metadata) -> io::Result<FileVersion> {
+    Ok(FileVersion {
+        inode: meta.ino(),
+        len: meta.len(),
+        modified: meta.modified()?,
     })
-    .await
+}
+
+/// Reads the first `len` bytes of `file` into one shared allocation; a file that shrank
+/// under us is an error, since the length is promised in `Content-Length`.
+fn read_whole(file: &File, len: u64) -> io::Result<Arc<[u8]>> {
+    let n = usize::try_from(len).map_err(io::Error::other)?;
+    // Collected straight into the allocation the cache keeps: no second copy.
+    let mut bytes: Arc<[u8]> = std::iter::repeat_n(0, n).collect();
+    let buf = Arc::get_mut(&mut bytes).expect("a new allocation is not shared");
+    file.read_exact_at(buf, 0)?;
+    Ok(bytes)
 }
 
 fn missing_or_io(e: io::Error) -> AppError {
@@ -57,11 +136,13 @@ fn missing_or_io(e: io::Error) -> AppError {
     }
 }
 
-/// A response body streamed from [`Piece`]s of one file, with its exact size announced.
+/// A response body sent from [`Piece`]s of one file, with its exact size announced.
 pub(crate) struct FileBody {
-    file: Arc<File>,
+    source: Source,
     pieces: VecDeque<Piece>,
     size: u64,
+    /// Bytes of the file ready to go, handed out [`SLICE`] by slice.
+    ready: Bytes,
     reading: Option<JoinHandle<io::Result<Bytes>>>,
     metrics: Arc<Metrics>,
 }
@@ -70,9 +151,10 @@ impl FileBody {
     /// A body of `pieces` of `file`.
     pub(crate) fn new(file: &OpenFile, pieces: Vec<Piece>, metrics: Arc<Metrics>) -> Self {
         FileBody {
-            file: file.file.clone(),
+            source: file.source.clone(),
             size: pieces.iter().map(Piece::size).sum(),
             pieces: pieces.into(),
+            ready: Bytes::new(),
             reading: None,
             metrics,
         }
@@ -84,13 +166,21 @@ impl FileBody {
         self
     }
 
-    /// Starts reading the next chunk of `span`; what is left of it goes back to the front.
-    fn start_read(&mut self, span: ByteRange) {
+    /// Makes the bytes of `span` ready, or starts reading its next chunk from disk (what is
+    /// left of it goes back to the front).
+    fn start_span(&mut self, span: ByteRange) {
+        let file = match &self.source {
+            Source::Memory(all) => {
+                let (start, end) = (span.start() as usize, span.end_inclusive() as usize);
+                self.ready = all.slice(start..=end);
+                return;
+            }
+            Source::Disk(file) => file.clone(),
+        };
         let n = span.size().min(CHUNK);
         if let Some(rest) = ByteRange::new(span.start() + n, span.end_inclusive()) {
             self.pieces.push_front(Piece::Span(rest));
         }
-        let file = self.file.clone();
         let at = span.start();
         // A positioned read is a blocking syscall; one chunk per task keeps drops prompt.
         self.reading = Some(tokio::task::spawn_blocking(move || {
@@ -119,24 +209,29 @@ impl MessageBody for FileBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, io::Error>>> {
         let this = self.get_mut();
-        if let Some(reading) = this.reading.as_mut() {
-            let done = ready!(Pin::new(reading).poll(cx));
-            this.reading = None;
-            let chunk = done.map_err(io::Error::other).and_then(|read| read);
-            if let Ok(bytes) = &chunk {
+        loop {
+            if !this.ready.is_empty() {
+                let slice = this.ready.split_to(this.ready.len().min(SLICE));
                 this.metrics
                     .bytes_served
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    .fetch_add(slice.len() as u64, Ordering::Relaxed);
+                return Poll::Ready(Some(Ok(slice)));
             }
-            return Poll::Ready(Some(chunk));
-        }
-        match this.pieces.pop_front() {
-            None => Poll::Ready(None),
-            Some(Piece::Text(text)) => Poll::Ready(Some(Ok(Bytes::from(text)))),
-            Some(Piece::Span(span)) => {
-                this.start_read(span);
-                // Poll the new read at once, so its waker is registered.
-                Pin::new(this).poll_next(cx)
+            if let Some(reading) = this.reading.as_mut() {
+                let done = ready!(Pin::new(reading).poll(cx));
+                this.reading = None;
+                match done.map_err(io::Error::other).and_then(|read| read) {
+                    Ok(chunk) => this.ready = chunk,
+                    Err(e) => return Poll::Ready(Some(Err(e))),
+                }
+                continue;
+            }
+            match this.pieces.pop_front() {
+                None => return Poll::Ready(None),
+                Some(Piece::Text(text)) => return Poll::Ready(Some(Ok(Bytes::from(text)))),
+                // Loops round to hand out the bytes, or to poll the new read at once so its
+                // waker is registered.
+                Some(Piece::Span(span)) => this.start_span(span),
             }
         }
     }
@@ -145,72 +240,144 @@ impl MessageBody for FileBody {
 #[cfg(test)]
 mod tests {
     use std::future::poll_fn;
+    use std::time::Duration;
 
     use super::*;
 
-    /// A file of `len` bytes where byte i is `i % 251`, and it opened for serving.
-    async fn numbered_file(len: usize) -> (tempfile::TempDir, OpenFile, Vec<u8>) {
+    /// A cache that keeps nothing: every file is read from disk as it is sent.
+    fn no_cache() -> Arc<HotCache> {
+        Arc::new(HotCache::new(0, 0))
+    }
+
+    /// `len` bytes where byte i is `i % 251`.
+    fn numbered(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    /// Writes `bytes` to `path`, last modified `age_s` seconds ago.
+    fn write_aged(path: &Path, bytes: &[u8], age_s: u64) {
+        std::fs::write(path, bytes).expect("write");
+        let file = File::options().write(true).open(path).expect("reopen");
+        let at = SystemTime::now() - Duration::from_secs(age_s);
+        file.set_modified(at).expect("set the modification time");
+    }
+
+    /// A numbered file of `len` bytes, settled, and it opened for serving through `cache`.
+    async fn numbered_file(len: usize, cache: &Arc<HotCache>) -> (tempfile::TempDir, OpenFile) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("film.mp4");
-        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &bytes).expect("write");
-        let file = open(path).await.expect("opens");
-        (dir, file, bytes)
+        write_aged(&path, &numbered(len), 60);
+        let file = open(cache, path).await.expect("opens");
+        (dir, file)
     }
 
     fn span(start: u64, end: u64) -> Piece {
         Piece::Span(ByteRange::new(start, end).expect("span"))
     }
 
-    #[tokio::test]
-    async fn a_body_sends_exactly_its_pieces_across_chunk_boundaries() {
-        let (_dir, file, bytes) = numbered_file(600 * 1024).await;
-        let pieces = vec![
-            Piece::Text("head".into()),
-            span(1, 600 * 1024 - 2),
-            Piece::Text("tail".into()),
-        ];
-        let metrics = Arc::new(Metrics::default());
-        let body = FileBody::new(&file, pieces, metrics.clone());
-        assert_eq!(body.size(), BodySize::Sized(8 + 600 * 1024 - 2));
-        let sent = actix_web::body::to_bytes(body).await.expect("body");
-        let mut expected = b"head".to_vec();
-        expected.extend_from_slice(&bytes[1..600 * 1024 - 1]);
-        expected.extend_from_slice(b"tail");
-        assert!(sent == expected, "bytes differ");
-        let served = metrics.bytes_served.load(Ordering::Relaxed);
-        assert_eq!(served, 600 * 1024 - 2);
+    async fn whole_body(file: &OpenFile) -> Bytes {
+        let whole = vec![span(0, file.len - 1)];
+        let body = FileBody::new(file, whole, Arc::new(Metrics::default()));
+        actix_web::body::to_bytes(body).await.expect("body")
     }
 
     #[tokio::test]
-    async fn a_body_delivers_one_chunk_per_poll_and_nothing_once_dropped() {
-        let (_dir, file, _) = numbered_file(1024 * 1024).await;
+    async fn a_body_sends_exactly_its_pieces_from_disk_or_memory() {
+        let len = 600 * 1024;
+        for cache in [no_cache(), Arc::default()] {
+            let (_dir, file) = numbered_file(len, &cache).await;
+            let pieces = vec![
+                Piece::Text("head".into()),
+                span(1, len as u64 - 2),
+                Piece::Text("tail".into()),
+            ];
+            let metrics = Arc::new(Metrics::default());
+            let body = FileBody::new(&file, pieces, metrics.clone());
+            assert_eq!(body.size(), BodySize::Sized(8 + len as u64 - 2));
+            let sent = actix_web::body::to_bytes(body).await.expect("body");
+            let mut expected = b"head".to_vec();
+            expected.extend_from_slice(&numbered(len)[1..len - 1]);
+            expected.extend_from_slice(b"tail");
+            assert!(sent == expected, "bytes differ");
+            let served = metrics.bytes_served.load(Ordering::Relaxed);
+            assert_eq!(served, len as u64 - 2);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_hands_out_one_slice_per_poll_and_nothing_once_dropped() {
+        let (_dir, file) = numbered_file(1024 * 1024, &no_cache()).await;
+        assert!(matches!(file.source, Source::Disk(_)));
         let metrics = Arc::new(Metrics::default());
         let whole = vec![span(0, 1024 * 1024 - 1)];
         let mut body = Box::pin(FileBody::new(&file, whole, metrics.clone()));
         let first = poll_fn(|cx| body.as_mut().poll_next(cx)).await;
-        assert_eq!(first.expect("a chunk").expect("read").len() as u64, CHUNK);
+        assert_eq!(first.expect("a slice").expect("read").len(), SLICE);
         drop(body);
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert_eq!(metrics.bytes_served.load(Ordering::Relaxed), CHUNK);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(metrics.bytes_served.load(Ordering::Relaxed), SLICE as u64);
     }
 
     #[tokio::test]
     async fn a_head_body_announces_the_size_and_sends_nothing() {
-        let (_dir, file, _) = numbered_file(1000).await;
+        let (_dir, file) = numbered_file(1000, &Arc::default()).await;
         let metrics = Arc::new(Metrics::default());
-        let body = FileBody::new(&file, vec![span(0, 999)], metrics).headers_only();
+        let body = FileBody::new(&file, vec![span(0, 999)], metrics.clone()).headers_only();
         assert_eq!(body.size(), BodySize::Sized(1000));
         let sent = actix_web::body::to_bytes(body).await.expect("body");
         assert!(sent.is_empty());
+        assert_eq!(metrics.bytes_served.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]
     async fn a_missing_path_or_a_folder_is_a_missing_file() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let gone = open(dir.path().join("gone.mp4")).await;
+        let cache = Arc::default();
+        let gone = open(&cache, dir.path().join("gone.mp4")).await;
         assert!(matches!(gone, Err(AppError::FileMissing)));
-        let folder = open(dir.path().to_owned()).await;
+        let folder = open(&cache, dir.path().to_owned()).await;
         assert!(matches!(folder, Err(AppError::FileMissing)));
+    }
+
+    #[tokio::test]
+    async fn a_settled_small_file_is_served_from_memory_until_it_changes() {
+        let cache: Arc<HotCache> = Arc::default();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("seg-00000.ts");
+        write_aged(&path, &[1; 1000], 60);
+        let first = open(&cache, path.clone()).await.expect("opens");
+        assert_eq!(cache.len(), 1, "kept after the first read");
+        let again = open(&cache, path.clone()).await.expect("a hit");
+        assert_eq!(again.validators, first.validators);
+        assert!(whole_body(&again).await == [1; 1000][..]);
+        // Rewritten in place (same inode): a new length, then only a new time.
+        for (bytes, age) in [(vec![2; 1200], 30), (vec![3; 1200], 20)] {
+            write_aged(&path, &bytes, age);
+            let now = open(&cache, path.clone()).await.expect("opens");
+            assert_ne!(now.validators, first.validators);
+            assert!(whole_body(&now).await == bytes, "never the stale bytes");
+            assert_eq!(cache.len(), 1);
+        }
+        std::fs::remove_file(&path).expect("remove");
+        let gone = open(&cache, path).await;
+        assert!(matches!(gone, Err(AppError::FileMissing)));
+        assert!(cache.is_empty(), "a gone file's bytes are dropped");
+    }
+
+    #[tokio::test]
+    async fn a_fresh_file_is_served_but_not_kept_and_a_big_one_is_streamed() {
+        let cache = Arc::new(HotCache::new(1 << 20, 4096));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fresh = dir.path().join("index.m3u8");
+        std::fs::write(&fresh, "#EXTM3U\n").expect("write");
+        let file = open(&cache, fresh).await.expect("opens");
+        assert!(whole_body(&file).await == b"#EXTM3U\n"[..]);
+        assert!(cache.is_empty(), "still being written, perhaps");
+        let big = dir.path().join("tv.mp4");
+        write_aged(&big, &numbered(5000), 60);
+        let file = open(&cache, big).await.expect("opens");
+        assert!(matches!(file.source, Source::Disk(_)));
+        assert!(whole_body(&file).await == numbered(5000));
+        assert!(cache.is_empty());
     }
 }

@@ -53,7 +53,7 @@ pub(super) async fn send_file(
     req: &HttpRequest,
     spec: FileSpec<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let file = file_body::open(spec.path).await?;
+    let file = file_body::open(&app.hot_files, spec.path).await?;
     let content_type = spec.content_type;
     let mut res = HttpResponse::Ok();
     common_headers(&mut res, req, spec.name, &file);

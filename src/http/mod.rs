@@ -8,6 +8,7 @@ pub mod routes;
 mod file_body;
 mod films;
 mod health;
+mod jit;
 mod library;
 mod media_files;
 mod renditions;

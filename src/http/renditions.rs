@@ -2,11 +2,13 @@
 //! a ready film's prepared renditions, as static files. Names in the URL are checked against
 //! the shapes the server writes (`480p`, `index.m3u8`, `seg-00012.ts`); nothing else is
 //! ever joined to a path. Renditions of a film that was prepared before and is being
-//! prepared again stay served until the new ones replace them.
+//! prepared again stay served until the new ones replace them. A film not prepared yet is
+//! streamed just in time ([`super::jit`]).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
 
+use super::jit;
 use super::media_files::{find_film, send_file, FileSpec};
 use crate::app::App;
 use crate::error::AppError;
@@ -16,20 +18,24 @@ const SEGMENT_CACHE: &str = "public, max-age=31536000, immutable";
 /// Playlists and tv.mp4 are revalidated (ETag), so a re-prepared film is seen at once.
 const REVALIDATE: &str = "public, no-cache";
 
-/// The master playlist of a ready film.
+/// The master playlist: a ready film's, else one for just-in-time playback.
 pub async fn master(
     app: web::Data<App>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    send_top_level(
+    let prepared = send_top_level(
         &app,
         &req,
         &id,
         "master.m3u8",
         "application/vnd.apple.mpegurl",
     )
-    .await
+    .await;
+    match prepared {
+        Err(AppError::NotReady) => jit::master(&app, &id).await,
+        other => other,
+    }
 }
 
 /// A file at the top of a film's rendition folder, revalidated on every use.
@@ -72,16 +78,17 @@ fn parse_id(id: &str) -> Result<FilmId, AppError> {
     FilmId::parse(id).map_err(|_| AppError::NotFound { what: "影片" })
 }
 
-/// A variant playlist or one of its segments.
+/// A variant playlist or one of its segments: a ready film's, else made just in time.
 pub async fn variant_file(
     app: web::Data<App>,
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, rung, file) = path.into_inner();
-    let (content_type, cache_control) = match file.as_str() {
-        "index.m3u8" => ("application/vnd.apple.mpegurl", REVALIDATE),
-        f if is_segment_name(f) => ("video/mp2t", SEGMENT_CACHE),
+    let segment = segment_index(&file);
+    let (content_type, cache_control) = match (file.as_str(), segment) {
+        ("index.m3u8", _) => ("application/vnd.apple.mpegurl", REVALIDATE),
+        (_, Some(_)) => ("video/mp2t", SEGMENT_CACHE),
         _ => return Err(AppError::NotFound { what: "分片" }),
     };
     if !is_rung_name(&rung) {
@@ -94,7 +101,13 @@ pub async fn variant_file(
         content_type,
         cache_control,
     };
-    send_prepared(&app, &req, &id, spec).await
+    match (send_prepared(&app, &req, &id, spec).await, segment) {
+        (Err(AppError::NotReady), Some(index)) => {
+            jit::segment(&app, &req, &id, &rung, &file, index).await
+        }
+        (Err(AppError::NotReady), None) => jit::media_playlist(&app, &id, &rung).await,
+        (other, _) => other,
+    }
 }
 
 /// The progressive MP4 for DLNA TVs and plain players, with byte ranges.
@@ -128,11 +141,12 @@ fn is_rung_name(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// `seg-00012.ts`.
-fn is_segment_name(s: &str) -> bool {
+/// 12 from `seg-00012.ts`; None for any other name.
+fn segment_index(s: &str) -> Option<usize> {
     s.strip_prefix("seg-")
         .and_then(|rest| rest.strip_suffix(".ts"))
-        .is_some_and(|n| (5..=6).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|n| (5..=6).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
 }
 
 #[cfg(test)]
@@ -153,7 +167,7 @@ mod tests {
         ] {
             assert!(!is_rung_name(bad), "{bad}");
         }
-        assert!(is_segment_name("seg-00012.ts"));
+        assert_eq!(segment_index("seg-00012.ts"), Some(12));
         for bad in [
             "seg-1.ts",
             "seg-00012.ts.bak",
@@ -161,7 +175,7 @@ mod tests {
             "seg-0001a.ts",
             "x.ts",
         ] {
-            assert!(!is_segment_name(bad), "{bad}");
+            assert_eq!(segment_index(bad), None, "{bad}");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! server process — and the pool that feeds those workers over pipes.
 
 pub mod card;
+pub mod dedicated;
 mod encoded;
 pub mod limits;
 pub mod open;

@@ -56,14 +56,19 @@ struct State {
 
 /// One worker process, its stdin, and the lines its reader thread got from its stdout.
 #[derive(Debug)]
-struct Worker {
+pub(super) struct Worker {
     child: Child,
-    stdin: ChildStdin,
-    replies: Receiver<Vec<u8>>,
-    pid: u32,
+    pub(super) stdin: ChildStdin,
+    pub(super) replies: Receiver<Vec<u8>>,
+    pub(super) pid: u32,
 }
 
 impl WorkerPool {
+    /// The configuration the workers were started with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.cfg
+    }
+
     /// Starts `cfg.size` workers.
     pub fn start(cfg: PoolConfig) -> Result<Arc<WorkerPool>, io::Error> {
         if cfg.size == 0 {
@@ -179,6 +184,8 @@ impl WorkerPool {
                         report(position_s);
                     }
                 }
+                // Only just-in-time jobs announce segments; they do not end the request.
+                Ok(Reply::Segment { .. }) => {}
                 Ok(reply) => {
                     self.release(worker);
                     return reply;
@@ -319,7 +326,7 @@ impl Drop for Worker {
 }
 
 /// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
-fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
+pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
     let mut child = Command::new(&cfg.exe)
         .arg("worker")
         .args(cfg.worker.to_args())

@@ -30,6 +30,9 @@ pub enum Request {
     /// Carry out a film's preparation plan into `job.out_dir`. The worker sends
     /// `Reply::Progress` lines while it works, then one final reply.
     Prepare { job: PrepareJob },
+    /// Copy MPEG-TS segments of one rendition, in order, into a faststart MP4 at `out`
+    /// (`tv.mp4` of a film prepared from segments made just in time).
+    Assemble { segments: Vec<PathBuf>, out: PathBuf },
 }
 
 /// One film's preparation, as the server hands it to a worker.
@@ -45,6 +48,13 @@ pub struct PrepareJob {
     /// `<rung>/index.m3u8`, `<rung>/seg-NNNNN.ts` and `tv.mp4` into it. The server syncs and
     /// renames it into place only after a `Prepared` reply, so nothing half-written is served.
     pub out_dir: PathBuf,
+    /// Produce segments from this index on (0: from the start).
+    #[serde(default)]
+    pub first_segment: usize,
+    /// Just-in-time mode: segments only (no `tv.mp4`, no playlists), each announced with a
+    /// `Reply::Segment` as soon as every rung has it.
+    #[serde(default)]
+    pub jit: bool,
 }
 
 /// What a finished preparation wrote.
@@ -96,6 +106,10 @@ pub enum Reply {
     /// Interim news of a `Prepare`: how far into the film the worker has got.
     Progress {
         position_s: f64,
+    },
+    /// Interim news of a just-in-time `Prepare`: segment `index` is complete on every rung.
+    Segment {
+        index: usize,
     },
     /// A `Prepare` finished; everything is in the job's `out_dir`.
     Prepared {

@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::limits::MediaLimits;
-use super::prepare::{remux, transcode, Action};
+use super::prepare::{assemble, remux, transcode, Action};
 use super::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request};
 use super::{card, probe, synth, thumb};
 
@@ -236,6 +236,9 @@ fn handle(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) ->
             out,
         } => done(card::write_title_card(title, subtitle.as_deref(), out)),
         Request::Synth { spec, out } => done(synth::write_clip(spec, out)),
+        Request::Assemble { segments, out } => {
+            done(assemble::assemble_mp4(segments, out, &opts.limits))
+        }
         Request::Prepare { job } => match prepare_film(job, opts, progress) {
             Ok(outputs) => Reply::Prepared { outputs },
             Err(failure) => Reply::Failed { failure },

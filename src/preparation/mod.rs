@@ -7,6 +7,7 @@
 
 mod outcome;
 mod progress;
+mod reuse;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -48,7 +49,13 @@ pub struct Preparation {
     progress: Mutex<std::collections::HashMap<FilmId, Progress>>,
     /// Wakes idle runners when a scan has queued films.
     wake: (Mutex<bool>, Condvar),
+    /// Where segments made just in time are kept (a preparation takes those it can use).
+    jit_root: PathBuf,
+    /// Told the id of each film whose renditions were just put in place.
+    after_ready: std::sync::OnceLock<ReadyHook>,
 }
+
+type ReadyHook = Box<dyn Fn(&FilmId) + Send + Sync>;
 
 impl Preparation {
     /// Opens the service; cleans up after an interrupted run (partial folders, films left
@@ -59,6 +66,7 @@ impl Preparation {
         pool: Arc<WorkerPool>,
         metrics: Arc<Metrics>,
         dir: PathBuf,
+        jit_root: PathBuf,
     ) -> Result<Self, PrepareError> {
         std::fs::create_dir_all(&dir).map_err(|source| PrepareError::Io {
             path: dir.clone(),
@@ -71,7 +79,9 @@ impl Preparation {
             outcomes: db.open_tree("prepare.outcomes")?,
             progress: Mutex::new(Default::default()),
             wake: (Mutex::new(false), Condvar::new()),
+            after_ready: std::sync::OnceLock::new(),
             dir,
+            jit_root,
         };
         run::recover(&prep)?;
         Ok(prep)
@@ -80,6 +90,12 @@ impl Preparation {
     /// Where a film's finished renditions live.
     pub fn film_dir(&self, id: &FilmId) -> PathBuf {
         self.dir.join(id.as_str())
+    }
+
+    /// Where a running preparation of the film writes (renamed to [`Preparation::film_dir`]
+    /// when it is done). Segments appear there only complete.
+    pub fn partial_dir(&self, id: &FilmId) -> PathBuf {
+        self.dir.join(format!("{id}.partial"))
     }
 
     /// The renditions folder.
@@ -99,6 +115,12 @@ impl Preparation {
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
             .cloned()
+    }
+
+    /// Sets what to do when a film's renditions are in place (once; later calls are
+    /// ignored): the just-in-time segments it replaces are removed.
+    pub fn on_ready(&self, hook: ReadyHook) {
+        let _ = self.after_ready.set(hook);
     }
 
     /// Tells idle runners to look for queued films now.

@@ -20,6 +20,10 @@ pub struct Outcome {
     pub prepared_at: i64,
     /// Seconds the work took.
     pub seconds: f64,
+    /// Segments per rendition made just in time (the film was played before it was
+    /// prepared) and taken over instead of being made again.
+    #[serde(default)]
+    pub reused_segments: usize,
 }
 
 #[derive(Serialize, Deserialize)]

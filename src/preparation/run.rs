@@ -9,7 +9,9 @@ use std::time::Instant;
 use media_catalog::{Film, FilmId, FilmState};
 
 use super::outcome::{self, Outcome};
+use super::reuse::{self, Reusable};
 use super::{Preparation, PrepareError, Progress};
+use crate::jit::JitPlan;
 use crate::media::prepare::{decide, Action, Plan};
 use crate::media::protocol::{PrepareJob, PreparedOutputs};
 use crate::media::{MediaFailure, Reply, Request};
@@ -90,15 +92,26 @@ pub(super) fn prepare_one(
         );
     }
     let started = Instant::now();
-    let partial = prep.dir.join(format!("{}.partial", film.id));
+    let partial = prep.partial_dir(&film.id);
     fs::create_dir_all(&partial).map_err(|source| io(&partial, source))?;
-    let job = PrepareJob {
-        source: film.source.path.clone(),
-        keyframes: prep.catalog.keyframes(&film.id)?.unwrap_or_default(),
-        plan: plan.clone(),
-        out_dir: partial.clone(),
+    let keyframes = prep.catalog.keyframes(&film.id)?.unwrap_or_default();
+    let made_before = JitPlan::of(&film, keyframes.clone())
+        .and_then(|jit| Some((reuse::find(&prep.jit_root, &jit)?, jit)));
+    let reused = made_before.as_ref().map_or(0, |(found, _)| found.count);
+    let reply = match made_before {
+        Some((found, jit)) => prepare_reusing(prep, &film, &jit, &found, &partial, on_progress),
+        None => {
+            let job = PrepareJob {
+                source: film.source.path.clone(),
+                keyframes,
+                plan: plan.clone(),
+                out_dir: partial.clone(),
+                first_segment: 0,
+                jit: false,
+            };
+            run_job(prep, &film, job, on_progress)
+        }
     };
-    let reply = run_job(prep, &film, job, on_progress);
     prep.progress
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -106,10 +119,15 @@ pub(super) fn prepare_one(
     match reply {
         Reply::Prepared { outputs } => {
             put_in_place(prep, &film.id, &partial)?;
-            let outcome = describe(&plan, &outputs, started.elapsed().as_secs_f64());
+            let mut outcome = describe(&plan, &outputs, started.elapsed().as_secs_f64());
+            outcome.reused_segments = reused;
             outcome::put(&prep.outcomes, &film.id, outcome)?;
             Metrics::inc(&prep.metrics.films_prepared);
-            finish(prep, &film.id, Ok(()))
+            finish(prep, &film.id, Ok(()))?;
+            if let Some(hook) = prep.after_ready.get() {
+                hook(&film.id);
+            }
+            Ok(())
         }
         Reply::Failed { failure } => {
             let _ = fs::remove_dir_all(&partial);
@@ -122,6 +140,56 @@ pub(super) fn prepare_one(
             tracing::error!(film = %film.id, reply = ?other, "unexpected reply to a preparation");
             finish(prep, &film.id, Err("准备过程出错，已跳过".into()))
         }
+    }
+}
+
+/// Prepares a film from the segments made just in time from its start: a worker makes only
+/// the rest (none when all exist), then the playlists are written and `tv.mp4` assembled
+/// from the top rendition's segments.
+fn prepare_reusing(
+    prep: &Preparation,
+    film: &Film,
+    jit: &JitPlan,
+    found: &Reusable,
+    partial: &Path,
+    on_progress: &dyn Fn(&FilmId, &Progress),
+) -> Reply {
+    tracing::info!(film = %film.id, reused = found.count, of = found.total, "preparing from segments made just in time");
+    if found.count < found.total {
+        let job = PrepareJob {
+            source: film.source.path.clone(),
+            keyframes: jit.keyframes.clone(),
+            plan: jit.plan.clone(),
+            out_dir: partial.to_owned(),
+            first_segment: found.count,
+            jit: true,
+        };
+        match run_job(prep, film, job, on_progress) {
+            Reply::Prepared { .. } => {}
+            other => return other,
+        }
+    }
+    if let Err(e) = reuse::take(found, &jit.plan, partial) {
+        return Reply::Failed {
+            failure: reuse::output_failure(e),
+        };
+    }
+    let pictures = jit.plan.ladder.first().is_some_and(|r| r.video.is_some());
+    if pictures {
+        let req = Request::Assemble {
+            segments: reuse::top_segments(&jit.plan, partial, found.total),
+            out: partial.join("tv.mp4"),
+        };
+        match prep.pool.call(&req) {
+            Reply::Done => {}
+            other => return other,
+        }
+    }
+    match reuse::write_playlists(jit, partial, pictures) {
+        Ok(outputs) => Reply::Prepared { outputs },
+        Err(e) => Reply::Failed {
+            failure: reuse::output_failure(e),
+        },
     }
 }
 
@@ -200,6 +268,7 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
         tv_mp4: outputs.tv_mp4,
         prepared_at: now_unix(),
         seconds,
+        reused_segments: 0,
     }
 }
 

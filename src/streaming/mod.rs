@@ -1,13 +1,15 @@
 //! Serving files over HTTP, as pure logic: byte ranges, conditional requests, multipart
-//! layout and content types. No actix here; the HTTP layer turns these answers into
-//! responses and streams the [`Piece`]s.
+//! layout, content types and the cache of hot small files. No actix here; the HTTP layer
+//! turns these answers into responses and streams the [`Piece`]s.
 
 pub mod conditional;
 pub mod content;
+pub mod hot_cache;
 pub mod multipart;
 pub mod ranges;
 
 pub use conditional::Validators;
+pub use hot_cache::{FileVersion, HotCache};
 pub use multipart::Multipart;
 pub use ranges::{ByteRange, RangeOutcome};
 

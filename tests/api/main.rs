@@ -4,6 +4,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod hostile;
+mod jit;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;

@@ -17,7 +17,7 @@ pub async fn prepare_all(app: &TestApp) -> usize {
 }
 
 /// Decodes `url` with the ffmpeg CLI as an HLS/HTTP client; returns its stderr.
-fn ffmpeg_decodes(url: &str) -> String {
+pub(crate) fn ffmpeg_decodes(url: &str) -> String {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-i", url, "-f", "null", "-"])
         .output()
@@ -30,7 +30,7 @@ fn ffmpeg_decodes(url: &str) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn ffprobe_duration(url: &str) -> f64 {
+pub(crate) fn ffprobe_duration(url: &str) -> f64 {
     let out = Command::new("ffprobe")
         .args([
             "-v",
@@ -125,15 +125,16 @@ async fn an_audio_only_lecture_is_prepared_as_audio_hls() {
 }
 
 #[tokio::test]
-async fn a_film_not_yet_prepared_answers_503_with_retry_after_and_a_reason() {
+async fn the_tv_mp4_of_a_film_not_yet_prepared_answers_503_with_retry_after_and_a_reason() {
     let app = spawn_app().await;
     app.synth_clip("还没准备.mp4", 2.0).await;
     app.scan(&app.library.clone()).await;
     let list = app.get_json("/api/v1/films").await;
     let id = list["items"][0]["id"].as_str().expect("id");
+    // HLS plays at once, just in time (tests/api/jit.rs); the progressive MP4 waits.
     let res = app
         .client()
-        .get(app.url(&format!("/hls/{id}/master.m3u8")))
+        .get(app.url(&format!("/media/{id}/tv.mp4")))
         .send()
         .await
         .expect("get");
@@ -156,9 +157,11 @@ async fn a_film_not_yet_prepared_answers_503_with_retry_after_and_a_reason() {
     }
 }
 
-#[tokio::test]
-async fn every_catalogued_format_is_prepared_and_plays_in_the_ffmpeg_hls_client() {
-    let app = spawn_app().await;
+/// Puts one clip of every catalogued format ([`fixtures::all_clips`]) in `app`'s library,
+/// scans and prepares them all, and returns the films' API records, each one ready.
+///
+/// [`fixtures::all_clips`]: crate::support::fixtures::all_clips
+pub async fn every_format_prepared(app: &TestApp) -> Vec<Value> {
     let made = tempfile::tempdir().expect("dir");
     let clips = crate::support::fixtures::all_clips(made.path());
     for clip in &clips {
@@ -169,11 +172,22 @@ async fn every_catalogued_format_is_prepared_and_plays_in_the_ffmpeg_hls_client(
         .expect("copy");
     }
     app.scan(&app.library.clone()).await;
-    assert_eq!(prepare_all(&app).await, clips.len());
+    assert_eq!(prepare_all(app).await, clips.len());
     let list = app.get_json("/api/v1/films?per_page=200").await;
-    for film in list["items"].as_array().expect("items") {
+    let films = list["items"].as_array().expect("items").clone();
+    assert_eq!(films.len(), clips.len(), "{list}");
+    for film in &films {
         let name = film["source_name"].as_str().expect("name");
         assert_eq!(film["state"], "ready", "{name}: {film}");
+    }
+    films
+}
+
+#[tokio::test]
+async fn every_catalogued_format_is_prepared_and_plays_in_the_ffmpeg_hls_client() {
+    let app = spawn_app().await;
+    for film in &every_format_prepared(&app).await {
+        let name = film["source_name"].as_str().expect("name");
         let master = app.url(film["hls_url"].as_str().expect("hls_url"));
         let stderr = ffmpeg_decodes(&master);
         assert!(

@@ -77,6 +77,8 @@ fn prepare(
         plan,
         keyframes: report.keyframes,
         out_dir: out_dir.into(),
+        first_segment: 0,
+        jit: false,
     };
     let mut positions = Vec::new();
     let reply = pool.call_with_progress(&Request::Prepare { job }, &mut |p| positions.push(p));
@@ -286,6 +288,8 @@ fn a_plain_call_skips_progress_lines_and_gets_the_final_reply() {
         plan: decide(&report.media),
         keyframes: report.keyframes,
         out_dir: out_dir.clone(),
+        first_segment: 0,
+        jit: false,
     };
     let reply = pool.call(&Request::Prepare { job });
     assert!(matches!(reply, Reply::Prepared { .. }), "{reply:?}");

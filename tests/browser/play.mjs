@@ -1,14 +1,19 @@
-// Plays one prepared film in a real browser: Debian's Chromium, driven by playwright-core.
-// First the HLS master through hls.js (Media Source Extensions, as the TV UI will), then the
-// progressive tv.mp4 in a plain <video> (as a DLNA TV or a simple browser would). Each must
-// get past TARGET_S of playback within TIMEOUT_MS with no fatal error and decoded frames.
+// Plays prepared films in a real browser: Debian's Chromium, driven by playwright-core, launched
+// once for the whole list. For each film, first the HLS master through hls.js (Media Source
+// Extensions, as the TV UI will) in a <video> — an <audio> for a sound-only film — then, when
+// the film has one, the progressive tv.mp4 in a plain <video> (as a DLNA TV or a simple browser
+// would). Each playback must get past TARGET_S within TIMEOUT_MS with no fatal error, and a
+// playback with a picture must have decoded frames. Each runs in a fresh page of the one
+// browser, at most PARALLEL at a time.
 //
-//   node tests/browser/play.mjs BASE_URL HLS_MASTER_URL [TV_MP4_URL]
+//   node tests/browser/play.mjs BASE_URL FILMS_JSON
 //
-// Prints one JSON line ({"ok":true,"chromium":…,"hls":{…},"tv_mp4":{…}}) and exits 0, or
-// prints the same line with "ok":false and a reason on stderr and exits 1. Nothing is fetched
-// from the internet: the page's origin is the server under test (BASE_URL/healthz) and hls.js
-// is injected from web/node_modules.
+// FILMS_JSON is a JSON array of {"name", "hls", "tv_mp4"?, "audio_only"?} with absolute URLs.
+// Prints one JSON line ({"ok":…,"chromium":…,"codecs":{…},"films":[{"name","ok","error",
+// "hls":{…},"tv_mp4":{…}}]}) and exits 0 when every film played; otherwise the same line with
+// "ok":false, one line per failed film on stderr, and exit 1. Nothing is fetched from the
+// internet: the page's origin is the server under test (BASE_URL/healthz) and hls.js is
+// injected from web/node_modules.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,10 +27,16 @@ const require = createRequire(webPackage);
 const CHROMIUM = process.env.DIANJIAO_CHROMIUM || '/usr/bin/chromium';
 const TARGET_S = 1.0;
 const TIMEOUT_MS = 30_000;
+// Playbacks at once: each waits on the media clock (a second or more), not on the CPU.
+const PARALLEL = 4;
 
-const [base, hlsUrl, tvUrl] = process.argv.slice(2);
-if (!base || !hlsUrl) {
-  console.error('usage: node tests/browser/play.mjs BASE_URL HLS_MASTER_URL [TV_MP4_URL]');
+const [base, filmsJson] = process.argv.slice(2);
+let films;
+try {
+  films = JSON.parse(filmsJson);
+  if (!Array.isArray(films) || !films.every((f) => f && f.name && f.hls)) throw new Error('not a list of {name, hls}');
+} catch (e) {
+  console.error(`usage: node tests/browser/play.mjs BASE_URL FILMS_JSON (${e.message})`);
   process.exit(2);
 }
 
@@ -38,33 +49,34 @@ try {
   process.exit(2);
 }
 
-// Runs in the page: waits until `video` plays past `target` seconds, or fails.
+// Runs in the page: waits until `media` plays past `target` seconds, or fails.
 // `fatal()` returns a player's fatal error, if any. Resolves to a plain result object.
 const WAIT_FOR_PLAYBACK = `
-  window.waitForPlayback = (video, target, timeoutMs, fatal) => new Promise((resolve) => {
+  window.waitForPlayback = (media, target, timeoutMs, fatal) => new Promise((resolve) => {
     const started = performance.now();
     const report = (ok, error) => {
-      const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : {};
+      const q = media.getVideoPlaybackQuality ? media.getVideoPlaybackQuality() : {};
       resolve({
         ok, error,
-        current_time_s: video.currentTime,
-        duration_s: video.duration,
-        width: video.videoWidth, height: video.videoHeight,
+        element: media.localName,
+        current_time_s: media.currentTime,
+        duration_s: media.duration,
+        width: media.videoWidth ?? 0, height: media.videoHeight ?? 0,
         decoded_video_frames: q.totalVideoFrames ?? null,
         dropped_video_frames: q.droppedVideoFrames ?? null,
-        video_bytes_decoded: video.webkitVideoDecodedByteCount ?? null,
-        audio_bytes_decoded: video.webkitAudioDecodedByteCount ?? null,
+        video_bytes_decoded: media.webkitVideoDecodedByteCount ?? null,
+        audio_bytes_decoded: media.webkitAudioDecodedByteCount ?? null,
         waited_ms: Math.round(performance.now() - started),
       });
     };
     const tick = () => {
       const f = fatal();
       if (f) return report(false, f);
-      if (video.error) return report(false, 'media error ' + video.error.code + ': ' + video.error.message);
-      if (video.currentTime > target) return report(true, null);
+      if (media.error) return report(false, 'media error ' + media.error.code + ': ' + media.error.message);
+      if (media.currentTime > target) return report(true, null);
       if (performance.now() - started > timeoutMs) {
-        return report(false, 'currentTime stayed at ' + video.currentTime + ' s for ' + timeoutMs +
-          ' ms (readyState ' + video.readyState + ', networkState ' + video.networkState + ')');
+        return report(false, 'currentTime stayed at ' + media.currentTime + ' s for ' + timeoutMs +
+          ' ms (readyState ' + media.readyState + ', networkState ' + media.networkState + ')');
       }
       setTimeout(tick, 100);
     };
@@ -72,7 +84,8 @@ const WAIT_FOR_PLAYBACK = `
   });
 `;
 
-async function freshPage(context) {
+// A page on the server's origin holding one muted <video> or <audio> with id `m`.
+async function freshPage(context, element) {
   const page = await context.newPage();
   const console_ = [];
   // Errors are reported, not judged (the browser's own /favicon.ico request gets a 404).
@@ -82,16 +95,34 @@ async function freshPage(context) {
   // Same origin as the server under test, so no request is cross-origin.
   const res = await page.goto(new URL('/healthz', base).href);
   if (!res || !res.ok()) throw new Error(`GET ${base}/healthz: ${res ? res.status() : 'no response'}`);
-  await page.setContent('<!doctype html><meta charset=utf-8><video id=v muted playsinline></video>');
+  await page.setContent(`<!doctype html><meta charset=utf-8><${element} id=m muted playsinline></${element}>`);
   await page.addScriptTag({ content: WAIT_FOR_PLAYBACK });
   return { page, console_ };
 }
 
-async function playHls(context) {
-  const { page, console_ } = await freshPage(context);
-  await page.addScriptTag({ path: HLS_JS });
-  const result = await page.evaluate(async ({ url, target, timeoutMs }) => {
-    const video = document.getElementById('v');
+// Runs `play` (a function evaluated in the page, given `arg`) in a fresh page, after the
+// script files `scripts`; a thrown error becomes a failed result rather than ending the run,
+// so the other films still play.
+async function inPage(context, element, scripts, play, arg) {
+  let page;
+  try {
+    const fresh = await freshPage(context, element);
+    page = fresh.page;
+    for (const path of scripts) await page.addScriptTag({ path });
+    const result = await page.evaluate(play, arg);
+    result.console_errors = fresh.console_;
+    return result;
+  } catch (e) {
+    return { ok: false, error: `page failed: ${e.message}` };
+  } finally {
+    if (page) await page.close().catch(() => {});
+  }
+}
+
+async function playHls(context, film) {
+  const element = film.audio_only ? 'audio' : 'video';
+  return inPage(context, element, [HLS_JS], async ({ url, target, timeoutMs }) => {
+    const media = document.getElementById('m');
     if (!window.Hls || !Hls.isSupported()) {
       return { ok: false, error: 'hls.js reports no Media Source Extensions in this browser' };
     }
@@ -103,34 +134,46 @@ async function playHls(context) {
       if (d.fatal) fatal = 'hls.js fatal error ' + what; else errors.push(what);
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
-      video.play().catch((e) => { fatal = fatal || 'video.play() refused: ' + e.message; });
+      media.play().catch((e) => { fatal = fatal || 'play() refused: ' + e.message; });
     });
     hls.loadSource(url);
-    hls.attachMedia(video);
-    const r = await window.waitForPlayback(video, target, timeoutMs, () => fatal);
+    hls.attachMedia(media);
+    const r = await window.waitForPlayback(media, target, timeoutMs, () => fatal);
     r.hls_js = Hls.version;
     r.levels = hls.levels.map((l) => ({ height: l.height, bitrate: l.bitrate, codecs: [l.videoCodec, l.audioCodec].filter(Boolean).join(',') }));
     r.non_fatal_errors = errors;
     hls.destroy();
     return r;
-  }, { url: hlsUrl, target: TARGET_S, timeoutMs: TIMEOUT_MS });
-  result.console_errors = console_;
-  await page.close();
-  return result;
+  }, { url: film.hls, target: TARGET_S, timeoutMs: TIMEOUT_MS });
 }
 
-async function playMp4(context) {
-  const { page, console_ } = await freshPage(context);
-  const result = await page.evaluate(async ({ url, target, timeoutMs }) => {
-    const video = document.getElementById('v');
+async function playMp4(context, film) {
+  return inPage(context, 'video', [], async ({ url, target, timeoutMs }) => {
+    const media = document.getElementById('m');
     let fatal = null;
-    video.src = url;
-    video.play().catch((e) => { fatal = 'video.play() refused: ' + e.message; });
-    return window.waitForPlayback(video, target, timeoutMs, () => fatal);
-  }, { url: tvUrl, target: TARGET_S, timeoutMs: TIMEOUT_MS });
-  result.console_errors = console_;
-  await page.close();
-  return result;
+    media.src = url;
+    media.play().catch((e) => { fatal = 'play() refused: ' + e.message; });
+    return window.waitForPlayback(media, target, timeoutMs, () => fatal);
+  }, { url: film.tv_mp4, target: TARGET_S, timeoutMs: TIMEOUT_MS });
+}
+
+// One film's playbacks, judged: ok when each played and each with a picture decoded frames.
+async function playFilm(context, film) {
+  const out = { name: film.name, hls: await playHls(context, film) };
+  if (film.tv_mp4) out.tv_mp4 = await playMp4(context, film);
+  const failed = [];
+  for (const how of ['hls', 'tv_mp4']) {
+    const r = out[how];
+    // Sound-only films have no frames to count; a playback with a picture must have some.
+    if (r && r.ok && r.width > 0 && !(r.decoded_video_frames > 0)) {
+      r.ok = false;
+      r.error = 'playback advanced but no video frame was decoded';
+    }
+    if (r && !r.ok) failed.push(`${how}: ${r.error}`);
+  }
+  out.ok = failed.length === 0;
+  out.error = out.ok ? null : failed.join('; ');
+  return out;
 }
 
 // What the browser says it can decode, so a failure tells codecs apart from serving.
@@ -140,11 +183,26 @@ async function codecSupport(context) {
     const v = document.createElement('video');
     return {
       mse_h264_aac: window.MediaSource?.isTypeSupported('video/mp4; codecs="avc1.64001f,mp4a.40.2"') ?? false,
+      mse_mp3: window.MediaSource?.isTypeSupported('audio/mpeg') ?? false,
       video_h264_aac: v.canPlayType('video/mp4; codecs="avc1.64001f,mp4a.40.2"'),
     };
   });
   await page.close();
   return s;
+}
+
+// Plays `films` with at most PARALLEL at once; results keep the list's order.
+async function playAll(context) {
+  const results = new Array(films.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < films.length) {
+      const i = next++;
+      results[i] = await playFilm(context, films[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, films.length) }, lane));
+  return results;
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'dianjiao-chromium-'));
@@ -162,19 +220,10 @@ try {
   });
   out.chromium = context.browser()?.version() ?? null;
   out.codecs = await codecSupport(context);
-  out.hls = await playHls(context);
-  if (tvUrl) out.tv_mp4 = await playMp4(context);
-  const failed = [['hls', out.hls], ['tv_mp4', out.tv_mp4]].filter(([, r]) => r && !r.ok);
-  for (const [name, r] of [['hls', out.hls], ['tv_mp4', out.tv_mp4]]) {
-    // Audio-only films have no frames to count; a film with a picture must have decoded some.
-    if (r && r.ok && r.width > 0 && !(r.decoded_video_frames > 0)) {
-      r.ok = false;
-      r.error = 'playback advanced but no video frame was decoded';
-      failed.push([name, r]);
-    }
-  }
+  out.films = await playAll(context);
+  const failed = out.films.filter((f) => !f.ok);
   out.ok = failed.length === 0;
-  if (!out.ok) out.error = failed.map(([name, r]) => `${name}: ${r.error}`).join('; ');
+  if (!out.ok) out.error = failed.map((f) => `${f.name}: ${f.error}`).join('\n');
 } catch (e) {
   out.error = `browser run failed: ${e.message}`;
 } finally {
@@ -184,6 +233,6 @@ try {
 
 console.log(JSON.stringify(out));
 if (!out.ok) {
-  console.error(`play.mjs: ${out.error}`);
+  console.error(`play.mjs: did not play:\n${out.error}`);
   process.exit(1);
 }

@@ -125,6 +125,8 @@ impl Bench<'_> {
             plan: plan.clone(),
             keyframes: self.keyframes.clone(),
             out_dir,
+            first_segment: 0,
+            jit: false,
         };
         let reply = self
             .pool
@@ -302,7 +304,7 @@ fn describe(dir: &Path) -> String {
     format!("{segments} segments, {:.1} MB in all", bytes as f64 / 1e6)
 }
 
-fn median(mut runs: Vec<Duration>) -> Duration {
+pub(super) fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
     runs[runs.len() / 2]
 }

@@ -11,6 +11,7 @@
 //! * [`segments`]: cuts at keyframes (remux) or every N seconds (transcode);
 //! * [`playlist`]: master and media playlist text.
 
+pub mod assemble;
 pub mod codecs;
 pub mod decision;
 pub mod geometry;

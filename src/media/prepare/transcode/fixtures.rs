@@ -38,6 +38,8 @@ impl Fixture {
             plan: decide(&report.media),
             keyframes: report.keyframes,
             out_dir,
+            first_segment: 0,
+            jit: false,
         };
         Fixture { dir, job }
     }

@@ -1,0 +1,263 @@
+//! `dianjiao bench jit`: how long a viewer of a film nobody has prepared waits for the
+//! first segment — an H.264 film (remuxed), a DVD `.vob` (transcoded to the whole ladder),
+//! and a seek to 80 % of a two-hour DVD film — measured over real HTTP on loopback from the
+//! master playlist request to the segment's last byte, each beside the ffmpeg command line
+//! making that one segment (one rendition) from the same file.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::app::App;
+use crate::library::Quiet;
+use crate::media::{ClipSpec, Reply, Request};
+
+use super::prepare::{load_average, median};
+use super::{bench_settings, cleanup, exe, tempdir};
+use crate::cli::CliError;
+
+/// Measurements per case; the median is reported.
+const ROUNDS: usize = 3;
+/// Length of the short films, seconds.
+const SHORT_S: u32 = 60;
+
+/// One case: which film, which segment.
+struct Case {
+    label: &'static str,
+    file: &'static str,
+    /// Where in the film the viewer starts, 0..1.
+    at: f64,
+    /// The ffmpeg command line making the same segment, after `-ss S -i FILE -t D`.
+    reference: &'static [&'static str],
+}
+
+const TRANSCODE_REF: &[&str] = &[
+    "-vf",
+    "yadif,scale=-2:480",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-c:a",
+    "aac",
+    "-ac",
+    "2",
+    "-f",
+    "mpegts",
+];
+
+const CASES: &[Case] = &[
+    Case {
+        label: "H.264/AAC 854x480 MP4, remux, segment 0",
+        file: "h264.mp4",
+        at: 0.0,
+        reference: &["-c", "copy", "-f", "mpegts"],
+    },
+    Case {
+        label: "MPEG-2/AC-3 720x576 interlaced VOB, transcode, segment 0",
+        file: "dvd.vob",
+        at: 0.0,
+        reference: TRANSCODE_REF,
+    },
+    Case {
+        label: "the same DVD as a 2-hour film, seek to 80 %",
+        file: "long.vob",
+        at: 0.8,
+        reference: TRANSCODE_REF,
+    },
+];
+
+/// First-segment latency of just-in-time playback.
+pub fn jit(hours: f64) -> Result<(), CliError> {
+    let tmp = tempdir();
+    let lib = tmp.join("library");
+    std::fs::create_dir_all(&lib).expect("bench library");
+    let app = Arc::new(App::open(bench_settings(&tmp.join("data")), exe())?);
+    make_films(&app, &lib, hours);
+    app.library.scan(&lib, &Quiet)?;
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
+    let addr = listener.local_addr().map_err(CliError::Serve)?;
+    let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
+    let handle = server.handle();
+    let runtime = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        let _ = rt.block_on(server);
+    });
+    println!(
+        "just-in-time benchmark: first segment over HTTP (master + variant playlist + segment), \
+         no preparation running, median of {ROUNDS}, load average {}",
+        load_average()
+    );
+    for case in CASES {
+        run_case(&app, addr, &lib, case);
+    }
+    futures_stop(handle);
+    let _ = runtime.join();
+    cleanup(&tmp);
+    Ok(())
+}
+
+fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case) {
+    let films = app.catalog.films().expect("the catalog");
+    let film = films
+        .iter()
+        .find(|f| f.source.name == case.file)
+        .expect("the scanned bench film");
+    let plan = app
+        .jit
+        .plan(film, || {
+            app.catalog
+                .keyframes(&film.id)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        })
+        .expect("a film that can be streamed just in time");
+    let index = ((plan.segments.len() as f64 * case.at) as usize).min(plan.segments.len() - 1);
+    let segment = plan.segments[index];
+    let rung = plan.plan.ladder[0].name.clone();
+    let mut ours = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..ROUNDS {
+        app.jit.forget(&film.id);
+        let started = Instant::now();
+        get(addr, &format!("/hls/{}/master.m3u8", film.id));
+        get(addr, &format!("/hls/{}/{rung}/index.m3u8", film.id));
+        bytes = get(addr, &format!("/hls/{}/{rung}/seg-{index:05}.ts", film.id));
+        ours.push(started.elapsed());
+    }
+    app.jit.forget(&film.id);
+    let reference = median(
+        (0..ROUNDS)
+            .map(|_| ffmpeg_segment(&lib.join(case.file), segment.start_s, segment.duration_s, case.reference))
+            .collect(),
+    );
+    let ours = median(ours);
+    let ladder: Vec<&str> = plan.plan.ladder.iter().map(|r| r.name.as_str()).collect();
+    println!("  {} ({:.0} s film)", case.label, plan.plan.duration_s);
+    println!(
+        "    dianjiao   segment {index} at {:.0} s ({bytes} bytes of {rung}; ladder {}): {:>6.3} s",
+        segment.start_s,
+        ladder.join("+"),
+        ours.as_secs_f64()
+    );
+    println!(
+        "    reference  ffmpeg -ss {:.0} -t {:.1} {} (one rendition):      {:>6.3} s",
+        segment.start_s,
+        segment.duration_s,
+        case.reference.join(" "),
+        reference.as_secs_f64()
+    );
+}
+
+/// The films: an H.264 one from our own encoder, a DVD `.vob` and its two-hour loop from
+/// the ffmpeg command line.
+fn make_films(app: &App, lib: &Path, hours: f64) {
+    let spec = ClipSpec {
+        width: 854,
+        height: 480,
+        fps: 25,
+        duration_s: f64::from(SHORT_S),
+        video: true,
+        audio: true,
+        container: "mp4".into(),
+        title: Some("基准片 即时".into()),
+        seed: 5,
+    };
+    let reply = app.pool.call(&Request::Synth {
+        spec,
+        out: lib.join("h264.mp4"),
+    });
+    assert!(matches!(reply, Reply::Done), "synth failed: {reply:?}");
+    let dvd = lib.join("dvd.vob");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("testsrc2=size=720x576:rate=25:duration={SHORT_S}"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency=440:duration={SHORT_S}:sample_rate=48000"),
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "mpeg2video",
+        "-b:v",
+        "1M",
+        "-flags",
+        "+ilme+ildct",
+        "-top",
+        "1",
+        "-c:a",
+        "ac3",
+        "-f",
+        "vob",
+        &dvd.to_string_lossy(),
+    ]);
+    let loops = ((hours * 3600.0 / f64::from(SHORT_S)).ceil() as u32).max(1) - 1;
+    ffmpeg(&[
+        "-stream_loop",
+        &loops.to_string(),
+        "-i",
+        &dvd.to_string_lossy(),
+        "-c",
+        "copy",
+        "-f",
+        "vob",
+        &lib.join("long.vob").to_string_lossy(),
+    ]);
+}
+
+fn ffmpeg(args: &[&str]) {
+    let ok = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "ffmpeg {args:?} failed");
+}
+
+/// The ffmpeg command line making one segment; its wall time.
+fn ffmpeg_segment(source: &Path, start_s: f64, duration_s: f64, codec: &[&str]) -> Duration {
+    let out = source.with_extension("ref.ts");
+    let started = Instant::now();
+    ffmpeg(
+        &[
+            &["-ss", &format!("{start_s:.3}"), "-i", &source.to_string_lossy()][..],
+            &["-t", &format!("{duration_s:.3}")],
+            codec,
+            &[&out.to_string_lossy()],
+        ]
+        .concat(),
+    );
+    started.elapsed()
+}
+
+/// `GET path` over a fresh connection; the body's length. Panics on anything but 200.
+fn get(addr: SocketAddr, path: &str) -> usize {
+    let mut conn = TcpStream::connect(addr).expect("connect");
+    write!(conn, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).expect("read");
+    let head_end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..head_end]);
+    assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+    answer.len() - head_end - 4
+}
+
+/// Stops the HTTP server from outside its runtime.
+fn futures_stop(handle: actix_web::dev::ServerHandle) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(handle.stop(false));
+}

@@ -1,0 +1,148 @@
+//! One just-in-time producer: a dedicated worker writing a film's segments from a given
+//! index on, watched by a thread that passes on each finished segment and kills the worker
+//! when it is told to stop, when nobody has fetched anything for a while, or when it goes
+//! silent.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use crate::media::dedicated::{Dedicated, Heard};
+use crate::media::protocol::{PrepareJob, Reply, Request};
+use crate::media::PoolConfig;
+
+/// How often the watching thread looks at the stop flag and the idle clock.
+const TICK: Duration = Duration::from_millis(250);
+
+/// How far a producer has got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Produced {
+    /// Segments `first..next` are written.
+    pub next: usize,
+    /// Set when the producer has ended: Ok at the film's end, else why it stopped.
+    pub end: Option<Result<(), String>>,
+}
+
+/// A running (or ended) producer.
+#[derive(Debug)]
+pub struct Producer {
+    /// The segment it started at.
+    pub first: usize,
+    /// True when it encodes (counted by admission control).
+    pub transcodes: bool,
+    produced: watch::Sender<Produced>,
+    last_fetch: Mutex<Instant>,
+    stop: AtomicBool,
+}
+
+/// When a producer stops on its own.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Nobody fetched a segment or playlist of the film for this long.
+    pub idle: Duration,
+    /// The worker wrote nothing for this long.
+    pub silent: Duration,
+}
+
+impl Producer {
+    /// Starts a worker on `job` (its `first_segment` is where it starts) and a thread
+    /// watching it.
+    pub fn start(
+        cfg: &PoolConfig,
+        job: PrepareJob,
+        transcodes: bool,
+        limits: Limits,
+    ) -> std::io::Result<Arc<Producer>> {
+        let first = job.first_segment;
+        let worker = Dedicated::start(cfg, &Request::Prepare { job })?;
+        let producer = Arc::new(Producer {
+            first,
+            transcodes,
+            produced: watch::Sender::new(Produced {
+                next: first,
+                end: None,
+            }),
+            last_fetch: Mutex::new(Instant::now()),
+            stop: AtomicBool::new(false),
+        });
+        let watched = producer.clone();
+        std::thread::Builder::new()
+            .name(format!("jit-{}", worker.pid()))
+            .spawn(move || watched.watch(worker, limits))?;
+        Ok(producer)
+    }
+
+    /// True until it has ended.
+    pub fn alive(&self) -> bool {
+        self.produced.borrow().end.is_none()
+    }
+
+    /// How far it has got.
+    pub fn produced(&self) -> Produced {
+        self.produced.borrow().clone()
+    }
+
+    /// Follows its progress.
+    pub fn subscribe(&self) -> watch::Receiver<Produced> {
+        self.produced.subscribe()
+    }
+
+    /// Someone fetched part of the film: keeps it from stopping as idle.
+    pub fn touch(&self) {
+        *self.last_fetch.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    /// Asks it to stop; the worker is killed within a tick.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_fetch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
+    }
+
+    /// The watching thread: passes on segments until the worker ends or must be stopped;
+    /// returning drops (kills) the worker.
+    fn watch(&self, worker: Dedicated, limits: Limits) {
+        let pid = worker.pid();
+        let mut heard_at = Instant::now();
+        let end = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                break Err("stopped".into());
+            }
+            if self.idle_for() > limits.idle {
+                break Err("nobody is watching".into());
+            }
+            if heard_at.elapsed() > limits.silent {
+                break Err(format!("worker {pid} went silent"));
+            }
+            match worker.next(TICK) {
+                Heard::Silence => continue,
+                Heard::Gone(why) => break Err(why),
+                Heard::Reply(reply) => {
+                    heard_at = Instant::now();
+                    match reply {
+                        Reply::Segment { index } => self.produced.send_modify(|p| {
+                            p.next = p.next.max(index + 1);
+                        }),
+                        Reply::Progress { .. } => {}
+                        Reply::Prepared { .. } => break Ok(()),
+                        Reply::Failed { failure } => {
+                            tracing::warn!(pid, kind = ?failure.kind, detail = %failure.detail, "just-in-time producer failed");
+                            break Err(failure.kind.clerk_message().to_owned());
+                        }
+                        other => break Err(format!("unexpected reply {other:?}")),
+                    }
+                }
+            }
+        };
+        tracing::debug!(pid, first = self.first, ?end, "just-in-time producer ended");
+        drop(worker);
+        self.produced.send_modify(|p| p.end = Some(end));
+    }
+}
