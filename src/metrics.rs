@@ -28,6 +28,8 @@ pub struct Snapshot<'a> {
     pub films_missing: u64,
     pub prepare_queue: u64,
     pub ledger_length: u64,
+    /// Just-in-time transcodes running now.
+    pub jit_transcodes: u64,
 }
 
 impl Metrics {
@@ -114,6 +116,13 @@ impl Metrics {
             "Films waiting for preparation",
             "gauge",
             snap.prepare_queue,
+        );
+        metric(
+            &mut out,
+            "dianjiao_jit_transcodes",
+            "Films being transcoded just in time for viewers now",
+            "gauge",
+            snap.jit_transcodes,
         );
         metric(
             &mut out,

@@ -50,6 +50,9 @@ pub struct PreparationDto {
     pub speed: Option<f64>,
     /// Seconds left, while preparing.
     pub eta_s: Option<f64>,
+    /// Segments per rendition made while the film played before it was prepared, and
+    /// taken over by the preparation.
+    pub reused_segments: Option<usize>,
 }
 
 impl FilmDto {
@@ -59,8 +62,11 @@ impl FilmDto {
         outcome: Option<Outcome>,
         progress: Option<Progress>,
     ) -> Self {
-        if self.state == "ready" {
+        // A film waiting for or going through its preparation plays just in time.
+        if matches!(self.state, "ready" | "queued" | "preparing") {
             self.hls_url = Some(format!("/hls/{}/master.m3u8", self.id));
+        }
+        if self.state == "ready" {
             if outcome.as_ref().is_some_and(|o| o.tv_mp4) {
                 self.tv_mp4_url = Some(format!("/media/{}/tv.mp4", self.id));
             }
@@ -70,6 +76,7 @@ impl FilmDto {
             dto.action = Some(o.action);
             dto.reasons = o.reasons;
             dto.renditions = o.rungs;
+            dto.reused_segments = Some(o.reused_segments);
         }
         if let Some(p) = progress {
             dto.percent = Some((p.percent * 10.0).round() / 10.0);

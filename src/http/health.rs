@@ -32,6 +32,7 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             films_missing: app.library.missing_count(),
             prepare_queue: queued,
             ledger_length: 0,
+            jit_transcodes: app.jit.running_transcodes() as u64,
         }))
     })
     .await?;

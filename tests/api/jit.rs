@@ -260,6 +260,8 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
         assert!(body["message"].as_str().expect("message").contains("分钟"));
     }
     assert_eq!(jit.running_transcodes(), 1);
+    let metrics = get(&app, "/metrics").await.text().await.expect("text");
+    assert!(metrics.contains("dianjiao_jit_transcodes 1"), "{metrics}");
     assert_eq!(first.await.expect("join").expect("send").status(), 200);
     assert_eq!(same.await.expect("join").expect("send").status(), 200);
 }
