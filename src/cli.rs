@@ -2,6 +2,7 @@
 
 mod bench;
 mod commands;
+mod ledger;
 mod prepare_bar;
 mod scan_bar;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::{run, CliError};
+pub use ledger::{LedgerCliError, LedgerCommand};
 
 /// dianjiao (电教): township film library, LAN streaming and showing ledger.
 #[derive(Parser, Debug)]
@@ -71,6 +73,9 @@ pub enum Command {
     /// Manage office accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The ledger of record: verify it or an export, export it, print a signed checkpoint.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Benchmarks against named references (results go into README).
     #[command(hide = true, subcommand)]
     Bench(BenchCommand),
@@ -127,6 +132,19 @@ pub enum BenchCommand {
         /// Length of the long film the seek case uses, hours.
         #[arg(long, default_value_t = 2.0)]
         hours: f64,
+    },
+    /// Durable ledger appends per second, group commit against one fdatasync per entry,
+    /// and the export of 100,000 entries against a plain copy of the log.
+    Ledger {
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 8)]
+        writers: usize,
+        /// Seconds each append run lasts.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Entries in the exported ledger.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
     },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {

@@ -169,6 +169,11 @@ impl Settings {
         self.data.join("jit")
     }
 
+    /// The folder of the ledger of record (its log, its signing key).
+    pub fn ledger_dir(&self) -> PathBuf {
+        self.data.join("ledger")
+    }
+
     pub fn thumbs_dir(&self) -> PathBuf {
         self.data.join("thumbs")
     }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod jit;
+pub mod ledger;
 pub mod library;
 pub mod media;
 pub mod metrics;

@@ -15,10 +15,12 @@ use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 use super::CliError;
 
 mod jit;
+mod ledger;
 mod prepare;
 mod serve;
 
 pub use jit::jit;
+pub use ledger::ledger;
 pub use prepare::prepare;
 pub use serve::serve;
 

@@ -47,6 +47,8 @@ pub enum CliError {
     UnknownFilm(String),
     #[error("cannot rebuild the search index")]
     Reindex(#[from] media_catalog::CatalogError),
+    #[error(transparent)]
+    Ledger(#[from] super::LedgerCliError),
 }
 
 /// Loads the settings and runs the command.
@@ -98,6 +100,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, &data);
             add_user(settings, &name, admin, password_stdin)
         }
+        Command::Ledger(command) => {
+            apply_data(&mut settings, command.data());
+            Ok(super::ledger::run(&settings, command)?)
+        }
         Command::Bench(b) => match b {
             BenchCommand::Probe { files } => super::bench::probe(files),
             BenchCommand::Rescan { files } => super::bench::rescan(files),
@@ -108,6 +114,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 connections,
                 seconds,
             } => super::bench::serve(connections, seconds),
+            BenchCommand::Ledger {
+                writers,
+                seconds,
+                entries,
+            } => super::bench::ledger(writers, seconds, entries),
         },
         Command::Worker { .. } => Ok(()),
     }

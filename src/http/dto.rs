@@ -66,10 +66,8 @@ impl FilmDto {
         if matches!(self.state, "ready" | "queued" | "preparing") {
             self.hls_url = Some(format!("/hls/{}/master.m3u8", self.id));
         }
-        if self.state == "ready" {
-            if outcome.as_ref().is_some_and(|o| o.tv_mp4) {
-                self.tv_mp4_url = Some(format!("/media/{}/tv.mp4", self.id));
-            }
+        if self.state == "ready" && outcome.as_ref().is_some_and(|o| o.tv_mp4) {
+            self.tv_mp4_url = Some(format!("/media/{}/tv.mp4", self.id));
         }
         let mut dto = PreparationDto::default();
         if let Some(o) = outcome {

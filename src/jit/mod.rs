@@ -26,8 +26,10 @@ use crate::media::PoolConfig;
 /// A request this many segments or fewer ahead of a producer waits for it; further ahead
 /// (or behind where it started) restarts it there.
 const AHEAD: usize = 2;
-/// The longest a request waits for its segment while the producer is still working.
+/// The longest a request waits for its producer to make progress.
 const WAIT: Duration = Duration::from_secs(60);
+/// How often a waiting request tells its producer it is still wanted.
+const WAITING_TICK: Duration = Duration::from_millis(200);
 /// The longest [`Jit::stop`] waits for a producer's worker to go.
 const STOP_WAIT: Duration = Duration::from_secs(5);
 /// Producers a request may start or join before it gives up.
@@ -62,8 +64,10 @@ struct State {
 }
 
 impl Jit {
-    /// A service keeping its segments under `root`, starting workers as `pool` says.
-    pub fn new(root: PathBuf, pool: PoolConfig, max_transcodes: usize, idle: Duration) -> Jit {
+    /// A service keeping its segments under `root`, starting workers as `pool` says but at
+    /// normal priority: a viewer is waiting for them, unlike for a background preparation.
+    pub fn new(root: PathBuf, mut pool: PoolConfig, max_transcodes: usize, idle: Duration) -> Jit {
+        pool.worker.nice = pool.worker.nice.min(0);
         let limits = Limits {
             idle,
             silent: pool.timeout,
@@ -201,7 +205,12 @@ impl Jit {
         let Some(rung) = plan.plan.ladder.last() else {
             return;
         };
-        if plan.dir(&self.root).join(&rung.name).join(segment_uri(next)).exists() {
+        if plan
+            .dir(&self.root)
+            .join(&rung.name)
+            .join(segment_uri(next))
+            .exists()
+        {
             return;
         }
         let _ = self.producer_for(plan, next);
@@ -230,8 +239,8 @@ impl Jit {
             jit: true,
         };
         std::fs::create_dir_all(&job.out_dir).map_err(JitError::Start)?;
-        let producer =
-            Producer::start(&self.pool, job, plan.transcodes(), self.limits).map_err(JitError::Start)?;
+        let producer = Producer::start(&self.pool, job, plan.transcodes(), self.limits)
+            .map_err(JitError::Start)?;
         tracing::info!(film = %plan.film, from = index, transcodes = plan.transcodes(), "just-in-time producer started");
         state.producers.insert(plan.film.clone(), producer.clone());
         Ok(producer)
@@ -250,6 +259,15 @@ impl Jit {
     }
 }
 
+impl Drop for Jit {
+    /// Stops every producer (the server is shutting down).
+    fn drop(&mut self) {
+        for p in self.lock().producers.values() {
+            p.stop();
+        }
+    }
+}
+
 enum Waited {
     Written,
     Ended(String),
@@ -259,6 +277,7 @@ enum Waited {
 /// Waits until `producer` has written segment `index` at `path`, or has ended.
 async fn wait_for(producer: &Producer, path: &Path, index: usize) -> Waited {
     let mut progress = producer.subscribe();
+    let mut waited = Duration::ZERO;
     loop {
         if path.exists() {
             return Waited::Written;
@@ -277,9 +296,18 @@ async fn wait_for(producer: &Producer, path: &Path, index: usize) -> Waited {
             Some(Err(why)) => return Waited::Ended(why),
             None => {}
         }
+        // A viewer waiting keeps the producer from stopping as idle.
         producer.touch();
-        if tokio::time::timeout(WAIT, progress.changed()).await.is_err() {
-            return Waited::TimedOut;
+        if tokio::time::timeout(WAITING_TICK, progress.changed())
+            .await
+            .is_err()
+        {
+            waited += WAITING_TICK;
+            if waited >= WAIT {
+                return Waited::TimedOut;
+            }
+        } else {
+            waited = Duration::ZERO;
         }
     }
 }

@@ -28,11 +28,15 @@ pub enum Request {
     /// Encode a short generated clip (demo library, benchmarks).
     Synth { spec: ClipSpec, out: PathBuf },
     /// Carry out a film's preparation plan into `job.out_dir`. The worker sends
-    /// `Reply::Progress` lines while it works, then one final reply.
+    /// `Reply::Progress` lines while it works (and, just in time, a `Reply::Segment` line
+    /// as each segment is ready), then one final reply.
     Prepare { job: PrepareJob },
     /// Copy MPEG-TS segments of one rendition, in order, into a faststart MP4 at `out`
     /// (`tv.mp4` of a film prepared from segments made just in time).
-    Assemble { segments: Vec<PathBuf>, out: PathBuf },
+    Assemble {
+        segments: Vec<PathBuf>,
+        out: PathBuf,
+    },
 }
 
 /// One film's preparation, as the server hands it to a worker.
@@ -47,12 +51,14 @@ pub struct PrepareJob {
     /// An empty folder the server made; the worker writes `master.m3u8`,
     /// `<rung>/index.m3u8`, `<rung>/seg-NNNNN.ts` and `tv.mp4` into it. The server syncs and
     /// renames it into place only after a `Prepared` reply, so nothing half-written is served.
+    /// Each segment is written as `seg-NNNNN.ts.part` and renamed when complete.
     pub out_dir: PathBuf,
-    /// Produce segments from this index on (0: from the start).
+    /// Produce segments from this index on (0: from the start), numbered and timed as a
+    /// full run numbers and times them. Only a just-in-time job may start past 0.
     #[serde(default)]
     pub first_segment: usize,
-    /// Just-in-time mode: segments only (no `tv.mp4`, no playlists), each announced with a
-    /// `Reply::Segment` as soon as every rung has it.
+    /// Just-in-time mode: segments only (no `tv.mp4`, no playlists, no fsync), each
+    /// announced with a `Reply::Segment` as soon as every rung has it.
     #[serde(default)]
     pub jit: bool,
 }

@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::limits::MediaLimits;
-use super::prepare::{assemble, remux, transcode, Action};
+use super::prepare::{assemble, remux, transcode, Action, Event};
 use super::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request};
 use super::{card, probe, synth, thumb};
 
@@ -149,7 +149,9 @@ fn exit_when_orphaned() -> io::Result<()> {
 /// How often a worker checks that its server is still alive.
 const ORPHAN_POLL: Duration = Duration::from_millis(250);
 
-/// The request loop: one reply line per request line, until `input` ends.
+/// The request loop: one reply line per request line, until `input` ends. A `Prepare`
+/// also gets `Progress` lines while it works and, just in time, a `Segment` line per
+/// segment, each flushed at once.
 pub fn serve<R: BufRead, W: Write>(
     mut input: R,
     mut output: W,
@@ -163,20 +165,31 @@ pub fn serve<R: BufRead, W: Write>(
         }
         let reply = match serde_json::from_slice::<Request>(&line) {
             Ok(req) => {
+                let jit = matches!(&req, Request::Prepare { job } if job.jit);
                 let mut last: Option<Instant> = None;
-                let mut progress = |position_s: f64| {
+                let mut report = |event: Event| {
+                    let position_s = match event {
+                        Event::Progress(position_s) => position_s,
+                        // Only a just-in-time job's server waits for segments; any other
+                        // would take the line for the final reply.
+                        Event::SegmentReady(index) if jit => {
+                            // A broken pipe shows up again when the final reply is written.
+                            let _ = write_reply(&mut output, &Reply::Segment { index });
+                            return;
+                        }
+                        Event::SegmentReady(_) => return,
+                    };
                     if last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
                         return;
                     }
                     let first = last.is_none();
                     last = Some(Instant::now());
-                    // A broken pipe here shows up again when the final reply is written.
                     let _ = write_reply(&mut output, &Reply::Progress { position_s });
                     if first && opts.debug_delay_ms > 0 {
                         std::thread::sleep(Duration::from_millis(opts.debug_delay_ms));
                     }
                 };
-                handle_guarded(&req, opts, &mut progress)
+                handle_guarded(&req, opts, &mut report)
             }
             Err(e) => failed(FailureKind::Unreadable, format!("malformed request: {e}")),
         };
@@ -195,7 +208,7 @@ fn write_reply<W: Write>(output: &mut W, reply: &Reply) -> io::Result<()> {
 }
 
 /// Does one request; a panic becomes a `WorkerCrashed` reply instead of ending the worker.
-fn handle_guarded(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) -> Reply {
+fn handle_guarded(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(Event)) -> Reply {
     panic::catch_unwind(AssertUnwindSafe(|| handle(req, opts, progress))).unwrap_or_else(
         |payload| {
             let what = payload
@@ -211,7 +224,7 @@ fn handle_guarded(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(
     )
 }
 
-fn handle(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) -> Reply {
+fn handle(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(Event)) -> Reply {
     let done = |r: Result<(), MediaFailure>| {
         r.map_or_else(|failure| Reply::Failed { failure }, |()| Reply::Done)
     };
@@ -250,7 +263,7 @@ fn handle(req: &Request, opts: &WorkerOptions, progress: &mut dyn FnMut(f64)) ->
 fn prepare_film(
     job: &PrepareJob,
     opts: &WorkerOptions,
-    progress: &mut dyn FnMut(f64),
+    progress: &mut dyn FnMut(Event),
 ) -> Result<PreparedOutputs, MediaFailure> {
     match job.plan.decision.action {
         Action::Remux | Action::AudioOnly { remux_audio: true } => {
@@ -302,57 +315,4 @@ fn lower_priority(nice: i32) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options_survive_the_command_line() {
-        let opts = WorkerOptions {
-            memory_mb: 512,
-            nice: 5,
-            limits: MediaLimits {
-                max_width: 100,
-                max_duration_s: 2.5,
-                ..MediaLimits::default()
-            },
-            debug_delay_ms: 1500,
-        };
-        assert_eq!(WorkerOptions::from_args(opts.to_args()).unwrap(), opts);
-        let eq = WorkerOptions::from_args(["--nice=3"]).unwrap();
-        assert_eq!(eq.nice, 3);
-    }
-
-    #[test]
-    fn bad_worker_arguments_are_named() {
-        assert!(matches!(
-            WorkerOptions::from_args(["--colour", "red"]),
-            Err(WorkerArgsError::Unknown(_))
-        ));
-        assert!(matches!(
-            WorkerOptions::from_args(["--nice"]),
-            Err(WorkerArgsError::MissingValue(_))
-        ));
-        assert!(matches!(
-            WorkerOptions::from_args(["--nice", "x"]),
-            Err(WorkerArgsError::BadValue { .. })
-        ));
-    }
-
-    #[test]
-    fn a_malformed_line_gets_a_failed_reply_and_the_loop_goes_on() {
-        let input = b"not json\n{\"op\":\"probe\",\"path\":\"/nonexistent/x.mp4\"}\n";
-        let mut out = Vec::new();
-        serve(&input[..], &mut out, &WorkerOptions::default()).unwrap();
-        let replies: Vec<Reply> = out
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect();
-        assert_eq!(replies.len(), 2);
-        for r in replies {
-            assert!(
-                matches!(r, Reply::Failed { failure } if failure.kind == FailureKind::Unreadable)
-            );
-        }
-    }
-}
+mod tests;

@@ -38,6 +38,13 @@ pub fn find(root: &Path, jit: &JitPlan) -> Option<Reusable> {
     (count > 0).then_some(Reusable { dir, count, total })
 }
 
+/// True when every planned segment of every rung is in `out_dir`.
+pub fn complete(plan: &Plan, out_dir: &Path, total: usize) -> bool {
+    plan.ladder
+        .iter()
+        .all(|r| (0..total).all(|i| out_dir.join(&r.name).join(segment_uri(i)).is_file()))
+}
+
 /// Links (or copies) segments `0..count` of every rung into `out_dir`.
 pub fn take(reusable: &Reusable, plan: &Plan, out_dir: &Path) -> std::io::Result<()> {
     for rung in &plan.ladder {
@@ -79,7 +86,10 @@ pub fn write_playlists(
     let mut variants = Vec::new();
     for rung in &jit.plan.ladder {
         let dir = out_dir.join(&rung.name);
-        fs::write(dir.join("index.m3u8"), playlist::media_playlist(durations.iter().copied()))?;
+        fs::write(
+            dir.join("index.m3u8"),
+            playlist::media_playlist(durations.iter().copied()),
+        )?;
         let peak_bps = peak_bps(&dir, &durations)?;
         let mut variant = Variant::from(rung);
         variant.bandwidth = variant.bandwidth.max(peak_bps);
@@ -90,7 +100,10 @@ pub fn write_playlists(
             peak_bps,
         });
     }
-    fs::write(out_dir.join("master.m3u8"), playlist::master_playlist(&variants))?;
+    fs::write(
+        out_dir.join("master.m3u8"),
+        playlist::master_playlist(&variants),
+    )?;
     Ok(PreparedOutputs { rungs, tv_mp4 })
 }
 

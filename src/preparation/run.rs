@@ -97,10 +97,14 @@ pub(super) fn prepare_one(
     let keyframes = prep.catalog.keyframes(&film.id)?.unwrap_or_default();
     let made_before = JitPlan::of(&film, keyframes.clone())
         .and_then(|jit| Some((reuse::find(&prep.jit_root, &jit)?, jit)));
-    let reused = made_before.as_ref().map_or(0, |(found, _)| found.count);
-    let reply = match made_before {
-        Some((found, jit)) => prepare_reusing(prep, &film, &jit, &found, &partial, on_progress),
-        None => {
+    let mut reused = 0;
+    let reply = made_before
+        .and_then(|(found, jit)| {
+            let reply = prepare_reusing(prep, &film, &jit, &found, &partial, on_progress)?;
+            reused = found.count;
+            Some(reply)
+        })
+        .unwrap_or_else(|| {
             let job = PrepareJob {
                 source: film.source.path.clone(),
                 keyframes,
@@ -110,8 +114,7 @@ pub(super) fn prepare_one(
                 jit: false,
             };
             run_job(prep, &film, job, on_progress)
-        }
-    };
+        });
     prep.progress
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -145,7 +148,8 @@ pub(super) fn prepare_one(
 
 /// Prepares a film from the segments made just in time from its start: a worker makes only
 /// the rest (none when all exist), then the playlists are written and `tv.mp4` assembled
-/// from the top rendition's segments.
+/// from the top rendition's segments. None when the segments do not add up to the plan
+/// (the worker cut the film differently): then the film is prepared from scratch.
 fn prepare_reusing(
     prep: &Preparation,
     film: &Film,
@@ -153,7 +157,7 @@ fn prepare_reusing(
     found: &Reusable,
     partial: &Path,
     on_progress: &dyn Fn(&FilmId, &Progress),
-) -> Reply {
+) -> Option<Reply> {
     tracing::info!(film = %film.id, reused = found.count, of = found.total, "preparing from segments made just in time");
     if found.count < found.total {
         let job = PrepareJob {
@@ -166,13 +170,22 @@ fn prepare_reusing(
         };
         match run_job(prep, film, job, on_progress) {
             Reply::Prepared { .. } => {}
-            other => return other,
+            other => return Some(other),
         }
     }
     if let Err(e) = reuse::take(found, &jit.plan, partial) {
-        return Reply::Failed {
+        return Some(Reply::Failed {
             failure: reuse::output_failure(e),
-        };
+        });
+    }
+    if !reuse::complete(&jit.plan, partial, found.total) {
+        tracing::warn!(film = %film.id, "segments made just in time do not match the plan; preparing from scratch");
+        if let Err(e) = fs::remove_dir_all(partial).and_then(|()| fs::create_dir_all(partial)) {
+            return Some(Reply::Failed {
+                failure: reuse::output_failure(e),
+            });
+        }
+        return None;
     }
     let pictures = jit.plan.ladder.first().is_some_and(|r| r.video.is_some());
     if pictures {
@@ -182,15 +195,15 @@ fn prepare_reusing(
         };
         match prep.pool.call(&req) {
             Reply::Done => {}
-            other => return other,
+            other => return Some(other),
         }
     }
-    match reuse::write_playlists(jit, partial, pictures) {
+    Some(match reuse::write_playlists(jit, partial, pictures) {
         Ok(outputs) => Reply::Prepared { outputs },
         Err(e) => Reply::Failed {
             failure: reuse::output_failure(e),
         },
-    }
+    })
 }
 
 fn run_job(

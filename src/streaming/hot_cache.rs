@@ -79,7 +79,8 @@ impl HotCache {
     }
 
     /// Whether this version may be kept now: small enough, and not changed in the last
-    /// moment (see [`SETTLE`]). A modification time in the future never settles.
+    /// second (it may still be being written). A modification time in the future never
+    /// settles.
     pub fn admits(&self, version: &FileVersion, now: SystemTime) -> bool {
         self.fits(version.len)
             && version
@@ -315,13 +316,13 @@ mod tests {
 
     #[test]
     fn a_big_file_evicts_as_many_small_ones_as_it_needs() {
-        let cache = HotCache::new(4 * weight(100), 1000);
+        let cache = HotCache::new(4 * weight(1000), 10_000);
         for name in ["a", "b", "c", "d"] {
-            put(&cache, name, 100);
+            put(&cache, name, 1000);
         }
-        put(&cache, "big", 300);
+        put(&cache, "big", 3000);
         assert!(cache.holds(&path("big")));
-        assert!(cache.used_bytes() <= 4 * weight(100));
+        assert!(cache.used_bytes() <= 4 * weight(1000));
         assert_eq!(cache.len(), 2, "three small files made room");
     }
 

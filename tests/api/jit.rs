@@ -19,9 +19,20 @@ fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
         .arg(format!("testsrc2=size=320x240:rate=25:duration={seconds}"))
         .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:duration={seconds}:sample_rate=48000"))
+        .arg(format!(
+            "sine=frequency=440:duration={seconds}:sample_rate=48000"
+        ))
         .args(["-pix_fmt", "yuv420p", "-c:v", "mpeg2video", "-b:v", "1M"])
-        .args(["-flags", "+ilme+ildct", "-top", "1", "-c:a", "ac3", "-f", "vob"])
+        .args([
+            "-flags",
+            "+ilme+ildct",
+            "-top",
+            "1",
+            "-c:a",
+            "ac3",
+            "-f",
+            "vob",
+        ])
         .arg(&out)
         .status()
         .expect("ffmpeg runs");
@@ -101,8 +112,14 @@ async fn an_unprepared_h264_film_plays_at_once_remuxed_just_in_time() {
     let media = get(&app, &format!("/hls/{id}/{variant}")).await;
     assert_eq!(media.status(), 200);
     let media = media.text().await.expect("text");
-    assert!(media.contains("#EXT-X-ENDLIST"), "a complete VOD list: {media}");
-    assert!(media.contains("seg-00003.ts"), "every segment listed: {media}");
+    assert!(
+        media.contains("#EXT-X-ENDLIST"),
+        "a complete VOD list: {media}"
+    );
+    assert!(
+        media.contains("seg-00003.ts"),
+        "every segment listed: {media}"
+    );
 
     let stderr = ffmpeg_decodes(&master_url);
     assert!(stderr.trim().is_empty(), "decoder complaints: {stderr}");
@@ -112,8 +129,7 @@ async fn an_unprepared_h264_film_plays_at_once_remuxed_just_in_time() {
 }
 
 #[tokio::test]
-async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_preparation_replaces_it()
-{
+async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_preparation_replaces_it() {
     let app = spawn_app().await;
     dvd_vob(&app.library, "第三集.vob", 30);
     app.scan(&app.library.clone()).await;
@@ -131,7 +147,15 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
     assert_eq!(res.headers()["content-type"], "video/mp2t");
     // Then back to the start: the producer moves there.
     let seg0 = app.url(&format!("/hls/{id}/{rung}/seg-00000.ts"));
-    assert_eq!(app.client().get(&seg0).send().await.expect("seg 0").status(), 200);
+    assert_eq!(
+        app.client()
+            .get(&seg0)
+            .send()
+            .await
+            .expect("seg 0")
+            .status(),
+        200
+    );
     // Segment 3 continues the film's timeline 18 s after segment 0.
     let gap = first_pts(&seg3) - first_pts(&seg0);
     assert!((gap - 18.0).abs() < 0.1, "seg 3 starts {gap} s after seg 0");
@@ -148,9 +172,17 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
     // The client played it to the end: every segment exists and the preparation takes
     // them over, making only the playlists and tv.mp4.
     let jit_dir = app.app.settings.jit_dir().join(&id);
-    assert!(jit_dir.is_dir(), "segments are kept until the film is prepared");
+    assert!(
+        jit_dir.is_dir(),
+        "segments are kept until the film is prepared"
+    );
     assert_eq!(prepare_all(&app).await, 1);
-    assert!(!jit_dir.exists(), "prepared renditions replace the JIT segments");
+    let f = film(&app, "第三集.vob").await;
+    assert_eq!(f["state"], "ready", "{f}");
+    assert!(
+        !jit_dir.exists(),
+        "prepared renditions replace the JIT segments"
+    );
     let film_id = media_catalog::FilmId::parse(&id).expect("id");
     let outcome = app
         .app
@@ -158,17 +190,23 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
         .outcome(&film_id)
         .expect("outcomes")
         .expect("an outcome");
-    assert_eq!(outcome.reused_segments, 5, "{outcome:?}");
+    assert_eq!(outcome.reused_segments, 5, "all five segments: {outcome:?}");
     assert!(outcome.tv_mp4);
     let res = get(&app, &format!("/hls/{id}/master.m3u8")).await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["cache-control"].to_str().expect("cc").contains("no-cache"));
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .expect("cc")
+        .contains("no-cache"));
     let stderr = ffmpeg_decodes(&master_url);
     assert!(!stderr.contains("Invalid data"), "{stderr}");
     assert!((ffprobe_duration(&master_url) - 30.0).abs() < 1.0);
     let tv = app.url(&format!("/media/{id}/tv.mp4"));
     ffmpeg_decodes(&tv);
-    assert!((ffprobe_duration(&tv) - 30.0).abs() < 1.0, "assembled tv.mp4");
+    assert!(
+        (ffprobe_duration(&tv) - 30.0).abs() < 1.0,
+        "assembled tv.mp4"
+    );
 }
 
 #[tokio::test]
@@ -194,6 +232,8 @@ async fn a_preparation_makes_only_the_segments_not_yet_made_just_in_time() {
     let film_id = media_catalog::FilmId::parse(&id).expect("id");
     app.app.jit.stop(&film_id);
     assert_eq!(prepare_all(&app).await, 1);
+    let f = film(&app, "半部.vob").await;
+    assert_eq!(f["state"], "ready", "{f}");
     let outcome = app
         .app
         .preparation
@@ -209,7 +249,10 @@ async fn a_preparation_makes_only_the_segments_not_yet_made_just_in_time() {
     assert!(!stderr.contains("Invalid data"), "{stderr}");
     assert!((ffprobe_duration(&master_url) - 60.0).abs() < 1.0);
     let tv = app.url(&format!("/media/{id}/tv.mp4"));
-    assert!((ffprobe_duration(&tv) - 60.0).abs() < 1.0, "assembled tv.mp4");
+    assert!(
+        (ffprobe_duration(&tv) - 60.0).abs() < 1.0,
+        "assembled tv.mp4"
+    );
 }
 
 #[tokio::test]
@@ -223,8 +266,14 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
     dvd_vob(&app.library, "甲.vob", 20);
     dvd_vob(&app.library, "乙.vob", 20);
     app.scan(&app.library.clone()).await;
-    let a = film(&app, "甲.vob").await["id"].as_str().expect("id").to_owned();
-    let b = film(&app, "乙.vob").await["id"].as_str().expect("id").to_owned();
+    let a = film(&app, "甲.vob").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let b = film(&app, "乙.vob").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let master_a = get(&app, &format!("/hls/{a}/master.m3u8")).await;
     let rung = first_variant(&master_a.text().await.expect("text"))
         .split('/')
@@ -232,10 +281,14 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
         .expect("rung")
         .to_owned();
 
-    let first = app.client().get(app.url(&format!("/hls/{a}/{rung}/seg-00000.ts")));
+    let first = app
+        .client()
+        .get(app.url(&format!("/hls/{a}/{rung}/seg-00000.ts")));
     let first = tokio::spawn(first.send());
     // Another viewer of the same film shares its producer and is not refused.
-    let same = app.client().get(app.url(&format!("/hls/{a}/{rung}/seg-00001.ts")));
+    let same = app
+        .client()
+        .get(app.url(&format!("/hls/{a}/{rung}/seg-00001.ts")));
     let same = tokio::spawn(same.send());
     let jit = app.app.jit.clone();
     assert!(
@@ -264,6 +317,8 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
     assert!(metrics.contains("dianjiao_jit_transcodes 1"), "{metrics}");
     assert_eq!(first.await.expect("join").expect("send").status(), 200);
     assert_eq!(same.await.expect("join").expect("send").status(), 200);
+    jit.stop(&media_catalog::FilmId::parse(&a).expect("id"));
+    assert_eq!(jit.running_transcodes(), 0);
 }
 
 #[tokio::test]
@@ -303,7 +358,10 @@ async fn a_producer_nobody_fetches_from_stops() {
     )
     .expect("rung dir")
     .count();
-    assert!(made < 20, "stopped long before the end of 20 segments, made {made}");
+    assert!(
+        made < 20,
+        "stopped long before the end of 20 segments, made {made}"
+    );
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod hostile;
 mod jit;
+mod ledger;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;

@@ -132,7 +132,14 @@ fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case) {
     app.jit.forget(&film.id);
     let reference = median(
         (0..ROUNDS)
-            .map(|_| ffmpeg_segment(&lib.join(case.file), segment.start_s, segment.duration_s, case.reference))
+            .map(|_| {
+                ffmpeg_segment(
+                    &lib.join(case.file),
+                    segment.start_s,
+                    segment.duration_s,
+                    case.reference,
+                )
+            })
             .collect(),
     );
     let ours = median(ours);
@@ -227,7 +234,12 @@ fn ffmpeg_segment(source: &Path, start_s: f64, duration_s: f64, codec: &[&str]) 
     let started = Instant::now();
     ffmpeg(
         &[
-            &["-ss", &format!("{start_s:.3}"), "-i", &source.to_string_lossy()][..],
+            &[
+                "-ss",
+                &format!("{start_s:.3}"),
+                "-i",
+                &source.to_string_lossy(),
+            ][..],
             &["-t", &format!("{duration_s:.3}")],
             codec,
             &[&out.to_string_lossy()],
@@ -240,8 +252,11 @@ fn ffmpeg_segment(source: &Path, start_s: f64, duration_s: f64, codec: &[&str]) 
 /// `GET path` over a fresh connection; the body's length. Panics on anything but 200.
 fn get(addr: SocketAddr, path: &str) -> usize {
     let mut conn = TcpStream::connect(addr).expect("connect");
-    write!(conn, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-        .expect("send");
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut answer = Vec::new();
     conn.read_to_end(&mut answer).expect("read");
     let head_end = answer

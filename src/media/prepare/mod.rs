@@ -10,10 +10,15 @@
 //!   level and `CODECS` strings;
 //! * [`segments`]: cuts at keyframes (remux) or every N seconds (transcode);
 //! * [`playlist`]: master and media playlist text.
+//!
+//! And the executors that carry a plan out in a worker: [`remux`] and [`transcode`],
+//! writing through [`output`], starting at [`start`] (segment 0, or segment k for a viewer
+//! who is waiting), and telling their caller [`events`].
 
 pub mod assemble;
 pub mod codecs;
 pub mod decision;
+pub mod events;
 pub mod geometry;
 pub mod ladder;
 pub mod output;
@@ -21,12 +26,14 @@ pub mod playlist;
 pub mod remux;
 pub mod rendition;
 pub mod segments;
+pub mod start;
 pub mod transcode;
 
 use media_catalog::{KeyframeIndex, MediaInfo};
 use serde::{Deserialize, Serialize};
 
 pub use decision::{Action, Decision, Reason};
+pub use events::Event;
 pub use geometry::Geometry;
 pub use rendition::{AudioCodec, AudioRung, Rung, VideoRung};
 pub use segments::{remux_segments, transcode_segments, Segment};

@@ -3,12 +3,15 @@
 //! faststart `tv.mp4` fed the same packets. Used by both the remux and the transcode
 //! executors, so it only copies packets; it never decodes.
 
+mod muxer;
+
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use ffmpeg::{codec, format, media, Dictionary, Packet, Rational};
+use ffmpeg::{codec, media, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
+use self::muxer::{open_muxer, Muxer};
 use super::playlist;
 use super::segments::DEFAULT_TARGET_S;
 use crate::media::protocol::{FailureKind, MediaFailure, RungOutput};
@@ -18,19 +21,31 @@ const CUT_TOLERANCE_S: f64 = 0.001;
 /// Segments shorter than this do not set the peak bit rate (a tiny last segment would
 /// claim an absurd one), unless no segment is that long.
 const PEAK_MIN_SEGMENT_S: f64 = 1.0;
-/// Delay added to every MPEG-TS timestamp (as the ffmpeg CLI does, 0.7 s), so that the
-/// negative decoding times of a B-frame source stay positive in every segment alike.
-const TS_MAX_DELAY_US: &str = "700000";
+
+/// What a rendition writes besides its segments, and how its segments are numbered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout<'a> {
+    /// Also write a faststart MP4 of the same packets here.
+    pub tv_mp4: Option<&'a Path>,
+    /// The number of the first segment written: `seg-<first_segment>.ts`.
+    pub first_segment: usize,
+    /// Just in time: no `index.m3u8` and no fsync; a segment counts once renamed into
+    /// place.
+    pub jit: bool,
+}
 
 /// Writes one rendition: MPEG-TS segments `seg-NNNNN.ts` + `index.m3u8` in
 /// `<out_dir>/<rung>/`, optionally also a faststart `tv.mp4`.
 ///
 /// Timestamps run on across segments (HLS players expect one continuous timeline); each
 /// segment but the first starts at a video keyframe (audio only: at any packet of the
-/// first stream), at the first one at or after each planned cut.
+/// first stream), at the first one at or after each planned cut. A segment is written as
+/// `seg-NNNNN.ts.part` and renamed when it is closed, so a complete name is a complete file.
 pub struct RenditionWriter {
     dir: PathBuf,
     name: String,
+    first_segment: usize,
+    jit: bool,
     streams: Vec<(codec::Parameters, Rational)>,
     /// The stream whose packets decide where segments start: the first video stream, else
     /// stream 0.
@@ -49,14 +64,10 @@ pub struct RenditionWriter {
     end_s: f64,
 }
 
-/// An output context with the time bases its muxer chose for its streams.
-struct Muxer {
-    octx: format::context::Output,
-    time_bases: Vec<Rational>,
-}
-
 struct OpenSegment {
     muxer: Muxer,
+    /// Where it is written; renamed to `path` when closed.
+    part: PathBuf,
     path: PathBuf,
     start_s: f64,
 }
@@ -67,18 +78,18 @@ struct FinishedSegment {
 }
 
 impl RenditionWriter {
-    /// Prepares `<out_dir>/<rung>/` (creating it) and, if asked, `tv_mp4`.
+    /// Prepares `<out_dir>/<rung>/` (creating it) and, if `layout` asks, a `tv.mp4`.
     ///
     /// `streams`: codec parameters of the output streams in order (video first if any),
-    /// with the time bases their packets will carry; `cuts_s`: planned segment start times
-    /// (from `Plan::segments`); a cut at 0 is implied. No cuts (a film of unknown length)
-    /// means a cut every 6 s.
+    /// with the time bases their packets will carry; `cuts_s`: planned start times of the
+    /// segments after the first (from `Plan::segments`); the first segment starts with the
+    /// first packet. No cuts (a film of unknown length) means a cut every 6 s.
     pub fn create(
         out_dir: &Path,
         rung: &str,
         streams: &[(codec::Parameters, Rational)],
         cuts_s: &[f64],
-        tv_mp4: Option<&Path>,
+        layout: Layout<'_>,
     ) -> Result<Self, MediaFailure> {
         if streams.is_empty() {
             return Err(failure("a rendition needs at least one stream".into()));
@@ -95,13 +106,15 @@ impl RenditionWriter {
             .filter(|c| c.is_finite() && *c > CUT_TOLERANCE_S)
             .collect();
         cuts.sort_by(f64::total_cmp);
-        let tv = match tv_mp4 {
+        let tv = match layout.tv_mp4 {
             Some(path) => Some((open_muxer(path, "mp4", streams)?, path.to_owned())),
             None => None,
         };
         Ok(RenditionWriter {
             dir,
             name: rung.to_owned(),
+            first_segment: layout.first_segment,
+            jit: layout.jit,
             streams: streams.to_vec(),
             driver: video.unwrap_or(0),
             driver_is_video: video.is_some(),
@@ -162,8 +175,14 @@ impl RenditionWriter {
         Ok(())
     }
 
-    /// Ends the rendition: writes the trailers, `index.m3u8` (with the durations actually
-    /// written), syncs every file to disk, and says what was written.
+    /// The number after the last segment completed (closed and renamed into place).
+    pub fn segments_done(&self) -> usize {
+        self.first_segment + self.finished.len()
+    }
+
+    /// Ends the rendition: writes the trailers, closes the last segment and — unless just
+    /// in time — writes `index.m3u8` (with the durations actually written) and syncs every
+    /// file to disk. Says what was written.
     pub fn finish(mut self) -> Result<RungOutput, MediaFailure> {
         self.close_segment()?;
         if self.finished.is_empty() || !self.started {
@@ -184,14 +203,16 @@ impl RenditionWriter {
         }
         let durations = self.durations();
         let peak_bps = peak_bps(&self.finished, &durations)?;
-        let index = self.dir.join("index.m3u8");
-        fs::write(&index, playlist::media_playlist(durations.iter().copied()))
-            .map_err(|e| failure(format!("cannot write {}: {e}", index.display())))?;
-        files.extend(self.finished.iter().map(|s| s.path.clone()));
-        files.push(index);
-        files.push(self.dir.clone());
-        for path in &files {
-            sync(path)?;
+        if !self.jit {
+            let index = self.dir.join("index.m3u8");
+            fs::write(&index, playlist::media_playlist(durations.iter().copied()))
+                .map_err(|e| failure(format!("cannot write {}: {e}", index.display())))?;
+            files.extend(self.finished.iter().map(|s| s.path.clone()));
+            files.push(index);
+            files.push(self.dir.clone());
+            for path in &files {
+                sync(path)?;
+            }
         }
         Ok(RungOutput {
             name: self.name,
@@ -213,8 +234,9 @@ impl RenditionWriter {
     /// Closes the open segment (if any) and opens the next one, starting at `start_s`.
     fn start_segment(&mut self, start_s: f64) -> Result<(), MediaFailure> {
         self.close_segment()?;
-        let path = self.dir.join(playlist::segment_uri(self.finished.len()));
-        let muxer = open_muxer(&path, "mpegts", &self.streams)?;
+        let path = self.dir.join(playlist::segment_uri(self.segments_done()));
+        let part = path.with_extension("ts.part");
+        let muxer = open_muxer(&part, "mpegts", &self.streams)?;
         // Cuts this segment already passes are done with (the film may start after the
         // first planned cut, or a sparse keyframe may pass several).
         while self
@@ -226,6 +248,7 @@ impl RenditionWriter {
         }
         self.current = Some(OpenSegment {
             muxer,
+            part,
             path,
             start_s,
         });
@@ -239,9 +262,15 @@ impl RenditionWriter {
         seg.muxer
             .octx
             .write_trailer()
-            .map_err(|e| failure(format!("cannot finish {}: {e}", seg.path.display())))?;
-        // Dropping the context closes the file.
+            .map_err(|e| failure(format!("cannot finish {}: {e}", seg.part.display())))?;
+        // Dropping the context closes the file; then its whole name may be seen.
         drop(seg.muxer);
+        fs::rename(&seg.part, &seg.path).map_err(|e| {
+            failure(format!(
+                "cannot rename {} into place: {e}",
+                seg.part.display()
+            ))
+        })?;
         self.finished.push(FinishedSegment {
             path: seg.path,
             start_s: seg.start_s,
@@ -259,60 +288,6 @@ impl RenditionWriter {
             .map(|(start, end)| (end - start).max(0.0))
             .collect()
     }
-}
-
-impl Muxer {
-    /// Rescales a copy of `packet` to this muxer's time base and writes it interleaved.
-    fn write(
-        &mut self,
-        stream: usize,
-        packet: &Packet,
-        time_base: Rational,
-    ) -> Result<(), MediaFailure> {
-        let mut copy = packet.clone();
-        copy.set_stream(stream);
-        copy.set_position(-1);
-        copy.rescale_ts(time_base, self.time_bases[stream]);
-        copy.write_interleaved(&mut self.octx)
-            .map_err(|e| failure(format!("cannot write a packet of stream {stream}: {e}")))
-    }
-}
-
-/// Creates `path` with `format`'s muxer, one stream per entry, and writes its header.
-fn open_muxer(
-    path: &Path,
-    format: &str,
-    streams: &[(codec::Parameters, Rational)],
-) -> Result<Muxer, MediaFailure> {
-    let fail = |what: &str, e: ffmpeg::Error| failure(format!("{what} {}: {e}", path.display()));
-    // An explicit `file:` URL, so a name with a colon is never read as another protocol.
-    let url = format!("file:{}", path.display());
-    let mut octx = format::output_as(&url, format).map_err(|e| fail("cannot create", e))?;
-    for (parameters, time_base) in streams {
-        let mut stream = octx
-            .add_stream(codec::encoder::find(codec::Id::None))
-            .map_err(|e| fail("cannot add a stream to", e))?;
-        stream.set_parameters(parameters.clone());
-        stream.set_time_base(*time_base);
-        // SAFETY: the stream's codecpar is a valid AVCodecParameters owned by `octx`. The
-        // source container's tag (`avc1`, `H264`) may be wrong for this muxer; 0 lets the
-        // muxer choose its own, as the ffmpeg CLI does on a stream copy.
-        unsafe { (*stream.parameters().as_mut_ptr()).codec_tag = 0 };
-    }
-    let mut options = Dictionary::new();
-    if format == "mp4" {
-        // Index first, so a TV can start playing over HTTP before the whole file arrives.
-        options.set("movflags", "+faststart");
-    } else {
-        options.set("max_delay", TS_MAX_DELAY_US);
-        options.set("avoid_negative_ts", "disabled");
-    }
-    // FFmpeg 5.1's muxers insert the bitstream filters they need themselves (MPEG-TS:
-    // `h264_mp4toannexb` for length-prefixed H.264 from MP4, MKV or FLV).
-    octx.write_header_with(options)
-        .map_err(|e| fail("cannot write the header of", e))?;
-    let time_bases = octx.streams().map(|s| s.time_base()).collect();
-    Ok(Muxer { octx, time_bases })
 }
 
 /// The highest bit rate of a segment file (with its MPEG-TS overhead), bits per second.

@@ -1,16 +1,22 @@
 //! The remux executor: copies a film whose streams already suit TVs (H.264 with AAC or MP3,
 //! or sound alone) into one HLS rendition and `tv.mp4`, cutting at the source's keyframes.
-//! Nothing is decoded, so a two-hour film takes seconds.
+//! Nothing is decoded, so a two-hour film takes seconds. A just-in-time run starting at
+//! segment k seeks to the keyframe that starts it.
+
+mod gate;
 
 use std::fs::{self, File};
 use std::path::Path;
 
 use ffmpeg::format::stream::Disposition;
-use ffmpeg::{codec, ffi, format, media, Rational};
+use ffmpeg::{codec, ffi, format, media, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
-use super::output::RenditionWriter;
+use self::gate::{Flow, Gate, TOLERANCE_S};
+use super::events::{Announcer, Event};
+use super::output::{Layout, RenditionWriter};
 use super::playlist::{self, Variant};
+use super::start::{seek_or_rewind, StartAt};
 use super::{Action, Rung};
 use crate::media::limits::MediaLimits;
 use crate::media::open::open_input;
@@ -18,15 +24,27 @@ use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutp
 
 /// Media time between two progress reports, seconds.
 const PROGRESS_EVERY_S: f64 = 1.0;
+/// How far before segment k's start a just-in-time run seeks, seconds, try after try: a
+/// picture first to its keyframe (a hair after, against rounding), then further back for
+/// containers whose seek lands near rather than at the time asked for (MPEG-TS, MPEG-PS).
+/// When all land past the start, the film is read from the top.
+const PICTURE_SEEK_LEADS_S: [f64; 4] = [-TOLERANCE_S, 1.0, 5.0, 30.0];
+/// The same for a film with sound only, which can be cut at any packet.
+const SOUND_SEEK_LEADS_S: [f64; 3] = [1.0, 5.0, 30.0];
 
 /// Carries out a plan whose action is `Remux` or `AudioOnly { remux_audio: true }`: opens
 /// the source (under the whitelists), copies the plan's video stream and first audio stream
-/// into `<out_dir>/<rung>/` segments, `tv.mp4` and `master.m3u8`, and calls `progress` with
-/// the position reached (seconds from the film's start) about every second of film.
+/// into `<out_dir>/<rung>/` segments and, for a full preparation, `index.m3u8`, `tv.mp4`
+/// and `master.m3u8`. Tells `events` the position reached (seconds from the film's start)
+/// about every second of film, and each segment as soon as it is complete.
+///
+/// From `job.first_segment` = k > 0 (just in time), it seeks to the keyframe that starts
+/// segment k, numbers the first segment k and keeps the source's timestamps, so the
+/// segments are those a full run writes.
 pub fn remux(
     job: &PrepareJob,
     limits: &MediaLimits,
-    progress: &mut dyn FnMut(f64),
+    events: &mut dyn FnMut(Event),
 ) -> Result<PreparedOutputs, MediaFailure> {
     let plan = &job.plan;
     if !matches!(
@@ -43,7 +61,7 @@ pub fn remux(
         .first()
         .ok_or_else(|| output_failure("the plan has no rendition".into()))?;
     let mut ictx = open_input(&job.source, limits)?;
-    let start_s = start_seconds(&ictx);
+    let origin_s = start_seconds(&ictx);
     let map = stream_map(&ictx, rung)?;
     let streams: Vec<(codec::Parameters, Rational)> = map
         .iter()
@@ -53,16 +71,44 @@ pub fn remux(
     let cuts: Vec<f64> = plan
         .segments(&job.keyframes)
         .iter()
-        .map(|s| s.start_s + start_s)
+        .map(|s| s.start_s + origin_s)
         .collect();
+    let start = StartAt::of(job, &cuts)?;
     let tv = job.out_dir.join("tv.mp4");
-    let mut writer = RenditionWriter::create(&job.out_dir, &rung.name, &streams, &cuts, Some(&tv))?;
-    copy_packets(&mut ictx, &map, &mut writer, start_s, progress)?;
-    let written = writer.finish()?;
-    write_master(&job.out_dir, rung, &written)?;
+    let layout = Layout {
+        tv_mp4: (!job.jit).then_some(tv.as_path()),
+        first_segment: start.index,
+        jit: job.jit,
+    };
+    let writer = RenditionWriter::create(
+        &job.out_dir,
+        &rung.name,
+        &streams,
+        &start.later_cuts(&cuts),
+        layout,
+    )?;
+    let mut copy = Copier {
+        map: &map,
+        writer,
+        announcer: Announcer::new(start.index),
+        origin_s,
+        reported: f64::NEG_INFINITY,
+        events,
+    };
+    if start.from_the_top() {
+        copy.packets(&mut ictx, Gate::open())?;
+    } else {
+        copy.from(&mut ictx, job, limits, start, rung.video.is_some())?;
+    }
+    let written = copy.writer.finish()?;
+    let done = start.index + written.segment_durations_s.len();
+    copy.announcer.update([done], copy.events);
+    if !job.jit {
+        write_master(&job.out_dir, rung, &written)?;
+    }
     Ok(PreparedOutputs {
         rungs: vec![written],
-        tv_mp4: true,
+        tv_mp4: !job.jit,
     })
 }
 
@@ -94,31 +140,79 @@ fn stream_map(ictx: &format::context::Input, rung: &Rung) -> Result<Vec<usize>, 
     Ok(map)
 }
 
-/// Reads every packet, hands the mapped ones to the writer, and reports progress.
-fn copy_packets(
-    ictx: &mut format::context::Input,
-    map: &[usize],
-    writer: &mut RenditionWriter,
-    start_s: f64,
-    progress: &mut dyn FnMut(f64),
-) -> Result<(), MediaFailure> {
-    let mut reported = f64::NEG_INFINITY;
-    for (stream, packet) in ictx.packets() {
-        let Some(out) = map.iter().position(|&i| i == stream.index()) else {
-            continue;
+/// The copying of packets from the source to the writer.
+struct Copier<'a> {
+    /// The input streams copied, in output order.
+    map: &'a [usize],
+    writer: RenditionWriter,
+    announcer: Announcer,
+    /// The container's start, seconds: positions are reported from there.
+    origin_s: f64,
+    reported: f64,
+    events: &'a mut dyn FnMut(Event),
+}
+
+impl Copier<'_> {
+    /// Copies from `start` on: seeks there (further back after each overshoot; nothing
+    /// is written before the gate opens), else reads the film from the top.
+    fn from(
+        &mut self,
+        ictx: &mut format::context::Input,
+        job: &PrepareJob,
+        limits: &MediaLimits,
+        start: StartAt,
+        picture: bool,
+    ) -> Result<(), MediaFailure> {
+        let leads: &[f64] = if picture {
+            &PICTURE_SEEK_LEADS_S
+        } else {
+            &SOUND_SEEK_LEADS_S
         };
-        let time_base = stream.time_base();
-        writer.write(out, &packet, time_base)?;
-        let Some(ts) = packet.pts().or(packet.dts()) else {
-            continue;
-        };
-        let position = seconds(ts, time_base) - start_s;
-        if position >= reported + PROGRESS_EVERY_S {
-            reported = position;
-            progress(position.max(0.0));
+        for lead in leads {
+            let moved = seek_or_rewind(ictx, &job.source, limits, start.start_s - lead)?;
+            let gate = Gate::at(start.start_s, 0, picture, moved);
+            if self.packets(ictx, gate)? == Flow::Going {
+                return Ok(());
+            }
         }
+        *ictx = open_input(&job.source, limits)?;
+        let gate = Gate::at(start.start_s, 0, picture, false);
+        self.packets(ictx, gate).map(drop)
     }
-    Ok(())
+
+    /// Reads packets to the end, hands the mapped ones through `gate` to the writer,
+    /// announces each segment the writer completes, and reports progress. Stops early
+    /// when the gate finds the seek overshot.
+    fn packets(
+        &mut self,
+        ictx: &mut format::context::Input,
+        mut gate: Gate,
+    ) -> Result<Flow, MediaFailure> {
+        for (stream, packet) in ictx.packets() {
+            let Some(out) = self.map.iter().position(|&i| i == stream.index()) else {
+                continue;
+            };
+            let time_base = stream.time_base();
+            let writer = &mut self.writer;
+            let mut write = |out: usize, packet: &Packet, time_base: Rational| {
+                writer.write(out, packet, time_base)
+            };
+            if gate.pass(out, &packet, time_base, &mut write)? == Flow::Overshot {
+                return Ok(Flow::Overshot);
+            }
+            let done = self.writer.segments_done();
+            self.announcer.update([done], self.events);
+            let Some(ts) = packet.pts().or(packet.dts()) else {
+                continue;
+            };
+            let position = seconds(ts, time_base) - self.origin_s;
+            if position >= self.reported + PROGRESS_EVERY_S {
+                self.reported = position;
+                (self.events)(Event::Progress(position.max(0.0)));
+            }
+        }
+        Ok(Flow::Going)
+    }
 }
 
 /// Writes `master.m3u8`, announcing the peak bit rate actually measured when known.
@@ -166,3 +260,6 @@ fn output_failure(detail: String) -> MediaFailure {
         detail,
     }
 }
+
+#[cfg(test)]
+mod tests;

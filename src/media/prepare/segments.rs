@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 /// The segment length aimed at, seconds.
 pub const DEFAULT_TARGET_S: f64 = 6.0;
-/// Shorter pieces are not cut off on their own; they stay in the segment before them.
-const MIN_SEGMENT_S: f64 = 0.001;
+/// Shorter pieces at the end are not cut off on their own; they stay in the segment before
+/// them (a container a few milliseconds longer than its last cut would otherwise get a
+/// segment with no picture in it).
+const MIN_SEGMENT_S: f64 = 0.5;
 /// Keyframe times a hair early (time-base rounding) still count as reaching the target.
 const CUT_TOLERANCE_S: f64 = 0.001;
 /// A bound on the number of fixed-length segments, whatever the inputs.
@@ -200,6 +202,10 @@ mod tests {
         assert_contiguous(&segs, 20.0);
         assert_eq!(durations(&transcode_segments(12.0, 6.0)), vec![6.0, 6.0]);
         assert_eq!(durations(&transcode_segments(2.5, 6.0)), vec![2.5]);
+        // A DVD whose container runs 5 ms past the last cut: no 5 ms segment.
+        let segs = transcode_segments(30.005, 6.0);
+        assert_eq!(segs.len(), 5);
+        assert!((segs[4].duration_s - 6.005).abs() < 1e-9);
     }
 
     #[test]

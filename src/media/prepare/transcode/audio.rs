@@ -12,11 +12,14 @@ use ffmpeg_next as ffmpeg;
 use super::encode::{output, AacEncoder, SAMPLE_RATE};
 use super::graph;
 use super::interleave::Interleaved;
-use super::{damaged, is_again};
+use super::{damaged, is_again, Skip};
 use crate::media::protocol::MediaFailure;
 
 /// The samples a graph was built for: rate, format, channel layout bits.
 type SoundShape = (u32, format::Sample, u64);
+/// A film with sound only whose first sound after a seek comes this much after the start
+/// (seconds) was sought past it.
+const OVERSHOOT_S: f64 = 0.05;
 
 /// Decodes the chosen audio stream once and encodes it once for all rungs.
 pub(super) struct AudioPipeline {
@@ -36,17 +39,25 @@ pub(super) struct AudioPipeline {
     out_stream: usize,
     /// Blocks of samples decoded so far.
     pub frames: u64,
+    /// Where a part-way run starts; None from the film's start.
+    skip: Option<Skip>,
+    /// Whether the first block of a part-way run has been kept.
+    started: bool,
+    /// The first sound after a seek came after the start.
+    pub overshot: bool,
 }
 
 impl AudioPipeline {
     /// Opens the best audio stream of `input` and the AAC encoder; `origin_s` is the
-    /// film's start time, `out_stream` the sound's stream number in the writers, and
-    /// `loudnorm` turns on EBU R128 loudness normalisation.
+    /// film's start time, `out_stream` the sound's stream number in the writers,
+    /// `loudnorm` turns on EBU R128 loudness normalisation, and `skip` says where a
+    /// part-way run starts (and whether the sound decides if its seek overshot).
     pub fn open(
         input: &format::context::Input,
         origin_s: f64,
         out_stream: usize,
         loudnorm: bool,
+        skip: Option<Skip>,
     ) -> Result<AudioPipeline, MediaFailure> {
         let stream = input
             .streams()
@@ -72,6 +83,9 @@ impl AudioPipeline {
             encoder: AacEncoder::open()?,
             out_stream,
             frames: 0,
+            skip,
+            started: false,
+            overshot: false,
         })
     }
 
@@ -132,6 +146,9 @@ impl AudioPipeline {
         if shape.0 == 0 || samples.channels() == 0 || samples.samples() == 0 {
             return Ok(());
         }
+        if !self.wanted(samples) {
+            return Ok(());
+        }
         if self.convert.as_ref().map(|(_, s)| *s) != Some(shape) {
             self.end_convert(writers)?;
             let graph = graph::convert_graph(shape, self.time_base, self.next_pts)
@@ -151,6 +168,29 @@ impl AudioPipeline {
             }
         }
         self.pass_converted(writers)
+    }
+
+    /// Whether a decoded block goes on: a part-way run drops blocks that end before its
+    /// start, and begins the sound exactly there (the first graph trims or pads to it).
+    fn wanted(&mut self, samples: &frame::Audio) -> bool {
+        let Some(skip) = self.skip.filter(|_| !self.started) else {
+            return true;
+        };
+        let Some(ts) = samples.timestamp() else {
+            return false;
+        };
+        let t = (ts - self.origin) as f64 * f64::from(self.time_base);
+        let end = t + samples.samples() as f64 / f64::from(samples.rate());
+        if end <= skip.until_s {
+            return false;
+        }
+        if skip.after_seek && t > skip.until_s + OVERSHOOT_S {
+            self.overshot = true;
+            return false;
+        }
+        self.started = true;
+        self.next_pts = (skip.until_s * f64::from(SAMPLE_RATE)).round() as i64;
+        true
     }
 
     /// Ends the first graph (if any), passing on what it still holds.

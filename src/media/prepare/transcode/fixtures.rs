@@ -1,18 +1,24 @@
-//! Fixture films for the transcode tests, made with the `ffmpeg` CLI (tests only; the
-//! product never runs it), and read-backs of what the transcode wrote through `ffprobe`
-//! and `ffmpeg`, so the checks do not trust our own decoder.
+//! Fixture films for the transcode (and remux) tests, made with the `ffmpeg` CLI (tests
+//! only; the product never runs it), and read-backs of what a preparation wrote through
+//! `ffprobe` and `ffmpeg`, so the checks do not trust our own decoder.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ffmpeg_next as ffmpeg_lib;
+
 use crate::media::limits::MediaLimits;
-use crate::media::prepare::decide;
+use crate::media::prepare::{decide, Event};
 use crate::media::probe::{init_ffmpeg, probe_file};
-use crate::media::protocol::{PrepareJob, PreparedOutputs};
+use crate::media::protocol::{MediaFailure, PrepareJob, PreparedOutputs};
 use crate::media::thumb::test_support::{ffmpeg, probe};
 
+/// An executor: `remux` or `transcode`.
+pub(crate) type Executor =
+    fn(&PrepareJob, &MediaLimits, &mut dyn FnMut(Event)) -> Result<PreparedOutputs, MediaFailure>;
+
 /// A fixture film in a temp folder and the job that prepares it into `out/`.
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     pub dir: tempfile::TempDir,
     pub job: PrepareJob,
 }
@@ -51,10 +57,103 @@ impl Fixture {
     pub fn out(&self, rel: &str) -> PathBuf {
         self.job.out_dir.join(rel)
     }
+
+    /// The job made just in time from segment `first` into `<dir>/jit/`.
+    pub fn jit_job(&self, first: usize) -> PrepareJob {
+        let out_dir = self.dir.path().join("jit");
+        std::fs::create_dir_all(&out_dir).expect("jit dir");
+        PrepareJob {
+            out_dir,
+            first_segment: first,
+            jit: true,
+            ..self.job.clone()
+        }
+    }
+
+    /// Runs [`Fixture::jit_job`] with `prepare`: what it wrote, and the segments it
+    /// announced, in order.
+    pub fn run_jit(&self, first: usize, prepare: Executor) -> (PreparedOutputs, Vec<usize>) {
+        let mut ready = Vec::new();
+        let mut events = |e: Event| {
+            if let Event::SegmentReady(i) = e {
+                ready.push(i);
+            }
+        };
+        let job = self.jit_job(first);
+        let outputs = prepare(&job, &MediaLimits::default(), &mut events).expect("prepared");
+        (outputs, ready)
+    }
+}
+
+/// An H.264 (High, B-frames, a keyframe every 2 s) + AAC MP4 of `seconds`: a film the
+/// plan remuxes, cut at every third keyframe.
+pub(crate) fn h264_mp4(seconds: u32) -> Fixture {
+    let mut args = lavfi_inputs("320x240", 25, seconds);
+    args.extend(
+        [
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-g",
+            "50",
+            "-keyint_min",
+            "50",
+            "-sc_threshold",
+            "0",
+            "-bf",
+            "2",
+            "-c:a",
+            "aac",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Fixture::make("film.mp4", &args)
+}
+
+/// The start of an MPEG-TS segment as read back with FFmpeg: its first picture packet
+/// (presentation time, seconds; whether it is a keyframe) and its earliest sound.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SegmentStart {
+    pub video: Option<(f64, bool)>,
+    pub audio: Option<f64>,
+}
+
+pub(crate) fn segment_start(path: &Path) -> SegmentStart {
+    let mut input = ffmpeg_lib::format::input(path).expect("a readable segment");
+    let (mut video, mut audio) = (None, None::<f64>);
+    for (stream, packet) in input.packets() {
+        let Some(pts) = packet.pts() else {
+            continue;
+        };
+        let t = pts as f64 * f64::from(stream.time_base());
+        match stream.parameters().medium() {
+            ffmpeg_lib::media::Type::Video if video.is_none() => {
+                video = Some((t, packet.is_key()));
+            }
+            ffmpeg_lib::media::Type::Audio => audio = Some(audio.map_or(t, |a| a.min(t))),
+            _ => {}
+        }
+    }
+    SegmentStart { video, audio }
+}
+
+/// The names in a folder, sorted.
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// `testsrc2` + a tone, `seconds` long, as CLI input arguments.
-pub(super) fn lavfi_inputs(size: &str, rate: u32, seconds: u32) -> Vec<String> {
+pub(crate) fn lavfi_inputs(size: &str, rate: u32, seconds: u32) -> Vec<String> {
     vec![
         "-f".into(),
         "lavfi".into(),
@@ -71,7 +170,7 @@ pub(super) fn lavfi_inputs(size: &str, rate: u32, seconds: u32) -> Vec<String> {
 
 /// An interlaced 4:3 PAL DVD: MPEG-2 with true fields (50 fields a second woven into 25
 /// frames, top first), SAR 16:15, AC-3 sound, in a VOB.
-pub(super) fn pal_dvd(seconds: u32) -> Fixture {
+pub(crate) fn pal_dvd(seconds: u32) -> Fixture {
     let mut args = lavfi_inputs("720x576", 50, seconds);
     args.extend(
         [
@@ -99,7 +198,7 @@ pub(super) fn pal_dvd(seconds: u32) -> Fixture {
 }
 
 /// The first video stream of `path`, as ffprobe sees it.
-pub(super) fn video_of(path: &Path) -> serde_json::Value {
+pub(crate) fn video_of(path: &Path) -> serde_json::Value {
     let info = probe(path);
     let streams = info["streams"].as_array().expect("streams").clone();
     streams
@@ -109,7 +208,7 @@ pub(super) fn video_of(path: &Path) -> serde_json::Value {
 }
 
 /// Whether the first video packet of a segment is a keyframe.
-pub(super) fn starts_with_keyframe(segment: &Path) -> bool {
+pub(crate) fn starts_with_keyframe(segment: &Path) -> bool {
     let listing = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0"])
         .args(["-show_entries", "packet=flags", "-read_intervals", "%+#1"])
@@ -124,7 +223,7 @@ pub(super) fn starts_with_keyframe(segment: &Path) -> bool {
 }
 
 /// `ffmpeg -v error -i PATH -f null -`: its exit status and stderr.
-pub(super) fn decode_all(path: &Path) -> (bool, String) {
+pub(crate) fn decode_all(path: &Path) -> (bool, String) {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-i"])
         .arg(path)
@@ -137,7 +236,7 @@ pub(super) fn decode_all(path: &Path) -> (bool, String) {
     )
 }
 
-pub(super) fn duration_of(path: &Path) -> f64 {
+pub(crate) fn duration_of(path: &Path) -> f64 {
     probe(path)["format"]["duration"]
         .as_str()
         .and_then(|d| d.parse().ok())
@@ -145,7 +244,7 @@ pub(super) fn duration_of(path: &Path) -> f64 {
 }
 
 /// The earliest presentation time of a stream of a segment, seconds.
-pub(super) fn first_time(segment: &Path, stream: &str) -> f64 {
+pub(crate) fn first_time(segment: &Path, stream: &str) -> f64 {
     let listing = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", stream])
         .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
@@ -161,7 +260,7 @@ pub(super) fn first_time(segment: &Path, stream: &str) -> f64 {
 
 /// Average luma PSNR of `ours` against `reference` as the ffmpeg CLI shows it (rotated
 /// upright by its autorotation) scaled to `size` (`W:H`).
-pub(super) fn psnr_against(ours: &Path, reference: &Path, size: &str) -> f64 {
+pub(crate) fn psnr_against(ours: &Path, reference: &Path, size: &str) -> f64 {
     let graph = format!("[1:v]scale={size}[ref];[0:v][ref]psnr");
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-i"])

@@ -6,6 +6,8 @@
 use ffmpeg::{filter, format, Rational};
 use ffmpeg_next as ffmpeg;
 
+use super::encode::SAMPLE_RATE;
+
 /// Samples per AAC-LC frame: the audio sink hands the encoder frames of exactly this size.
 pub(super) const AAC_FRAME_SAMPLES: u32 = 1024;
 
@@ -78,8 +80,8 @@ pub(super) fn video_spec(chain: &VideoChain) -> String {
 const SOUND_FORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
 
 /// The filter text of the first sound graph: any layout and rate → 48 kHz stereo planar
-/// float starting at `first_pts` (1/48000 s), silence-padded or trimmed to keep to the
-/// timestamps. Rebuilt whenever the source's format changes; each graph starts where the
+/// float starting at `first_pts` — counted in the *input's* samples, as aresample reads
+/// it — silence-padded or trimmed to keep to the timestamps. Rebuilt whenever the source's format changes; each graph starts where the
 /// last one ended, so the loudness filter (which counts samples, not timestamps) sees
 /// one unbroken track.
 pub(super) fn convert_spec(first_pts: i64) -> String {
@@ -122,7 +124,8 @@ pub(super) fn video_graph(
 }
 
 /// Builds the first sound graph for samples of `shape` (rate, format, layout bits) whose
-/// timestamps are in `time_base`; see [`convert_spec`].
+/// timestamps are in `time_base`, its output starting at `first_pts` (1/48000 s); see
+/// [`convert_spec`].
 pub(super) fn convert_graph(
     (rate, sample_format, layout_bits): (u32, format::Sample, u64),
     time_base: Rational,
@@ -132,11 +135,12 @@ pub(super) fn convert_graph(
         "time_base={time_base}:sample_rate={rate}:sample_fmt={}:channel_layout=0x{layout_bits:x}",
         sample_format.name()
     );
+    let in_samples = (first_pts as f64 * f64::from(rate) / f64::from(SAMPLE_RATE)).round();
     build(
         ("abuffer", &args),
         "abuffersink",
         1,
-        &convert_spec(first_pts),
+        &convert_spec(in_samples as i64),
     )
 }
 

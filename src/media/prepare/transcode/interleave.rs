@@ -67,6 +67,11 @@ impl Interleaved {
         self.write_due(false)
     }
 
+    /// The number after the writer's last completed segment.
+    pub fn segments_done(&self) -> usize {
+        self.writer.segments_done()
+    }
+
     /// Writes everything still queued, in time order, and finishes the rendition.
     pub fn finish(mut self) -> Result<RungOutput, MediaFailure> {
         self.write_due(true)?;

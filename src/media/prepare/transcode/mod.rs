@@ -3,12 +3,14 @@
 //! with libx264 (keyframes forced at every segment cut, so segment k covers the same
 //! instants on every rung), its sound encoded once to AAC-LC and shared by every rung, and
 //! the packets handed to one [`RenditionWriter`] per rung. Also audio-only films whose
-//! sound must be re-encoded.
+//! sound must be re-encoded. A just-in-time run starting at segment k seeks to a keyframe
+//! before that segment and drops what it decodes before the segment's start.
 
 mod audio;
 mod encode;
 mod graph;
 mod interleave;
+mod run;
 mod video;
 
 use std::fs;
@@ -20,21 +22,43 @@ use media_catalog::KeyframeIndex;
 
 use self::audio::AudioPipeline;
 use self::interleave::Interleaved;
+use self::run::Run;
 use self::video::VideoPipeline;
-use super::output::RenditionWriter;
+use super::events::{Announcer, Event};
+use super::output::{Layout, RenditionWriter};
 use super::playlist::{self, Variant};
+use super::start::StartAt;
 use super::{Action, Plan};
 use crate::media::limits::MediaLimits;
-use crate::media::open::open_input;
-use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs};
+use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, RungOutput};
 
 /// Whether transcoded sound is normalised to −16 LUFS (EBU R128, single pass).
 const LOUDNORM: bool = true;
+/// How far before the keyframe that precedes segment k a just-in-time run seeks, seconds,
+/// try after try: a seek without an index lands near, not at, the time asked for. When
+/// all land past the start, the film is read from the top.
+const SEEK_LEADS_S: [f64; 3] = [0.5, 5.0, 30.0];
+/// How far before segment k's start the keyframe index is trusted to have one, seconds.
+const KEYFRAME_REACH_S: f64 = 20.0;
+
+/// Where a run that starts part-way drops what it decodes before its first segment.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Skip {
+    /// Pictures and sound before this instant (seconds from the film's start) are dropped.
+    pub until_s: f64,
+    /// The input was moved by a seek, so it may have landed past `until_s`.
+    pub after_seek: bool,
+}
 
 /// Transcodes `job.source` into `job.out_dir` as its plan says: `<rung>/` folders of
-/// MPEG-TS segments and `index.m3u8`, `tv.mp4` from the top rung when the film has a
-/// picture, and `master.m3u8`. `progress` is told how far into the film decoding has got,
-/// about once per second of film.
+/// MPEG-TS segments and, for a full preparation, `index.m3u8`, `tv.mp4` from the top rung
+/// when the film has a picture, and `master.m3u8`. `events` is told how far into the film
+/// decoding has got, about once per second of film, and each segment as soon as every
+/// rung has it.
+///
+/// From `job.first_segment` = k > 0 (just in time), it seeks to a keyframe before segment
+/// k and starts encoding at the segment's start, on the same timeline and segment grid as
+/// a full run; a container that cannot seek there is read from the top.
 ///
 /// For [`Action::Transcode`] and [`Action::AudioOnly`] with `remux_audio: false`; any other
 /// plan fails with `Output`. A source none of whose pictures (or, without a picture, none
@@ -42,62 +66,36 @@ const LOUDNORM: bool = true;
 pub fn transcode(
     job: &PrepareJob,
     limits: &MediaLimits,
-    progress: &mut dyn FnMut(f64),
+    events: &mut dyn FnMut(Event),
 ) -> Result<PreparedOutputs, MediaFailure> {
-    let plan = &job.plan;
-    check_plan(plan)?;
-    let mut input = open_input(&job.source, limits)?;
-    let cuts = cut_times(plan, &job.keyframes, limits);
-    let wants_video = plan.ladder.iter().any(|r| r.video.is_some());
-    let wants_audio = plan.ladder.iter().any(|r| r.audio.is_some());
-    let origin_s = start_seconds(&input, wants_video, wants_audio);
-    let mut video = if wants_video {
-        Some(VideoPipeline::open(&input, plan, origin_s, &cuts)?)
-    } else {
-        None
-    };
-    let out_stream = usize::from(wants_video);
-    let mut audio = if wants_audio {
-        Some(AudioPipeline::open(&input, origin_s, out_stream, LOUDNORM)?)
-    } else {
-        None
-    };
-    let mut writers = open_writers(job, video.as_ref(), audio.as_ref(), &cuts)?;
-    let mut clock = Progress::new(origin_s, progress);
-    let mut pipelines = (video.as_mut(), audio.as_mut());
-    run_packets(&mut input, &mut pipelines, &mut writers, &mut clock, limits)?;
-    if let Some(v) = pipelines.0.as_mut() {
-        v.finish(&mut writers)?;
+    check_plan(&job.plan)?;
+    let cuts = cut_times(&job.plan, &job.keyframes, limits);
+    let start = StartAt::of(job, &cuts)?;
+    if !start.from_the_top() {
+        let keyframe = keyframe_before(&job.keyframes, start.start_s);
+        for lead in SEEK_LEADS_S {
+            let run = Run::new(job, limits, &cuts, start);
+            if let Some(outputs) = run.go(Some(keyframe - lead), events)? {
+                return Ok(outputs);
+            }
+        }
     }
-    if let Some(a) = pipelines.1.as_mut() {
-        a.finish(&mut writers)?;
-    }
-    check_decoded(video.as_ref(), audio.as_ref())?;
-    finish(plan, &job.out_dir, writers, wants_video)
+    let run = Run::new(job, limits, &cuts, start);
+    run.go(None, events)?
+        .ok_or_else(|| damaged("read from the top, the film still started late".into()))
 }
 
-/// Feeds every packet of the chosen streams to its pipeline, reporting progress.
-fn run_packets(
-    input: &mut format::context::Input,
-    (video, audio): &mut (Option<&mut VideoPipeline>, Option<&mut AudioPipeline>),
-    writers: &mut [Interleaved],
-    clock: &mut Progress<'_>,
-    limits: &MediaLimits,
-) -> Result<(), MediaFailure> {
-    for (stream, packet) in input.packets() {
-        let index = stream.index();
-        if let Some(v) = video.as_mut().filter(|v| v.index == index) {
-            v.push(&packet, writers)?;
-        } else if let Some(a) = audio.as_mut().filter(|a| a.index == index) {
-            a.push(&packet, writers)?;
-        } else {
-            continue;
-        }
-        if clock.saw(&packet, stream.time_base()) > limits.max_duration_s + 1.0 {
-            return Err(over_limit(limits.max_duration_s));
-        }
-    }
-    Ok(())
+/// The latest keyframe at or before `start_s` in the source's index, when it is near
+/// enough to be believed; else `start_s`.
+fn keyframe_before(keyframes: &KeyframeIndex, start_s: f64) -> f64 {
+    keyframes
+        .times_s
+        .iter()
+        .copied()
+        .filter(|t| t.is_finite() && *t <= start_s + 1e-3 && *t >= start_s - KEYFRAME_REACH_S)
+        .reduce(f64::max)
+        .unwrap_or(start_s)
+        .min(start_s)
 }
 
 /// Refuses plans this executor does not carry out.
@@ -144,10 +142,11 @@ fn start_seconds(input: &format::context::Input, video: bool, audio: bool) -> f6
         .unwrap_or(0.0)
 }
 
-/// One writer per rung, in ladder order; the top rung also writes `tv.mp4` when the
-/// film has a picture.
+/// One writer per rung, in ladder order; on a full preparation the top rung also writes
+/// `tv.mp4` when the film has a picture.
 fn open_writers(
     job: &PrepareJob,
+    start: StartAt,
     video: Option<&VideoPipeline>,
     audio: Option<&AudioPipeline>,
     cuts: &[f64],
@@ -160,8 +159,12 @@ fn open_writers(
         let picture = pictures.as_ref().and_then(|p| p.get(i).cloned());
         let streams: Vec<(ffmpeg::codec::Parameters, Rational)> =
             picture.into_iter().chain(sound.clone()).collect();
-        let tv_mp4 = (i == 0 && video.is_some()).then_some(tv.as_path());
-        let writer = RenditionWriter::create(&job.out_dir, &rung.name, &streams, cuts, tv_mp4)?;
+        let layout = Layout {
+            tv_mp4: (i == 0 && video.is_some() && !job.jit).then_some(tv.as_path()),
+            first_segment: start.index,
+            jit: job.jit,
+        };
+        let writer = RenditionWriter::create(&job.out_dir, &rung.name, &streams, cuts, layout)?;
         writers.push(Interleaved::new(writer, streams.len()));
     }
     Ok(writers)
@@ -183,22 +186,40 @@ fn check_decoded(
     }
 }
 
-/// Finishes every rendition and writes `master.m3u8`, each variant's `BANDWIDTH` raised to
-/// the peak actually measured when that is higher than planned.
+/// Finishes every rendition, announces the last segments and, on a full preparation,
+/// writes `master.m3u8`.
 fn finish(
-    plan: &Plan,
-    out_dir: &Path,
+    job: &PrepareJob,
     writers: Vec<Interleaved>,
-    tv_mp4: bool,
+    picture: bool,
+    mut clock: Progress<'_>,
 ) -> Result<PreparedOutputs, MediaFailure> {
     let mut rungs = Vec::with_capacity(writers.len());
     for writer in writers {
         rungs.push(writer.finish()?);
     }
+    let first = job.first_segment;
+    clock.segments_done(rungs.iter().map(|r| first + r.segment_durations_s.len()));
+    if job.jit {
+        return Ok(PreparedOutputs {
+            rungs,
+            tv_mp4: false,
+        });
+    }
+    write_master(&job.plan, &job.out_dir, &rungs)?;
+    Ok(PreparedOutputs {
+        rungs,
+        tv_mp4: picture,
+    })
+}
+
+/// Writes `master.m3u8`, each variant's `BANDWIDTH` raised to the peak actually measured
+/// when that is higher than planned.
+fn write_master(plan: &Plan, out_dir: &Path, rungs: &[RungOutput]) -> Result<(), MediaFailure> {
     let variants: Vec<Variant> = plan
         .ladder
         .iter()
-        .zip(&rungs)
+        .zip(rungs)
         .map(|(rung, written)| {
             let mut variant = Variant::from(rung);
             variant.bandwidth = variant.bandwidth.max(written.peak_bps);
@@ -207,24 +228,36 @@ fn finish(
         .collect();
     let master = out_dir.join("master.m3u8");
     fs::write(&master, playlist::master_playlist(&variants))
-        .map_err(|e| encode::output(format!("cannot write {}: {e}", master.display())))?;
-    Ok(PreparedOutputs { rungs, tv_mp4 })
+        .map_err(|e| encode::output(format!("cannot write {}: {e}", master.display())))
 }
 
-/// Reports the position reached, once per whole second of film.
+/// Reports the position reached, once per whole second of film, and each segment once
+/// every rung has it.
 struct Progress<'a> {
     origin_s: f64,
     reported: f64,
-    report: &'a mut dyn FnMut(f64),
+    announcer: Announcer,
+    report: &'a mut dyn FnMut(Event),
 }
 
 impl<'a> Progress<'a> {
-    fn new(origin_s: f64, report: &'a mut dyn FnMut(f64)) -> Self {
+    fn new(origin_s: f64, announcer: Announcer, report: &'a mut dyn FnMut(Event)) -> Self {
         Progress {
             origin_s,
             reported: 0.0,
+            announcer,
             report,
         }
+    }
+
+    /// Announces the segments every writer has completed.
+    fn segments(&mut self, writers: &[Interleaved]) {
+        self.segments_done(writers.iter().map(Interleaved::segments_done));
+    }
+
+    /// Announces segments up to the least of `done`, each rung's next segment number.
+    fn segments_done(&mut self, done: impl Iterator<Item = usize>) {
+        self.announcer.update(done, self.report);
     }
 
     /// Notes a demuxed packet; returns the furthest position reported so far, seconds.
@@ -235,7 +268,7 @@ impl<'a> Progress<'a> {
         let at = ts as f64 * f64::from(time_base) - self.origin_s;
         if at.is_finite() && at >= self.reported + 1.0 {
             self.reported = at.floor();
-            (self.report)(at);
+            (self.report)(Event::Progress(at));
         }
         self.reported
     }
@@ -269,6 +302,8 @@ pub(super) fn is_again(e: &ffmpeg::Error) -> bool {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod jit_tests;
 #[cfg(test)]
 mod tests;

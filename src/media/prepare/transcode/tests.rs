@@ -165,7 +165,12 @@ fn sound_only_films_get_one_aac_rung_and_no_tv_mp4() {
 fn progress_is_reported_about_every_second_up_to_the_end() {
     let fixture = pal_dvd(6);
     let mut seen = Vec::new();
-    transcode(&fixture.job, &MediaLimits::default(), &mut |t| seen.push(t)).expect("done");
+    let mut events = |e: Event| {
+        if let Event::Progress(t) = e {
+            seen.push(t);
+        }
+    };
+    transcode(&fixture.job, &MediaLimits::default(), &mut events).expect("done");
     assert!(seen.len() >= 4, "{seen:?}");
     assert!(seen.windows(2).all(|w| w[1] > w[0]), "{seen:?}");
     assert!(

@@ -2,18 +2,23 @@
 //! (deinterlace, turn upright, split, scale per rung) and one libx264 encoder per rung.
 
 use ffmpeg::codec::{self, threading};
-use ffmpeg::{decoder, filter, format, frame, media, Rational, Rescale};
+use ffmpeg::{decoder, filter, format, frame, media, picture, Rational, Rescale};
 use ffmpeg_next as ffmpeg;
 
 use super::encode::{output, RungEncoder};
 use super::graph::{self, PictureShape, VideoChain};
 use super::interleave::Interleaved;
-use super::{damaged, is_again};
+use super::{damaged, is_again, Skip};
 use crate::media::prepare::Plan;
 use crate::media::protocol::MediaFailure;
 
 /// Frame rate assumed when the container states none.
 const FALLBACK_FPS: f64 = 25.0;
+/// Pictures this far before a part-way start still go through the filters (yadif looks
+/// at the picture before), seconds.
+const PREROLL_S: f64 = 0.2;
+/// A first keyframe this many frames after a part-way start means the seek passed it.
+const OVERSHOOT_FRAMES: f64 = 0.75;
 
 /// Decodes the chosen video stream once and feeds every rung's encoder.
 pub(super) struct VideoPipeline {
@@ -31,16 +36,25 @@ pub(super) struct VideoPipeline {
     rungs: Vec<RungEncoder>,
     /// Pictures decoded so far.
     pub frames: u64,
+    /// Where a part-way run starts; None from the film's start.
+    skip: Option<Skip>,
+    /// Whether a keyframe has been decoded (a part-way run drops pictures before it:
+    /// after a seek they may lack their references).
+    keyed: bool,
+    /// The first keyframe after a seek came after the start: pictures are missing.
+    pub overshot: bool,
 }
 
 impl VideoPipeline {
     /// Opens the best video stream of `input` and an encoder for every video rung of
-    /// `plan`; `origin_s` is the film's start time, `cuts` its segment starts.
+    /// `plan`; `origin_s` is the film's start time, `cuts` its segment starts, `skip`
+    /// where a part-way run starts.
     pub fn open(
         input: &format::context::Input,
         plan: &Plan,
         origin_s: f64,
         cuts: &[f64],
+        skip: Option<Skip>,
     ) -> Result<VideoPipeline, MediaFailure> {
         let stream = input
             .streams()
@@ -78,6 +92,9 @@ impl VideoPipeline {
             graph: None,
             rungs,
             frames: 0,
+            skip,
+            keyed: false,
+            overshot: false,
         })
     }
 
@@ -133,6 +150,9 @@ impl VideoPipeline {
             None => self.next_pts,
         };
         self.next_pts = pts + self.frame_step;
+        if !self.wanted(picture, pts) {
+            return Ok(());
+        }
         picture.set_pts(Some(pts));
         let shape = PictureShape {
             width: picture.width(),
@@ -157,6 +177,28 @@ impl VideoPipeline {
             }
         }
         self.pull(writers)
+    }
+
+    /// Whether a picture at `pts` (from the film's start) goes on: a part-way run drops
+    /// pictures until a keyframe, and those well before its start.
+    fn wanted(&mut self, picture: &frame::Video, pts: i64) -> bool {
+        let Some(skip) = self.skip else {
+            return true;
+        };
+        let tb = f64::from(self.time_base);
+        let t = pts as f64 * tb;
+        if !self.keyed {
+            if !(picture.is_key() || picture.kind() == picture::Type::I) {
+                return false;
+            }
+            self.keyed = true;
+            let step_s = self.frame_step as f64 * tb;
+            if skip.after_seek && t > skip.until_s + OVERSHOOT_FRAMES * step_s {
+                self.overshot = true;
+                return false;
+            }
+        }
+        t >= skip.until_s - PREROLL_S
     }
 
     /// Ends the current graph (if any), encoding what it still holds.
@@ -190,6 +232,14 @@ impl VideoPipeline {
                     Err(e) => return Err(output(format!("video filter graph: {e}"))),
                 }
                 let pts = picture.pts().map(|p| p.rescale(sink_tb, self.time_base));
+                // A part-way run encodes from its start: the first picture is a keyframe
+                // there, as a full run forces one (the same comparison as the cuts').
+                let t = pts.map(|p| p as f64 * f64::from(self.time_base));
+                if let (Some(skip), Some(t)) = (self.skip, t) {
+                    if t < skip.until_s - 1e-9 {
+                        continue;
+                    }
+                }
                 picture.set_pts(pts);
                 rung.encode(&mut picture, writer)?;
             }
