@@ -118,13 +118,14 @@ pub fn run(settings: &Settings, command: LedgerCommand) -> Result<(), LedgerCliE
             verify_file(&file, against.as_deref(), &key)
         }
         LedgerCommand::Verify { file: None, .. } => {
-            let verified = Ledger::open_read_only(&dir)?.verify()?;
-            match verified.len {
+            // Opening checks every frame and every link (and changes nothing read-only).
+            let ledger = Ledger::open_read_only(&dir)?;
+            match ledger.len() {
                 0 => println!("账本完好，尚无条目（ledger intact, no entries yet）"),
                 n => println!(
                     "账本完好（ledger intact）: {n} entries, seq 0 to {}, head {}",
                     n - 1,
-                    verified.head
+                    ledger.head()
                 ),
             }
             Ok(())

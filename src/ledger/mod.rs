@@ -127,6 +127,11 @@ impl Ledger {
         self.len() == 0
     }
 
+    /// The hash of the last durable entry (zero when empty): the root a checkpoint signs.
+    pub fn head(&self) -> ChainHash {
+        self.committer.tip().head
+    }
+
     /// Counters since open.
     pub fn stats(&self) -> LedgerStats {
         LedgerStats {

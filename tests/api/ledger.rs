@@ -2,7 +2,7 @@
 //! no acknowledged entry, `ledger verify` names a tampered seq, and exports verify against
 //! checkpoints (and fail, located, when changed).
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -44,7 +44,6 @@ fn append_notes(data: &Path, from: u64, to: u64) {
 fn a_writer_killed_at_random_twenty_times_loses_no_acknowledged_entry() {
     let data = tempfile::tempdir().expect("dir");
     let mut rng = rand::thread_rng();
-    let mut acknowledged_in_all = 0;
     for round in 0..20 {
         let mut child = dianjiao()
             .args(["ledger", "stress", "--threads", "8", "--data"])
@@ -53,16 +52,23 @@ fn a_writer_killed_at_random_twenty_times_loses_no_acknowledged_entry() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn the writer");
-        let mut stdout = child.stdout.take().expect("stdout");
+        // Kill while it is appending: wait for its first acknowledgement, then a random time.
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut printed = String::new();
+        stdout.read_line(&mut printed).expect("first line");
+        assert!(
+            printed.ends_with('\n'),
+            "round {round}: the writer printed nothing"
+        );
         let reader = std::thread::spawn(move || {
-            let mut out = String::new();
-            let _ = stdout.read_to_string(&mut out);
-            out
+            let mut rest = String::new();
+            let _ = stdout.read_to_string(&mut rest);
+            rest
         });
         std::thread::sleep(Duration::from_millis(rng.gen_range(50..=400)));
         child.kill().expect("kill -9");
         child.wait().expect("reap");
-        let printed = reader.join().expect("reader");
+        printed.push_str(&reader.join().expect("reader"));
         // Only whole lines were acknowledged; a line cut by the kill is not counted.
         let complete = &printed[..printed.rfind('\n').map_or(0, |i| i + 1)];
         let acked: Vec<u64> = complete
@@ -77,12 +83,11 @@ fn a_writer_killed_at_random_twenty_times_loses_no_acknowledged_entry() {
                 "round {round}: acknowledged seq {seq} lost (ledger has {len})"
             );
         }
-        let seqs: Vec<u64> = ledger
-            .iter(0)
-            .expect("iter")
-            .map(|e| e.expect("entry").seq)
-            .collect();
-        assert_eq!(seqs, (0..len).collect::<Vec<_>>(), "round {round}");
+        // The open checked every frame and link; the last entry reads back.
+        if len > 0 {
+            let last = ledger.iter(len - 1).expect("iter").next().expect("last");
+            assert_eq!(last.expect("entry").seq, len - 1, "round {round}");
+        }
         drop(ledger);
         let verify = ledger_cli(data.path(), &["verify"]);
         assert!(
@@ -90,9 +95,7 @@ fn a_writer_killed_at_random_twenty_times_loses_no_acknowledged_entry() {
             "round {round}: {}",
             text(&verify.stderr)
         );
-        acknowledged_in_all += acked.len();
     }
-    assert!(acknowledged_in_all > 0, "the writer never got going");
 }
 
 #[test]

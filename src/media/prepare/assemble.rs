@@ -5,9 +5,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use ffmpeg::{codec, format, media, Dictionary, Rational};
+use ffmpeg::{codec, format, media, Rational};
 use ffmpeg_next as ffmpeg;
 
+use super::output::muxer::open_muxer;
 use crate::media::limits::MediaLimits;
 use crate::media::open::open_input;
 use crate::media::protocol::{FailureKind, MediaFailure};
@@ -35,8 +36,8 @@ pub fn assemble_mp4(
     if layout.is_empty() {
         return Err(failure(format!("{} has no streams", first.display())));
     }
-    let mut octx = open_mp4(out, &layout)?;
-    let out_bases: Vec<Rational> = octx.streams().map(|s| s.time_base()).collect();
+    let mut muxer = open_muxer(out, "mp4", &layout)?;
+    let out_bases: Vec<Rational> = (0..layout.len()).map(|i| muxer.time_base(i)).collect();
     let mut copier = Copier {
         origin_us: None,
         last_dts: vec![None; layout.len()],
@@ -60,7 +61,7 @@ pub fn assemble_mp4(
                 continue;
             };
             copier
-                .copy(packet, stream.time_base(), *out_index, &mut octx)
+                .copy(packet, stream.time_base(), *out_index, &mut muxer.octx)
                 .map_err(|e| failure(format!("cannot copy from {}: {e}", path.display())))?;
         }
     }
@@ -70,9 +71,11 @@ pub fn assemble_mp4(
             "packets repeated across segments left out"
         );
     }
-    octx.write_trailer()
+    muxer
+        .octx
+        .write_trailer()
         .map_err(|e| failure(format!("cannot finish {}: {e}", out.display())))?;
-    drop(octx);
+    drop(muxer);
     File::open(out)
         .and_then(|f| f.sync_all())
         .map_err(|e| failure(format!("cannot sync {}: {e}", out.display())))
@@ -140,30 +143,6 @@ fn start_us(input: &format::context::Input) -> i64 {
     } else {
         start
     }
-}
-
-/// A faststart MP4 muxer with one stream per entry of `layout`, header written.
-fn open_mp4(
-    out: &Path,
-    layout: &[(codec::Parameters, Rational)],
-) -> Result<format::context::Output, MediaFailure> {
-    let url = format!("file:{}", out.display());
-    let mut octx = format::output_as(&url, "mp4")
-        .map_err(|e| failure(format!("cannot create {}: {e}", out.display())))?;
-    for (parameters, time_base) in layout {
-        let mut stream = octx
-            .add_stream(codec::encoder::find(codec::Id::None))
-            .map_err(|e| failure(format!("cannot add a stream: {e}")))?;
-        stream.set_parameters(parameters.clone());
-        stream.set_time_base(*time_base);
-        // SAFETY: codecpar of a stream owned by `octx`; 0 lets the muxer pick its own tag.
-        unsafe { (*stream.parameters().as_mut_ptr()).codec_tag = 0 };
-    }
-    let mut options = Dictionary::new();
-    options.set("movflags", "+faststart");
-    octx.write_header_with(options)
-        .map_err(|e| failure(format!("cannot write the header of {}: {e}", out.display())))?;
-    Ok(octx)
 }
 
 fn failure(detail: String) -> MediaFailure {

@@ -3,7 +3,7 @@
 //! faststart `tv.mp4` fed the same packets. Used by both the remux and the transcode
 //! executors, so it only copies packets; it never decodes.
 
-mod muxer;
+pub(in crate::media::prepare) mod muxer;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};

@@ -14,12 +14,17 @@ use crate::media::protocol::MediaFailure;
 const TS_MAX_DELAY_US: &str = "700000";
 
 /// An output context with the time bases its muxer chose for its streams.
-pub(super) struct Muxer {
+pub(in crate::media::prepare) struct Muxer {
     pub octx: format::context::Output,
     time_bases: Vec<Rational>,
 }
 
 impl Muxer {
+    /// The time base the muxer chose for output stream `stream`.
+    pub fn time_base(&self, stream: usize) -> Rational {
+        self.time_bases[stream]
+    }
+
     /// Rescales a copy of `packet` to this muxer's time base and writes it interleaved.
     pub fn write(
         &mut self,
@@ -37,7 +42,7 @@ impl Muxer {
 }
 
 /// Creates `path` with `format`'s muxer, one stream per entry, and writes its header.
-pub(super) fn open_muxer(
+pub(in crate::media::prepare) fn open_muxer(
     path: &Path,
     format: &str,
     streams: &[(codec::Parameters, Rational)],
