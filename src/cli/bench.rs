@@ -196,6 +196,8 @@ pub fn rss(films: usize) -> Result<(), CliError> {
         let app = App::open(bench_settings(&data), exe())?;
         make_library(&app.pool, &tmp, films, 10, true);
         app.library.scan(&tmp.join("library"), &Quiet)?;
+        // Idle means nothing left to prepare: the server would otherwise be busy with it.
+        app.preparation.drain(&|_, _| {})?;
         app.flush();
     }
     let mut child = Command::new(exe())

@@ -39,6 +39,19 @@ fn def(method: Method, path: &'static str, access: Access, handler: fn() -> Rout
 pub fn table() -> Vec<RouteDef> {
     use Access::*;
     vec![
+        // The hottest paths first: actix tries the routes in order.
+        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
+            web::route().to(renditions::variant_file)
+        }),
+        def(Method::HEAD, "/hls/{id}/{rung}/{file}", Viewer, || {
+            web::route().to(renditions::variant_file)
+        }),
+        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || {
+            web::route().to(renditions::master)
+        }),
+        def(Method::HEAD, "/hls/{id}/master.m3u8", Viewer, || {
+            web::route().to(renditions::master)
+        }),
         def(Method::GET, "/healthz", Public, || {
             web::route().to(health::healthz)
         }),
@@ -77,24 +90,6 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::HEAD, "/media/{id}/original", Viewer, || {
             web::route().to(media_files::original)
-        }),
-        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
-            web::route().to(renditions::tv_mp4)
-        }),
-        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
-            web::route().to(renditions::tv_mp4)
-        }),
-        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || {
-            web::route().to(renditions::master)
-        }),
-        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
-            web::route().to(renditions::variant_file)
-        }),
-        def(Method::GET, "/hls/{id}/master.m3u8", Viewer, || {
-            web::route().to(renditions::master)
-        }),
-        def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
-            web::route().to(renditions::variant_file)
         }),
         def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
             web::route().to(renditions::tv_mp4)

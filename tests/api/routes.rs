@@ -95,6 +95,18 @@ fn rows() -> Vec<Row> {
             none,
             [Ok, E401, Ok, Ok],
         ),
+        r(
+            Method::HEAD,
+            "/hls/{id}/{rung}/{file}",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
+        r(
+            Method::HEAD,
+            "/hls/{id}/master.m3u8",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/library", none, [E401, E401, Ok, Ok]),
         r(
             Method::POST,
