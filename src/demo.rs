@@ -132,11 +132,9 @@ fn encode(
         Reply::Probed { .. }
         | Reply::Progress { .. }
         | Reply::Segment { .. }
-        | Reply::Prepared { .. } => {
-            Err(DemoError::Encode {
-                name: name.into(),
-                detail: "unexpected reply".into(),
-            })
-        }
+        | Reply::Prepared { .. } => Err(DemoError::Encode {
+            name: name.into(),
+            detail: "unexpected reply".into(),
+        }),
     }
 }

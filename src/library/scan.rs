@@ -91,10 +91,7 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
             return Ok(());
         }
         Reply::Failed { failure } => failure,
-        Reply::Done
-        | Reply::Progress { .. }
-        | Reply::Segment { .. }
-        | Reply::Prepared { .. } => {
+        Reply::Done | Reply::Progress { .. } | Reply::Segment { .. } | Reply::Prepared { .. } => {
             crate::media::MediaFailure {
                 kind: FailureKind::WorkerCrashed,
                 detail: "worker answered a probe with an unexpected reply".into(),

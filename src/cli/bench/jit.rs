@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::jit::JitPlan;
-use crate::media::prepare::Segment;
 use crate::library::Quiet;
+use crate::media::prepare::Segment;
 use crate::media::{ClipSpec, Reply, Request};
 
 use super::prepare::{load_average, median};
@@ -211,7 +211,11 @@ fn ffmpeg(args: &[&str]) {
 /// scale per rung, libx264 veryfast and AAC stereo per output, as our ladder does.
 fn reference_outputs(plan: &JitPlan, dir: &Path) -> Vec<String> {
     std::fs::create_dir_all(dir).expect("reference folder");
-    let out = |name: &str| dir.join(format!("{name}.ts")).to_string_lossy().into_owned();
+    let out = |name: &str| {
+        dir.join(format!("{name}.ts"))
+            .to_string_lossy()
+            .into_owned()
+    };
     if !plan.transcodes() {
         return ["-c", "copy", "-f", "mpegts", &out("copy")]
             .map(String::from)
@@ -221,7 +225,13 @@ fn reference_outputs(plan: &JitPlan, dir: &Path) -> Vec<String> {
         .plan
         .ladder
         .iter()
-        .filter_map(|r| Some((r.name.as_str(), r.video.as_ref()?.width, r.video.as_ref()?.height)))
+        .filter_map(|r| {
+            Some((
+                r.name.as_str(),
+                r.video.as_ref()?.width,
+                r.video.as_ref()?.height,
+            ))
+        })
         .collect();
     let labels: String = (0..rungs.len()).map(|i| format!("[v{i}]")).collect();
     let mut graph = format!("yadif,split={}{labels}", rungs.len());
@@ -231,8 +241,21 @@ fn reference_outputs(plan: &JitPlan, dir: &Path) -> Vec<String> {
     let mut args = vec!["-filter_complex".to_owned(), graph];
     for (i, (name, _, _)) in rungs.iter().enumerate() {
         let each = [
-            "-map", &format!("[o{i}]"), "-map", "0:a", "-c:v", "libx264", "-preset", "veryfast",
-            "-c:a", "aac", "-ac", "2", "-f", "mpegts", &out(name),
+            "-map",
+            &format!("[o{i}]"),
+            "-map",
+            "0:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+            "-f",
+            "mpegts",
+            &out(name),
         ];
         args.extend(each.map(String::from));
     }
