@@ -90,10 +90,17 @@ async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishe
     })
     .await;
     wait_for(async || partial_has_files(&renditions).then_some(())).await;
-    let (status, _) = get(port, &format!("/hls/{id}/master.m3u8"))
+    // Meanwhile it plays just in time: a playlist written from the plan, never files from
+    // the unfinished folder (whose complete segments alone may stand in for JIT ones).
+    let (status, body) = get(port, &format!("/hls/{id}/master.m3u8"))
         .await
         .expect("answer");
-    assert_eq!(status, 503, "a film being prepared is not served");
+    assert_eq!(status, 200, "a film being prepared plays just in time");
+    assert!(body.starts_with("#EXTM3U"), "{body}");
+    assert!(
+        !renditions.join(&id).exists(),
+        "nothing was put in place before the preparation finished"
+    );
     server.kill().expect("kill");
     server.wait().expect("wait");
     assert!(
