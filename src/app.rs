@@ -10,6 +10,7 @@ use media_catalog::{Catalog, CatalogError, FilmState};
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
 use crate::jit::Jit;
+use crate::ledger::{Ledger, LedgerError};
 use crate::library::Library;
 use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
@@ -28,6 +29,8 @@ pub struct App {
     pub library: Arc<Library>,
     pub preparation: Arc<Preparation>,
     pub jit: Arc<Jit>,
+    /// The ledger of record (its own fsync'd log in `<data>/ledger/`).
+    pub ledger: Arc<Ledger>,
     db: sled::Db,
 }
 
@@ -54,6 +57,8 @@ pub enum OpenError {
     Accounts(#[from] AccountsError),
     #[error("cannot open the preparation queue")]
     Preparation(#[from] PrepareError),
+    #[error("cannot open the ledger")]
+    Ledger(#[from] LedgerError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -69,6 +74,8 @@ impl App {
             })?;
         }
         let db = open_db(&settings)?;
+        // After the database: its lock says first whether another server holds the folder.
+        let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
         let throttle = Throttle::new(
             settings.login_max_failures,
@@ -121,6 +128,7 @@ impl App {
             library,
             preparation,
             jit,
+            ledger,
             db,
         })
     }

@@ -40,6 +40,8 @@ pub enum AppError {
     Catalog(#[from] CatalogError),
     #[error("preparation records failure")]
     Preparation(#[from] crate::preparation::PrepareError),
+    #[error("ledger failure")]
+    Ledger(#[from] crate::ledger::LedgerError),
     #[error("file access failed")]
     Io(#[from] std::io::Error),
     #[error("background task failed")]
@@ -153,6 +155,7 @@ impl AppError {
                 A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
             },
             AppError::Catalog(_)
+            | AppError::Ledger(_)
             | AppError::Preparation(_)
             | AppError::Io(_)
             | AppError::Task(_) => internal(),

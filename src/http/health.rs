@@ -31,7 +31,7 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             films_by_state: &by_state,
             films_missing: app.library.missing_count(),
             prepare_queue: queued,
-            ledger_length: 0,
+            ledger_length: app.ledger.len(),
             jit_transcodes: app.jit.running_transcodes() as u64,
         }))
     })

@@ -9,6 +9,7 @@ mod file_body;
 mod films;
 mod health;
 mod jit;
+mod ledger;
 mod library;
 mod media_files;
 mod renditions;

@@ -6,7 +6,7 @@ use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
-use super::{films, health, library, media_files, renditions, session, thumbs, users};
+use super::{films, health, ledger, library, media_files, renditions, session, thumbs, users};
 
 /// One route: method, path pattern, access level and the handler.
 pub struct RouteDef {
@@ -96,6 +96,12 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
             web::route().to(renditions::tv_mp4)
+        }),
+        def(Method::GET, "/api/v1/ledger", Clerk, || {
+            web::route().to(ledger::list)
+        }),
+        def(Method::GET, "/api/v1/ledger/checkpoint", Viewer, || {
+            web::route().to(ledger::checkpoint)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -6,6 +6,7 @@ mod cli;
 mod hostile;
 mod jit;
 mod ledger;
+mod ledger_http;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;

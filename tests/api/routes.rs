@@ -107,6 +107,13 @@ fn rows() -> Vec<Row> {
             none,
             [Ok, E401, Ok, Ok],
         ),
+        r(Method::GET, "/api/v1/ledger", none, [E401, E401, Ok, Ok]),
+        r(
+            Method::GET,
+            "/api/v1/ledger/checkpoint",
+            none,
+            [Ok, E401, Ok, Ok],
+        ),
         r(Method::GET, "/api/v1/library", none, [E401, E401, Ok, Ok]),
         r(
             Method::POST,
