@@ -51,7 +51,7 @@ pub struct PrepareJob {
     /// An empty folder the server made; the worker writes `master.m3u8`,
     /// `<rung>/index.m3u8`, `<rung>/seg-NNNNN.ts` and `tv.mp4` into it. The server syncs and
     /// renames it into place only after a `Prepared` reply, so nothing half-written is served.
-    /// Each segment is written as `seg-NNNNN.ts.part` and renamed when complete.
+    /// Each segment is written as `seg-NNNNN.ts.<pid>.part` and renamed when complete.
     pub out_dir: PathBuf,
     /// Produce segments from this index on (0: from the start), numbered and timed as a
     /// full run numbers and times them. Only a just-in-time job may start past 0.

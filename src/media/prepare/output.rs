@@ -40,7 +40,7 @@ pub struct Layout<'a> {
 /// Timestamps run on across segments (HLS players expect one continuous timeline); each
 /// segment but the first starts at a video keyframe (audio only: at any packet of the
 /// first stream), at the first one at or after each planned cut. A segment is written as
-/// `seg-NNNNN.ts.part` and renamed when it is closed, so a complete name is a complete file.
+/// `seg-NNNNN.ts.<pid>.part` and renamed when it is closed, so a complete name is a complete file.
 pub struct RenditionWriter {
     dir: PathBuf,
     name: String,
@@ -235,7 +235,9 @@ impl RenditionWriter {
     fn start_segment(&mut self, start_s: f64) -> Result<(), MediaFailure> {
         self.close_segment()?;
         let path = self.dir.join(playlist::segment_uri(self.segments_done()));
-        let part = path.with_extension("ts.part");
+        // The process id keeps two producers of one film (one being stopped as the other
+        // starts) from writing the same temporary file.
+        let part = path.with_extension(format!("ts.{}.part", std::process::id()));
         let muxer = open_muxer(&part, "mpegts", &self.streams)?;
         // Cuts this segment already passes are done with (the film may start after the
         // first planned cut, or a sparse keyframe may pass several).
