@@ -60,6 +60,22 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
         .expect("request")
 }
 
+/// The id of the one film whose source file is `name`.
+async fn film_id(app: &TestApp, name: &str) -> String {
+    film(app, name).await["id"].as_str().expect("id").to_owned()
+}
+
+/// The name of the first rendition the film's master playlist lists (it must answer 200).
+async fn top_rung(app: &TestApp, id: &str) -> String {
+    let master = get(app, &format!("/hls/{id}/master.m3u8")).await;
+    assert_eq!(master.status(), 200);
+    first_variant(&master.text().await.expect("text"))
+        .split('/')
+        .next()
+        .expect("rung")
+        .to_owned()
+}
+
 /// The first variant URI of a master playlist.
 fn first_variant(master: &str) -> String {
     master
@@ -133,12 +149,8 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
     let app = spawn_app().await;
     dvd_vob(&app.library, "第三集.vob", 30);
     app.scan(&app.library.clone()).await;
-    let f = film(&app, "第三集.vob").await;
-    let id = f["id"].as_str().expect("id").to_owned();
-    let master = get(&app, &format!("/hls/{id}/master.m3u8")).await;
-    assert_eq!(master.status(), 200);
-    let variant = first_variant(&master.text().await.expect("text"));
-    let rung = variant.split('/').next().expect("rung").to_owned();
+    let id = film_id(&app, "第三集.vob").await;
+    let rung = top_rung(&app, &id).await;
 
     // Seek first: the fourth segment (18–24 s), before anything else was made.
     let seg3 = app.url(&format!("/hls/{id}/{rung}/seg-00003.ts"));
@@ -183,11 +195,11 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
         !jit_dir.exists(),
         "prepared renditions replace the JIT segments"
     );
-    let film_id = media_catalog::FilmId::parse(&id).expect("id");
+    let parsed = media_catalog::FilmId::parse(&id).expect("id");
     let outcome = app
         .app
         .preparation
-        .outcome(&film_id)
+        .outcome(&parsed)
         .expect("outcomes")
         .expect("an outcome");
     assert_eq!(outcome.reused_segments, 5, "all five segments: {outcome:?}");
@@ -214,30 +226,22 @@ async fn a_preparation_makes_only_the_segments_not_yet_made_just_in_time() {
     let app = spawn_app().await;
     dvd_vob(&app.library, "半部.vob", 60);
     app.scan(&app.library.clone()).await;
-    let id = film(&app, "半部.vob").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let master = get(&app, &format!("/hls/{id}/master.m3u8")).await;
-    let rung = first_variant(&master.text().await.expect("text"))
-        .split('/')
-        .next()
-        .expect("rung")
-        .to_owned();
+    let id = film_id(&app, "半部.vob").await;
+    let rung = top_rung(&app, &id).await;
     for i in 0..2 {
         let res = get(&app, &format!("/hls/{id}/{rung}/seg-{i:05}.ts")).await;
         assert_eq!(res.status(), 200);
     }
     // The viewer leaves; what was made so far stays.
-    let film_id = media_catalog::FilmId::parse(&id).expect("id");
-    app.app.jit.stop(&film_id);
+    let parsed = media_catalog::FilmId::parse(&id).expect("id");
+    app.app.jit.stop(&parsed);
     assert_eq!(prepare_all(&app).await, 1);
     let f = film(&app, "半部.vob").await;
     assert_eq!(f["state"], "ready", "{f}");
     let outcome = app
         .app
         .preparation
-        .outcome(&film_id)
+        .outcome(&parsed)
         .expect("outcomes")
         .expect("an outcome");
     assert!(
@@ -266,20 +270,9 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
     dvd_vob(&app.library, "甲.vob", 20);
     dvd_vob(&app.library, "乙.vob", 20);
     app.scan(&app.library.clone()).await;
-    let a = film(&app, "甲.vob").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let b = film(&app, "乙.vob").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let master_a = get(&app, &format!("/hls/{a}/master.m3u8")).await;
-    let rung = first_variant(&master_a.text().await.expect("text"))
-        .split('/')
-        .next()
-        .expect("rung")
-        .to_owned();
+    let a = film_id(&app, "甲.vob").await;
+    let b = film_id(&app, "乙.vob").await;
+    let rung = top_rung(&app, &a).await;
 
     let first = app
         .client()
@@ -326,16 +319,8 @@ async fn a_producer_nobody_fetches_from_stops() {
     let app = spawn_app_with(|s| s.jit_idle_secs = 1).await;
     dvd_vob(&app.library, "没人看.vob", 120);
     app.scan(&app.library.clone()).await;
-    let id = film(&app, "没人看.vob").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let master = get(&app, &format!("/hls/{id}/master.m3u8")).await;
-    let rung = first_variant(&master.text().await.expect("text"))
-        .split('/')
-        .next()
-        .expect("rung")
-        .to_owned();
+    let id = film_id(&app, "没人看.vob").await;
+    let rung = top_rung(&app, &id).await;
     let res = get(&app, &format!("/hls/{id}/{rung}/seg-00000.ts")).await;
     assert_eq!(res.status(), 200);
     let jit = app.app.jit.clone();
@@ -369,13 +354,8 @@ async fn unknown_segments_and_renditions_of_an_unprepared_film_are_404() {
     let app = spawn_app().await;
     app.synth_clip("短片.mp4", 8.0).await;
     app.scan(&app.library.clone()).await;
-    let id = film(&app, "短片.mp4").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let master = get(&app, &format!("/hls/{id}/master.m3u8")).await;
-    let variant = first_variant(&master.text().await.expect("text"));
-    let rung = variant.split('/').next().expect("rung");
+    let id = film_id(&app, "短片.mp4").await;
+    let rung = top_rung(&app, &id).await;
     for path in [
         format!("/hls/{id}/9999p/index.m3u8"),
         format!("/hls/{id}/9999p/seg-00000.ts"),

@@ -26,35 +26,24 @@ async fn the_office_pages_through_the_ledger_and_anyone_checks_its_signed_checkp
     .expect("join");
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let first: Value = clerk
-        .get(app.url("/api/v1/ledger?limit=2"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let page = |query: &'static str| {
+        let req = clerk.get(app.url(&format!("/api/v1/ledger?{query}")));
+        async move {
+            let res = req.send().await.expect("get");
+            (res.status(), res.json::<Value>().await.expect("json"))
+        }
+    };
+    let (_, first) = page("limit=2").await;
     assert_eq!(first["len"], 3, "{first}");
     assert_eq!(first["entries"].as_array().expect("entries").len(), 2);
     assert_eq!(first["entries"][1]["seq"], 1);
     assert_eq!(first["entries"][1]["payload"]["text"], "第1次讨论");
     assert_eq!(first["next_seq"], 2);
-    let rest: Value = clerk
-        .get(app.url("/api/v1/ledger?from_seq=2"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let (_, rest) = page("from_seq=2").await;
     assert_eq!(rest["entries"][0]["seq"], 2, "{rest}");
     assert!(rest["next_seq"].is_null());
-    let bad = clerk
-        .get(app.url("/api/v1/ledger?from_seq=minus"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(bad.status(), 400);
+    let (status, bad) = page("from_seq=minus").await;
+    assert_eq!(status, 400, "{bad}");
 
     let res = app
         .client()
