@@ -178,7 +178,9 @@ impl Jit {
         }
     }
 
-    /// Removes half-written segments left by a crash and the folders of older versions.
+    /// On start: removes the segments of films `keep` says no longer need them (prepared, or
+    /// gone from the catalog) and the half-written files a crash left. (Segments of an older
+    /// version of a changed film stay until that film is prepared.)
     pub fn clean(&self, keep: impl Fn(&FilmId) -> bool) {
         let Ok(films) = std::fs::read_dir(&self.root) else {
             return;
@@ -197,7 +199,11 @@ impl Jit {
     /// Serving a segment that exists: when nothing produces the film, start producing the
     /// next missing one so the viewer does not wait for it (best effort: not when busy).
     fn keep_going(&self, plan: &Arc<JitPlan>, index: usize) {
-        self.touch(&plan.film);
+        if let Some(p) = self.lock().producers.get(&plan.film).filter(|p| p.alive()) {
+            // Someone else's producer: leave it where that viewer needs it.
+            p.touch();
+            return;
+        }
         let next = index + 1;
         if next >= plan.segments.len() {
             return;
