@@ -40,6 +40,15 @@ fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
     out
 }
 
+/// A DVD of `seconds` named `name`, scanned (not prepared): its id and top rendition.
+async fn unprepared_dvd(app: &TestApp, name: &str, seconds: u32) -> (String, String) {
+    dvd_vob(&app.library, name, seconds);
+    app.scan(&app.library.clone()).await;
+    let id = film_id(app, name).await;
+    let rung = top_rung(app, &id).await;
+    (id, rung)
+}
+
 /// The API record of the one film whose source file is `name`.
 async fn film(app: &TestApp, name: &str) -> Value {
     let list = app.get_json("/api/v1/films?per_page=100").await;
@@ -147,10 +156,7 @@ async fn an_unprepared_h264_film_plays_at_once_remuxed_just_in_time() {
 #[tokio::test]
 async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_preparation_replaces_it() {
     let app = spawn_app().await;
-    dvd_vob(&app.library, "第三集.vob", 30);
-    app.scan(&app.library.clone()).await;
-    let id = film_id(&app, "第三集.vob").await;
-    let rung = top_rung(&app, &id).await;
+    let (id, rung) = unprepared_dvd(&app, "第三集.vob", 30).await;
 
     // Seek first: the fourth segment (18–24 s), before anything else was made.
     let seg3 = app.url(&format!("/hls/{id}/{rung}/seg-00003.ts"));
@@ -224,10 +230,7 @@ async fn an_unprepared_dvd_is_transcoded_just_in_time_seeks_and_then_its_prepara
 #[tokio::test]
 async fn a_preparation_makes_only_the_segments_not_yet_made_just_in_time() {
     let app = spawn_app().await;
-    dvd_vob(&app.library, "半部.vob", 60);
-    app.scan(&app.library.clone()).await;
-    let id = film_id(&app, "半部.vob").await;
-    let rung = top_rung(&app, &id).await;
+    let (id, rung) = unprepared_dvd(&app, "半部.vob", 60).await;
     for i in 0..2 {
         let res = get(&app, &format!("/hls/{id}/{rung}/seg-{i:05}.ts")).await;
         assert_eq!(res.status(), 200);
@@ -317,10 +320,7 @@ async fn a_second_concurrent_jit_transcode_is_refused_with_503_and_retry_after()
 #[tokio::test]
 async fn a_producer_nobody_fetches_from_stops() {
     let app = spawn_app_with(|s| s.jit_idle_secs = 1).await;
-    dvd_vob(&app.library, "没人看.vob", 120);
-    app.scan(&app.library.clone()).await;
-    let id = film_id(&app, "没人看.vob").await;
-    let rung = top_rung(&app, &id).await;
+    let (id, rung) = unprepared_dvd(&app, "没人看.vob", 120).await;
     let res = get(&app, &format!("/hls/{id}/{rung}/seg-00000.ts")).await;
     assert_eq!(res.status(), 200);
     let jit = app.app.jit.clone();
