@@ -5,7 +5,7 @@ use ffmpeg::Packet;
 
 use super::*;
 use crate::media::prepare::transcode::fixtures::{
-    h264_mp4, lavfi_inputs, names_in, segment_start, Fixture, SegmentStart,
+    h264_film, h264_mp4, names_in, segment_start, Fixture, SegmentStart,
 };
 
 /// How far a just-in-time segment's first packet may be from a full run's, seconds.
@@ -118,28 +118,7 @@ fn same_segments_from(fixture: &Fixture, first: usize) {
 
 #[test]
 fn an_mpeg_ts_film_that_starts_late_on_its_clock_is_remuxed_from_segment_two() {
-    let mut args = lavfi_inputs("320x240", 25, 20);
-    args.extend(
-        [
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-g",
-            "50",
-            "-keyint_min",
-            "50",
-            "-sc_threshold",
-            "0",
-            "-c:a",
-            "aac",
-            "-f",
-            "mpegts",
-        ]
-        .map(String::from),
-    );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let fixture = Fixture::make("film.ts", &args);
+    let fixture = h264_film("film.ts", 20, &["-f", "mpegts"]);
     assert_eq!(fixture.job.plan.decision.action, Action::Remux);
     same_segments_from(&fixture, 2);
 }

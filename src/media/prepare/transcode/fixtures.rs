@@ -88,28 +88,30 @@ impl Fixture {
 /// An H.264 (High, B-frames, a keyframe every 2 s) + AAC MP4 of `seconds`: a film the
 /// plan remuxes, cut at every third keyframe.
 pub(crate) fn h264_mp4(seconds: u32) -> Fixture {
+    h264_film("film.mp4", seconds, &["-bf", "2"])
+}
+
+/// A 320x240 H.264 + AAC film `name` of `seconds` with a keyframe every 2 s, `extra`
+/// encoder or muxer options added (e.g. `-f mpegts`).
+pub(crate) fn h264_film(name: &str, seconds: u32, extra: &[&str]) -> Fixture {
     let mut args = lavfi_inputs("320x240", 25, seconds);
-    args.extend(
-        [
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-g",
-            "50",
-            "-keyint_min",
-            "50",
-            "-sc_threshold",
-            "0",
-            "-bf",
-            "2",
-            "-c:a",
-            "aac",
-        ]
-        .map(String::from),
-    );
+    let common = [
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        "-g",
+        "50",
+        "-keyint_min",
+        "50",
+        "-sc_threshold",
+        "0",
+        "-c:a",
+        "aac",
+    ];
+    args.extend(common.iter().chain(extra).map(|a| a.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Fixture::make("film.mp4", &args)
+    Fixture::make(name, &args)
 }
 
 /// The start of an MPEG-TS segment as read back with FFmpeg: its first picture packet
