@@ -16,6 +16,8 @@ use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
 use crate::metrics::Metrics;
 use crate::preparation::{Preparation, PrepareError};
+use crate::records::Days;
+use crate::stations::{Stations, StationsError};
 
 /// Everything a request or a command needs.
 pub struct App {
@@ -31,6 +33,10 @@ pub struct App {
     pub jit: Arc<Jit>,
     /// The ledger of record (its own fsync'd log in `<data>/ledger/`).
     pub ledger: Arc<Ledger>,
+    /// Playback points, rosters, paired TVs.
+    pub stations: Arc<Stations>,
+    /// The township's calendar (same-day rule, months of reports).
+    pub days: Days,
     db: sled::Db,
 }
 
@@ -57,6 +63,8 @@ pub enum OpenError {
     Accounts(#[from] AccountsError),
     #[error("cannot open the preparation queue")]
     Preparation(#[from] PrepareError),
+    #[error("cannot open the stations")]
+    Stations(#[from] StationsError),
     #[error("cannot open the ledger")]
     Ledger(#[from] LedgerError),
     #[error("cannot start the media worker processes")]
@@ -77,6 +85,7 @@ impl App {
         // After the database: its lock says first whether another server holds the folder.
         let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
+        let stations = Arc::new(Stations::open(&db, ledger.clone(), &settings.township)?);
         let throttle = Throttle::new(
             settings.login_max_failures,
             settings.login_max_failures_per_address,
@@ -119,7 +128,6 @@ impl App {
         let prepared = jit.clone();
         preparation.on_ready(Box::new(move |id| prepared.forget(id)));
         Ok(App {
-            settings,
             catalog,
             accounts,
             pool,
@@ -129,6 +137,9 @@ impl App {
             preparation,
             jit,
             ledger,
+            stations,
+            days: Days::new(settings.utc_offset_minutes),
+            settings,
             db,
         })
     }

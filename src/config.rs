@@ -51,6 +51,11 @@ pub struct Settings {
     pub play_idle_secs: u64,
     /// Plays shorter than this are recorded as aborted, in seconds (playback ledger).
     pub play_min_secs: u64,
+    /// The township's offset from UTC in minutes (China: 480). Decides where a day and a month
+    /// begin for the same-day rule and the reports; entries themselves are stamped in UTC.
+    pub utc_offset_minutes: i32,
+    /// The township this server belongs to: its name on reports and production tasks.
+    pub township: String,
     /// Most concurrent just-in-time transcodes (streaming).
     pub jit_max: usize,
     /// A just-in-time producer nobody has fetched from for this long stops, in seconds.
@@ -85,6 +90,8 @@ impl Default for Settings {
             prepare_parallel: 1,
             play_idle_secs: 600,
             play_min_secs: 60,
+            utc_offset_minutes: 480,
+            township: "本乡镇".into(),
             jit_max: 1,
             jit_idle_secs: 30,
             dlna: true,

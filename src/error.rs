@@ -32,6 +32,14 @@ pub enum AppError {
     Busy { running: usize, retry_after_s: u64 },
     #[error("the film's preparation failed")]
     PreparationFailed { reason: Option<String> },
+    /// The request is well formed but names something unusable (unknown member, a sign-in
+    /// for another station's roster…): 422, nothing written.
+    #[error("unprocessable: {message}")]
+    Unprocessable { code: &'static str, message: String },
+    /// The request conflicts with what exists (a station code taken, a heartbeat after the
+    /// end): 409, nothing written.
+    #[error("conflict: {message}")]
+    Conflict { code: &'static str, message: String },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
@@ -127,6 +135,10 @@ impl AppError {
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 format!("请求的片段超出了文件范围（文件共 {len} 字节）"),
             ),
+            AppError::Unprocessable { code, message } => {
+                (code, StatusCode::UNPROCESSABLE_ENTITY, message.clone())
+            }
+            AppError::Conflict { code, message } => (code, StatusCode::CONFLICT, message.clone()),
             AppError::Accounts(e) => match e {
                 A::InvalidCredentials => (
                     "invalid_credentials",

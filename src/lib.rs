@@ -14,6 +14,8 @@ pub mod library;
 pub mod media;
 pub mod metrics;
 pub mod preparation;
+pub mod records;
+pub mod stations;
 pub mod streaming;
 
 /// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).

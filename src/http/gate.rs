@@ -17,6 +17,8 @@ use crate::error::AppError;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "dj_session";
+/// Name of a paired TV's long-lived device cookie.
+pub const DEVICE_COOKIE: &str = "dj_device";
 
 /// Who may use a route. Every route in the table names one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,14 +95,26 @@ fn same_origin(req: &HttpRequest) -> bool {
         .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host))
 }
 
+/// A signed-in user's session wins; else a paired TV's device token; else anonymous. An
+/// unknown or revoked device token is anonymous (the TV is asked to pair again).
 async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal, AppError> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        let token = cookie.value().to_owned();
+        let accounts = app.accounts.clone();
+        // A sled read; cheap, but it is I/O, so keep it off the async threads.
+        return Ok(tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??);
+    }
+    let Some(cookie) = req.cookie(DEVICE_COOKIE) else {
         return Ok(Principal::Anonymous);
     };
     let token = cookie.value().to_owned();
-    let accounts = app.accounts.clone();
-    // A sled read; cheap, but it is I/O, so keep it off the async threads.
-    Ok(tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??)
+    let stations = app.stations.clone();
+    let station = tokio::task::spawn_blocking(move || stations.device_station(&token)).await??;
+    Ok(
+        station.map_or(Principal::Anonymous, |station| Principal::Device {
+            station,
+        }),
+    )
 }
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is

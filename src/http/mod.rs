@@ -14,6 +14,7 @@ mod library;
 mod media_files;
 mod renditions;
 mod session;
+mod stations;
 mod thumbs;
 mod users;
 

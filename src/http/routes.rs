@@ -6,7 +6,9 @@ use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
-use super::{films, health, ledger, library, media_files, renditions, session, thumbs, users};
+use super::{
+    films, health, ledger, library, media_files, renditions, session, stations, thumbs, users,
+};
 
 /// One route: method, path pattern, access level and the handler.
 pub struct RouteDef {
@@ -102,6 +104,21 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/ledger/checkpoint", Viewer, || {
             web::route().to(ledger::checkpoint)
+        }),
+        def(Method::POST, "/api/v1/stations", Admin, || {
+            web::route().to(stations::create)
+        }),
+        def(Method::GET, "/api/v1/stations", Clerk, || {
+            web::route().to(stations::list)
+        }),
+        def(Method::GET, "/api/v1/stations/{id}", Clerk, || {
+            web::route().to(stations::get)
+        }),
+        def(Method::POST, "/api/v1/stations/{id}/members", Clerk, || {
+            web::route().to(stations::add_member)
+        }),
+        def(Method::GET, "/api/v1/stations/{id}/members", Clerk, || {
+            web::route().to(stations::members)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -10,9 +10,10 @@ use std::fs::File;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::entry::{now_rfc3339, ChainHash, Draft, Entry};
+use super::entry::{ChainHash, Draft, Entry};
 use super::error::LedgerError;
 use super::frame::{self, INDEX_STRIDE};
+use super::LedgerClock;
 
 /// The log file as the committer uses it: the seam where tests inject disk failures.
 pub(crate) trait LogFile: Send {
@@ -69,6 +70,7 @@ pub(crate) struct Committer {
     state: Mutex<State>,
     synced: Condvar,
     group: bool,
+    clock: LedgerClock,
 }
 
 impl Committer {
@@ -78,6 +80,7 @@ impl Committer {
         tip: Tip,
         index: Vec<u64>,
         group: bool,
+        clock: LedgerClock,
     ) -> Self {
         let state = State {
             read_only: file.is_none(),
@@ -94,6 +97,7 @@ impl Committer {
             state: Mutex::new(state),
             synced: Condvar::new(),
             group,
+            clock,
         }
     }
 
@@ -134,7 +138,12 @@ impl Committer {
             return Err(LedgerError::ReadOnly);
         }
         draft.check_against(st.sealed.len)?;
-        let entry = Entry::seal(draft, st.sealed.len, now_rfc3339(), st.sealed.head);
+        let entry = Entry::seal(
+            draft,
+            st.sealed.len,
+            self.clock.now_rfc3339(),
+            st.sealed.head,
+        );
         let before = st.queued.len();
         frame::encode(&entry, &mut st.queued);
         if entry.seq % INDEX_STRIDE == 0 {

@@ -270,8 +270,9 @@ impl Entry {
 }
 
 /// The current time as `at` is written: RFC 3339, UTC, whole seconds.
-pub(crate) fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
+/// `now` as an entry's `at`: RFC 3339 in UTC to the second.
+pub(crate) fn rfc3339(now: time::OffsetDateTime) -> String {
+    let now = now.to_offset(time::UtcOffset::UTC);
     let now = now.replace_nanosecond(0).unwrap_or(now);
     now.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())

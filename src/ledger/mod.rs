@@ -59,6 +59,8 @@ pub struct LedgerOptions {
     /// Share one sync among concurrent appenders (default). `false` syncs each entry on its
     /// own, holding the lock: the benchmark's reference.
     pub group_commit: bool,
+    /// Where `at` comes from: the system clock, except in tests that script a year.
+    pub clock: LedgerClock,
 }
 
 impl Default for LedgerOptions {
@@ -66,7 +68,43 @@ impl Default for LedgerOptions {
         LedgerOptions {
             name: None,
             group_commit: true,
+            clock: LedgerClock::default(),
         }
+    }
+}
+
+/// The clock that stamps entries: the server's own, never a client's. Tests and the
+/// benchmark may set a scripted one ([`LedgerClock::scripted`]) to lay out a year of entries.
+#[derive(Clone, Default)]
+pub struct LedgerClock(Option<std::sync::Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>>);
+
+impl LedgerClock {
+    /// A clock that answers what `now` returns.
+    pub fn scripted(now: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static) -> Self {
+        LedgerClock(Some(std::sync::Arc::new(now)))
+    }
+
+    /// Now, in UTC.
+    pub fn now(&self) -> time::OffsetDateTime {
+        match &self.0 {
+            Some(now) => now(),
+            None => time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// Now as an entry's `at`: RFC 3339 in UTC to the second.
+    pub(crate) fn now_rfc3339(&self) -> String {
+        entry::rfc3339(self.now())
+    }
+}
+
+impl std::fmt::Debug for LedgerClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "LedgerClock(scripted)"
+        } else {
+            "LedgerClock(system)"
+        })
     }
 }
 

@@ -73,7 +73,13 @@ pub(crate) fn read_write(
         head: scanned.head,
         end,
     };
-    let committer = Committer::new(Some(wrap(file)), tip, scanned.index, options.group_commit);
+    let committer = Committer::new(
+        Some(wrap(file)),
+        tip,
+        scanned.index,
+        options.group_commit,
+        options.clock.clone(),
+    );
     Ok(Ledger {
         log_path,
         signer: Some(signer),
@@ -94,7 +100,13 @@ pub(crate) fn read_only(dir: &Path) -> Result<Ledger, LedgerError> {
     Ok(Ledger {
         log_path,
         signer,
-        committer: Committer::new(None, tip, scanned.index, true),
+        committer: Committer::new(
+            None,
+            tip,
+            scanned.index,
+            true,
+            super::LedgerClock::default(),
+        ),
     })
 }
 

@@ -124,6 +124,7 @@ fn appends(
     let options = LedgerOptions {
         name: Some("bench".into()),
         group_commit,
+        ..LedgerOptions::default()
     };
     let ledger = Ledger::open_with(dir, options)?;
     let started = Instant::now();
@@ -164,6 +165,7 @@ fn export(dir: &Path, entries: u64) -> Result<(), LedgerCliError> {
         LedgerOptions {
             name: Some("bench".into()),
             group_commit: true,
+            ..LedgerOptions::default()
         },
     )?;
     let filled = Instant::now();

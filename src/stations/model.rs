@@ -1,0 +1,94 @@
+//! Stations (village playback points and their kin) and the party members on their rosters.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of playback point a station is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StationKind {
+    /// 村 — a village playback room.
+    Village,
+    /// 社区.
+    Community,
+    /// 企业 — an enterprise's party branch.
+    Enterprise,
+    /// 机关 — a government organ.
+    Organ,
+    /// 牧业点 — a herding point, visited with a laptop; counts pastoral hours.
+    Pastoral,
+}
+
+impl StationKind {
+    /// The Chinese name shown in registers.
+    pub fn label(self) -> &'static str {
+        match self {
+            StationKind::Village => "村",
+            StationKind::Community => "社区",
+            StationKind::Enterprise => "企业",
+            StationKind::Organ => "机关",
+            StationKind::Pastoral => "牧业点",
+        }
+    }
+}
+
+/// A playback point. Never deleted: a retired station keeps its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Station {
+    /// Server-made (`st_` + 10 hex digits); the ledger's `station`.
+    pub id: String,
+    /// The township's own code for it, unique among stations (e.g. `LJC-01`).
+    pub code: String,
+    pub name: String,
+    pub kind: StationKind,
+    pub township: String,
+    /// The broadcaster (播放员) who runs its showings, if known.
+    #[serde(default)]
+    pub broadcaster: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// Set once when retired (RFC 3339 UTC); a retired station takes no new plays.
+    #[serde(default)]
+    pub retired_at: Option<String>,
+}
+
+impl Station {
+    pub fn is_retired(&self) -> bool {
+        self.retired_at.is_some()
+    }
+}
+
+/// What a clerk gives to make a station.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewStation {
+    pub code: String,
+    pub name: String,
+    pub kind: StationKind,
+    /// Default: the server's `township` setting.
+    #[serde(default)]
+    pub township: Option<String>,
+    #[serde(default)]
+    pub broadcaster: Option<String>,
+}
+
+/// A party member on one station's roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Server-made (`m_` + 10 hex digits).
+    pub id: String,
+    pub station_id: String,
+    pub name: String,
+    /// The member number (党员编号); unique within a station's roster.
+    pub member_no: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+    pub added_at: String,
+}
+
+/// What a clerk (or one roster row) gives to add a member.
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewMember {
+    pub name: String,
+    pub member_no: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+}
