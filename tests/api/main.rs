@@ -6,6 +6,7 @@ mod cli;
 mod hostile;
 mod jit;
 mod ledger;
+mod ledger_crash;
 mod ledger_http;
 mod prepare;
 mod prepare_crash;

@@ -1,0 +1,246 @@
+//! The server itself, `kill -9`ed at a random moment while eight clients write as fast as
+//! they can, loses nothing it acknowledged: every write that got a 2xx is in the ledger
+//! (and in the store) after a restart, and `dianjiao ledger verify` passes. Twenty rounds
+//! on one data folder.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::support::PASSWORD;
+
+const ROUNDS: usize = 20;
+const WRITERS: usize = 8;
+const ADMIN: &str = "crash-admin";
+
+fn dianjiao() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dianjiao"));
+    c.env("DIANJIAO_LOG", "warn");
+    c
+}
+
+/// A server child process on a free loopback port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(data: &Path) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = dianjiao()
+            .args(["serve", "--data"])
+            .arg(data)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("DIANJIAO_WORKERS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the server");
+        let base = format!("http://127.0.0.1:{port}");
+        let probe = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = probe.get(format!("{base}/healthz")).send().await {
+                if r.status().is_success() {
+                    return Server { child, base };
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not come up on {base}");
+    }
+
+    async fn admin(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let r = client
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"name": ADMIN, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("sign in");
+        assert!(r.status().is_success(), "sign-in: {}", r.status());
+        client
+    }
+
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reap");
+    }
+}
+
+fn add_admin(data: &Path) {
+    let mut child = dianjiao()
+        .args([
+            "user",
+            "add",
+            "--admin",
+            ADMIN,
+            "--password-stdin",
+            "--data",
+        ])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn user add");
+    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
+    let out = child.wait_with_output().expect("user add");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Creates stations as fast as the server answers until it stops answering; returns the
+/// ids of those acknowledged with 201.
+async fn writer(base: String, client: reqwest::Client, round: usize, w: usize) -> Vec<String> {
+    let mut acked = Vec::new();
+    for n in 0.. {
+        let body = json!({"code": format!("R{round}-W{w}-{n}"), "name": format!("第{round}轮{w}号村{n}"), "kind": "village"});
+        let Ok(r) = client
+            .post(format!("{base}/api/v1/stations"))
+            .json(&body)
+            .send()
+            .await
+        else {
+            break;
+        };
+        if r.status().as_u16() != 201 {
+            break;
+        }
+        let Ok(created) = r.json::<Value>().await else {
+            break;
+        };
+        acked.push(created["id"].as_str().expect("an id").to_owned());
+    }
+    acked
+}
+
+/// Station ids of every `created` station change in the ledger, read over HTTP.
+async fn created_in_ledger(server: &Server, client: &reqwest::Client) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut from = 0;
+    loop {
+        let url = format!("{}/api/v1/ledger?from_seq={from}&limit=1000", server.base);
+        let page: Value = client
+            .get(url)
+            .send()
+            .await
+            .expect("ledger")
+            .json()
+            .await
+            .expect("json");
+        for e in page["entries"].as_array().expect("entries") {
+            if e["kind"] == "station_change" && e["payload"]["action"] == "created" {
+                ids.insert(e["station"].as_str().expect("station").to_owned());
+            }
+        }
+        match page["next_seq"].as_u64() {
+            Some(next) => from = next,
+            None => return ids,
+        }
+    }
+}
+
+/// Every id acknowledged before the kill is in the ledger and in the store.
+async fn check_acknowledged(server: &Server, round: usize, acked: &[String]) {
+    let client = server.admin().await;
+    let in_ledger = created_in_ledger(server, &client).await;
+    let listed: Value = client
+        .get(format!("{}/api/v1/stations", server.base))
+        .send()
+        .await
+        .expect("stations")
+        .json()
+        .await
+        .expect("json");
+    let stored: HashSet<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    for id in acked {
+        assert!(
+            in_ledger.contains(id),
+            "round {round}: acknowledged station {id} is not in the ledger"
+        );
+        assert!(
+            stored.contains(id.as_str()),
+            "round {round}: acknowledged station {id} is not stored"
+        );
+    }
+}
+
+fn verify_cli(data: &Path, round: usize) {
+    let out = dianjiao()
+        .args(["ledger", "verify", "--data"])
+        .arg(data)
+        .output()
+        .expect("verify");
+    assert!(
+        out.status.success(),
+        "round {round}: ledger verify failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_at_random_twenty_times_loses_no_acknowledged_write() {
+    let data = tempfile::tempdir().expect("dir");
+    add_admin(data.path());
+    let mut previous: Vec<String> = Vec::new();
+    let mut total = 0;
+    for round in 0..=ROUNDS {
+        let server = Server::start(data.path()).await;
+        check_acknowledged(&server, round, &previous).await;
+        if round == ROUNDS {
+            server.kill();
+            break;
+        }
+        let client = server.admin().await;
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| tokio::spawn(writer(server.base.clone(), client.clone(), round, w)))
+            .collect();
+        // Kill while they write: once the ledger has grown this round, after a random pause.
+        let before = created_in_ledger(&server, &client).await.len();
+        for _ in 0..200 {
+            if created_in_ledger(&server, &client).await.len() > before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let pause = rand::thread_rng().gen_range(50..=400);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        server.kill();
+        previous.clear();
+        for w in writers {
+            previous.extend(w.await.expect("writer"));
+        }
+        assert!(
+            !previous.is_empty(),
+            "round {round}: no write was acknowledged before the kill"
+        );
+        total += previous.len();
+        verify_cli(data.path(), round);
+    }
+    assert!(
+        total >= ROUNDS,
+        "only {total} acknowledged writes in {ROUNDS} rounds"
+    );
+}
