@@ -146,6 +146,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
         if demo {
             let root = crate::demo::ensure(&data, &app.pool)?;
             app.settings.library.push(root);
+            crate::demo::ensure_stations(&app.stations).map_err(crate::demo::DemoError::from)?;
         }
         Ok(app)
     })

@@ -1,7 +1,12 @@
 //! The demo library made by `serve --demo` on first start: short generated films with Chinese
 //! titles — two series with episodes, practical-technology films, a local production and an
 //! audio-only lecture — each folder described by a `catalog.toml`, so a new user sees a
-//! working catalog. Encoded in-process by our own workers (no ffmpeg CLI).
+//! working catalog. Encoded in-process by our own workers (no ffmpeg CLI). Also three
+//! stations with rosters ([`ensure_stations`]).
+
+mod stations;
+
+pub use stations::ensure_stations;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +26,8 @@ pub enum DemoError {
     },
     #[error("cannot encode the demo film {name}: {detail}")]
     Encode { name: String, detail: String },
+    #[error("cannot make the demo stations")]
+    Stations(#[from] crate::stations::StationsError),
 }
 
 struct DemoFolder {
