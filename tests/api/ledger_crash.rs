@@ -37,7 +37,7 @@ impl Server {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = dianjiao()
+        let mut child = dianjiao()
             .args(["serve", "--data"])
             .arg(data)
             .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -56,6 +56,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not come up on {base}");
     }
 
@@ -75,9 +77,16 @@ impl Server {
         client
     }
 
-    fn kill(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reap");
+    fn kill(self) {
+        drop(self);
+    }
+}
+
+/// `kill -9` (SIGKILL is what `Child::kill` sends on Unix), also when a check fails.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
