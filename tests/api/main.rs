@@ -7,6 +7,7 @@ mod hostile;
 mod jit;
 mod ledger;
 mod ledger_http;
+mod plays;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;
