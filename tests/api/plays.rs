@@ -224,6 +224,18 @@ async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
         (200, &record),
         "a second end is the same record"
     );
+    let view: Value = tv
+        .get(app.url(&format!("/api/v1/plays/{play}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (view["active"].as_bool(), &view["seq"]),
+        (Some(false), &record["seq"])
+    );
     let hb = format!("/api/v1/plays/{play}/heartbeat");
     let (status, _) = post(&tv, &app, &hb, json!({"position_s": 12.0})).await;
     assert_eq!(status, 409);

@@ -180,3 +180,46 @@ fn stations_are_chosen_by_who_starts_the_play() {
         Err(PlaysError::Invalid(_))
     ));
 }
+
+#[test]
+fn a_close_cut_short_after_its_append_is_found_in_the_ledger_not_made_twice() {
+    let rig = Rig::new();
+    let plays = rig.plays();
+    let play = plays
+        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
+        .expect("start");
+    // What a crash leaves: the close marked in the store and the entry in the ledger, but
+    // the play never stored as ended.
+    let mut marked = play.clone();
+    marked.closing_from = Some(rig.ledger.len());
+    plays.put(&marked, true).expect("marked");
+    let record = viewing(&marked, marked.started_ms + 40_000, MIN_S);
+    let payload = serde_json::to_value(&record).expect("payload");
+    let entry = rig
+        .ledger
+        .append(crate::ledger::Draft::new(EntryKind::Viewing, None, payload))
+        .expect("appended");
+    drop(plays);
+
+    let plays = rig.plays();
+    assert!(plays.active().is_empty(), "recognised as ended");
+    let ended = plays.end(&play.id, Some(10.0)).expect("end");
+    assert_eq!((ended.seq, &ended.viewing), (entry.seq, &record));
+    rig.advance(IDLE_S as f64 * 2.0);
+    plays.sweep();
+    assert_eq!(rig.viewings().len(), 1);
+
+    // Marked but never appended: the close happens after the restart.
+    let other = plays
+        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
+        .expect("start");
+    let mut marked = other.clone();
+    marked.closing_from = Some(rig.ledger.len());
+    plays.put(&marked, true).expect("marked");
+    drop(plays);
+    let plays = rig.plays();
+    assert_eq!(plays.active().len(), 1);
+    rig.advance(IDLE_S as f64 + 1.0);
+    assert_eq!(plays.sweep(), 1);
+    assert_eq!(rig.viewings().len(), 2);
+}
