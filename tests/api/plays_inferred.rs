@@ -11,7 +11,7 @@ use crate::support::spawn_app_with;
 
 #[tokio::test]
 async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
-    let (app, films) = app_with_films(2, &["hls.mp4", "dlna.mp4"]).await;
+    let (app, films) = app_with_films(3, &["hls.mp4", "dlna.mp4"]).await;
     let player = reqwest::Client::new();
     let clerk = app.signed_in("clerk", Role::Clerk).await;
 
@@ -84,7 +84,7 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
 #[tokio::test]
 async fn segments_made_just_in_time_count_as_the_plan_says() {
     let app = spawn_app_with(|s| {
-        s.play_idle_secs = 2;
+        s.play_idle_secs = 4;
         s.play_min_secs = 5;
     })
     .await;
