@@ -15,6 +15,7 @@ use crate::library::Library;
 use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
 use crate::metrics::Metrics;
+use crate::plays::{Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
 use crate::stations::{Stations, StationsError};
@@ -37,6 +38,8 @@ pub struct App {
     pub stations: Arc<Stations>,
     /// The township's calendar (same-day rule, months of reports).
     pub days: Days,
+    /// Play sessions (reported and inferred) → viewing entries.
+    pub plays: Arc<Plays>,
     db: sled::Db,
 }
 
@@ -67,6 +70,8 @@ pub enum OpenError {
     Stations(#[from] StationsError),
     #[error("cannot open the ledger")]
     Ledger(#[from] LedgerError),
+    #[error("cannot open the play sessions")]
+    Plays(#[from] PlaysError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -127,6 +132,15 @@ impl App {
         });
         let prepared = jit.clone();
         preparation.on_ready(Box::new(move |id| prepared.forget(id)));
+        let plays = open_plays(
+            &settings,
+            &db,
+            &ledger,
+            &stations,
+            &catalog,
+            &metrics,
+            (&preparation, &jit),
+        )?;
         Ok(App {
             catalog,
             accounts,
@@ -139,6 +153,7 @@ impl App {
             ledger,
             stations,
             days: Days::new(settings.utc_offset_minutes),
+            plays,
             settings,
             db,
         })
@@ -146,6 +161,7 @@ impl App {
 
     /// Flushes the stores; called on shutdown.
     pub fn flush(&self) {
+        self.plays.flush();
         if let Err(e) = self.catalog.commit() {
             tracing::error!(error = ?e, "catalog commit on shutdown failed");
         }
@@ -153,6 +169,47 @@ impl App {
             tracing::error!(error = ?e, "database flush on shutdown failed");
         }
     }
+}
+
+/// The play sessions, on the server's clock.
+fn open_plays(
+    settings: &Settings,
+    db: &sled::Db,
+    ledger: &Arc<Ledger>,
+    stations: &Arc<Stations>,
+    catalog: &Arc<Catalog>,
+    metrics: &Arc<Metrics>,
+    (preparation, jit): (&Arc<Preparation>, &Arc<Jit>),
+) -> Result<Arc<Plays>, PlaysError> {
+    let prepared = preparation.clone();
+    let (planner, films) = (jit.clone(), catalog.clone());
+    let deps = crate::plays::Deps {
+        db: db.clone(),
+        ledger: ledger.clone(),
+        stations: stations.clone(),
+        catalog: catalog.clone(),
+        metrics: metrics.clone(),
+        days: Days::new(settings.utc_offset_minutes),
+        film_dir: Box::new(move |id| prepared.film_dir(id)),
+        planned_segments: Box::new(move |id| {
+            let film = films.get(id).ok().flatten()?;
+            let plan = planner.plan(&film, || {
+                films.keyframes(id).ok().flatten().unwrap_or_default()
+            })?;
+            Some(
+                plan.segments
+                    .iter()
+                    .map(|s| (s.start_s, s.end_s()))
+                    .collect(),
+            )
+        }),
+    };
+    let cfg = PlaysConfig {
+        idle_secs: settings.play_idle_secs,
+        min_secs: settings.play_min_secs,
+        clock: crate::ledger::LedgerClock::default(),
+    };
+    Ok(Arc::new(Plays::open(deps, cfg)?))
 }
 
 pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {

@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod library;
 pub mod media;
 pub mod metrics;
+pub mod plays;
 pub mod preparation;
 pub mod records;
 pub mod stations;

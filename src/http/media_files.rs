@@ -33,7 +33,8 @@ pub async fn original(
         content_type: content::for_file_name(&film.source.name),
         cache_control: CACHE_CONTROL,
     };
-    send_file(&app, &req, spec).await
+    let res = send_file(&app, &req, spec).await;
+    super::plays::observe(&app, &req, &id, super::plays::Media::File, res)
 }
 
 /// A file to send and how to describe it.

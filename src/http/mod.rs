@@ -12,6 +12,7 @@ mod jit;
 mod ledger;
 mod library;
 mod media_files;
+mod plays;
 mod renditions;
 mod session;
 mod stations;
@@ -42,6 +43,7 @@ where
 
 /// Builds the HTTP server on an already bound listener.
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
+    app.plays.start_sweeper();
     let data = web::Data::from(app);
     let server =
         HttpServer::new(move || {

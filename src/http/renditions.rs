@@ -8,8 +8,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
 
-use super::jit;
 use super::media_files::{find_film, send_file, FileSpec};
+use super::{jit, plays};
 use crate::app::App;
 use crate::error::AppError;
 
@@ -101,13 +101,18 @@ pub async fn variant_file(
         content_type,
         cache_control,
     };
-    match (send_prepared(&app, &req, &id, spec).await, segment) {
+    let res = match (send_prepared(&app, &req, &id, spec).await, segment) {
         (Err(AppError::NotReady), Some(index)) => {
             jit::segment(&app, &req, &id, &rung, &file, index).await
         }
         (Err(AppError::NotReady), None) => jit::media_playlist(&app, &id, &rung).await,
         (other, _) => other,
-    }
+    };
+    let media = plays::Media::Segment {
+        rung: &rung,
+        index: segment,
+    };
+    plays::observe(&app, &req, &id, media, res)
 }
 
 /// The progressive MP4 for DLNA TVs and plain players, with byte ranges.
@@ -116,7 +121,8 @@ pub async fn tv_mp4(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    send_top_level(&app, &req, &id, "tv.mp4", "video/mp4").await
+    let res = send_top_level(&app, &req, &id, "tv.mp4", "video/mp4").await;
+    plays::observe(&app, &req, &id, plays::Media::File, res)
 }
 
 /// The id of a film whose renditions are ready.

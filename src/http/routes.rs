@@ -7,7 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    films, health, ledger, library, media_files, renditions, session, stations, thumbs, users,
+    films, health, ledger, library, media_files, plays, renditions, session, stations, thumbs,
+    users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -119,6 +120,34 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/stations/{id}/members", Clerk, || {
             web::route().to(stations::members)
+        }),
+        // Play sessions (helper: plays): TVs report, the office watches "live now".
+        def(Method::POST, "/api/v1/plays", Viewer, || {
+            web::route().to(plays::start)
+        }),
+        def(Method::GET, "/api/v1/plays", Clerk, || {
+            web::route().to(plays::list)
+        }),
+        def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
+            web::route().to(plays::get)
+        }),
+        def(Method::POST, "/api/v1/plays/{id}/heartbeat", Viewer, || {
+            web::route().to(plays::heartbeat)
+        }),
+        def(Method::POST, "/api/v1/plays/{id}/end", Viewer, || {
+            web::route().to(plays::end)
+        }),
+        def(Method::POST, "/api/v1/plays/{id}/signins", Viewer, || {
+            web::route().to(plays::sign_in)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/plays/{id}/discussion",
+            Viewer,
+            || web::route().to(plays::discussion),
+        ),
+        def(Method::POST, "/api/v1/plays/{id}/feedback", Viewer, || {
+            web::route().to(plays::feedback)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

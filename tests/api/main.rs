@@ -8,6 +8,8 @@ mod jit;
 mod ledger;
 mod ledger_crash;
 mod ledger_http;
+mod plays;
+mod plays_inferred;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;

@@ -1,0 +1,401 @@
+//! Play sessions, black-box: a showing reported by the TV UI lands in the ledger as one
+//! `viewing` entry with the right station, film, watched seconds and source, its own media
+//! requests counted nowhere else; bad input is refused with nothing appended. Plays inferred
+//! from media requests: `plays_inferred.rs`.
+
+use std::time::{Duration, Instant};
+
+use dianjiao::accounts::Role;
+use serde_json::{json, Value};
+
+use crate::prepare::prepare_all;
+use crate::support::{spawn_app_with, TestApp};
+
+/// A server closing idle plays after `idle` seconds, with `films` prepared clips of 12 s;
+/// returns the films' ids in the order given.
+pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<String>) {
+    let app = spawn_app_with(|s| {
+        s.play_idle_secs = idle;
+        s.play_min_secs = 5;
+    })
+    .await;
+    for name in films {
+        app.synth_clip(name, 12.0).await;
+    }
+    app.scan(&app.library.clone()).await;
+    assert_eq!(prepare_all(&app).await, films.len());
+    let list = app.get_json("/api/v1/films?per_page=100").await;
+    let ids = films
+        .iter()
+        .map(|name| {
+            list["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|f| f["source_name"] == *name)
+                .and_then(|f| f["id"].as_str())
+                .unwrap_or_else(|| panic!("no film {name} in {list}"))
+                .to_owned()
+        })
+        .collect();
+    (app, ids)
+}
+
+pub(crate) async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let res = client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The `viewing` entries in the ledger, read by a clerk through the API.
+pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Value> {
+    let page: Value = clerk
+        .get(app.url("/api/v1/ledger?limit=1000"))
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
+    page["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["kind"] == "viewing")
+        .cloned()
+        .collect()
+}
+
+/// Waits (at most 15 s) until there are `n` viewing entries.
+pub(crate) async fn wait_for_viewings(
+    app: &TestApp,
+    clerk: &reqwest::Client,
+    n: usize,
+) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let found = viewings(app, clerk).await;
+        if found.len() >= n || start.elapsed() > Duration::from_secs(15) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Fetches a film's master and first media playlist; returns the media playlist's URL
+/// prefix and its segments as (file name, duration).
+pub(crate) async fn media_playlist(
+    app: &TestApp,
+    client: &reqwest::Client,
+    film: &str,
+) -> (String, Vec<(String, f64)>) {
+    let get = |path: String| {
+        let req = client.get(app.url(&path));
+        async move {
+            let res = req.send().await.expect("get");
+            assert_eq!(res.status(), 200, "GET {path}");
+            res.text().await.expect("text")
+        }
+    };
+    let master = get(format!("/hls/{film}/master.m3u8")).await;
+    let variant = master
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .expect("a variant")
+        .to_owned();
+    let rung = variant.split('/').next().expect("rung").to_owned();
+    let base = format!("/hls/{film}/{rung}");
+    let text = get(format!("{base}/index.m3u8")).await;
+    let mut segments = Vec::new();
+    let mut pending = None;
+    for line in text.lines() {
+        if let Some(d) = line.strip_prefix("#EXTINF:") {
+            pending = d.split(',').next().and_then(|d| d.parse::<f64>().ok());
+        } else if !line.starts_with('#') && !line.trim().is_empty() {
+            segments.push((line.to_owned(), pending.take().expect("EXTINF first")));
+        }
+    }
+    (base, segments)
+}
+
+pub(crate) async fn fetch_segments(
+    app: &TestApp,
+    client: &reqwest::Client,
+    base: &str,
+    names: &[(String, f64)],
+) {
+    for (name, _) in names {
+        let res = client
+            .get(app.url(&format!("{base}/{name}")))
+            .send()
+            .await
+            .expect("segment");
+        assert_eq!(res.status(), 200);
+        res.bytes().await.expect("body");
+    }
+}
+
+#[tokio::test]
+async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
+    let (app, films) = app_with_films(3, &["党章 第一集.mp4"]).await;
+    let film = &films[0];
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (status, station) = post(
+        &admin,
+        &app,
+        "/api/v1/stations",
+        json!({"code": "LJC-01", "name": "李家村", "kind": "village"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    let station = station["id"].as_str().expect("station id").to_owned();
+    // The broadcaster's screen: signed in, choosing the station; it also plays the film.
+    let tv = app.signed_in("broadcaster", Role::Clerk).await;
+    let (status, started) = post(
+        &tv,
+        &app,
+        "/api/v1/plays",
+        json!({"film_id": film, "station_id": station}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let play = started["play_id"].as_str().expect("play_id").to_owned();
+    let (base, segments) = media_playlist(&app, &tv, film).await;
+    fetch_segments(&app, &tv, &base, &segments).await;
+
+    let live: Value = tv
+        .get(app.url("/api/v1/plays?active=true"))
+        .send()
+        .await
+        .expect("live")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(live["total"], 1, "{live}");
+    assert_eq!(live["items"][0]["station_id"], station.as_str());
+    assert_eq!(live["items"][0]["film_id"], film.as_str());
+    let metrics = app
+        .client()
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    let metrics = metrics.text().await.expect("text");
+    assert!(metrics.contains("dianjiao_active_plays 1"), "{metrics}");
+
+    // 12 s of film reported in steps the server clock allows.
+    for pos in [3.5, 7.0, 10.5] {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let path = format!("/api/v1/plays/{play}/heartbeat");
+        let (status, body) = post(&tv, &app, &path, json!({ "position_s": pos })).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let end = format!("/api/v1/plays/{play}/end");
+    let (status, record) = post(&tv, &app, &end, json!({"position_s": 12.0})).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["play_id"], play.as_str());
+    assert_eq!(record["station_id"], station.as_str());
+    assert_eq!(record["film_id"], film.as_str());
+    assert_eq!(record["source"], "tv_ui");
+    assert_eq!(record["inferred"], false);
+    assert_eq!(record["status"], "showing");
+    let watched = record["watched_s"].as_u64().expect("watched_s");
+    let longest = segments.iter().map(|s| s.1).fold(0.0, f64::max);
+    assert!(
+        (watched as f64 - 12.0).abs() <= longest,
+        "watched {watched}"
+    );
+    assert_eq!(record["furthest_position_s"], 12);
+
+    let (status, again) = post(&tv, &app, &end, json!({"position_s": 12.0})).await;
+    assert_eq!(
+        (status, &again),
+        (200, &record),
+        "a second end is the same record"
+    );
+    let view: Value = tv
+        .get(app.url(&format!("/api/v1/plays/{play}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (view["active"].as_bool(), &view["seq"]),
+        (Some(false), &record["seq"])
+    );
+    let hb = format!("/api/v1/plays/{play}/heartbeat");
+    let (status, _) = post(&tv, &app, &hb, json!({"position_s": 12.0})).await;
+    assert_eq!(status, 409);
+    // Its segment requests made no inferred play, now or after the idle time.
+    fetch_segments(&app, &tv, &base, &segments[..1]).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let all = viewings(&app, &admin).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["seq"], record["seq"]);
+    assert_eq!(all[0]["station"], station.as_str());
+    assert_eq!(all[0]["payload"]["watched_s"], watched);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_nothing_is_appended() {
+    let (app, films) = app_with_films(600, &["a.mp4"]).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let station = |code: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let body = json!({"code": code, "name": code, "kind": "village"});
+            let (_, s) = post(&admin, app, "/api/v1/stations", body).await;
+            s["id"].as_str().expect("station").to_owned()
+        }
+    };
+    let ours = station("A-01").await;
+    let theirs = station("B-01").await;
+    let member = |st: String, no: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let path = format!("/api/v1/stations/{st}/members");
+            let (status, m) =
+                post(&admin, app, &path, json!({"name": "张三", "member_no": no})).await;
+            assert_eq!(status, 201, "{m}");
+            m["id"].as_str().expect("member").to_owned()
+        }
+    };
+    let zhang = member(ours.clone(), "001").await;
+    let stranger = member(theirs.clone(), "002").await;
+    let len = || app.app.ledger.len();
+    let before = len();
+
+    let (status, body) = post(
+        &admin,
+        &app,
+        "/api/v1/plays",
+        json!({"film_id": "0000000000000000"}),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let (status, _) = post(
+        &admin,
+        &app,
+        "/api/v1/plays",
+        json!({"film_id": films[0], "station_id": "st_nowhere"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let anon = app.client();
+    let (status, _) = post(
+        &anon,
+        &app,
+        "/api/v1/plays",
+        json!({"film_id": films[0], "station_id": ours}),
+    )
+    .await;
+    assert_eq!(status, 403, "an anonymous caller cannot choose a station");
+    for tail in ["heartbeat", "end"] {
+        let path = format!("/api/v1/plays/pl_000000000000/{tail}");
+        let (status, _) = post(&anon, &app, &path, json!({"position_s": 1.0})).await;
+        assert_eq!(status, 404, "{tail}");
+    }
+    let (status, _) = post(
+        &anon,
+        &app,
+        "/api/v1/plays/pl_000000000000/signins",
+        json!({"member_id": zhang}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(len(), before, "nothing appended");
+
+    let (_, started) = post(
+        &admin,
+        &app,
+        "/api/v1/plays",
+        json!({"film_id": films[0], "station_id": ours}),
+    )
+    .await;
+    let play = started["play_id"].as_str().expect("play").to_owned();
+    let signins = format!("/api/v1/plays/{play}/signins");
+    let before = len();
+    let (status, body) = post(&anon, &app, &signins, json!({"member_id": stranger})).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("other_station")),
+        "{body}"
+    );
+    let (status, _) = post(&anon, &app, &signins, json!({"member_id": "m_nobody"})).await;
+    assert_eq!(status, 404);
+    let (status, _) = post(
+        &anon,
+        &app,
+        &format!("/api/v1/plays/{play}/heartbeat"),
+        json!({"position_s": -3}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = post(
+        &anon,
+        &app,
+        &format!("/api/v1/plays/{play}/discussion"),
+        json!({"text": " "}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(len(), before, "refusals append nothing");
+
+    let (status, first) = post(&anon, &app, &signins, json!({"member_id": zhang})).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["kind"], "signin");
+    assert_eq!(first["payload"]["member_no"], "001");
+    assert_eq!(first["payload"]["late"], false);
+    let (status, again) = post(&anon, &app, &signins, json!({"member_id": zhang})).await;
+    assert_eq!((status, &again), (200, &first), "a member signs in once");
+    assert_eq!(len(), before + 1);
+
+    let (status, talk) = post(
+        &anon,
+        &app,
+        &format!("/api/v1/plays/{play}/discussion"),
+        json!({"text": "谈体会"}),
+    )
+    .await;
+    assert_eq!((status, talk["kind"].as_str()), (201, Some("discussion")));
+    let (status, fb) = post(
+        &anon,
+        &app,
+        &format!("/api/v1/plays/{play}/feedback"),
+        json!({"text": "好"}),
+    )
+    .await;
+    assert_eq!(
+        (status, fb["payload"]["film_id"].as_str()),
+        (201, Some(films[0].as_str()))
+    );
+    let (status, record) = post(&anon, &app, &format!("/api/v1/plays/{play}/end"), json!({})).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["signins"], 1);
+    assert_eq!(record["status"], "aborted");
+
+    // A play with no station takes no sign-ins.
+    let (_, started) = post(&anon, &app, "/api/v1/plays", json!({"film_id": films[0]})).await;
+    assert!(started["station_id"].is_null());
+    let path = format!(
+        "/api/v1/plays/{}/signins",
+        started["play_id"].as_str().expect("play")
+    );
+    let (status, body) = post(&anon, &app, &path, json!({"member_id": zhang})).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("no_station")));
+}

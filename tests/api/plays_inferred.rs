@@ -1,0 +1,116 @@
+//! Plays inferred from the media requests of players that report nothing: HLS segments
+//! (prepared and just in time) and byte ranges of tv.mp4 become `viewing` entries with
+//! `inferred: true` once the client has been idle for `play_idle_secs`.
+
+use std::time::Duration;
+
+use dianjiao::accounts::Role;
+
+use crate::plays::{app_with_films, fetch_segments, media_playlist, viewings, wait_for_viewings};
+use crate::support::spawn_app_with;
+
+#[tokio::test]
+async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
+    let (app, films) = app_with_films(3, &["hls.mp4", "dlna.mp4"]).await;
+    let player = reqwest::Client::new();
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+
+    // An HLS player: playlists and the first segments, some fetched twice.
+    let (base, segments) = media_playlist(&app, &player, &films[0]).await;
+    assert!(segments.len() >= 2, "{segments:?}");
+    let n = segments.len() - 1;
+    fetch_segments(&app, &player, &base, &segments[..n]).await;
+    fetch_segments(&app, &player, &base, &segments[..n]).await;
+    let expected: f64 = segments[..n].iter().map(|s| s.1).sum();
+    let longest = segments.iter().map(|s| s.1).fold(0.0, f64::max);
+
+    // A plain player reading the first half of tv.mp4, after a probe and a HEAD.
+    let url = app.url(&format!("/media/{}/tv.mp4", films[1]));
+    let head = player.head(&url).send().await.expect("head");
+    let len: u64 = head.headers()["content-length"]
+        .to_str()
+        .expect("len")
+        .parse()
+        .expect("number");
+    let probe = player
+        .get(&url)
+        .header("range", "bytes=0-1")
+        .send()
+        .await
+        .expect("probe");
+    assert_eq!(probe.status(), 206);
+    probe.bytes().await.expect("body");
+    let half = player
+        .get(&url)
+        .header("range", format!("bytes=0-{}", len / 2 - 1))
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(half.status(), 206);
+    half.bytes().await.expect("body");
+
+    let found = wait_for_viewings(&app, &clerk, 2).await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    let of = |film: &str| {
+        found
+            .iter()
+            .find(|e| e["payload"]["film_id"] == film)
+            .unwrap_or_else(|| panic!("no viewing of {film} in {found:?}"))["payload"]
+            .clone()
+    };
+    let hls = of(&films[0]);
+    assert_eq!(hls["inferred"], true);
+    assert_eq!(hls["source"], "direct");
+    assert!(hls["station_id"].is_null());
+    let watched = hls["watched_s"].as_f64().expect("watched");
+    assert!(
+        (watched - expected).abs() <= longest,
+        "{watched} vs {expected}"
+    );
+    assert!(
+        (watched - expected).abs() <= 1.0,
+        "union of the segments: {watched} vs {expected}"
+    );
+    let mp4 = of(&films[1]);
+    assert_eq!(mp4["inferred"], true);
+    let watched = mp4["watched_s"].as_f64().expect("watched");
+    assert!((watched - 6.0).abs() <= 1.0, "half of 12 s: {watched}");
+
+    // Nothing else: no play of the HEAD request, one play per (client, film).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(viewings(&app, &clerk).await.len(), 2);
+}
+
+#[tokio::test]
+async fn segments_made_just_in_time_count_as_the_plan_says() {
+    let app = spawn_app_with(|s| {
+        s.play_idle_secs = 4;
+        s.play_min_secs = 5;
+    })
+    .await;
+    app.synth_clip("未准备.mp4", 12.0).await;
+    app.scan(&app.library.clone()).await;
+    let list = app.get_json("/api/v1/films").await;
+    let film = list["items"][0]["id"].as_str().expect("id").to_owned();
+    assert_ne!(
+        list["items"][0]["state"], "ready",
+        "not prepared: played just in time"
+    );
+    let player = reqwest::Client::new();
+    let (base, segments) = media_playlist(&app, &player, &film).await;
+    assert!(segments.len() >= 2, "{segments:?}");
+    fetch_segments(&app, &player, &base, &segments[1..]).await;
+    let expected: f64 = segments[1..].iter().map(|s| s.1).sum();
+
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let found = wait_for_viewings(&app, &clerk, 1).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let v = &found[0]["payload"];
+    assert_eq!(
+        (v["inferred"].as_bool(), v["film_id"].as_str()),
+        (Some(true), Some(film.as_str()))
+    );
+    let watched = v["watched_s"].as_f64().expect("watched");
+    assert!((watched - expected).abs() <= 1.0, "{watched} vs {expected}");
+    assert_eq!(v["furthest_position_s"], 12);
+}
