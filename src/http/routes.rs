@@ -7,7 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    devices, films, health, ledger, library, media_files, renditions, session, stations, thumbs, users,
+    devices, films, health, ledger, library, media_files, renditions, session, stations, thumbs,
+    users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -121,9 +122,12 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/stations/{id}/retire", Admin, || {
             web::route().to(stations::retire)
         }),
-        def(Method::PUT, "/api/v1/stations/{id}/checklist/{item}", Clerk, || {
-            web::route().to(stations::set_checklist)
-        }),
+        def(
+            Method::PUT,
+            "/api/v1/stations/{id}/checklist/{item}",
+            Clerk,
+            || web::route().to(stations::set_checklist),
+        ),
         def(Method::POST, "/api/v1/stations/{id}/members", Clerk, || {
             web::route().to(stations::add_member)
         }),
@@ -133,9 +137,12 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/stations/{id}/roster", Clerk, || {
             web::route().to(stations::import_roster)
         }),
-        def(Method::POST, "/api/v1/stations/{id}/pairing-codes", Admin, || {
-            web::route().to(devices::make_code)
-        }),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/pairing-codes",
+            Admin,
+            || web::route().to(devices::make_code),
+        ),
         def(Method::GET, "/api/v1/stations/{id}/devices", Admin, || {
             web::route().to(devices::list)
         }),
@@ -145,12 +152,18 @@ pub fn table() -> Vec<RouteDef> {
             Admin,
             || web::route().to(devices::revoke),
         ),
-        def(Method::POST, "/api/v1/stations/{id}/addresses", Admin, || {
-            web::route().to(devices::add_address)
-        }),
-        def(Method::GET, "/api/v1/stations/{id}/addresses", Clerk, || {
-            web::route().to(devices::addresses)
-        }),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/addresses",
+            Admin,
+            || web::route().to(devices::add_address),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/stations/{id}/addresses",
+            Clerk,
+            || web::route().to(devices::addresses),
+        ),
         def(
             Method::DELETE,
             "/api/v1/stations/{id}/addresses/{address}",

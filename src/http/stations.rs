@@ -27,7 +27,9 @@ impl From<StationsError> for AppError {
             S::UnknownAddress(_) => AppError::NotFound {
                 what: "站点登记的地址",
             },
-            S::UnknownChecklistItem(_) => AppError::NotFound { what: "六有项目" },
+            S::UnknownChecklistItem(_) => AppError::NotFound {
+                what: "六有项目"
+            },
             S::Invalid(_) => AppError::Unprocessable {
                 code: "invalid",
                 message: e.to_string(),
@@ -198,9 +200,7 @@ pub async fn import_roster(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let stations = app.stations.clone();
-    let report = blocking(move || {
-        Ok(stations.import_roster(&id, &bytes, content_type.as_deref())?)
-    })
-    .await?;
+    let report =
+        blocking(move || Ok(stations.import_roster(&id, &bytes, content_type.as_deref())?)).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -35,7 +35,11 @@ impl Stations {
     /// Registers an address to a station. Returns it and whether it is new; an address
     /// already registered to this station is returned as it is, one of another station is
     /// refused.
-    pub fn add_address(&self, station_id: &str, ip: IpAddr) -> Result<(Address, bool), StationsError> {
+    pub fn add_address(
+        &self,
+        station_id: &str,
+        ip: IpAddr,
+    ) -> Result<(Address, bool), StationsError> {
         let station = self.require_active(station_id)?;
         let address = Address {
             address: ip.to_canonical().to_string(),
@@ -75,7 +79,9 @@ impl Stations {
     /// The addresses registered to a station, in address order.
     pub fn addresses(&self, station_id: &str) -> Result<Vec<Address>, StationsError> {
         self.require(station_id)?;
-        store::all(&self.trees.addresses, |a: &Address| a.station_id == station_id)
+        store::all(&self.trees.addresses, |a: &Address| {
+            a.station_id == station_id
+        })
     }
 
     /// Takes an address off a station; its plays are then no longer the station's.

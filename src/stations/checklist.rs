@@ -123,7 +123,10 @@ impl Stations {
             .into_iter()
             .map(|item| {
                 let key = pair_key(&station.id, item.key());
-                Ok(ChecklistEntry::of(item, read(&self.trees.checklists, &key)?))
+                Ok(ChecklistEntry::of(
+                    item,
+                    read(&self.trees.checklists, &key)?,
+                ))
             })
             .collect()
     }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::store::{self, read};
-use super::{CodeRefusal, Device, PairingCode, Paired, Stations, StationsError};
+use super::{CodeRefusal, Device, Paired, PairingCode, Stations, StationsError};
 use crate::accounts::AccountsError;
 
 /// The throttle's account key: all pairing failures are counted per address only.
@@ -153,15 +153,17 @@ impl Stations {
     /// The TVs paired to a station, oldest first; tokens are never listed (not kept).
     pub fn devices(&self, station_id: &str) -> Result<Vec<Device>, StationsError> {
         self.require(station_id)?;
-        let mut all = store::all(&self.trees.devices, |d: &Device| {
-            d.station_id == station_id
-        })?;
+        let mut all = store::all(&self.trees.devices, |d: &Device| d.station_id == station_id)?;
         all.sort_by(|a, b| a.paired_at.cmp(&b.paired_at));
         Ok(all)
     }
 
     /// Revokes a paired TV: its cookie then reads as anonymous and it must pair again.
-    pub fn revoke_device(&self, station_id: &str, device_id: &str) -> Result<Device, StationsError> {
+    pub fn revoke_device(
+        &self,
+        station_id: &str,
+        device_id: &str,
+    ) -> Result<Device, StationsError> {
         let station = self.require(station_id)?;
         let mut found = None;
         for kv in self.trees.devices.iter() {

@@ -23,7 +23,7 @@ pub use addresses::parse_address;
 pub use checklist::{ChecklistEntry, ChecklistItem, ChecklistUpdate};
 pub use import::RosterFormat;
 pub use model::{
-    Address, Device, Member, NewMember, NewStation, PairingCode, Paired, Station, StationKind,
+    Address, Device, Member, NewMember, NewStation, Paired, PairingCode, Station, StationKind,
     StationUpdate,
 };
 pub use roster::{ImportReport, RejectedRow};
@@ -137,7 +137,11 @@ impl Stations {
         Ok(Stations {
             trees: store::Trees::open(db)?,
             ledger,
-            throttle: Throttle::new(u32::MAX, options.pairing_max_failures, options.pairing_lockout),
+            throttle: Throttle::new(
+                u32::MAX,
+                options.pairing_max_failures,
+                options.pairing_lockout,
+            ),
             options,
             edit: Mutex::new(()),
         })

@@ -14,5 +14,8 @@ mod probe;
 mod ranges;
 mod routes;
 mod session;
+mod stations;
+mod stations_devices;
+mod stations_roster;
 mod support;
 mod watch;

@@ -46,7 +46,13 @@ fn bad(message: impl Into<String>) -> StationsError {
 /// decide where they can (an XLSX is a zip archive whatever the browser called it).
 pub(super) fn read(bytes: &[u8], content_type: Option<&str>) -> Result<RosterFile, StationsError> {
     let essence = content_type
-        .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let (format, table) = if bytes.starts_with(b"PK\x03\x04") {
         (RosterFormat::Xlsx, xlsx::cells(bytes)?)

@@ -1,0 +1,317 @@
+//! Paired TVs and registered addresses: a 6-digit code becomes a long-lived device cookie
+//! that makes the TV its station's (until revoked); wrong codes are counted per address;
+//! codes expire and pair only once; DLNA TVs are tied to a station by address.
+
+use std::net::IpAddr;
+
+use dianjiao::accounts::Role;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::stations::{changes_of, send, station};
+use crate::support::{spawn_app, spawn_app_with, TestApp};
+
+/// A pairing code for `station_id`, made by `admin`.
+async fn code_for(app: &TestApp, admin: &Client, station_id: &str) -> Value {
+    let url = app.url(&format!("/api/v1/stations/{station_id}/pairing-codes"));
+    let (status, code) = send(admin.post(url)).await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    code
+}
+
+/// Posts a pairing code; returns status, body and the `Set-Cookie` header, if any.
+async fn pair(app: &TestApp, tv: &Client, code: &str) -> (StatusCode, Value, Option<String>) {
+    let res = tv
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({"code": code, "name": "村委会电视"}))
+        .send()
+        .await
+        .expect("pair");
+    let status = res.status();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    (status, res.json().await.expect("json"), cookie)
+}
+
+#[tokio::test]
+async fn a_tv_paired_with_a_code_is_its_stations_until_revoked() {
+    let app = spawn_app_with(|s| s.anonymous_viewers = false).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let id = made["id"].as_str().expect("id");
+    for (name, no) in [("张三", "002"), ("李四", "001")] {
+        let url = app.url(&format!("/api/v1/stations/{id}/members"));
+        let body = json!({"name": name, "member_no": no});
+        assert_eq!(send(admin.post(url).json(&body)).await.0, 201);
+    }
+    let code = code_for(&app, &admin, id).await;
+    let digits = code["code"].as_str().expect("code").to_owned();
+    assert!(digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()));
+    let expires = code["expires_at"].as_str().expect("expires_at");
+    let made_at = time::OffsetDateTime::now_utc();
+    let until =
+        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+    let hours = (until - made_at).whole_minutes() as f64 / 60.0;
+    assert!((23.9..=24.0).contains(&hours), "valid 24 h, got {hours}");
+
+    let tv = app.client();
+    assert_eq!(
+        send(tv.get(app.url("/api/v1/films"))).await.0,
+        401,
+        "not yet paired"
+    );
+    let (status, paired, cookie) = pair(&app, &tv, &digits).await;
+    assert_eq!(status, 200, "{paired}");
+    assert_eq!(paired["station_id"], id);
+    assert_eq!(paired["station_name"], "李家村");
+    let device_id = paired["device_id"].as_str().expect("device_id").to_owned();
+    let cookie = cookie.expect("a device cookie");
+    let token = check_device_cookie(&cookie);
+    let stations = app.app.stations.clone();
+    let by_token = stations.device_station(&token).expect("read");
+    assert_eq!(by_token.as_deref(), Some(id), "the token is the station's");
+
+    let (status, me) = send(tv.get(app.url("/api/v1/device"))).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["station"]["id"], id);
+    let names: Vec<&str> = me["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["李四", "张三"],
+        "the roster to sign in from, by number"
+    );
+    assert_eq!(
+        send(tv.get(app.url("/api/v1/films"))).await.0,
+        200,
+        "a viewer route"
+    );
+    assert_eq!(
+        send(tv.get(app.url("/api/v1/stations"))).await.0,
+        403,
+        "not an office route"
+    );
+    let (status, err) = send(admin.get(app.url("/api/v1/device"))).await;
+    assert_eq!(status, 404, "a signed-in user is not a TV: {err}");
+
+    let (status, again, _) = pair(&app, &app.client(), &digits).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("用过"),
+        "{again}"
+    );
+
+    let devices = app.url(&format!("/api/v1/stations/{id}/devices"));
+    let res = admin.get(&devices).send().await.expect("devices");
+    let text = res.text().await.expect("text");
+    assert!(!text.contains(&token), "tokens are never listed");
+    let list: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["device_id"], device_id.as_str());
+    assert_eq!(list["items"][0]["name"], "村委会电视");
+    assert_eq!(list["items"][0]["client"], "127.0.0.1");
+
+    let revoke = app.url(&format!("/api/v1/stations/{id}/devices/{device_id}"));
+    assert_eq!(send(admin.delete(&revoke)).await.0, 200);
+    assert_eq!(send(admin.delete(&revoke)).await.0, 404, "already gone");
+    assert_eq!(
+        send(tv.get(app.url("/api/v1/device"))).await.0,
+        401,
+        "anonymous now"
+    );
+    assert_eq!(send(tv.get(app.url("/api/v1/films"))).await.0, 401);
+    assert_eq!(stations.device_station(&token).expect("read"), None);
+    assert_eq!(
+        changes_of(&app, id),
+        [
+            "created",
+            "member_added",
+            "member_added",
+            "pairing_code_made",
+            "device_paired",
+            "device_revoked"
+        ]
+    );
+}
+
+/// Checks the cookie's attributes and returns its value, the device token.
+fn check_device_cookie(set_cookie: &str) -> String {
+    let mut parts = set_cookie.split(';').map(str::trim);
+    let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+    assert_eq!(name, "dj_device");
+    assert_eq!(value.len(), 64, "32 random bytes in hex");
+    assert!(value.bytes().all(|b| b.is_ascii_hexdigit()));
+    let attrs: Vec<String> = parts.map(|p| p.to_ascii_lowercase()).collect();
+    assert!(attrs.contains(&"httponly".to_owned()), "{set_cookie}");
+    assert!(attrs.contains(&"samesite=lax".to_owned()), "{set_cookie}");
+    assert!(attrs.contains(&"path=/".to_owned()), "{set_cookie}");
+    let max_age: u64 = attrs
+        .iter()
+        .find_map(|a| a.strip_prefix("max-age="))
+        .expect("max-age")
+        .parse()
+        .expect("seconds");
+    assert!(max_age >= 9 * 365 * 24 * 3600, "about ten years: {max_age}");
+    value.to_owned()
+}
+
+#[tokio::test]
+async fn wrong_codes_get_422_and_after_five_the_address_waits_with_429() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let good = code_for(&app, &admin, made["id"].as_str().unwrap()).await;
+    let good = good["code"].as_str().unwrap();
+    let wrong = if good == "000000" { "000001" } else { "000000" };
+    let tv = app.client();
+    for attempt in [wrong, "12345", "abcdef", wrong, wrong] {
+        let (status, err, cookie) = pair(&app, &tv, attempt).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{attempt}: {err}");
+        assert_eq!(err["error"], "bad_pairing_code");
+        assert!(
+            err["message"].as_str().unwrap().contains("配对码不正确"),
+            "{err}"
+        );
+        assert!(cookie.is_none());
+    }
+    let res = tv
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({"code": good}))
+        .send()
+        .await
+        .expect("pair");
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right code now"
+    );
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 900, "{retry}");
+    let err: Value = res.json().await.expect("json");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("配对码错误次数过多"),
+        "{err}"
+    );
+    let paired = app
+        .app
+        .stations
+        .devices(made["id"].as_str().unwrap())
+        .expect("devices");
+    assert!(paired.is_empty(), "nothing paired");
+}
+
+#[tokio::test]
+async fn an_expired_code_pairs_nothing() {
+    // Codes valid for 0 hours are expired as they are made: the real expiry check, no waiting.
+    let app = spawn_app_with(|s| s.pairing_code_hours = 0).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let code = code_for(&app, &admin, made["id"].as_str().unwrap()).await;
+    let (status, err, cookie) = pair(&app, &app.client(), code["code"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["message"].as_str().unwrap().contains("过期"), "{err}");
+    assert!(cookie.is_none());
+}
+
+#[tokio::test]
+async fn addresses_are_registered_to_one_station_listed_and_removed() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let east = station(&app, &admin, "E-01", "东村").await;
+    let west = station(&app, &admin, "W-01", "西村").await;
+    let (east, west) = (east["id"].as_str().unwrap(), west["id"].as_str().unwrap());
+    let add = |id: &str| app.url(&format!("/api/v1/stations/{id}/addresses"));
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+
+    let body = json!({"address": " 192.168.1.20 "});
+    let (status, added) = send(admin.post(add(east)).json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added["address"], "192.168.1.20");
+    assert_eq!(
+        send(admin.post(add(east)).json(&body)).await.0,
+        200,
+        "already there"
+    );
+    let (status, err) = send(admin.post(add(west)).json(&body)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("E-01"),
+        "names the owner: {err}"
+    );
+    for bad in ["999.1.1.1", "tv-in-the-hall", "0.0.0.0", "224.0.0.1", ""] {
+        let (status, err) = send(admin.post(add(west)).json(&json!({"address": bad}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {err}");
+    }
+    let v6 = json!({"address": "fe80::1"});
+    assert_eq!(send(admin.post(add(west)).json(&v6)).await.0, 201);
+
+    let (status, list) = send(clerk.get(add(east))).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["address"], "192.168.1.20");
+    let stations = app.app.stations.clone();
+    assert_eq!(
+        stations
+            .station_for_address(ip("192.168.1.20"))
+            .unwrap()
+            .as_deref(),
+        Some(east)
+    );
+    let mapped = ip("::ffff:192.168.1.20");
+    assert_eq!(
+        stations.station_for_address(mapped).unwrap().as_deref(),
+        Some(east)
+    );
+    assert_eq!(
+        stations
+            .station_for_address(ip("fe80::1"))
+            .unwrap()
+            .as_deref(),
+        Some(west)
+    );
+    assert_eq!(
+        stations.station_for_address(ip("192.168.1.21")).unwrap(),
+        None
+    );
+
+    let one = |id: &str, a: &str| app.url(&format!("/api/v1/stations/{id}/addresses/{a}"));
+    assert_eq!(
+        send(admin.delete(one(west, "192.168.1.20"))).await.0,
+        404,
+        "not west's"
+    );
+    assert_eq!(send(admin.delete(one(east, "192.168.1.20"))).await.0, 200);
+    assert_eq!(send(admin.delete(one(east, "192.168.1.20"))).await.0, 404);
+    assert_eq!(
+        stations.station_for_address(ip("192.168.1.20")).unwrap(),
+        None
+    );
+    assert_eq!(
+        send(admin.post(add(west)).json(&body)).await.0,
+        201,
+        "free again"
+    );
+    assert_eq!(
+        changes_of(&app, east),
+        ["created", "address_added", "address_removed"]
+    );
+    assert_eq!(
+        changes_of(&app, west),
+        ["created", "address_added", "address_added"]
+    );
+}
