@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::store::{self, read};
-use super::{CodeRefusal, Device, Paired, PairingCode, Stations, StationsError};
+use super::{CodeRefusal, Device, Paired, PairingCode, Station, Stations, StationsError};
 use crate::accounts::AccountsError;
 
 /// The throttle's account key: all pairing failures are counted per address only.
@@ -30,42 +30,56 @@ impl Stations {
         let expires = made
             .checked_add(time::Duration::hours(hours.min(24 * 366)))
             .unwrap_or(made);
-        let tree = &self.trees.pairing_codes;
         for _ in 0..64 {
             let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32));
-            let current = tree.get(code.as_bytes())?;
-            if let Some(old) = &current {
-                let old: PairingCode = serde_json::from_slice(old)?;
-                if is_live(&old, made) {
-                    continue;
-                }
-            }
             let record = PairingCode {
-                code: code.clone(),
+                code,
                 station_id: station.id.clone(),
                 made_at: store::stamp(made),
                 expires_at: store::stamp(expires),
                 used_at: None,
             };
-            let json = serde_json::to_vec(&record)?;
-            if tree
-                .compare_and_swap(code.as_bytes(), current.clone(), Some(json.clone()))?
-                .is_err()
-            {
-                continue;
+            if self.try_code(&station, &record, made)? {
+                return Ok(record);
             }
-            let detail = serde_json::json!({ "expires_at": record.expires_at });
-            if let Err(e) = self.record(&station, "pairing_code_made", detail) {
-                let _ = tree.compare_and_swap(code.as_bytes(), Some(json), current);
-                return Err(e);
-            }
-            self.trees.flush()?;
-            return Ok(record);
         }
         // Only if nearly all million codes were live at once.
         Err(StationsError::Invalid(
             "暂时无法生成新的配对码，请稍后再试（no free pairing code）".into(),
         ))
+    }
+
+    /// Stores `record` if its code is free (unknown, used or expired) and records it in the
+    /// ledger; `false`: the code is live for someone else, try another.
+    fn try_code(
+        &self,
+        station: &Station,
+        record: &PairingCode,
+        now: OffsetDateTime,
+    ) -> Result<bool, StationsError> {
+        let tree = &self.trees.pairing_codes;
+        let key = record.code.as_bytes();
+        let current = tree.get(key)?;
+        if let Some(old) = &current {
+            let old: PairingCode = serde_json::from_slice(old)?;
+            if is_live(&old, now) {
+                return Ok(false);
+            }
+        }
+        let json = serde_json::to_vec(record)?;
+        if tree
+            .compare_and_swap(key, current.clone(), Some(json.clone()))?
+            .is_err()
+        {
+            return Ok(false);
+        }
+        let detail = serde_json::json!({ "expires_at": record.expires_at });
+        if let Err(e) = self.record(station, "pairing_code_made", detail) {
+            let _ = tree.compare_and_swap(key, Some(json), current);
+            return Err(e);
+        }
+        self.trees.flush()?;
+        Ok(true)
     }
 
     /// Pairs a TV with a code: the device record and its token. `client` is the TV's
@@ -102,30 +116,9 @@ impl Stations {
             Some(n) if !n.trim().is_empty() => Some(store::field("电视名称 (name)", n, 32)?),
             _ => None,
         };
-        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CodeRefusal::Wrong.into());
-        }
-        let tree = &self.trees.pairing_codes;
-        let raw = tree.get(code.as_bytes())?.ok_or(CodeRefusal::Wrong)?;
-        let mut record: PairingCode = serde_json::from_slice(&raw)?;
         let now = store::now_utc();
-        if record.used_at.is_some() {
-            return Err(CodeRefusal::Used.into());
-        }
-        if is_expired(&record, now) {
-            return Err(CodeRefusal::Expired.into());
-        }
-        let station = self.require_active(&record.station_id)?;
-        record.used_at = Some(store::stamp(now));
-        let used = serde_json::to_vec(&record)?;
-        if tree
-            .compare_and_swap(code.as_bytes(), Some(&raw), Some(used.clone()))?
-            .is_err()
-        {
-            // Another TV used it a moment ago.
-            return Err(CodeRefusal::Used.into());
-        }
+        let claim = self.claim_code(code, now)?;
+        let station = claim.station;
         let device = Device {
             device_id: store::new_id("dv_"),
             station_id: station.id.clone(),
@@ -137,7 +130,8 @@ impl Stations {
             "device_id": device.device_id, "client": device.client, "name": device.name,
         });
         if let Err(e) = self.record(&station, "device_paired", detail) {
-            let _ = tree.compare_and_swap(code.as_bytes(), Some(used), Some(raw));
+            let tree = &self.trees.pairing_codes;
+            let _ = tree.compare_and_swap(claim.key, Some(claim.used), Some(claim.unused));
             return Err(e);
         }
         let token = hex::encode(rand::random::<[u8; 32]>());
@@ -146,6 +140,35 @@ impl Stations {
         Ok(Paired {
             device,
             token,
+            station,
+        })
+    }
+
+    /// Marks a live code of an active station used (atomically: one TV per code).
+    fn claim_code(&self, code: &str, now: OffsetDateTime) -> Result<Claim, StationsError> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CodeRefusal::Wrong.into());
+        }
+        let tree = &self.trees.pairing_codes;
+        let unused = tree.get(code.as_bytes())?.ok_or(CodeRefusal::Wrong)?;
+        let mut record: PairingCode = serde_json::from_slice(&unused)?;
+        if record.used_at.is_some() {
+            return Err(CodeRefusal::Used.into());
+        }
+        if is_expired(&record, now) {
+            return Err(CodeRefusal::Expired.into());
+        }
+        let station = self.require_active(&record.station_id)?;
+        record.used_at = Some(store::stamp(now));
+        let used = serde_json::to_vec(&record)?;
+        let swapped = tree.compare_and_swap(code.as_bytes(), Some(&unused), Some(used.clone()))?;
+        // Lost the race: another TV used it a moment ago.
+        swapped.map_err(|_| CodeRefusal::Used)?;
+        Ok(Claim {
+            key: code.into_bytes(),
+            unused: unused.to_vec(),
+            used,
             station,
         })
     }
@@ -204,6 +227,15 @@ impl Stations {
         }
         Ok(())
     }
+}
+
+/// A pairing code just marked used, and what it was before (to undo the mark if the
+/// ledger refuses the pairing).
+struct Claim {
+    key: Vec<u8>,
+    unused: Vec<u8>,
+    used: Vec<u8>,
+    station: Station,
 }
 
 /// The store key of a device token: its SHA-256.
