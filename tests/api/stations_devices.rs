@@ -35,79 +35,132 @@ async fn pair(app: &TestApp, tv: &Client, code: &str) -> (StatusCode, Value, Opt
     (status, res.json().await.expect("json"), cookie)
 }
 
-#[tokio::test]
-async fn a_tv_paired_with_a_code_is_its_stations_until_revoked() {
+/// A station with two members and a TV paired to it through the API.
+struct PairedTv {
+    app: TestApp,
+    admin: Client,
+    /// The TV's cookie-keeping client.
+    tv: Client,
+    station_id: String,
+    device_id: String,
+    token: String,
+    code: String,
+}
+
+/// Sets up a [`PairedTv`] on a server where anonymous viewers are switched off, so the
+/// device cookie is what lets the TV in.
+async fn paired_tv() -> PairedTv {
     let app = spawn_app_with(|s| s.anonymous_viewers = false).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let made = station(&app, &admin, "LJC-01", "李家村").await;
-    let id = made["id"].as_str().expect("id");
+    let id = made["id"].as_str().expect("id").to_owned();
     for (name, no) in [("张三", "002"), ("李四", "001")] {
         let url = app.url(&format!("/api/v1/stations/{id}/members"));
         let body = json!({"name": name, "member_no": no});
         assert_eq!(send(admin.post(url).json(&body)).await.0, 201);
     }
-    let code = code_for(&app, &admin, id).await;
-    let digits = code["code"].as_str().expect("code").to_owned();
-    assert!(digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()));
-    let expires = code["expires_at"].as_str().expect("expires_at");
-    let made_at = time::OffsetDateTime::now_utc();
-    let until =
-        time::OffsetDateTime::parse(expires, &time::format_description::well_known::Rfc3339)
-            .expect("RFC 3339");
-    let hours = (until - made_at).whole_minutes() as f64 / 60.0;
-    assert!((23.9..=24.0).contains(&hours), "valid 24 h, got {hours}");
-
+    let code = code_for(&app, &admin, &id).await;
+    let code = code["code"].as_str().expect("code").to_owned();
     let tv = app.client();
     assert_eq!(
         send(tv.get(app.url("/api/v1/films"))).await.0,
         401,
         "not yet paired"
     );
-    let (status, paired, cookie) = pair(&app, &tv, &digits).await;
+    let (status, paired, cookie) = pair(&app, &tv, &code).await;
     assert_eq!(status, 200, "{paired}");
-    assert_eq!(paired["station_id"], id);
+    assert_eq!(paired["station_id"], id.as_str());
     assert_eq!(paired["station_name"], "李家村");
-    let device_id = paired["device_id"].as_str().expect("device_id").to_owned();
-    let cookie = cookie.expect("a device cookie");
-    let token = check_device_cookie(&cookie);
-    let stations = app.app.stations.clone();
-    let by_token = stations.device_station(&token).expect("read");
-    assert_eq!(by_token.as_deref(), Some(id), "the token is the station's");
+    let token = check_device_cookie(&cookie.expect("a device cookie"));
+    PairedTv {
+        device_id: paired["device_id"].as_str().expect("device_id").to_owned(),
+        app,
+        admin,
+        tv,
+        station_id: id,
+        token,
+        code,
+    }
+}
+
+#[tokio::test]
+async fn a_pairing_code_is_six_digits_valid_for_a_day() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..5 {
+        let code = code_for(&app, &admin, made["id"].as_str().unwrap()).await;
+        let digits = code["code"].as_str().expect("code").to_owned();
+        assert!(digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()));
+        assert!(seen.insert(digits), "live codes are unique");
+        let expires = code["expires_at"].as_str().expect("expires_at");
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        let until = time::OffsetDateTime::parse(expires, rfc3339).expect("RFC 3339");
+        let hours = (until - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
+        assert!((23.9..=24.0).contains(&hours), "valid 24 h, got {hours}");
+    }
+}
+
+#[tokio::test]
+async fn a_paired_tv_is_its_stations_and_sees_the_roster_to_sign_in_from() {
+    let PairedTv {
+        app,
+        admin,
+        tv,
+        station_id: id,
+        token,
+        code,
+        ..
+    } = paired_tv().await;
+    let by_token = app.app.stations.device_station(&token).expect("read");
+    assert_eq!(
+        by_token.as_deref(),
+        Some(id.as_str()),
+        "the token is the station's"
+    );
 
     let (status, me) = send(tv.get(app.url("/api/v1/device"))).await;
     assert_eq!(status, 200, "{me}");
-    assert_eq!(me["station"]["id"], id);
-    let names: Vec<&str> = me["members"]
-        .as_array()
-        .unwrap()
+    assert_eq!(me["station"]["id"], id.as_str());
+    let members = me["members"].as_array().expect("members");
+    let names: Vec<&str> = members
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        ["李四", "张三"],
-        "the roster to sign in from, by number"
-    );
+    assert_eq!(names, ["李四", "张三"], "the roster, by member number");
     assert_eq!(
         send(tv.get(app.url("/api/v1/films"))).await.0,
         200,
         "a viewer route"
     );
-    assert_eq!(
-        send(tv.get(app.url("/api/v1/stations"))).await.0,
-        403,
-        "not an office route"
-    );
+    let office = send(tv.get(app.url("/api/v1/stations"))).await.0;
+    assert_eq!(office, 403, "not an office route");
     let (status, err) = send(admin.get(app.url("/api/v1/device"))).await;
     assert_eq!(status, 404, "a signed-in user is not a TV: {err}");
+    let (status, err) = send(app.client().get(app.url("/api/v1/device"))).await;
+    assert_eq!(status, 401, "nor is a stranger: {err}");
 
-    let (status, again, _) = pair(&app, &app.client(), &digits).await;
+    let (status, again, cookie) = pair(&app, &app.client(), &code).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
     assert!(
         again["message"].as_str().unwrap().contains("用过"),
         "{again}"
     );
+    assert!(cookie.is_none(), "a used code pairs nothing");
+}
 
+#[tokio::test]
+async fn a_revoked_tv_is_nobody_and_tokens_are_never_listed() {
+    let PairedTv {
+        app,
+        admin,
+        tv,
+        station_id: id,
+        device_id,
+        token,
+        ..
+    } = paired_tv().await;
     let devices = app.url(&format!("/api/v1/stations/{id}/devices"));
     let res = admin.get(&devices).send().await.expect("devices");
     let text = res.text().await.expect("text");
@@ -127,18 +180,33 @@ async fn a_tv_paired_with_a_code_is_its_stations_until_revoked() {
         "anonymous now"
     );
     assert_eq!(send(tv.get(app.url("/api/v1/films"))).await.0, 401);
-    assert_eq!(stations.device_station(&token).expect("read"), None);
-    assert_eq!(
-        changes_of(&app, id),
-        [
-            "created",
-            "member_added",
-            "member_added",
-            "pairing_code_made",
-            "device_paired",
-            "device_revoked"
-        ]
-    );
+    assert_eq!(app.app.stations.device_station(&token).expect("read"), None);
+    let expected = [
+        "created",
+        "member_added",
+        "member_added",
+        "pairing_code_made",
+    ];
+    let expected = [&expected[..], &["device_paired", "device_revoked"]].concat();
+    assert_eq!(changes_of(&app, &id), expected);
+}
+
+#[tokio::test]
+async fn two_tvs_racing_with_one_code_pair_only_one() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let id = made["id"].as_str().unwrap();
+    for _ in 0..5 {
+        let code = code_for(&app, &admin, id).await;
+        let code = code["code"].as_str().unwrap();
+        let (a, b) = (app.client(), app.client());
+        let (ra, rb) = tokio::join!(pair(&app, &a, code), pair(&app, &b, code));
+        let mut statuses = [ra.0.as_u16(), rb.0.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 422], "{} / {}", ra.1, rb.1);
+    }
+    assert_eq!(app.app.stations.devices(id).expect("devices").len(), 5);
 }
 
 /// Checks the cookie's attributes and returns its value, the device token.

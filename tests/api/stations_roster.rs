@@ -199,3 +199,73 @@ async fn files_that_are_not_rosters_are_refused_whole_and_big_ones_get_413() {
     assert!(roster(&app, &clerk, id).await.is_empty());
     assert_eq!(changes_of(&app, id), ["created"], "nothing appended");
 }
+
+/// A zip whose one member unpacks to 66 MiB of zeros: a few hundred KiB on the wire.
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    zip.start_file("xl/worksheets/sheet1.xml", options)
+        .expect("start");
+    let zeros = vec![0u8; 1024 * 1024];
+    for _ in 0..66 {
+        zip.write_all(&zeros).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_and_far_apart_cells_are_read_without_a_giant_sheet() {
+    // Made first: it takes seconds, and an idle keep-alive connection would not wait.
+    let bomb = tokio::task::spawn_blocking(zip_bomb).await.expect("join");
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let id = made["id"].as_str().unwrap();
+    assert!(bomb.len() < 5 * 1024 * 1024, "{} bytes", bomb.len());
+    let (status, err) = import(&app, &clerk, id, XLSX, bomb).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["message"].as_str().unwrap().contains("太大"), "{err}");
+
+    // Excel's last cell and the first: read as a dense range, 17 billion cells.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "姓名").expect("write");
+    sheet.write_string(0, 1, "党员编号").expect("write");
+    sheet.write_string(1, 0, "吴十").expect("write");
+    sheet.write_string(1, 1, "401").expect("write");
+    sheet.write_string(1_048_575, 0, "末行").expect("write");
+    sheet.write_string(1_048_575, 16_383, "far").expect("write");
+    let far = book.save_to_buffer().expect("xlsx");
+    let (status, report) = import(&app, &clerk, id, XLSX, far).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["added"], 1);
+    assert_eq!(rejected(&report), [(1_048_576, "缺少党员编号".to_owned())]);
+}
+
+#[tokio::test]
+async fn two_imports_of_one_file_at_once_add_each_member_once() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let made = station(&app, &admin, "LJC-01", "李家村").await;
+    let id = made["id"].as_str().unwrap();
+    let mut csv = String::from("姓名,党员编号\n");
+    for i in 0..200 {
+        csv.push_str(&format!("党员{i},{i:04}\n"));
+    }
+    let body = csv.into_bytes();
+    let (a, b) = tokio::join!(
+        import(&app, &clerk, id, "text/csv", body.clone()),
+        import(&app, &clerk, id, "text/csv", body),
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+    let added = a.1["added"].as_u64().unwrap() + b.1["added"].as_u64().unwrap();
+    let refused =
+        a.1["rejected"].as_array().unwrap().len() + b.1["rejected"].as_array().unwrap().len();
+    assert_eq!((added, refused), (200, 200), "{} / {}", a.1, b.1);
+    assert_eq!(roster(&app, &clerk, id).await.len(), 200);
+}
