@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use dianjiao::accounts::Role;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::stations::{changes_of, send, station};
 use crate::support::{spawn_app, spawn_app_with, TestApp};
@@ -189,6 +190,35 @@ async fn a_revoked_tv_is_nobody_and_tokens_are_never_listed() {
     ];
     let expected = [&expected[..], &["device_paired", "device_revoked"]].concat();
     assert_eq!(changes_of(&app, &id), expected);
+}
+
+#[tokio::test]
+async fn the_database_keeps_a_hash_of_the_device_token_never_the_token() {
+    let PairedTv {
+        app,
+        device_id,
+        token,
+        ..
+    } = paired_tv().await;
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(app.data.path()) {
+        let entry = entry.expect("walk");
+        if entry.file_type().is_file() {
+            files.push(std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    let has = |needle: &[u8]| {
+        files
+            .iter()
+            .any(|f| f.windows(needle.len()).any(|w| w == needle))
+    };
+    assert!(
+        has(device_id.as_bytes()),
+        "the device record is on disk (the search works)"
+    );
+    assert!(!has(token.as_bytes()), "the token is not");
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    assert!(has(&hash), "its SHA-256 is the key");
 }
 
 #[tokio::test]
