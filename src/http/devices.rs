@@ -106,22 +106,36 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(device))
 }
 
-/// For a paired TV: `{"station", "members"}` (the sign-in list). Anyone else (a browser, a
-/// signed-in clerk) is not a paired TV: 404 `not_found`, so the TV UI shows its pairing
-/// screen.
-pub async fn this_device(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, AppError> {
+/// For a paired TV: `{"station", "members", "device"}` (the roster is the sign-in list).
+/// Anyone else is not a paired TV: 404 `not_found` (a signed-in clerk, or an anonymous
+/// viewer where they are allowed) or 401 (anonymous viewers switched off), so the TV UI
+/// shows its pairing screen.
+pub async fn this_device(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let Principal::Device { station } = caller.0 else {
         return Err(AppError::NotFound {
             what: "已配对的电视（this client is not a paired TV）",
         });
     };
+    // The gate found the station by this cookie; read it again for the device record.
+    let token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
     let stations = app.stations.clone();
-    let (station, members) = blocking(move || {
+    let (station, members, device) = blocking(move || {
         let s = stations.require(&station)?;
-        Ok((s, stations.members(&station)?))
+        let device = match token {
+            Some(t) => stations.device(&t)?,
+            None => None,
+        };
+        Ok((s, stations.members(&station)?, device))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "station": station, "members": members })))
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "station": station, "members": members, "device": device })),
+    )
 }
 
 /// Registers an address: `{"address"}` → 201 (200 when this station already had it).

@@ -124,6 +124,7 @@ async fn a_paired_tv_is_its_stations_and_sees_the_roster_to_sign_in_from() {
     let (status, me) = send(tv.get(app.url("/api/v1/device"))).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["station"]["id"], id.as_str());
+    assert_eq!(me["device"]["name"], "村委会电视", "{me}");
     let members = me["members"].as_array().expect("members");
     let names: Vec<&str> = members
         .iter()
