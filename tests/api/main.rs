@@ -15,6 +15,7 @@ mod ranges;
 mod routes;
 mod session;
 mod stations;
+mod stations_addresses;
 mod stations_devices;
 mod stations_roster;
 mod support;

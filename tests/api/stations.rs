@@ -1,6 +1,6 @@
 //! Stations over HTTP: made, listed, read, changed, retired (never deleted), their 六有
-//! checklist, and every change a `station_change` entry in the ledger. Pairing and
-//! addresses are in `stations_devices.rs`, roster import in `stations_roster.rs`.
+//! checklist, and every change a `station_change` entry in the ledger. Pairing is in
+//! `stations_devices.rs`, addresses in `stations_addresses.rs`, rosters in `stations_roster.rs`.
 
 use dianjiao::accounts::Role;
 use dianjiao::ledger::EntryKind;
