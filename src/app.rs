@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::plays::{Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
-use crate::stations::{Stations, StationsError};
+use crate::stations::{Stations, StationsError, StationsOptions};
 
 /// Everything a request or a command needs.
 pub struct App {
@@ -90,7 +90,15 @@ impl App {
         // After the database: its lock says first whether another server holds the folder.
         let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
-        let stations = Arc::new(Stations::open(&db, ledger.clone(), &settings.township)?);
+        let stations = Arc::new(Stations::open_with(
+            &db,
+            ledger.clone(),
+            StationsOptions {
+                pairing_code_hours: settings.pairing_code_hours,
+                pairing_lockout: Duration::from_secs(settings.login_lockout_secs),
+                ..StationsOptions::new(&settings.township)
+            },
+        )?);
         let throttle = Throttle::new(
             settings.login_max_failures,
             settings.login_max_failures_per_address,

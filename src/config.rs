@@ -43,8 +43,12 @@ pub struct Settings {
     pub login_max_failures: u32,
     /// Failed sign-ins from one address before it is locked for a while.
     pub login_max_failures_per_address: u32,
-    /// How long a lock after too many failed sign-ins lasts, in seconds.
+    /// How long a lock after too many failed sign-ins lasts, in seconds; also the lock of a
+    /// client address after 5 wrong TV pairing codes.
     pub login_lockout_secs: u64,
+    /// How long a TV pairing code (6 digits, single use) stays valid, in hours. 0 makes
+    /// every code expire as it is made (tests only).
+    pub pairing_code_hours: u64,
     /// Films prepared at the same time (each takes one worker; keep below `workers`).
     pub prepare_parallel: usize,
     /// Close an inferred play after this idle time, in seconds (playback ledger).
@@ -87,6 +91,7 @@ impl Default for Settings {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_lockout_secs: 900,
+            pairing_code_hours: 24,
             prepare_parallel: 1,
             play_idle_secs: 600,
             play_min_secs: 60,

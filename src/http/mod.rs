@@ -5,6 +5,7 @@ pub mod dto;
 pub mod gate;
 pub mod routes;
 
+mod devices;
 mod file_body;
 mod films;
 mod health;

@@ -7,8 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    films, health, ledger, library, media_files, plays, renditions, session, stations, thumbs,
-    users,
+    devices, films, health, ledger, library, media_files, plays, renditions, session, stations,
+    thumbs, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -106,6 +106,7 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/ledger/checkpoint", Viewer, || {
             web::route().to(ledger::checkpoint)
         }),
+        // Stations: the station itself, its roster, 六有 checklist, paired TVs and addresses.
         def(Method::POST, "/api/v1/stations", Admin, || {
             web::route().to(stations::create)
         }),
@@ -115,6 +116,18 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/stations/{id}", Clerk, || {
             web::route().to(stations::get)
         }),
+        def(Method::PATCH, "/api/v1/stations/{id}", Admin, || {
+            web::route().to(stations::update)
+        }),
+        def(Method::POST, "/api/v1/stations/{id}/retire", Admin, || {
+            web::route().to(stations::retire)
+        }),
+        def(
+            Method::PUT,
+            "/api/v1/stations/{id}/checklist/{item}",
+            Clerk,
+            || web::route().to(stations::set_checklist),
+        ),
         def(Method::POST, "/api/v1/stations/{id}/members", Clerk, || {
             web::route().to(stations::add_member)
         }),
@@ -148,6 +161,48 @@ pub fn table() -> Vec<RouteDef> {
         ),
         def(Method::POST, "/api/v1/plays/{id}/feedback", Viewer, || {
             web::route().to(plays::feedback)
+        }),
+        def(Method::POST, "/api/v1/stations/{id}/roster", Clerk, || {
+            web::route().to(stations::import_roster)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/pairing-codes",
+            Admin,
+            || web::route().to(devices::make_code),
+        ),
+        def(Method::GET, "/api/v1/stations/{id}/devices", Admin, || {
+            web::route().to(devices::list)
+        }),
+        def(
+            Method::DELETE,
+            "/api/v1/stations/{id}/devices/{device_id}",
+            Admin,
+            || web::route().to(devices::revoke),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/addresses",
+            Admin,
+            || web::route().to(devices::add_address),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/stations/{id}/addresses",
+            Clerk,
+            || web::route().to(devices::addresses),
+        ),
+        def(
+            Method::DELETE,
+            "/api/v1/stations/{id}/addresses/{address}",
+            Admin,
+            || web::route().to(devices::remove_address),
+        ),
+        def(Method::POST, "/api/v1/devices/pair", Public, || {
+            web::route().to(devices::pair)
+        }),
+        def(Method::GET, "/api/v1/device", Viewer, || {
+            web::route().to(devices::this_device)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -1,13 +1,21 @@
-//! Stations and their rosters: `POST/GET /api/v1/stations`, `GET /api/v1/stations/{id}`,
-//! `POST/GET /api/v1/stations/{id}/members`.
+//! Stations, their rosters and 六有 checklists: `POST/GET /api/v1/stations`,
+//! `GET/PATCH /api/v1/stations/{id}`, `POST /api/v1/stations/{id}/retire`,
+//! `PUT /api/v1/stations/{id}/checklist/{item}`, `POST/GET /api/v1/stations/{id}/members`,
+//! `POST /api/v1/stations/{id}/roster` (CSV/XLSX import). Paired TVs and addresses are in
+//! `devices.rs`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
+use crate::accounts::AccountsError;
 use crate::app::App;
 use crate::error::AppError;
-use crate::stations::{NewMember, NewStation, StationsError};
+use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate, StationsError};
+
+/// The largest roster file taken (a village roster is a few KiB).
+pub const MAX_ROSTER_BYTES: usize = 5 * 1024 * 1024;
 
 impl From<StationsError> for AppError {
     fn from(e: StationsError) -> AppError {
@@ -15,22 +23,61 @@ impl From<StationsError> for AppError {
         match e {
             S::UnknownStation(_) => AppError::NotFound { what: "站点" },
             S::UnknownMember(_) => AppError::NotFound { what: "党员" },
+            S::UnknownDevice(_) => AppError::NotFound { what: "电视" },
+            S::UnknownAddress(_) => AppError::NotFound {
+                what: "站点登记的地址",
+            },
+            S::UnknownChecklistItem(_) => AppError::NotFound {
+                what: "六有项目"
+            },
             S::Invalid(_) => AppError::Unprocessable {
                 code: "invalid",
+                message: e.to_string(),
+            },
+            S::BadRoster(_) => AppError::Unprocessable {
+                code: "bad_roster",
+                message: e.to_string(),
+            },
+            S::Code(_) => AppError::Unprocessable {
+                code: "bad_pairing_code",
                 message: e.to_string(),
             },
             S::CodeTaken(_) | S::MemberTaken(_) => AppError::Conflict {
                 code: "exists",
                 message: e.to_string(),
             },
+            S::AddressTaken { .. } => AppError::Conflict {
+                code: "address_taken",
+                message: e.to_string(),
+            },
             S::Retired(_) => AppError::Conflict {
                 code: "retired",
                 message: e.to_string(),
             },
+            // The pairing handler answers this itself with its own sentence; this keeps the
+            // status and Retry-After should another path ever return it.
+            S::Throttled { retry_after_secs } => {
+                AppError::Accounts(AccountsError::Throttled { retry_after_secs })
+            }
             S::Ledger(e) => AppError::Ledger(e),
             S::Store(_) | S::Record(_) => AppError::Io(std::io::Error::other(e)),
         }
     }
+}
+
+/// A refusal the error table has no row for (413, and 429 with our own sentence), in the
+/// same `{"error","message"}` shape.
+pub(super) fn refusal(
+    status: actix_web::http::StatusCode,
+    code: &str,
+    message: String,
+    retry_after_secs: Option<u64>,
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    if let Some(secs) = retry_after_secs {
+        res.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    res.json(json!({ "error": code, "message": message }))
 }
 
 /// Makes a station: `{"code","name","kind"}` (+ `township`, `broadcaster`) → 201 with it.
@@ -50,11 +97,48 @@ pub async fn list(app: web::Data<App>) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
 }
 
-/// One station.
+/// One station, with its 六有 checklist.
 pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let stations = app.stations.clone();
-    let station = blocking(move || Ok(stations.require(&id)?)).await?;
+    let (station, checklist) = blocking(move || {
+        let station = stations.require(&id)?;
+        Ok((station, stations.checklist(&id)?))
+    })
+    .await?;
+    let mut body = serde_json::to_value(station).map_err(std::io::Error::other)?;
+    body["checklist"] = serde_json::to_value(checklist).map_err(std::io::Error::other)?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Changes name, broadcaster or township: `{"name"?, "broadcaster"?, "township"?}`.
+pub async fn update(
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Json<StationUpdate>,
+) -> Result<HttpResponse, AppError> {
+    let stations = app.stations.clone();
+    let station = blocking(move || Ok(stations.update(&id, body.into_inner())?)).await?;
     Ok(HttpResponse::Ok().json(station))
+}
+
+/// Retires a station (idempotent): it keeps its history, takes nothing new.
+pub async fn retire(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let stations = app.stations.clone();
+    let station = blocking(move || Ok(stations.retire(&id)?)).await?;
+    Ok(HttpResponse::Ok().json(station))
+}
+
+/// Sets one 六有 item: `{"done", "date"?, "note"?}`.
+pub async fn set_checklist(
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+    body: web::Json<ChecklistUpdate>,
+) -> Result<HttpResponse, AppError> {
+    let (id, item) = path.into_inner();
+    let stations = app.stations.clone();
+    let entry =
+        blocking(move || Ok(stations.set_checklist(&id, &item, body.into_inner())?)).await?;
+    Ok(HttpResponse::Ok().json(entry))
 }
 
 /// Adds one member: `{"name","member_no"}` (+ `branch`) → 201 with it.
@@ -77,4 +161,46 @@ pub async fn members(app: web::Data<App>, id: web::Path<String>) -> Result<HttpR
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
+}
+
+/// Imports a roster file sent as the raw body (CSV or XLSX, up to [`MAX_ROSTER_BYTES`]):
+/// `200 {"format","added","rejected":[{"row","reason"}]}`.
+pub async fn import_roster(
+    app: web::Data<App>,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        refusal(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "文件太大，名册文件最多 {} MiB（the file is too large）",
+                MAX_ROSTER_BYTES / 1024 / 1024
+            ),
+            None,
+        )
+    };
+    if declared.is_some_and(|n| n > MAX_ROSTER_BYTES as u64) {
+        return Ok(too_large());
+    }
+    let Ok(bytes) = payload.to_bytes_limited(MAX_ROSTER_BYTES).await else {
+        return Ok(too_large());
+    };
+    let bytes = bytes.map_err(|e| AppError::BadRequest(format!("上传中断：{e}")))?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let stations = app.stations.clone();
+    let report =
+        blocking(move || Ok(stations.import_roster(&id, &bytes, content_type.as_deref())?)).await?;
+    Ok(HttpResponse::Ok().json(report))
 }

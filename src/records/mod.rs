@@ -186,7 +186,8 @@ pub struct PastoralSession {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StationChange {
     /// `created`, `updated`, `retired`, `member_added`, `roster_imported`,
-    /// `pairing_code_made`, `device_paired`, `device_revoked`, `address_added`, `checklist`.
+    /// `pairing_code_made`, `device_paired`, `device_revoked`, `address_added`,
+    /// `address_removed`, `checklist`.
     pub action: String,
     pub code: String,
     pub name: String,

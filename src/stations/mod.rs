@@ -1,22 +1,47 @@
 //! Stations: the village playback points (and community, enterprise, organ and pastoral
-//! points), their party-member rosters, the TVs paired to them and the addresses of TVs
-//! that cannot pair. Owns the sled trees `stations`, `station_codes`, `members`,
-//! `station_devices` and `station_addresses`.
+//! points), their party-member rosters, the TVs paired to them, the addresses of TVs that
+//! cannot pair and their 六有 checklists. Owns the sled trees `stations`, `station_codes`,
+//! `members`, `station_rosters`, `station_devices`, `station_addresses`,
+//! `station_pairing_codes` and `station_checklists`.
 //!
 //! Every change is also a `station_change` ledger entry, appended (and synced) before the
 //! store is written: the ledger is the record, the store its working copy. Stations are
 //! never deleted, only retired: they have history.
 
+mod addresses;
+mod checklist;
+mod devices;
+mod import;
 mod model;
+mod roster;
 mod store;
 
-use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-pub use model::{Member, NewMember, NewStation, Station, StationKind};
+pub use addresses::parse_address;
+pub use checklist::{ChecklistEntry, ChecklistItem, ChecklistUpdate};
+pub use import::RosterFormat;
+pub use model::{
+    Address, Device, Member, NewMember, NewStation, Paired, PairingCode, Station, StationKind,
+    StationUpdate,
+};
+pub use roster::{ImportReport, RejectedRow};
 
+use crate::accounts::Throttle;
 use crate::ledger::{Draft, EntryKind, Ledger, LedgerError};
 use crate::records::StationChange;
+
+/// Why a pairing code did not pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeRefusal {
+    #[error("配对码不正确，请核对管理端显示的 6 位数字（wrong pairing code）")]
+    Wrong,
+    #[error("配对码已过期，请在管理端重新生成（the pairing code has expired）")]
+    Expired,
+    #[error("配对码已经用过，每个配对码只能配对一台电视，请重新生成（the pairing code was used）")]
+    Used,
+}
 
 /// Why a stations operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,28 +63,87 @@ pub enum StationsError {
     UnknownStation(String),
     #[error("找不到该党员（unknown member {0}）")]
     UnknownMember(String),
+    #[error("找不到该电视（unknown device {0}）")]
+    UnknownDevice(String),
+    #[error("该站点没有登记这个地址（address {0} is not registered to this station）")]
+    UnknownAddress(String),
+    #[error("没有这个六有项目：{0}（organization、staff、sign、library、rules、registers 之一）")]
+    UnknownChecklistItem(String),
     #[error("站点 {0} 已撤销，不能再使用（the station is retired）")]
     Retired(String),
+    #[error("地址 {address} 已登记给站点 {code}（the address belongs to another station）")]
+    AddressTaken { address: String, code: String },
+    #[error(transparent)]
+    Code(#[from] CodeRefusal),
+    #[error("配对码错误次数过多，请 {} 分钟后再试（too many wrong codes）", retry_after_secs.div_ceil(60).max(1))]
+    Throttled { retry_after_secs: u64 },
+    /// The uploaded roster is not a CSV or XLSX file, or has no usable header row.
+    #[error("{0}")]
+    BadRoster(String),
+}
+
+/// How the stations store behaves; from the settings.
+#[derive(Clone, Debug)]
+pub struct StationsOptions {
+    /// Default township of new stations.
+    pub township: String,
+    /// How long a pairing code pairs, in hours (0: it is expired once made).
+    pub pairing_code_hours: u64,
+    /// Wrong pairing codes from one address before it is locked out for `pairing_lockout`.
+    pub pairing_max_failures: u32,
+    pub pairing_lockout: Duration,
+}
+
+impl StationsOptions {
+    /// Defaults: 24-hour codes, 5 wrong codes lock an address out for 15 minutes.
+    pub fn new(township: &str) -> StationsOptions {
+        StationsOptions {
+            township: township.to_owned(),
+            pairing_code_hours: 24,
+            pairing_max_failures: 5,
+            pairing_lockout: Duration::from_secs(900),
+        }
+    }
 }
 
 /// The stations store. Share it (`Arc`); every method takes `&self`.
 pub struct Stations {
     trees: store::Trees,
     ledger: Arc<Ledger>,
-    township: String,
+    options: StationsOptions,
+    /// Failed pairings per client address (in memory, like sign-in failures).
+    throttle: Throttle,
+    /// Serialises read-modify-write of station records (update, retire).
+    edit: Mutex<()>,
 }
 
 impl Stations {
-    /// Opens the station trees in `db`; `township` is the default for new stations.
+    /// Opens the station trees in `db` with default options; `township` is the default for
+    /// new stations.
     pub fn open(
         db: &sled::Db,
         ledger: Arc<Ledger>,
         township: &str,
     ) -> Result<Stations, StationsError> {
+        Stations::open_with(db, ledger, StationsOptions::new(township))
+    }
+
+    /// Opens the station trees in `db`.
+    pub fn open_with(
+        db: &sled::Db,
+        ledger: Arc<Ledger>,
+        options: StationsOptions,
+    ) -> Result<Stations, StationsError> {
         Ok(Stations {
             trees: store::Trees::open(db)?,
             ledger,
-            township: township.to_owned(),
+            throttle: Throttle::new(
+                u32::MAX,
+                options.pairing_max_failures,
+                options.pairing_lockout,
+            ),
+            options,
+            edit: Mutex::new(()),
         })
     }
 
@@ -72,14 +156,9 @@ impl Stations {
             kind: new.kind,
             township: match &new.township {
                 Some(t) => store::field("乡镇 (township)", t, 64)?,
-                None => self.township.clone(),
+                None => self.options.township.clone(),
             },
-            broadcaster: match &new.broadcaster {
-                Some(b) if !b.trim().is_empty() => {
-                    Some(store::field("播放员 (broadcaster)", b, 32)?)
-                }
-                _ => None,
-            },
+            broadcaster: broadcaster(new.broadcaster.as_deref())?,
             created_at: store::now(),
             retired_at: None,
         };
@@ -87,7 +166,7 @@ impl Stations {
         let recorded = self.record(
             &station,
             "created",
-            serde_json::json!({ "kind": station.kind }),
+            serde_json::json!({ "kind": station.kind, "township": station.township }),
         );
         if let Err(e) = recorded {
             self.trees.release_code(&station.code, &station.id);
@@ -108,6 +187,15 @@ impl Stations {
             .ok_or_else(|| StationsError::UnknownStation(id.to_owned()))
     }
 
+    /// One station that must exist and not be retired.
+    fn require_active(&self, id: &str) -> Result<Station, StationsError> {
+        let station = self.require(id)?;
+        if station.is_retired() {
+            return Err(StationsError::Retired(station.code));
+        }
+        Ok(station)
+    }
+
     /// Every station, retired ones included, by code.
     pub fn list(&self) -> Result<Vec<Station>, StationsError> {
         let mut all = self.trees.stations()?;
@@ -115,55 +203,47 @@ impl Stations {
         Ok(all)
     }
 
-    /// Adds a member to a station's roster; the member number must be new on that roster.
-    pub fn add_member(&self, station_id: &str, new: NewMember) -> Result<Member, StationsError> {
-        let station = self.require(station_id)?;
-        if station.is_retired() {
-            return Err(StationsError::Retired(station.code));
+    /// Changes a station's name, broadcaster or township. A change that changes nothing
+    /// writes nothing.
+    pub fn update(&self, id: &str, update: StationUpdate) -> Result<Station, StationsError> {
+        let _edit = self.edit.lock().unwrap_or_else(|p| p.into_inner());
+        let before = self.require(id)?;
+        let mut after = before.clone();
+        if let Some(name) = &update.name {
+            after.name = store::field("站点名称 (name)", name, 64)?;
         }
-        let member = Member {
-            id: store::new_id("m_"),
-            station_id: station.id.clone(),
-            name: store::field("姓名 (name)", &new.name, 32)?,
-            member_no: store::field("党员编号 (member_no)", &new.member_no, 32)?,
-            branch: match &new.branch {
-                Some(b) if !b.trim().is_empty() => Some(store::field("支部 (branch)", b, 64)?),
-                _ => None,
-            },
-            added_at: store::now(),
-        };
-        self.trees.reserve_member_no(&member)?;
+        if let Some(township) = &update.township {
+            after.township = store::field("乡镇 (township)", township, 64)?;
+        }
+        if let Some(b) = &update.broadcaster {
+            after.broadcaster = broadcaster(Some(b))?;
+        }
+        if after == before {
+            return Ok(after);
+        }
         let detail = serde_json::json!({
-            "member_id": member.id, "name": member.name, "member_no": member.member_no,
+            "before": { "name": before.name, "township": before.township,
+                        "broadcaster": before.broadcaster },
+            "after": { "name": after.name, "township": after.township,
+                       "broadcaster": after.broadcaster },
         });
-        if let Err(e) = self.record(&station, "member_added", detail) {
-            self.trees.release_member_no(&member);
-            return Err(e);
+        self.record(&after, "updated", detail)?;
+        self.trees.put_station(&after)?;
+        Ok(after)
+    }
+
+    /// Retires a station: it keeps its history but takes no new members, TVs, addresses or
+    /// plays. Retiring a retired station changes nothing and returns it as it is.
+    pub fn retire(&self, id: &str) -> Result<Station, StationsError> {
+        let _edit = self.edit.lock().unwrap_or_else(|p| p.into_inner());
+        let mut station = self.require(id)?;
+        if station.is_retired() {
+            return Ok(station);
         }
-        self.trees.put_member(&member)?;
-        Ok(member)
-    }
-
-    /// One member, of any station.
-    pub fn member(&self, id: &str) -> Result<Option<Member>, StationsError> {
-        self.trees.member(id)
-    }
-
-    /// A station's roster, by member number.
-    pub fn members(&self, station_id: &str) -> Result<Vec<Member>, StationsError> {
-        let mut all = self.trees.members_of(station_id)?;
-        all.sort_by(|a, b| a.member_no.cmp(&b.member_no));
-        Ok(all)
-    }
-
-    /// The station a paired TV's device token belongs to (`None`: unknown or revoked).
-    pub fn device_station(&self, token: &str) -> Result<Option<String>, StationsError> {
-        self.trees.device_station(token)
-    }
-
-    /// The station a TV that cannot pair (DLNA) was registered to by its address.
-    pub fn station_for_address(&self, ip: IpAddr) -> Result<Option<String>, StationsError> {
-        self.trees.address_station(ip)
+        station.retired_at = Some(store::now());
+        self.record(&station, "retired", serde_json::json!({}))?;
+        self.trees.put_station(&station)?;
+        Ok(station)
     }
 
     /// Appends a `station_change` entry about `station`.
@@ -186,5 +266,13 @@ impl Stations {
             payload,
         ))?;
         Ok(())
+    }
+}
+
+/// A broadcaster's name; empty or absent means none.
+fn broadcaster(given: Option<&str>) -> Result<Option<String>, StationsError> {
+    match given {
+        Some(b) if !b.trim().is_empty() => Ok(Some(store::field("播放员 (broadcaster)", b, 32)?)),
+        _ => Ok(None),
     }
 }

@@ -92,3 +92,65 @@ pub struct NewMember {
     #[serde(default)]
     pub branch: Option<String>,
 }
+
+/// What a clerk may change on a station (`PATCH`): absent or `null` fields stay as they are;
+/// an empty `broadcaster` clears it. The code and the kind never change.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub broadcaster: Option<String>,
+    #[serde(default)]
+    pub township: Option<String>,
+}
+
+/// A TV paired to a station. Its device token is never stored, only its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Server-made (`dv_` + 10 hex digits); names the device in the admin UI and the ledger.
+    pub device_id: String,
+    pub station_id: String,
+    /// RFC 3339 UTC.
+    pub paired_at: String,
+    /// The address the TV paired from (socket peer), if known.
+    #[serde(default)]
+    pub client: Option<String>,
+    /// A name given at pairing (e.g. 「村委会电视」), if any.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A TV paired just now: the device record and the token for its cookie (shown once).
+#[derive(Clone, Debug)]
+pub struct Paired {
+    pub device: Device,
+    /// 64 hex digits (32 random bytes); goes into the `dj_device` cookie and nowhere else.
+    pub token: String,
+    pub station: Station,
+}
+
+/// A pairing code as the admin sees it once: 6 digits, valid until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairingCode {
+    pub code: String,
+    pub station_id: String,
+    /// RFC 3339 UTC.
+    pub made_at: String,
+    /// RFC 3339 UTC; the code pairs nothing from then on.
+    pub expires_at: String,
+    /// Set when a TV used it (a code pairs one TV only).
+    #[serde(default)]
+    pub used_at: Option<String>,
+}
+
+/// An address registered for a TV that cannot pair (DLNA): its plays count for the station.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// An IP address in its canonical text form.
+    pub address: String,
+    pub station_id: String,
+    /// RFC 3339 UTC.
+    pub added_at: String,
+}

@@ -1,9 +1,8 @@
 //! The sled trees behind [`Stations`](super::Stations) and the small helpers that check and
 //! make their fields.
 
-use std::net::IpAddr;
-
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::{Member, Station, StationsError};
 
@@ -11,17 +10,21 @@ use super::{Member, Station, StationsError};
 pub(super) struct Trees {
     db: sled::Db,
     /// id → Station (JSON).
-    stations: sled::Tree,
+    pub(super) stations: sled::Tree,
     /// code → station id: makes codes unique without a lock.
     codes: sled::Tree,
     /// id → Member (JSON).
-    members: sled::Tree,
+    pub(super) members: sled::Tree,
     /// station id ‖ 0 ‖ member_no → member id: unique numbers per roster, and the roster.
     rosters: sled::Tree,
-    /// device token → station id.
+    /// SHA-256 of a device token (32 bytes) → Device (JSON). Tokens themselves are not kept.
     pub(super) devices: sled::Tree,
-    /// IP address (text) → station id.
+    /// IP address (canonical text) → Address (JSON).
     pub(super) addresses: sled::Tree,
+    /// 6-digit code → PairingCode (JSON), live, used or expired (dead ones are reused).
+    pub(super) pairing_codes: sled::Tree,
+    /// station id ‖ 0 ‖ item key → ChecklistEntry (JSON).
+    pub(super) checklists: sled::Tree,
 }
 
 impl Trees {
@@ -34,6 +37,8 @@ impl Trees {
             rosters: db.open_tree("station_rosters")?,
             devices: db.open_tree("station_devices")?,
             addresses: db.open_tree("station_addresses")?,
+            pairing_codes: db.open_tree("station_pairing_codes")?,
+            checklists: db.open_tree("station_checklists")?,
         })
     }
 
@@ -57,7 +62,7 @@ impl Trees {
     }
 
     pub(super) fn reserve_member_no(&self, m: &Member) -> Result<(), StationsError> {
-        let key = roster_key(&m.station_id, &m.member_no);
+        let key = pair_key(&m.station_id, &m.member_no);
         let swapped =
             self.rosters
                 .compare_and_swap(key, None as Option<&[u8]>, Some(m.id.as_bytes()))?;
@@ -65,7 +70,7 @@ impl Trees {
     }
 
     pub(super) fn release_member_no(&self, m: &Member) {
-        let key = roster_key(&m.station_id, &m.member_no);
+        let key = pair_key(&m.station_id, &m.member_no);
         let _ = self
             .rosters
             .compare_and_swap(key, Some(m.id.as_bytes()), None as Option<&[u8]>);
@@ -73,15 +78,41 @@ impl Trees {
 
     /// Writes a station and makes it durable (sled's own flush: see TOOLCHAIN.md).
     pub(super) fn put_station(&self, s: &Station) -> Result<(), StationsError> {
-        self.stations
-            .insert(s.id.as_bytes(), serde_json::to_vec(s)?)?;
+        self.put(&self.stations, s.id.as_bytes(), s)
+    }
+
+    /// Writes members in one batch and makes them durable.
+    pub(super) fn put_members(&self, members: &[Member]) -> Result<(), StationsError> {
+        let mut batch = sled::Batch::default();
+        for m in members {
+            batch.insert(m.id.as_bytes(), serde_json::to_vec(m)?);
+        }
+        self.members.apply_batch(batch)?;
         self.db.flush()?;
         Ok(())
     }
 
-    pub(super) fn put_member(&self, m: &Member) -> Result<(), StationsError> {
-        self.members
-            .insert(m.id.as_bytes(), serde_json::to_vec(m)?)?;
+    /// Writes one record into `tree` and makes it durable.
+    pub(super) fn put<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        value: &T,
+    ) -> Result<(), StationsError> {
+        tree.insert(key, serde_json::to_vec(value)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Makes what was written so far durable.
+    pub(super) fn flush(&self) -> Result<(), StationsError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Removes one record from `tree` and makes that durable.
+    pub(super) fn remove(&self, tree: &sled::Tree, key: &[u8]) -> Result<(), StationsError> {
+        tree.remove(key)?;
         self.db.flush()?;
         Ok(())
     }
@@ -91,12 +122,7 @@ impl Trees {
     }
 
     pub(super) fn stations(&self) -> Result<Vec<Station>, StationsError> {
-        let mut out = Vec::new();
-        for kv in self.stations.iter() {
-            let (_, v) = kv?;
-            out.push(serde_json::from_slice(&v)?);
-        }
-        Ok(out)
+        all(&self.stations, |_: &Station| true)
     }
 
     pub(super) fn member(&self, id: &str) -> Result<Option<Member>, StationsError> {
@@ -116,34 +142,42 @@ impl Trees {
         }
         Ok(out)
     }
-
-    pub(super) fn device_station(&self, token: &str) -> Result<Option<String>, StationsError> {
-        Ok(self
-            .devices
-            .get(token.as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    pub(super) fn address_station(&self, ip: IpAddr) -> Result<Option<String>, StationsError> {
-        Ok(self
-            .addresses
-            .get(ip.to_string().as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
 }
 
-fn roster_key(station_id: &str, member_no: &str) -> Vec<u8> {
-    let mut key = station_id.as_bytes().to_vec();
+/// `a ‖ 0 ‖ b`: a key that groups by `a` (a station id) and is unique per `b`.
+pub(super) fn pair_key(a: &str, b: &str) -> Vec<u8> {
+    let mut key = a.as_bytes().to_vec();
     key.push(0);
-    key.extend_from_slice(member_no.as_bytes());
+    key.extend_from_slice(b.as_bytes());
     key
 }
 
-fn read<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>, StationsError> {
+/// One JSON record by key.
+pub(super) fn read<T: DeserializeOwned>(
+    tree: &sled::Tree,
+    key: &[u8],
+) -> Result<Option<T>, StationsError> {
     match tree.get(key)? {
         Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
         None => Ok(None),
     }
+}
+
+/// Every JSON record of `tree` that `keep` accepts. The trees it is used on are small (a
+/// township has tens of stations, a few TVs each).
+pub(super) fn all<T: DeserializeOwned>(
+    tree: &sled::Tree,
+    keep: impl Fn(&T) -> bool,
+) -> Result<Vec<T>, StationsError> {
+    let mut out = Vec::new();
+    for kv in tree.iter() {
+        let (_, v) = kv?;
+        let record: T = serde_json::from_slice(&v)?;
+        if keep(&record) {
+            out.push(record);
+        }
+    }
+    Ok(out)
 }
 
 /// A new server-made id: `prefix` + 10 hex digits.
@@ -151,22 +185,40 @@ pub(super) fn new_id(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(rand::random::<[u8; 5]>()))
 }
 
+/// Now, to the second.
+pub(super) fn now_utc() -> time::OffsetDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
+}
+
+/// An instant as RFC 3339 UTC.
+pub(super) fn stamp(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Now, RFC 3339 UTC to the second.
 pub(super) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    stamp(now_utc())
 }
 
 /// A clerk-given text field: trimmed, 1 to `max` characters, no control characters.
 pub(super) fn field(label: &str, value: &str, max: usize) -> Result<String, StationsError> {
     let v = value.trim();
-    let chars = v.chars().count();
-    if chars == 0 {
+    if v.is_empty() {
         return Err(StationsError::Invalid(format!("{label} 不能为空")));
     }
-    if chars > max {
+    optional_field(label, v, max)
+}
+
+/// Like [`field`], but empty is allowed.
+pub(super) fn optional_field(
+    label: &str,
+    value: &str,
+    max: usize,
+) -> Result<String, StationsError> {
+    let v = value.trim();
+    if v.chars().count() > max {
         return Err(StationsError::Invalid(format!(
             "{label} 太长（最多 {max} 个字）"
         )));

@@ -1,0 +1,180 @@
+//! Paired TVs and registered addresses:
+//! `POST /api/v1/stations/{id}/pairing-codes` (admin makes a code),
+//! `POST /api/v1/devices/pair` (a TV enters it and gets the `dj_device` cookie),
+//! `GET /api/v1/stations/{id}/devices`, `DELETE /api/v1/stations/{id}/devices/{device_id}`,
+//! `GET /api/v1/device` (a paired TV asks who it is: its station and the roster to sign in
+//! from), and `POST/GET /api/v1/stations/{id}/addresses`,
+//! `DELETE /api/v1/stations/{id}/addresses/{address}` for TVs that cannot pair (DLNA).
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::blocking;
+use super::gate::{client_ip, Caller, DEVICE_COOKIE};
+use super::stations::refusal;
+use crate::accounts::Principal;
+use crate::app::App;
+use crate::error::AppError;
+use crate::stations::{parse_address, StationsError};
+
+/// How long a TV keeps its device cookie: as good as for ever (about ten years).
+const DEVICE_COOKIE_DAYS: i64 = 3650;
+
+/// `POST /api/v1/devices/pair`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairBody {
+    /// The 6 digits shown in the admin UI.
+    pub code: String,
+    /// An optional name for the admin's list (e.g. 「村委会电视」).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/stations/{id}/addresses`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    pub address: String,
+}
+
+/// Makes a 6-digit pairing code: `201 {"code","expires_at","station_id"}`.
+pub async fn make_code(
+    app: web::Data<App>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let stations = app.stations.clone();
+    let code = blocking(move || Ok(stations.make_pairing_code(&id)?)).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "code": code.code, "expires_at": code.expires_at, "station_id": code.station_id,
+    })))
+}
+
+/// Pairs the calling TV: sets the `dj_device` cookie, answers
+/// `200 {"station_id","station_name","device_id"}`. Wrong, expired or used codes get 422;
+/// after too many wrong codes from one address, 429 with `Retry-After`.
+pub async fn pair(
+    app: web::Data<App>,
+    req: HttpRequest,
+    body: web::Json<PairBody>,
+) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
+    let stations = app.stations.clone();
+    let PairBody { code, name } = body.into_inner();
+    let paired = blocking(move || Ok(stations.pair(&code, client, name.as_deref()))).await?;
+    let paired = match paired {
+        Ok(p) => p,
+        Err(e @ StationsError::Throttled { retry_after_secs }) => {
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            let retry = Some(retry_after_secs);
+            return Ok(refusal(status, "too_many_attempts", e.to_string(), retry));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(station = %paired.station.code, device = %paired.device.device_id, "TV paired");
+    let cookie = Cookie::build(DEVICE_COOKIE, paired.token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::days(DEVICE_COOKIE_DAYS))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(json!({
+        "station_id": paired.station.id,
+        "station_name": paired.station.name,
+        "device_id": paired.device.device_id,
+    })))
+}
+
+/// The TVs paired to a station (never their tokens).
+pub async fn list(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let stations = app.stations.clone();
+    let all = blocking(move || Ok(stations.devices(&id)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
+}
+
+/// Revokes a paired TV; its cookie then counts for nothing.
+pub async fn revoke(
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, device_id) = path.into_inner();
+    let stations = app.stations.clone();
+    let device = blocking(move || Ok(stations.revoke_device(&id, &device_id)?)).await?;
+    Ok(HttpResponse::Ok().json(device))
+}
+
+/// For a paired TV: `{"station", "members", "device"}` (the roster is the sign-in list).
+/// Anyone else is not a paired TV: 404 `not_found` (a signed-in clerk, or an anonymous
+/// viewer where they are allowed) or 401 (anonymous viewers switched off), so the TV UI
+/// shows its pairing screen.
+pub async fn this_device(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let Principal::Device { station } = caller.0 else {
+        return Err(AppError::NotFound {
+            what: "已配对的电视（this client is not a paired TV）",
+        });
+    };
+    // The gate found the station by this cookie; read it again for the device record.
+    let token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
+    let stations = app.stations.clone();
+    let (station, members, device) = blocking(move || {
+        let s = stations.require(&station)?;
+        let device = match token {
+            Some(t) => stations.device(&t)?,
+            None => None,
+        };
+        Ok((s, stations.members(&station)?, device))
+    })
+    .await?;
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({ "station": station, "members": members, "device": device })),
+    )
+}
+
+/// Registers an address: `{"address"}` → 201 (200 when this station already had it).
+pub async fn add_address(
+    app: web::Data<App>,
+    id: web::Path<String>,
+    body: web::Json<AddressBody>,
+) -> Result<HttpResponse, AppError> {
+    let ip = parse_address(&body.address)?;
+    let stations = app.stations.clone();
+    let (address, new) = blocking(move || Ok(stations.add_address(&id, ip)?)).await?;
+    let mut res = if new {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res.json(address))
+}
+
+/// The addresses registered to a station.
+pub async fn addresses(
+    app: web::Data<App>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let stations = app.stations.clone();
+    let all = blocking(move || Ok(stations.addresses(&id)?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
+}
+
+/// Takes an address off a station.
+pub async fn remove_address(
+    app: web::Data<App>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, address) = path.into_inner();
+    let ip = parse_address(&address).map_err(|_| AppError::NotFound {
+        what: "站点登记的地址",
+    })?;
+    let stations = app.stations.clone();
+    let removed = blocking(move || Ok(stations.remove_address(&id, ip)?)).await?;
+    Ok(HttpResponse::Ok().json(removed))
+}

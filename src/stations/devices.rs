@@ -1,0 +1,253 @@
+//! Pairing TVs to stations: a 6-digit code made by an admin, entered once on the TV with
+//! the remote, exchanged for a long-lived random device token. Only the token's SHA-256 is
+//! stored, so a copy of the database pairs nothing. Wrong codes are counted per client
+//! address and lock the address out for a while.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::store::{self, read};
+use super::{CodeRefusal, Device, Paired, PairingCode, Station, Stations, StationsError};
+use crate::accounts::AccountsError;
+
+/// The throttle's account key: all pairing failures are counted per address only.
+const THROTTLE_KEY: &str = "pairing";
+/// Dead codes are kept this long after they expire, to tell "used" and "expired" from
+/// "wrong"; then they go.
+const KEEP_DEAD_DAYS: i64 = 7;
+
+impl Stations {
+    /// Makes a pairing code for a station: 6 random digits, unique among live codes, valid
+    /// for `pairing_code_hours`, good for one TV.
+    pub fn make_pairing_code(&self, station_id: &str) -> Result<PairingCode, StationsError> {
+        let station = self.require_active(station_id)?;
+        let made = store::now_utc();
+        self.purge_dead_codes(made)?;
+        let hours = i64::try_from(self.options.pairing_code_hours).unwrap_or(i64::MAX);
+        let expires = made
+            .checked_add(time::Duration::hours(hours.min(24 * 366)))
+            .unwrap_or(made);
+        for _ in 0..64 {
+            let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000u32));
+            let record = PairingCode {
+                code,
+                station_id: station.id.clone(),
+                made_at: store::stamp(made),
+                expires_at: store::stamp(expires),
+                used_at: None,
+            };
+            if self.try_code(&station, &record, made)? {
+                return Ok(record);
+            }
+        }
+        // Only if nearly all million codes were live at once.
+        Err(StationsError::Invalid(
+            "暂时无法生成新的配对码，请稍后再试（no free pairing code）".into(),
+        ))
+    }
+
+    /// Stores `record` if its code is free (unknown, used or expired) and records it in the
+    /// ledger; `false`: the code is live for someone else, try another.
+    fn try_code(
+        &self,
+        station: &Station,
+        record: &PairingCode,
+        now: OffsetDateTime,
+    ) -> Result<bool, StationsError> {
+        let tree = &self.trees.pairing_codes;
+        let key = record.code.as_bytes();
+        let current = tree.get(key)?;
+        if let Some(old) = &current {
+            let old: PairingCode = serde_json::from_slice(old)?;
+            if is_live(&old, now) {
+                return Ok(false);
+            }
+        }
+        let json = serde_json::to_vec(record)?;
+        if tree
+            .compare_and_swap(key, current.clone(), Some(json.clone()))?
+            .is_err()
+        {
+            return Ok(false);
+        }
+        let detail = serde_json::json!({ "expires_at": record.expires_at });
+        if let Err(e) = self.record(station, "pairing_code_made", detail) {
+            let _ = tree.compare_and_swap(key, Some(json), current);
+            return Err(e);
+        }
+        self.trees.flush()?;
+        Ok(true)
+    }
+
+    /// Pairs a TV with a code: the device record and its token. `client` is the TV's
+    /// address (counted against wrong codes); `name` an optional label for the admin list.
+    pub fn pair(
+        &self,
+        code: &str,
+        client: Option<IpAddr>,
+        name: Option<&str>,
+    ) -> Result<Paired, StationsError> {
+        let from = client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        self.throttle
+            .check(THROTTLE_KEY, from)
+            .map_err(|e| match e {
+                AccountsError::Throttled { retry_after_secs } => {
+                    StationsError::Throttled { retry_after_secs }
+                }
+                other => StationsError::Invalid(other.to_string()),
+            })?;
+        let paired = self.pair_with(code, client, name);
+        if let Err(StationsError::Code(_)) = &paired {
+            self.throttle.failed(THROTTLE_KEY, from);
+        }
+        paired
+    }
+
+    fn pair_with(
+        &self,
+        code: &str,
+        client: Option<IpAddr>,
+        name: Option<&str>,
+    ) -> Result<Paired, StationsError> {
+        let name = match name {
+            Some(n) if !n.trim().is_empty() => Some(store::field("电视名称 (name)", n, 32)?),
+            _ => None,
+        };
+        let now = store::now_utc();
+        let claim = self.claim_code(code, now)?;
+        let station = claim.station;
+        let device = Device {
+            device_id: store::new_id("dv_"),
+            station_id: station.id.clone(),
+            paired_at: store::stamp(now),
+            client: client.map(|ip| ip.to_string()),
+            name,
+        };
+        let detail = serde_json::json!({
+            "device_id": device.device_id, "client": device.client, "name": device.name,
+        });
+        if let Err(e) = self.record(&station, "device_paired", detail) {
+            let tree = &self.trees.pairing_codes;
+            let _ = tree.compare_and_swap(claim.key, Some(claim.used), Some(claim.unused));
+            return Err(e);
+        }
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        self.trees
+            .put(&self.trees.devices, &token_key(&token), &device)?;
+        Ok(Paired {
+            device,
+            token,
+            station,
+        })
+    }
+
+    /// Marks a live code of an active station used (atomically: one TV per code).
+    fn claim_code(&self, code: &str, now: OffsetDateTime) -> Result<Claim, StationsError> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CodeRefusal::Wrong.into());
+        }
+        let tree = &self.trees.pairing_codes;
+        let unused = tree.get(code.as_bytes())?.ok_or(CodeRefusal::Wrong)?;
+        let mut record: PairingCode = serde_json::from_slice(&unused)?;
+        if record.used_at.is_some() {
+            return Err(CodeRefusal::Used.into());
+        }
+        if is_expired(&record, now) {
+            return Err(CodeRefusal::Expired.into());
+        }
+        let station = self.require_active(&record.station_id)?;
+        record.used_at = Some(store::stamp(now));
+        let used = serde_json::to_vec(&record)?;
+        let swapped = tree.compare_and_swap(code.as_bytes(), Some(&unused), Some(used.clone()))?;
+        // Lost the race: another TV used it a moment ago.
+        swapped.map_err(|_| CodeRefusal::Used)?;
+        Ok(Claim {
+            key: code.into_bytes(),
+            unused: unused.to_vec(),
+            used,
+            station,
+        })
+    }
+
+    /// The TVs paired to a station, oldest first; tokens are never listed (not kept).
+    pub fn devices(&self, station_id: &str) -> Result<Vec<Device>, StationsError> {
+        self.require(station_id)?;
+        let mut all = store::all(&self.trees.devices, |d: &Device| d.station_id == station_id)?;
+        all.sort_by(|a, b| a.paired_at.cmp(&b.paired_at));
+        Ok(all)
+    }
+
+    /// Revokes a paired TV: its cookie then reads as anonymous and it must pair again.
+    pub fn revoke_device(
+        &self,
+        station_id: &str,
+        device_id: &str,
+    ) -> Result<Device, StationsError> {
+        let station = self.require(station_id)?;
+        let mut found = None;
+        for kv in self.trees.devices.iter() {
+            let (key, value) = kv?;
+            let device: Device = serde_json::from_slice(&value)?;
+            if device.device_id == device_id && device.station_id == station.id {
+                found = Some((key, device));
+                break;
+            }
+        }
+        let (key, device) = found.ok_or_else(|| StationsError::UnknownDevice(device_id.into()))?;
+        let detail = serde_json::json!({ "device_id": device.device_id, "name": device.name });
+        self.record(&station, "device_revoked", detail)?;
+        self.trees.remove(&self.trees.devices, &key)?;
+        Ok(device)
+    }
+
+    /// The station a paired TV's device token belongs to (`None`: unknown or revoked).
+    pub fn device_station(&self, token: &str) -> Result<Option<String>, StationsError> {
+        Ok(self.device(token)?.map(|d| d.station_id))
+    }
+
+    /// The paired TV a device token belongs to (`None`: unknown or revoked).
+    pub fn device(&self, token: &str) -> Result<Option<Device>, StationsError> {
+        read(&self.trees.devices, &token_key(token))
+    }
+
+    /// Removes codes that died (used or expired) more than [`KEEP_DEAD_DAYS`] ago.
+    fn purge_dead_codes(&self, now: OffsetDateTime) -> Result<(), StationsError> {
+        let horizon = now - time::Duration::days(KEEP_DEAD_DAYS);
+        let tree = &self.trees.pairing_codes;
+        for kv in tree.iter() {
+            let (key, value) = kv?;
+            let code: PairingCode = serde_json::from_slice(&value)?;
+            if is_expired(&code, horizon) {
+                let _ = tree.compare_and_swap(key, Some(value), None as Option<&[u8]>);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A pairing code just marked used, and what it was before (to undo the mark if the
+/// ledger refuses the pairing).
+struct Claim {
+    key: Vec<u8>,
+    unused: Vec<u8>,
+    used: Vec<u8>,
+    station: Station,
+}
+
+/// The store key of a device token: its SHA-256.
+fn token_key(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn is_expired(code: &PairingCode, now: OffsetDateTime) -> bool {
+    let format = &time::format_description::well_known::Rfc3339;
+    OffsetDateTime::parse(&code.expires_at, format).map_or(true, |until| now >= until)
+}
+
+fn is_live(code: &PairingCode, now: OffsetDateTime) -> bool {
+    code.used_at.is_none() && !is_expired(code, now)
+}
