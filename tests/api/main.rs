@@ -9,6 +9,7 @@ mod ledger;
 mod ledger_crash;
 mod ledger_http;
 mod plays;
+mod plays_devices;
 mod plays_inferred;
 mod prepare;
 mod prepare_crash;

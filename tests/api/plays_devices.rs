@@ -1,0 +1,161 @@
+//! Plays of the two kinds of village TV: one paired with a code (its plays and sign-ins go to
+//! its station without naming it) and a DLNA TV that cannot pair, registered by its address
+//! (its media requests become a `dlna` viewing of its station).
+
+use std::time::Duration;
+
+use dianjiao::accounts::Role;
+use serde_json::{json, Value};
+
+use crate::plays::{
+    app_with_films, fetch_segments, media_playlist, post, viewings, wait_for_viewings,
+};
+use crate::support::TestApp;
+
+/// Makes a station with a roster of two; returns its id and the members' ids.
+async fn station_with_roster(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    code: &str,
+) -> (String, Vec<String>) {
+    let (status, station) = post(
+        admin,
+        app,
+        "/api/v1/stations",
+        json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    let id = station["id"].as_str().expect("id").to_owned();
+    let mut members = Vec::new();
+    for (name, no) in [("王建国", "001"), ("李秀英", "002")] {
+        let path = format!("/api/v1/stations/{id}/members");
+        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        assert_eq!(status, 201, "{m}");
+        members.push(m["id"].as_str().expect("member id").to_owned());
+    }
+    (id, members)
+}
+
+/// A TV paired to `station` with a code the admin made: its own cookie jar.
+async fn paired_tv(app: &TestApp, admin: &reqwest::Client, station: &str) -> reqwest::Client {
+    let path = format!("/api/v1/stations/{station}/pairing-codes");
+    let (status, code) = post(admin, app, &path, json!({})).await;
+    assert_eq!(status, 201, "{code}");
+    let tv = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let (status, paired) = post(
+        &tv,
+        app,
+        "/api/v1/devices/pair",
+        json!({"code": code["code"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{paired}");
+    assert_eq!(paired["station_id"], station);
+    tv
+}
+
+#[tokio::test]
+async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() {
+    let (app, films) = app_with_films(3, &["党章 第二集.mp4"]).await;
+    let film = &films[0];
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, members) = station_with_roster(&app, &admin, "QLC").await;
+    let (_, others) = station_with_roster(&app, &admin, "DFC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+
+    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    assert_eq!(status, 201, "{started}");
+    let play = started["play_id"].as_str().expect("play").to_owned();
+    // The TV's player fetches the segments too: they belong to this play.
+    let (base, segments) = media_playlist(&app, &tv, film).await;
+    fetch_segments(&app, &tv, &base, &segments).await;
+    for pos in [4.0, 8.0, 12.0] {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let path = format!("/api/v1/plays/{play}/heartbeat");
+        let (status, body) = post(&tv, &app, &path, json!({"position_s": pos})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, record) = post(
+        &tv,
+        &app,
+        &format!("/api/v1/plays/{play}/end"),
+        json!({"position_s": 12.0}),
+    )
+    .await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["station_id"], station.as_str());
+    assert_eq!(record["source"], "tv_ui");
+
+    // After the film: the station's two members sign in; another station's may not.
+    let signins = format!("/api/v1/plays/{play}/signins");
+    for m in &members {
+        let (status, e) = post(&tv, &app, &signins, json!({"member_id": m})).await;
+        assert_eq!(status, 201, "{e}");
+        assert_eq!(e["station"], station.as_str());
+    }
+    let (status, e) = post(&tv, &app, &signins, json!({"member_id": others[0]})).await;
+    assert_eq!(status, 422, "{e}");
+
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let found = viewings(&app, &clerk).await;
+    assert_eq!(
+        found.len(),
+        1,
+        "the TV's own segment requests made no second play: {found:?}"
+    );
+    let page: Value = clerk
+        .get(app.url("/api/v1/ledger?limit=1000"))
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
+    let signed: Vec<&Value> = page["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["kind"] == "signin")
+        .collect();
+    assert_eq!(signed.len(), 2, "{signed:?}");
+    assert!(signed
+        .iter()
+        .all(|e| e["payload"]["play_id"] == play.as_str()));
+    assert!(signed.iter().all(|e| e["payload"]["late"] == false));
+}
+
+#[tokio::test]
+async fn a_dlna_tv_registered_by_address_is_logged_as_a_dlna_showing_of_its_station() {
+    let (app, films) = app_with_films(2, &["肉牛养殖技术.mp4"]).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "NYC").await;
+    // The test client connects from loopback: that is the TV's address.
+    let path = format!("/api/v1/stations/{station}/addresses");
+    let (status, body) = post(&admin, &app, &path, json!({"address": "127.0.0.1"})).await;
+    assert_eq!(status, 201, "{body}");
+
+    let tv = reqwest::Client::new();
+    let url = app.url(&format!("/media/{}/tv.mp4", films[0]));
+    let whole = tv.get(&url).send().await.expect("tv.mp4");
+    assert_eq!(whole.status(), 200);
+    whole.bytes().await.expect("body");
+
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let found = wait_for_viewings(&app, &clerk, 1).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let v = &found[0];
+    assert_eq!(v["station"], station.as_str());
+    assert_eq!(v["payload"]["source"], "dlna");
+    assert_eq!(v["payload"]["inferred"], true);
+    let watched = v["payload"]["watched_s"].as_f64().expect("watched");
+    assert!(
+        (watched - 12.0).abs() <= 1.0,
+        "the whole 12 s film: {watched}"
+    );
+    assert_eq!(v["payload"]["status"], "showing");
+}
