@@ -66,6 +66,9 @@ pub struct Settings {
     pub jit_idle_secs: u64,
     /// Answer DLNA discovery on the LAN.
     pub dlna: bool,
+    /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
+    /// libraries they load (`make web-deps`); relative paths are from the working directory.
+    pub web_dir: PathBuf,
     /// Log filter, e.g. `info` or `dianjiao=debug,info`.
     pub log: String,
     /// Caps on what media files may declare.
@@ -100,6 +103,7 @@ impl Default for Settings {
             jit_max: 1,
             jit_idle_secs: 30,
             dlna: true,
+            web_dir: PathBuf::from("web"),
             log: "info".into(),
             media_limits: MediaLimits::default(),
         }

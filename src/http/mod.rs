@@ -13,6 +13,7 @@ mod jit;
 mod ledger;
 mod library;
 mod media_files;
+mod pages;
 mod plays;
 mod renditions;
 mod session;

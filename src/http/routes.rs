@@ -7,8 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    devices, films, health, ledger, library, media_files, plays, renditions, session, stations,
-    thumbs, users,
+    devices, films, health, ledger, library, media_files, pages, plays, renditions, session,
+    stations, thumbs, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -203,6 +203,23 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/device", Viewer, || {
             web::route().to(devices::this_device)
+        }),
+        // Web pages: public files; what they show comes from the API.
+        def(Method::GET, "/", Public, || web::route().to(pages::root)),
+        def(Method::GET, "/tv", Public, || {
+            web::route().to(pages::add_slash)
+        }),
+        def(Method::GET, "/admin", Public, || {
+            web::route().to(pages::add_slash)
+        }),
+        def(Method::GET, "/tv/{tail:.*}", Public, || {
+            web::route().to(pages::tv)
+        }),
+        def(Method::GET, "/admin/{tail:.*}", Public, || {
+            web::route().to(pages::admin)
+        }),
+        def(Method::GET, "/vendor/{name}", Public, || {
+            web::route().to(pages::vendor)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -76,6 +76,8 @@ impl Ids {
             "item" => "sign".into(),
             "device_id" => self.spare_device.clone(),
             "address" => self.spare_address.clone(),
+            "tail:.*" => "index.html".into(),
+            "name" => "hls.min.js".into(),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -207,6 +209,13 @@ fn rows() -> Vec<Row> {
           |_, _| Body::Json(json!({"text": "讨论"})), [E404, E401, E404, E404, E404]),
         r(Method::POST, "/api/v1/plays/{id}/feedback", Unknown,
           |_, _| Body::Json(json!({"text": "反馈"})), [E404, E401, E404, E404, E404]),
+        // Web pages (public files; `/` and the slash-less forms redirect to them).
+        r(Method::GET, "/", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/tv", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/admin", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         // Library.
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
