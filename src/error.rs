@@ -164,6 +164,11 @@ impl AppError {
                     StatusCode::CONFLICT,
                     format!("用户 {name} 已存在"),
                 ),
+                A::UnknownUser(_) => (
+                    "not_found",
+                    StatusCode::NOT_FOUND,
+                    "找不到该用户".into(),
+                ),
                 A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
             },
             AppError::Catalog(_)

@@ -8,12 +8,17 @@
 mod browse;
 mod describe;
 mod metas;
+mod office;
+
+pub use office::MAX_PLAN_THEMES;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use crate::edit::EditError;
 use crate::model::{Category, Film, FilmId, FilmState, KeyframeIndex, ProbeReport, Series, Theme};
+use crate::office::OfficeStore;
 use crate::scan::{self, ProbeTask, ScanPlan, ScanProblem, WalkReport};
 use crate::search::{SearchError, SearchFilters, SearchIndex};
 use crate::store::{Store, StoreError};
@@ -33,6 +38,13 @@ pub enum CatalogError {
     /// `record_failure` was given a state that is not a failure (a caller's mistake).
     #[error("{} is not a failure state; use failed or rejected", .0.as_str())]
     NotAFailure(FilmState),
+    /// An office edit was refused; the message is for the clerk.
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("no film {0}")]
+    UnknownFilm(FilmId),
+    #[error("no series {0:?}")]
+    UnknownSeries(String),
 }
 
 /// A query for films, as the API takes it.
@@ -65,6 +77,9 @@ pub struct Catalog {
     store: Store,
     index: SearchIndex,
     metas: Mutex<metas::MetaState>,
+    office: OfficeStore,
+    /// Serialises office edits (read, merge, write of one film's overlay).
+    edits: Mutex<()>,
 }
 
 impl Catalog {
@@ -84,6 +99,8 @@ impl Catalog {
             store: Store::open(db)?,
             index,
             metas: Mutex::new(metas::MetaState::default()),
+            office: OfficeStore::open(db)?,
+            edits: Mutex::new(()),
         };
         if catalog.index.num_docs() != catalog.store.len() as u64 {
             let count = catalog.reindex()?;
@@ -98,10 +115,17 @@ impl Catalog {
     }
 
     /// Writes a film to the store and stages it in the index (see [`Catalog::commit`]).
+    /// The office's edit of the film, if any, is laid over it first: a writer holding an
+    /// older copy (a scan, the preparation) cannot undo an edit.
     pub fn put(&self, film: &Film) -> Result<(), CatalogError> {
-        self.store.put(film)?;
-        self.index.upsert(film)?;
+        let film = self.overlaid(film.clone())?;
+        self.store.put(&film)?;
+        self.index.upsert(&film)?;
         Ok(())
+    }
+
+    fn lock_edits(&self) -> MutexGuard<'_, ()> {
+        self.edits.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes staged changes searchable and asks the store to write its buffers out. The store
@@ -154,10 +178,10 @@ impl Catalog {
     /// such film are left out. Category and summary come from `catalog.toml` when it gave
     /// them, else the category of the series' first film.
     pub fn series(&self) -> Result<Vec<Series>, CatalogError> {
-        Ok(browse::series(
-            &self.store.films()?,
-            self.store.series_infos()?,
-        ))
+        let mut infos = self.store.series_infos()?;
+        // The office's descriptions come last, so they win.
+        infos.extend(self.office.series_infos()?);
+        Ok(browse::series(&self.store.films()?, infos))
     }
 
     /// Themes by name, counting films that are neither missing nor rejected.

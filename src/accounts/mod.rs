@@ -63,6 +63,8 @@ pub enum AccountsError {
     WeakPassword,
     #[error("user {0:?} already exists")]
     Exists(String),
+    #[error("no user {0:?}")]
+    UnknownUser(String),
     #[error("wrong name or password")]
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
@@ -95,6 +97,20 @@ impl Accounts {
     /// Creates a user. Blocking: hashing takes tens of milliseconds on purpose.
     pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<User, AccountsError> {
         users::add(&self.users, name, role, password)
+    }
+
+    /// Sets a new password (an admin's reset) and ends the user's open sessions, so an old
+    /// password that leaked stops working everywhere at once. Blocking (argon2).
+    pub fn reset_password(&self, name: &str, password: &str) -> Result<User, AccountsError> {
+        let user = users::set_password(&self.users, name, password)?;
+        sessions::remove_user(&self.sessions, &user.name)?;
+        Ok(user)
+    }
+
+    /// Every user, by name (no password hashes leave this module's callers' reach: the
+    /// field is private).
+    pub fn users(&self) -> Result<Vec<User>, AccountsError> {
+        users::list(&self.users)
     }
 
     /// The number of users.
@@ -131,5 +147,67 @@ impl Accounts {
     /// Ends a session.
     pub fn sign_out(&self, token: &str) -> Result<(), AccountsError> {
         sessions::remove(&self.sessions, token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accounts() -> (tempfile::TempDir, Accounts) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sled::open(dir.path().join("db")).expect("sled");
+        let throttle = Throttle::new(5, 20, Duration::from_secs(60));
+        let accounts = Accounts::open(&db, Duration::from_secs(3600), throttle).expect("open");
+        (dir, accounts)
+    }
+
+    #[test]
+    fn a_reset_password_replaces_the_old_one_and_ends_open_sessions() {
+        let (_dir, accounts) = accounts();
+        let ip: IpAddr = "10.0.0.9".parse().expect("ip");
+        accounts
+            .add_user("zhang", Role::Clerk, "old-password")
+            .expect("add");
+        let (_, token) = accounts
+            .sign_in("zhang", "old-password", ip)
+            .expect("sign in");
+        accounts
+            .reset_password("zhang", "new-password")
+            .expect("reset");
+        assert_eq!(
+            accounts.principal_for(&token.0).expect("lookup"),
+            Principal::Anonymous
+        );
+        assert!(matches!(
+            accounts.sign_in("zhang", "old-password", ip),
+            Err(AccountsError::InvalidCredentials)
+        ));
+        accounts
+            .sign_in("zhang", "new-password", ip)
+            .expect("new works");
+    }
+
+    #[test]
+    fn a_reset_needs_a_known_user_and_a_long_enough_password() {
+        let (_dir, accounts) = accounts();
+        accounts
+            .add_user("li", Role::Admin, "password-1")
+            .expect("add");
+        assert!(matches!(
+            accounts.reset_password("nobody", "password-2"),
+            Err(AccountsError::UnknownUser(_))
+        ));
+        assert!(matches!(
+            accounts.reset_password("li", "short"),
+            Err(AccountsError::WeakPassword)
+        ));
+        let names: Vec<String> = accounts
+            .users()
+            .expect("users")
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, ["li"]);
     }
 }

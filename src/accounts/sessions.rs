@@ -61,3 +61,17 @@ pub(super) fn remove(tree: &sled::Tree, token: &str) -> Result<(), AccountsError
     tree.remove(key(token))?;
     Ok(())
 }
+
+/// Ends every session of `user` (after a password reset); returns how many.
+pub(super) fn remove_user(tree: &sled::Tree, user: &str) -> Result<usize, AccountsError> {
+    let mut gone = 0;
+    for item in tree.iter() {
+        let (key, bytes) = item?;
+        let SessionRecord::V1 { user: owner, .. } = serde_json::from_slice(&bytes)?;
+        if owner == user {
+            tree.remove(key)?;
+            gone += 1;
+        }
+    }
+    Ok(gone)
+}

@@ -52,11 +52,7 @@ pub(super) fn add(
     if password.chars().count() < 8 {
         return Err(AccountsError::WeakPassword);
     }
-    let salt = SaltString::generate(&mut OsRng);
-    let phc = Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| AccountsError::Hash(e.to_string()))?
-        .to_string();
+    let phc = hash(password)?;
     let user = User {
         name: name.0.clone(),
         role,
@@ -70,6 +66,47 @@ pub(super) fn add(
     }
     tree.flush()?;
     Ok(user)
+}
+
+/// Sets a new password for an existing user.
+pub(super) fn set_password(
+    tree: &sled::Tree,
+    name: &str,
+    password: &str,
+) -> Result<User, AccountsError> {
+    if password.chars().count() < 8 {
+        return Err(AccountsError::WeakPassword);
+    }
+    let Some(bytes) = tree.get(name.as_bytes())? else {
+        return Err(AccountsError::UnknownUser(name.chars().take(40).collect()));
+    };
+    let UserRecord::V1(mut user) = serde_json::from_slice(&bytes)?;
+    user.password_phc = hash(password)?;
+    tree.insert(
+        name.as_bytes(),
+        serde_json::to_vec(&UserRecord::V1(user.clone()))?,
+    )?;
+    tree.flush()?;
+    Ok(user)
+}
+
+/// Every user, by name.
+pub(super) fn list(tree: &sled::Tree) -> Result<Vec<User>, AccountsError> {
+    let mut out = Vec::new();
+    for item in tree.iter() {
+        let (_, bytes) = item?;
+        let UserRecord::V1(user) = serde_json::from_slice(&bytes)?;
+        out.push(user);
+    }
+    Ok(out)
+}
+
+fn hash(password: &str) -> Result<String, AccountsError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| AccountsError::Hash(e.to_string()))?
+        .to_string())
 }
 
 pub(super) fn verify(

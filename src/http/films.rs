@@ -83,7 +83,7 @@ pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpRespo
 }
 
 /// A film's DTO with its preparation progress or outcome.
-fn with_preparation(app: &App, film: media_catalog::Film) -> Result<FilmDto, AppError> {
+pub(super) fn with_preparation(app: &App, film: media_catalog::Film) -> Result<FilmDto, AppError> {
     let outcome = app.preparation.outcome(&film.id)?;
     let progress = app.preparation.progress(&film.id);
     Ok(FilmDto::from(film).with_preparation(outcome, progress))

@@ -5,6 +5,7 @@ pub mod dto;
 pub mod gate;
 pub mod routes;
 
+mod catalog_edit;
 mod devices;
 mod file_body;
 mod films;

@@ -7,8 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    devices, films, health, ledger, library, media_files, pages, plays, renditions, session,
-    stations, thumbs, users,
+    catalog_edit, devices, films, health, ledger, library, media_files, pages, plays, renditions,
+    session, stations, thumbs, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -220,6 +220,25 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/vendor/{name}", Public, || {
             web::route().to(pages::vendor)
+        }),
+        // Office (helper: admin): accounts, catalog editing, series and the theme list.
+        def(Method::GET, "/api/v1/users", Admin, || {
+            web::route().to(users::list)
+        }),
+        def(Method::POST, "/api/v1/users/{name}/password", Admin, || {
+            web::route().to(users::reset_password)
+        }),
+        def(Method::PATCH, "/api/v1/films/{id}", Clerk, || {
+            web::route().to(catalog_edit::edit)
+        }),
+        def(Method::PATCH, "/api/v1/series/{name}", Clerk, || {
+            web::route().to(catalog_edit::edit_series)
+        }),
+        def(Method::GET, "/api/v1/theme-plan", Viewer, || {
+            web::route().to(catalog_edit::theme_plan)
+        }),
+        def(Method::PUT, "/api/v1/theme-plan", Clerk, || {
+            web::route().to(catalog_edit::set_theme_plan)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -85,6 +85,7 @@ impl Catalog {
                 };
                 let relative = path.strip_prefix(&dir).unwrap_or(path);
                 let changed = describe::redescribed(film.clone(), meta.describe(relative), now);
+                let changed = self.overlaid(changed)?;
                 if changed != film {
                     self.put(&changed)?;
                     redescribed += 1;

@@ -2,6 +2,7 @@
 //! store, library walks, rescans and browsing.
 
 mod browsing;
+mod editing;
 mod folder_meta;
 mod names;
 mod recording;
