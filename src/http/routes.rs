@@ -225,13 +225,13 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/users", Admin, || {
             web::route().to(users::list)
         }),
-        def(Method::POST, "/api/v1/users/{name}/password", Admin, || {
+        def(Method::POST, "/api/v1/users/{user}/password", Admin, || {
             web::route().to(users::reset_password)
         }),
         def(Method::PATCH, "/api/v1/films/{id}", Clerk, || {
             web::route().to(catalog_edit::edit)
         }),
-        def(Method::PATCH, "/api/v1/series/{name}", Clerk, || {
+        def(Method::PATCH, "/api/v1/series/{series}", Clerk, || {
             web::route().to(catalog_edit::edit_series)
         }),
         def(Method::GET, "/api/v1/theme-plan", Viewer, || {

@@ -2,6 +2,7 @@
 
 mod browser;
 mod catalog;
+mod catalog_edit;
 mod cli;
 mod hostile;
 mod jit;

@@ -78,6 +78,8 @@ impl Ids {
             "address" => self.spare_address.clone(),
             "tail:.*" => "index.html".into(),
             "name" => "hls.min.js".into(),
+            "user" => SPARE_USER.into(),
+            "series" => "党章电视教材".into(),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -90,6 +92,9 @@ impl Ids {
             .expect("enough pairing codes")
     }
 }
+
+/// An account made in setup whose password the reset row changes.
+const SPARE_USER: &str = "spare-user";
 
 /// One row; see the module docs.
 struct Row {
@@ -217,6 +222,21 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         // Library.
+        // Office (helper: admin): accounts, catalog editing, series, theme list.
+        r(Method::GET, "/api/v1/users", NoId, none, [E401, E401, E403, Ok, E403]),
+        r(Method::POST, "/api/v1/users/{user}/password", NoId,
+          |_, _| Body::Json(json!({"password": "another-password"})),
+          [E401, E401, E403, Ok, E403]),
+        r(Method::PATCH, "/api/v1/films/{id}", Film,
+          |_, who| Body::Json(json!({"summary": who})),
+          [E401, E401, Ok, Ok, E403]),
+        r(Method::PATCH, "/api/v1/series/{series}", NoId,
+          |_, who| Body::Json(json!({"summary": who})),
+          [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/theme-plan", NoId, none, [Ok, E401, Ok, Ok, Ok]),
+        r(Method::PUT, "/api/v1/theme-plan", NoId,
+          |_, _| Body::Json(json!({"items": [{"name": "党章", "kind": "annual"}]})),
+          [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
     ]
@@ -239,6 +259,7 @@ fn the_expectation_table_names_exactly_the_routes_the_server_has() {
 /// codes.
 async fn app_with_ids(anonymous_viewers: bool) -> (TestApp, Ids) {
     let app = spawn_app_with(|s| s.anonymous_viewers = anonymous_viewers).await;
+    app.add_user(SPARE_USER, Role::Clerk).await;
     app.synth_clip("党章电视教材 第一集.mp4", 2.0).await;
     let summary = app.scan(&app.library.clone()).await;
     assert_eq!(summary.probed, 1);

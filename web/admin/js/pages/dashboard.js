@@ -1,0 +1,134 @@
+// 工作概览: the monthly matrix, live showings, preparation, production tasks, pastoral
+// hours and the ledger checkpoint.
+
+import { get } from '../api.js';
+import { clock, fill, h, stateLabel, table } from '../dom.js';
+
+const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
+
+export async function render(box, args) {
+  const year = Number(args[0]) || new Date().getFullYear();
+  const yearSel = h('select', { on: { change: (e) => { location.hash = `#/dashboard/${e.target.value}`; } } },
+    [year + 1, year, year - 1, year - 2].map((y) => h('option', { value: y, selected: y === year, text: `${y} 年` })));
+  const matrix = h('div', { class: 'card wide' }, h('p', { class: 'muted', text: '加载中…' }));
+  const live = h('div', { class: 'card' });
+  const prep = h('div', { class: 'card' });
+  const yearly = h('div', { class: 'card' });
+  const ledger = h('div', { class: 'card' });
+  fill(box,
+    h('div', { class: 'row' }, h('h1', { text: '工作概览' }), yearSel),
+    h('div', { class: 'grid' }, matrix, live, prep, yearly, ledger));
+  await Promise.all([
+    drawMatrix(matrix, year), drawLive(live), drawPreparation(prep),
+    drawYearly(yearly, year), drawLedger(ledger),
+  ]);
+}
+
+function failed(card, title, e) {
+  fill(card, h('h2', { text: title }), h('p', { class: 'error', text: e.message }));
+}
+
+async function drawMatrix(card, year) {
+  let m;
+  try { m = await get(`/api/v1/reports/monthly?year=${year}`); } catch (e) { return failed(card, '月查：各播放点每月收看', e); }
+  const now = new Date();
+  const future = (month) => year > now.getFullYear() || (year === now.getFullYear() && month > now.getMonth() + 1);
+  const rows = (m.rows || []).map((r) => {
+    const st = r.station;
+    const cells = MONTHS.map((month) => {
+      const c = (r.months || []).find((x) => x.month === month) || { showings: 0 };
+      const cls = future(month) ? 'future' : (c.below_floor ? 'below' : 'ok');
+      const tip = `${st.name} ${month} 月：放映 ${c.showings} 场，${c.attendees || 0} 人次` +
+        (c.participation_rate != null ? `，参与率 ${Math.round(c.participation_rate * 100)}%` : '') +
+        `，信息 ${c.info_reports || 0} 条 — 点击查看登记薄`;
+      return {
+        class: `m ${cls}`, title: tip, text: future(month) ? '' : c.showings,
+        'data-station': st.id, 'data-month': month,
+        on: { click: () => { location.hash = `#/register/${st.id}/${year}/${month}`; } },
+      };
+    });
+    return [
+      h('span', {}, st.name, h('span', { class: 'muted', text: ` ${st.code}` }), st.retired ? h('span', { class: 'muted', text: '（已撤销）' }) : null),
+      { class: 'num', text: r.roster },
+      ...cells,
+      { class: 'num', text: r.year ? r.year.showings : '' },
+      { class: r.months_below_floor ? 'num error' : 'num', text: r.months_below_floor },
+    ];
+  });
+  fill(card,
+    h('h2', { text: `月查：${year} 年各播放点每月放映场次` }),
+    h('p', { class: 'legend hint' }, '每月至少放映 1 场（全年 12 场）。 ',
+      h('span', { class: 'ok', text: '达标' }), h('span', { class: 'below', text: '未达标' }), h('span', { class: 'future', text: '未到' }),
+      ' 点击格子查看该站当月登记薄。'),
+    table(['播放点', { class: 'num', text: '党员' }, ...MONTHS.map((x) => ({ class: 'num', text: `${x}月` })), { class: 'num', text: '全年' }, { class: 'num', text: '未达标月' }],
+      rows, { class: 'matrix', empty: '还没有播放点。请到“播放点”页面添加。' }));
+}
+
+async function drawLive(card) {
+  try {
+    const [plays, stations] = await Promise.all([get('/api/v1/plays?active=true'), get('/api/v1/stations')]);
+    const names = new Map((stations.items || []).map((s) => [s.id, s.name]));
+    const rows = (plays.items || []).map((p) => {
+      const pct = p.duration_s ? Math.min(100, (100 * p.position_s) / p.duration_s) : 0;
+      const bar = h('div', { class: 'bar' }, h('div', { style: `width:${pct.toFixed(1)}%` }));
+      return [names.get(p.station_id) || p.client || '未登记的电视', p.film_title,
+        h('div', {}, bar, h('span', { class: 'muted', text: `${clock(p.position_s)} / ${clock(p.duration_s)}` })),
+        { class: 'num', text: p.signins }];
+    });
+    fill(card, h('h2', { text: `正在播放（${rows.length}）` }),
+      table(['播放点', '影片', '进度', { class: 'num', text: '签到' }], rows, { empty: '现在没有播放点在放映。' }));
+  } catch (e) { failed(card, '正在播放', e); }
+}
+
+async function drawPreparation(card) {
+  try {
+    const [queued, preparing, failedFilms, rejected] = await Promise.all(
+      ['queued', 'preparing', 'failed', 'rejected'].map((s) => get(`/api/v1/films?state=${s}&per_page=20`)));
+    const rows = [];
+    for (const f of preparing.items) {
+      const pct = (f.preparation && f.preparation.percent) || 0;
+      rows.push([f.title, stateLabel(f.state), h('div', {}, h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),
+        h('span', { class: 'muted', text: `${pct}%` + (f.preparation && f.preparation.eta_s ? `，约 ${clock(f.preparation.eta_s)} 后完成` : '') }))]);
+    }
+    for (const f of queued.items) rows.push([f.title, stateLabel(f.state), h('span', { class: 'muted', text: '等待中' })]);
+    for (const f of [...failedFilms.items, ...rejected.items]) {
+      rows.push([f.title || f.source_name, stateLabel(f.state), h('span', { class: 'error', text: f.reason || '原因不明' })]);
+    }
+    fill(card,
+      h('h2', { text: '影片准备' }),
+      h('p', { class: 'hint', text: `准备中 ${preparing.total}，排队 ${queued.total}，失败 ${failedFilms.total}，拒收 ${rejected.total}` }),
+      table(['影片', '状态', '进度 / 原因'], rows, { empty: '所有影片都已可以播放。' }));
+  } catch (e) { failed(card, '影片准备', e); }
+}
+
+async function drawYearly(card, year) {
+  let y;
+  try { y = await get(`/api/v1/reports/yearly?year=${year}`); } catch (e) { return failed(card, '年度任务', e); }
+  const kinds = [['party_news', '党建新闻'], ['feature', '专题片']];
+  const rows = (y.productions || []).map((p) => [p.township, ...kinds.map(([k]) => {
+    const d = p[k];
+    return d ? h('span', { class: d.on_time ? 'ok-text' : 'error', text: `✔ ${d.film_title}（${d.date}）` }) : h('span', { class: 'error', text: '未完成' });
+  })]);
+  const hours = Number(y.pastoral_hours || 0);
+  const target = Number(y.pastoral_target || 30);
+  fill(card,
+    h('h2', { text: `${year} 年度任务` }),
+    h('h3', { text: '本地制作（每年 1 条党建新闻、1 部专题片，12 月底前）' }),
+    table(['乡镇', '党建新闻', '专题片'], rows, { empty: '尚无记录。' }),
+    h('h3', { text: '牧区教学放映' }),
+    h('div', { class: 'row' },
+      h('div', { class: 'bar big', style: 'flex:1' }, h('div', { style: `width:${Math.min(100, (100 * hours) / target)}%` })),
+      h('span', { class: y.pastoral_met ? 'ok-text' : 'error', text: `${hours.toFixed(1)} / ${target} 小时` })));
+}
+
+async function drawLedger(card) {
+  try {
+    const note = await get('/api/v1/ledger/checkpoint');
+    const lines = String(note).split('\n');
+    fill(card,
+      h('h2', { text: '台账检查点' }),
+      h('p', { class: 'hint', text: `台账共 ${lines[1] || '?'} 条记录，已签名。县里可用它核对以后的导出没有被改动。` }),
+      h('div', { class: 'pre', text: note }),
+      h('p', {}, h('a', { href: '#/downloads', text: '导出台账 →' })));
+  } catch (e) { failed(card, '台账检查点', e); }
+}
