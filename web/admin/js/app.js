@@ -14,7 +14,7 @@ import * as register from './pages/register.js';
 
 const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register };
 const main = document.getElementById('main');
-export const session = { name: null, role: null };
+import { session } from './session.js';
 
 // ---- sign-in ----
 let waiting = [];

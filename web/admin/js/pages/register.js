@@ -1,0 +1,37 @@
+// One station's registers (三薄一册) for a month: what the matrix links to.
+
+import { get } from '../api.js';
+import { fill, h, table } from '../dom.js';
+
+export const REGISTERS = [['viewing', '收看情况登记薄'], ['discussion', '讨论登记薄'], ['feedback', '信息反馈薄'], ['signin', '党员签到册']];
+
+export async function render(box, args) {
+  const [station, y, m] = args;
+  const year = Number(y) || new Date().getFullYear();
+  const month = Number(m) || new Date().getMonth() + 1;
+  const st = await get(`/api/v1/stations/${encodeURIComponent(station)}`);
+  const q = (fmt) => `station=${encodeURIComponent(station)}&year=${year}&month=${month}&format=${fmt}`;
+  const data = await get(`/api/v1/reports/registers/all?${q('json')}`);
+  const sections = (data.registers || []).map((r) => {
+    const keys = Array.from(new Set(r.rows.flatMap((row) => Object.keys(row.values))));
+    const rows = r.rows.map((row) => [...keys.map((k) => fmt(row.values[k])), (row.marks || []).join('、')]);
+    return h('div', { class: 'card' }, h('h2', { text: r.title }), table([...keys, '标记'], rows, { empty: '本月没有记录。' }));
+  });
+  const prev = new Date(year, month - 2, 1);
+  const next = new Date(year, month, 1);
+  const link = (d, text) => h('a', { href: `#/register/${station}/${d.getFullYear()}/${d.getMonth() + 1}`, text });
+  fill(box,
+    h('h1', {}, h('span', { text: st.name }), ` ${year} 年 ${month} 月登记薄`),
+    h('p', { class: 'row' }, link(prev, '← 上月'), link(next, '下月 →'),
+      h('a', { href: `/api/v1/reports/registers/all?${q('html')}`, target: '_blank', text: '打印' }),
+      h('a', { href: `/api/v1/reports/registers/all?${q('xlsx')}`, text: '下载 Excel' }),
+      h('a', { href: `/api/v1/reports/registers/all?${q('json')}`, target: '_blank', text: 'JSON' }),
+      h('a', { href: `#/stations/${station}`, text: '播放点详情' })),
+    sections);
+}
+
+function fmt(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,176 @@
+// 播放点: the list and a new station; one station's details, roster (with import),
+// pairing codes, paired TVs, DLNA addresses and the 六有 checklist.
+
+import { api, get } from '../api.js';
+import { fill, h, table, toast } from '../dom.js';
+import { clearDraft, restoreDraft, watchDraft } from '../drafts.js';
+import { session } from '../session.js';
+
+export const KINDS = [['village', '村'], ['community', '社区'], ['enterprise', '企业'], ['organ', '机关'], ['pastoral', '牧业点']];
+const kindLabel = (k) => (KINDS.find(([v]) => v === k) || [k, k])[1];
+
+export async function render(box, args, alive) {
+  if (args[0]) return detail(box, args[0], alive);
+  const list = await get('/api/v1/stations');
+  if (!alive()) return;
+  const rows = list.items.map((s) => ({
+    onclick: () => { location.hash = `#/stations/${s.id}`; },
+    cells: [s.code, s.name, kindLabel(s.kind), s.broadcaster || '', s.retired_at ? h('span', { class: 'muted', text: `已撤销 ${s.retired_at.slice(0, 10)}` }) : '在用'],
+  }));
+  fill(box, h('h1', { text: '播放点' }), session.role === 'admin' ? createForm() : null,
+    h('div', { class: 'card' }, table(['编号', '名称', '类型', '播放员', '状态'], rows, { empty: '还没有播放点。' })));
+}
+
+function createForm() {
+  const form = h('form', { class: 'card', 'data-draft': 'new-station', id: 'new-station' },
+    h('h2', { text: '新建播放点' }),
+    h('div', { class: 'row' },
+      h('label', {}, '编号', h('input', { name: 'code', required: true, placeholder: '如 LJC-01', size: 10 })),
+      h('label', {}, '名称', h('input', { name: 'name', required: true, placeholder: '如 李家村党员电教室', size: 22 })),
+      h('label', {}, '类型', h('select', { name: 'kind' }, KINDS.map(([v, t]) => h('option', { value: v, text: t })))),
+      h('label', {}, '播放员', h('input', { name: 'broadcaster', size: 10 })),
+      h('button', { type: 'submit', class: 'primary', text: '新建' })),
+    h('p', { class: 'error' }));
+  restoreDraft(form);
+  watchDraft(form);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    try {
+      const st = await api('POST', '/api/v1/stations', { code: f.code.value.trim(), name: f.name.value.trim(), kind: f.kind.value, broadcaster: f.broadcaster.value.trim() || null });
+      clearDraft('new-station');
+      toast(`已新建播放点 ${st.name}`);
+      location.hash = `#/stations/${st.id}`;
+    } catch (err) { form.querySelector('.error').textContent = err.message; }
+  });
+  return form;
+}
+
+async function detail(box, id, alive) {
+  const st = await get(`/api/v1/stations/${encodeURIComponent(id)}`);
+  if (!alive()) return;
+  const admin = session.role === 'admin';
+  const cards = {
+    info: h('div', { class: 'card' }), roster: h('div', { class: 'card' }), pairing: h('div', { class: 'card' }),
+    devices: h('div', { class: 'card' }), addresses: h('div', { class: 'card' }), checklist: h('div', { class: 'card' }),
+  };
+  fill(box, h('h1', {}, h('span', { text: st.name }), h('span', { class: 'muted', text: ` ${st.code} · ${kindLabel(st.kind)}` }),
+    st.retired_at ? h('span', { class: 'error', text: '（已撤销）' }) : null),
+  h('p', {}, h('a', { href: '#/stations', text: '← 全部播放点' }), ' · ',
+    h('a', { href: `#/register/${st.id}/${new Date().getFullYear()}/${new Date().getMonth() + 1}`, text: '本月登记薄' })),
+  h('div', { class: 'grid' }, cards.info, cards.checklist, admin ? cards.pairing : null, admin ? cards.devices : null, cards.addresses, h('div', { class: 'card wide' }, cards.roster)));
+  drawInfo(cards.info, st, admin);
+  drawChecklist(cards.checklist, st);
+  drawRoster(cards.roster, st);
+  drawAddresses(cards.addresses, st, admin);
+  if (admin) { drawPairing(cards.pairing, st); drawDevices(cards.devices, st); }
+}
+
+function drawInfo(card, st, admin) {
+  const name = h('input', { name: 'name', value: st.name, size: 20, disabled: !admin });
+  const broadcaster = h('input', { name: 'broadcaster', value: st.broadcaster || '', size: 10, disabled: !admin });
+  const save = h('button', { type: 'button', text: '保存', hidden: !admin });
+  save.addEventListener('click', async () => {
+    try { await api('PATCH', `/api/v1/stations/${st.id}`, { name: name.value, broadcaster: broadcaster.value }); toast('已保存'); } catch (e) { toast(e.message); }
+  });
+  const retire = h('button', { type: 'button', class: 'danger', text: '撤销此播放点', hidden: !admin || !!st.retired_at });
+  retire.addEventListener('click', async () => {
+    if (!window.confirm(`撤销“${st.name}”？撤销后不能再放映，历史记录保留。`)) return;
+    try { await api('POST', `/api/v1/stations/${st.id}/retire`); toast('已撤销'); location.reload(); } catch (e) { toast(e.message); }
+  });
+  fill(card, h('h2', { text: '基本信息' }),
+    h('div', { class: 'row' }, h('label', {}, '名称', name), h('label', {}, '播放员', broadcaster), save),
+    h('p', { class: 'hint', text: `乡镇：${st.township || ''}　建立：${(st.created_at || '').slice(0, 10)}` }), retire);
+}
+
+async function drawChecklist(card, st) {
+  const rows = (st.checklist || []).map((c) => {
+    const done = h('input', { type: 'checkbox', checked: c.done, 'aria-label': c.label });
+    const note = h('input', { value: c.note || '', size: 18, placeholder: '备注' });
+    const save = async () => {
+      try { await api('PUT', `/api/v1/stations/${st.id}/checklist/${c.item}`, { done: done.checked, note: note.value }); toast(`${c.label}：已保存`); } catch (e) { toast(e.message); }
+    };
+    done.addEventListener('change', save);
+    note.addEventListener('change', save);
+    return [h('label', { class: 'inline' }, done, c.label), note, h('span', { class: 'muted', text: (c.updated_at || '').slice(0, 10) })];
+  });
+  const count = (st.checklist || []).filter((c) => c.done).length;
+  fill(card, h('h2', { text: `“六有”达标（${count}/6）` }), table(['项目', '备注', '更新'], rows, { class: 'checklist' }));
+}
+
+async function drawRoster(card, st) {
+  const members = await get(`/api/v1/stations/${st.id}/members`);
+  const file = h('input', { type: 'file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', id: 'roster-file' });
+  const report = h('div', { id: 'roster-report' });
+  const importBtn = h('button', { type: 'button', text: '导入名册' });
+  importBtn.addEventListener('click', async () => {
+    const f = file.files[0];
+    if (!f) { toast('请先选择 CSV 或 Excel 文件'); return; }
+    const type = /\.xlsx$/i.test(f.name) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : (f.type || 'text/csv');
+    try {
+      const r = await api('POST', `/api/v1/stations/${st.id}/roster`, f, { 'content-type': type });
+      fill(report, h('p', { class: 'ok-text', text: `导入了 ${r.added} 名党员。` + (r.rejected.length ? `有 ${r.rejected.length} 行没有导入：` : '') }),
+        r.rejected.length ? table(['行号', '原因'], r.rejected.map((x) => [{ class: 'num', text: x.row }, x.reason]), { class: 'rejected' }) : null);
+      drawRosterTable(tableBox, st);
+    } catch (e) { fill(report, h('p', { class: 'error', text: e.message })); }
+  });
+  const name = h('input', { placeholder: '姓名', size: 8 });
+  const no = h('input', { placeholder: '党员编号', size: 10 });
+  const branch = h('input', { placeholder: '支部（可不填）', size: 12 });
+  const add = h('button', { type: 'button', text: '添加' });
+  add.addEventListener('click', async () => {
+    try {
+      await api('POST', `/api/v1/stations/${st.id}/members`, { name: name.value.trim(), member_no: no.value.trim(), branch: branch.value.trim() || null });
+      name.value = ''; no.value = ''; branch.value = '';
+      drawRosterTable(tableBox, st);
+    } catch (e) { toast(e.message); }
+  });
+  const tableBox = h('div', {});
+  fill(card, h('h2', { text: `党员名册（${members.total} 人）` }),
+    h('div', { class: 'row' }, h('label', {}, 'CSV / Excel 名册（列：姓名、党员编号、支部）', file), importBtn, h('span', { class: 'muted', text: '或逐个添加：' }), name, no, branch, add),
+    report, tableBox);
+  drawRosterTable(tableBox, st, members);
+}
+
+async function drawRosterTable(box, st, members) {
+  members = members || await get(`/api/v1/stations/${st.id}/members`);
+  fill(box, table(['姓名', '党员编号', '支部', '加入'], members.items.map((m) => [m.name, m.member_no, m.branch || '', (m.added_at || '').slice(0, 10)]), { empty: '名册是空的。', class: 'roster' }));
+}
+
+function drawPairing(card, st) {
+  const out = h('div', {});
+  const make = h('button', { type: 'button', class: 'primary', text: '生成配对码', disabled: !!st.retired_at, id: 'make-code' });
+  make.addEventListener('click', async () => {
+    try {
+      const c = await api('POST', `/api/v1/stations/${st.id}/pairing-codes`);
+      fill(out, h('div', { class: 'code', id: 'pairing-code', text: c.code }),
+        h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次。` }));
+    } catch (e) { fill(out, h('p', { class: 'error', text: e.message })); }
+  });
+  fill(card, h('h2', { text: '电视配对' }), h('p', { class: 'hint', text: '给这个播放点的电视生成一次性配对码。' }), make, out);
+}
+
+async function drawDevices(card, st) {
+  const list = await get(`/api/v1/stations/${st.id}/devices`);
+  const rows = list.items.map((d) => [d.name || '（未命名电视）', (d.paired_at || '').slice(0, 16).replace('T', ' '), d.client || '',
+    h('button', { type: 'button', class: 'danger', text: '解除', on: { click: async () => {
+      if (!window.confirm(`解除电视“${d.name || d.device_id}”的配对？`)) return;
+      try { await api('DELETE', `/api/v1/stations/${st.id}/devices/${d.device_id}`); drawDevices(card, st); } catch (e) { toast(e.message); }
+    } } })]);
+  fill(card, h('h2', { text: '已配对的电视' }), table(['电视', '配对时间', '地址', ''], rows, { empty: '还没有配对的电视。' }));
+}
+
+async function drawAddresses(card, st, admin) {
+  const list = await get(`/api/v1/stations/${st.id}/addresses`);
+  const input = h('input', { placeholder: '如 192.168.1.50', size: 16 });
+  const add = h('button', { type: 'button', text: '登记' });
+  add.addEventListener('click', async () => {
+    try { await api('POST', `/api/v1/stations/${st.id}/addresses`, { address: input.value.trim() }); drawAddresses(card, st, admin); } catch (e) { toast(e.message); }
+  });
+  const rows = list.items.map((a) => [a.address, (a.added_at || '').slice(0, 10), admin ? h('button', { type: 'button', class: 'danger', text: '删除', on: { click: async () => {
+    try { await api('DELETE', `/api/v1/stations/${st.id}/addresses/${encodeURIComponent(a.address)}`); drawAddresses(card, st, admin); } catch (e) { toast(e.message); }
+  } } }) : '']);
+  fill(card, h('h2', { text: 'DLNA 电视地址' }),
+    h('p', { class: 'hint', text: '不能配对的电视（用 DLNA 投屏的），按它的 IP 地址记到这个播放点。' }),
+    table(['地址', '登记', ''], rows, { empty: '没有登记地址。' }), admin ? h('div', { class: 'row' }, input, add) : null);
+}
