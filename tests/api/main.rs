@@ -1,5 +1,6 @@
 //! Black-box tests: the real binary, real FFmpeg on generated media, real HTTP on loopback.
 
+mod admin_ui;
 mod browser;
 mod catalog;
 mod catalog_edit;

@@ -50,7 +50,7 @@ export function table(heads, rows, opts = {}) {
   if (!rows.length && opts.empty) {
     body.appendChild(h('tr', {}, h('td', { colspan: heads.length, class: 'muted', text: opts.empty })));
   }
-  return h('table', { class: opts.class }, thead, body);
+  return h('table', { class: opts.class }, opts.noHead ? null : thead, body);
 }
 
 /** A short message in the corner. */

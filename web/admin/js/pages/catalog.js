@@ -51,7 +51,7 @@ async function edit(box, id, alive) {
   const addCue = (at, text) => {
     const t = input('cue_at[]', at === '' ? '' : clock(at), { size: 8, title: '分:秒' });
     const jump = h('button', { type: 'button', text: '▶', title: '跳到这里', on: { click: () => { const s = parseClock(t.value); if (!Number.isNaN(s)) { video.currentTime = s; video.play().catch(() => {}); } } } });
-    const row = h('tr', {}, h('td', { class: 't' }, h('div', { class: 'row' }, t, jump)),
+    const row = h('tr', {}, h('td', { class: 't nowrap' }, t, ' ', jump),
       h('td', {}, input('cue_text[]', text, { type: 'text', placeholder: '提示的话，如：请注意这里讲的三项要求' })),
       h('td', {}, h('button', { type: 'button', class: 'danger', text: '删除', on: { click: () => { row.remove(); form.dispatchEvent(new Event('input')); } } })));
     cueRows.appendChild(row);
@@ -94,7 +94,7 @@ async function edit(box, id, alive) {
     h('div', { class: 'split' }, form,
       h('div', {},
         h('div', { class: 'card video-box' }, video, h('div', { class: 'row' }, '当前时刻 ', now)),
-        h('div', { class: 'card' }, table(['', ''], facts.map(([k, v]) => [k, v]))))));
+        h('div', { class: 'card' }, table(['', ''], facts.map(([k, v]) => [{ class: 'muted nowrap', text: k }, v]), { noHead: true })))));
   attach(video, film);
 }
 

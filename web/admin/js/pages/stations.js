@@ -51,14 +51,14 @@ async function detail(box, id, alive) {
   if (!alive()) return;
   const admin = session.role === 'admin';
   const cards = {
-    info: h('div', { class: 'card' }), roster: h('div', { class: 'card' }), pairing: h('div', { class: 'card' }),
+    info: h('div', { class: 'card' }), roster: h('div', { class: 'card wide' }), pairing: h('div', { class: 'card' }),
     devices: h('div', { class: 'card' }), addresses: h('div', { class: 'card' }), checklist: h('div', { class: 'card' }),
   };
   fill(box, h('h1', {}, h('span', { text: st.name }), h('span', { class: 'muted', text: ` ${st.code} · ${kindLabel(st.kind)}` }),
     st.retired_at ? h('span', { class: 'error', text: '（已撤销）' }) : null),
   h('p', {}, h('a', { href: '#/stations', text: '← 全部播放点' }), ' · ',
     h('a', { href: `#/register/${st.id}/${new Date().getFullYear()}/${new Date().getMonth() + 1}`, text: '本月登记薄' })),
-  h('div', { class: 'grid' }, cards.info, cards.checklist, admin ? cards.pairing : null, admin ? cards.devices : null, cards.addresses, h('div', { class: 'card wide' }, cards.roster)));
+  h('div', { class: 'grid' }, cards.info, cards.checklist, admin ? cards.pairing : null, admin ? cards.devices : null, cards.addresses, cards.roster));
   drawInfo(cards.info, st, admin);
   drawChecklist(cards.checklist, st);
   drawRoster(cards.roster, st);

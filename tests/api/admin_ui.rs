@@ -1,0 +1,174 @@
+//! The township admin UI end to end in a real browser (`tests/browser/admin.mjs`, Chromium
+//! driven by playwright-core) against the real server: sign in, upload a film through the
+//! page and see it reach `ready`, describe it (the session expiring on the way), add a
+//! station, import a roster, make a pairing code, open the monthly matrix; and the hostile
+//! name test across the admin pages, the printable register and its XLSX. Screenshots go to
+//! `target/test-output/screenshots/admin-*.png`. Needs `make web-deps` and `chromium`.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Reader, Xlsx};
+use dianjiao::accounts::Role;
+use dianjiao::http::routes::table;
+use dianjiao::stations::{NewMember, NewStation, StationKind};
+use serde_json::{json, Value};
+
+use crate::support::{spawn_app, TestApp, PASSWORD};
+
+/// A name that is markup: it must show as these characters everywhere.
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+fn has_route(path: &str) -> bool {
+    table().iter().any(|r| r.path == path)
+}
+
+/// A prepared film, a station, its member and its TV, all named [`HOSTILE`], and a plain
+/// prepared film to edit when the page cannot upload one: (hostile film, station, plain film).
+async fn hostile_things(app: &TestApp) -> (String, String, String) {
+    app.synth_clip("hostile.mp4", 2.0).await;
+    app.synth_clip("plain.mp4", 2.0).await;
+    app.scan(&app.library.clone()).await;
+    assert_eq!(crate::prepare::prepare_all(app).await, 2);
+    let films = app.app.catalog.films().expect("films");
+    let by_name = |name: &str| {
+        films
+            .iter()
+            .find(|f| f.source.name == name)
+            .expect("film")
+            .clone()
+    };
+    let (film, plain) = (by_name("hostile.mp4"), by_name("plain.mp4"));
+    let edit = media_catalog::FilmEdit {
+        title: Some(HOSTILE.into()),
+        ..Default::default()
+    };
+    app.app.catalog.edit_film(&film.id, edit).expect("edit");
+    let stations = app.app.stations.clone();
+    let station = tokio::task::spawn_blocking(move || {
+        let new = NewStation {
+            code: "XSS-1".into(),
+            name: HOSTILE.into(),
+            kind: StationKind::Village,
+            township: None,
+            broadcaster: Some(HOSTILE.into()),
+        };
+        let station = stations.create(new).expect("station");
+        let member = NewMember {
+            name: HOSTILE.into(),
+            member_no: "x-1".into(),
+            branch: Some(HOSTILE.into()),
+        };
+        stations.add_member(&station.id, member).expect("member");
+        let code = stations.make_pairing_code(&station.id).expect("code").code;
+        stations.pair(&code, None, Some(HOSTILE)).expect("pair");
+        station.id
+    })
+    .await
+    .expect("join");
+    (film.id.to_string(), station, plain.id.to_string())
+}
+
+/// A short clip outside the library, for the page to upload.
+async fn clip_to_upload(app: &TestApp) -> PathBuf {
+    let made = app.synth_clip("to-upload/本乡党建新闻.mp4", 3.0).await;
+    // Beside the library, in the test's temporary folder, so a scan never finds it.
+    let dir = app
+        .library
+        .parent()
+        .expect("library parent")
+        .join("upload-source");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("本乡党建新闻.mp4");
+    std::fs::rename(&made, &path).expect("move the clip out of the library");
+    path
+}
+
+async fn run_script(app: &TestApp, config: Value) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/admin.mjs");
+    let args = [app.base.clone(), config.to_string()];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+        panic!(
+            "admin.mjs printed no JSON line ({e}; {}):\n{stderr}\n{stdout}",
+            out.status
+        )
+    })
+}
+
+/// Every cell of every sheet of an XLSX file, as text.
+fn xlsx_cells(bytes: Vec<u8>) -> Vec<String> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
+    let mut cells = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        cells.extend(range.cells().map(|(_, _, c)| c.to_string()));
+    }
+    cells
+}
+
+#[tokio::test]
+async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
+    let app = spawn_app().await;
+    app.add_user("office", Role::Admin).await;
+    let (hostile_film, hostile_station, plain_film) = hostile_things(&app).await;
+    let uploads = has_route("/api/v1/uploads");
+    let reports = has_route("/api/v1/reports/monthly");
+    let upload_file = if uploads {
+        Some(clip_to_upload(&app).await)
+    } else {
+        None
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/screenshots");
+    let config = json!({
+        "user": "office", "password": PASSWORD, "film_id": plain_film,
+        "upload_file": upload_file, "reports": reports, "shots": shots,
+        "hostile": {"text": HOSTILE, "station": hostile_station, "film": hostile_film},
+    });
+    let result = run_script(&app, config).await;
+    eprintln!("admin.mjs: {result}");
+    assert_eq!(result["ok"], true, "{result}");
+    for step in ["sign_in", "catalog_edit", "station", "xss"] {
+        assert_eq!(result["steps"][step], "ok", "{step}: {result}");
+    }
+    for (step, ran) in [("upload", uploads), ("matrix", reports)] {
+        let outcome = result["steps"][step].as_str().unwrap_or_default();
+        assert_eq!(outcome == "ok", ran, "{step}: {outcome}");
+    }
+    // The pairing code the page showed is a working one.
+    let code = result["pairing_code"].as_str().expect("code");
+    let paired = app
+        .client()
+        .post(app.url("/api/v1/devices/pair"))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .expect("pair");
+    assert_eq!(paired.status(), 200);
+    if reports {
+        let admin = app.signed_in("xlsx-reader", Role::Admin).await;
+        let url = format!(
+            "/api/v1/reports/registers/all?station={hostile_station}&year={}&format=xlsx",
+            time::OffsetDateTime::now_utc().year()
+        );
+        let res = admin.get(app.url(&url)).send().await.expect("xlsx");
+        assert_eq!(res.status(), 200);
+        let cells = xlsx_cells(res.bytes().await.expect("bytes").to_vec());
+        assert!(
+            cells.iter().any(|c| c.contains(HOSTILE)),
+            "the station's name is not in the XLSX as text: {cells:?}"
+        );
+    }
+}
