@@ -32,7 +32,7 @@ mkdirSync(cfg.shots, { recursive: true });
 
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: ['--lang=zh-CN', '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
 const page = await context.newPage();
@@ -41,7 +41,7 @@ page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
 page.setDefaultTimeout(20_000);
 
 const go = async (hash) => { await page.goto(`${base}/admin/#/${hash}`); await page.waitForLoadState('networkidle'); };
-const shot = (name) => page.screenshot({ path: `${cfg.shots}/admin-${name}.png`, fullPage: false });
+const shot = (name, fullPage = false) => page.screenshot({ path: `${cfg.shots}/admin-${name}.png`, fullPage });
 const api = (path) => page.evaluate(async (p) => { const r = await fetch(p); return { status: r.status, body: await r.json().catch(() => null) }; }, path);
 const check = (cond, what) => { if (!cond) throw new Error(what); };
 
@@ -140,7 +140,8 @@ await step('station', async () => {
   await page.waitForSelector('#pairing-code');
   out.pairing_code = (await page.textContent('#pairing-code')).trim();
   check(out.pairing_code.length >= 4, `pairing code ${out.pairing_code}`);
-  await shot('station');
+  check((await page.textContent('.roster-title')).includes('2 人'), 'the roster count did not follow the import');
+  await shot('station', true);
 });
 
 await step('matrix', async () => {

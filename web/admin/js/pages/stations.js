@@ -126,7 +126,7 @@ async function drawRoster(card, st) {
     } catch (e) { toast(e.message); }
   });
   const tableBox = h('div', {});
-  fill(card, h('h2', { text: `党员名册（${members.total} 人）` }),
+  fill(card, h('h2', { class: 'roster-title', text: `党员名册（${members.total} 人）` }),
     h('div', { class: 'row' }, h('label', {}, 'CSV / Excel 名册（列：姓名、党员编号、支部）', file), importBtn, h('span', { class: 'muted', text: '或逐个添加：' }), name, no, branch, add),
     report, tableBox);
   drawRosterTable(tableBox, st, members);
@@ -134,6 +134,8 @@ async function drawRoster(card, st) {
 
 async function drawRosterTable(box, st, members) {
   members = members || await get(`/api/v1/stations/${st.id}/members`);
+  const title = box.parentElement && box.parentElement.querySelector('.roster-title');
+  if (title) title.textContent = `党员名册（${members.total} 人）`;
   fill(box, table(['姓名', '党员编号', '支部', '加入'], members.items.map((m) => [m.name, m.member_no, m.branch || '', (m.added_at || '').slice(0, 10)]), { empty: '名册是空的。', class: 'roster' }));
 }
 
