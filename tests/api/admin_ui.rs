@@ -127,6 +127,8 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
     let uploads = has_route("/api/v1/uploads");
     let reports = has_route("/api/v1/reports/monthly");
     let upload_file = if uploads {
+        // As `serve` does: prepare what arrives, in the background.
+        app.app.preparation.start(1);
         Some(clip_to_upload(&app).await)
     } else {
         None

@@ -80,7 +80,12 @@ await step('upload', async () => {
   await page.selectOption('#upload-form select[name=production]', 'party_news');
   await page.click('#upload-form button[type=submit]');
   await page.waitForSelector('.upload .bar > div');
-  await page.waitForSelector('.upload .ok-text', { timeout: 120_000 });
+  try {
+    await page.waitForSelector('.upload .ok-text', { timeout: 120_000 });
+  } catch (e) {
+    await shot('upload');
+    throw new Error(`the upload did not end ready; the page says: ${await page.textContent('.upload')}`);
+  }
   await shot('upload');
   const href = await page.getAttribute('a.edit-film', 'href');
   out.film_id = href.split('/').pop();
