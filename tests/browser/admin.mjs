@@ -129,6 +129,11 @@ await step('station', async () => {
   await go('stations');
   await page.fill('#new-station input[name=code]', 'UI-01');
   await page.fill('#new-station input[name=name]', '测试村电教室');
+  // A reload of the tab keeps what was typed (the draft in sessionStorage).
+  await page.reload();
+  await page.waitForSelector('#new-station');
+  const restored = await page.inputValue('#new-station input[name=name]');
+  check(restored === '测试村电教室', `after a reload the form holds ${JSON.stringify(restored)}`);
   await page.click('#new-station button[type=submit]');
   await page.waitForFunction(() => /#\/stations\/st_/.test(location.hash));
   out.station_id = (await page.evaluate(() => location.hash)).split('/').pop();
