@@ -46,7 +46,7 @@ async fn hostile_things(app: &TestApp) -> (String, String, String) {
     };
     app.app.catalog.edit_film(&film.id, edit).expect("edit");
     let stations = app.app.stations.clone();
-    let station = tokio::task::spawn_blocking(move || {
+    let (station, member, token) = tokio::task::spawn_blocking(move || {
         let new = NewStation {
             code: "XSS-1".into(),
             name: HOSTILE.into(),
@@ -60,14 +60,44 @@ async fn hostile_things(app: &TestApp) -> (String, String, String) {
             member_no: "x-1".into(),
             branch: Some(HOSTILE.into()),
         };
-        stations.add_member(&station.id, member).expect("member");
+        let member = stations.add_member(&station.id, member).expect("member");
         let code = stations.make_pairing_code(&station.id).expect("code").code;
-        stations.pair(&code, None, Some(HOSTILE)).expect("pair");
-        station.id
+        let tv = stations.pair(&code, None, Some(HOSTILE)).expect("pair");
+        (station.id, member.id, tv.token)
     })
     .await
     .expect("join");
+    show_with_hostile_words(app, &token, film.id.as_str(), &member).await;
     (film.id.to_string(), station, plain.id.to_string())
+}
+
+/// The paired TV shows the hostile film; the hostile member signs in and the discussion
+/// is the hostile text: the registers now carry the name in every column they can.
+async fn show_with_hostile_words(app: &TestApp, token: &str, film: &str, member: &str) {
+    let jar = reqwest::cookie::Jar::default();
+    let url = app.base.parse::<reqwest::Url>().expect("url");
+    jar.add_cookie_str(&format!("dj_device={token}"), &url);
+    let tv = reqwest::Client::builder()
+        .cookie_provider(std::sync::Arc::new(jar))
+        .build()
+        .expect("client");
+    let post = |path: String, body: Value| tv.post(app.url(&path)).json(&body).send();
+    let started = post("/api/v1/plays".into(), json!({"film_id": film}))
+        .await
+        .expect("start");
+    assert_eq!(started.status(), 201);
+    let play: Value = started.json().await.expect("json");
+    let id = play["play_id"].as_str().expect("play id");
+    for (path, body) in [
+        ("signins", json!({"member_id": member})),
+        ("discussion", json!({"text": HOSTILE})),
+        ("end", json!({"position_s": 2.0})),
+    ] {
+        let res = post(format!("/api/v1/plays/{id}/{path}"), body)
+            .await
+            .expect("post");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
 }
 
 /// A short clip outside the library, for the page to upload.
