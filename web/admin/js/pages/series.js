@@ -14,8 +14,8 @@ export async function render(box) {
 async function drawSeries(card) {
   const list = await get('/api/v1/series');
   const rows = list.items.map((s) => {
-    const name = h('input', { value: s.name, size: 18, 'aria-label': '系列名' });
-    const summary = h('input', { value: s.summary || '', size: 30, placeholder: '系列简介', 'aria-label': '简介' });
+    const name = h('input', { value: s.name, style: 'width:100%', 'aria-label': '系列名' });
+    const summary = h('input', { value: s.summary || '', style: 'width:100%', placeholder: '系列简介', 'aria-label': '简介' });
     const save = h('button', { type: 'button', text: '保存' });
     save.addEventListener('click', async () => {
       try {
@@ -47,10 +47,17 @@ async function drawThemes(card) {
       return h('tr', {}, h('td', { class: 'num', text: i + 1 }), h('td', {}, name), h('td', {}, kind), h('td', {}, year), h('td', {}, note),
         h('td', { class: 'num', text: counts.get(t.name) || 0 }),
         h('td', { class: 'nowrap' }, h('button', { type: 'button', text: '↑', on: { click: move(-1) } }), h('button', { type: 'button', text: '↓', on: { click: move(1) } }),
-          h('button', { type: 'button', class: 'danger', text: '删', on: { click: () => { items.splice(i, 1); redraw(); } } })));
+          h('button', { type: 'button', class: 'danger', text: '删', on: { click: () => { items.splice(i, 1); redrawAll(); } } })));
     }));
   };
-  redraw();
+  const redrawAll = () => { redraw(); drawSuggestions(); };
+  const suggestions = h('p', { class: 'hint' });
+  const drawSuggestions = () => {
+    const unused = used.items.filter((t) => !items.some((i) => i.name === t.name));
+    fill(suggestions, unused.length ? '影片里已有的主题，点一下加入：' : null, unused.map((t) => h('button', { type: 'button', class: 'link', style: 'margin-right:8px', text: `${t.name}（${t.film_count}）`,
+      on: { click: () => { items.push({ name: t.name, kind: 'phase', year: new Date().getFullYear(), note: '' }); redrawAll(); } } })));
+  };
+  redrawAll();
   const add = h('button', { type: 'button', text: '＋ 添加主题', on: { click: () => { items.push({ name: '', kind: 'phase', year: new Date().getFullYear(), note: '' }); redraw(); } } });
   const save = h('button', { type: 'button', class: 'primary', text: '保存主题顺序' });
   save.addEventListener('click', async () => {
@@ -59,5 +66,7 @@ async function drawThemes(card) {
   fill(card, h('h2', { text: '播放主题（按顺序）' }),
     h('p', { class: 'hint', text: '年度主题和阶段主题，按分类型、分层次的顺序排列。影片的主题在“片库编目”里填写；“影片数”是带有该主题的影片。' }),
     h('table', {}, h('thead', {}, h('tr', {}, ['#', '主题', '类型', '年份', '说明', '影片数', ''].map((x) => h('th', { text: x })))), body),
+    items.length ? null : h('p', { class: 'muted', text: '还没有排定播放主题。' }),
+    suggestions,
     h('div', { class: 'row end' }, add, save));
 }
