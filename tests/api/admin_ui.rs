@@ -163,10 +163,19 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
     } else {
         None
     };
+    // 20 MiB that is not a film: two chunks for the page, then refused after probing.
+    let junk_file = uploads.then(|| {
+        let path = app.library.parent().expect("parent").join("不是影片.mp4");
+        let bytes: Vec<u8> = (0..20u32 << 20)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(&path, bytes).expect("junk");
+        path
+    });
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/screenshots");
     let config = json!({
         "user": "office", "password": PASSWORD, "film_id": plain_film,
-        "upload_file": upload_file, "reports": reports, "shots": shots,
+        "upload_file": upload_file, "junk_file": junk_file, "reports": reports, "shots": shots,
         "hostile": {"text": HOSTILE, "station": hostile_station, "film": hostile_film},
     });
     let result = run_script(&app, config).await;
@@ -175,7 +184,11 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
     for step in ["sign_in", "catalog_edit", "station", "xss"] {
         assert_eq!(result["steps"][step], "ok", "{step}: {result}");
     }
-    for (step, ran) in [("upload", uploads), ("matrix", reports)] {
+    for (step, ran) in [
+        ("upload", uploads),
+        ("upload_resume", uploads),
+        ("matrix", reports),
+    ] {
         let outcome = result["steps"][step].as_str().unwrap_or_default();
         assert_eq!(outcome == "ok", ran, "{step}: {outcome}");
     }

@@ -93,6 +93,38 @@ await step('upload', async () => {
   check(film.body.state === 'ready', `uploaded film is ${film.body.state}`);
 });
 
+await step('upload_resume', async () => {
+  if (!cfg.junk_file) return 'skipped: the server has no /api/v1/uploads yet';
+  // The second chunk never gets through: the page keeps retrying; the office closes the tab.
+  let patches = 0;
+  const cut = (route) => {
+    const req = route.request();
+    if (req.method() === 'PATCH' && req.headers()['upload-offset'] !== '0') { patches += 1; return route.abort('connectionreset'); }
+    return route.continue();
+  };
+  await go('uploads');
+  await page.route('**/api/v1/uploads/**', cut);
+  await page.setInputFiles('#upload-form input[type=file]', cfg.junk_file);
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForFunction(() => /重试续传/.test(document.querySelector('.upload').textContent), null, { timeout: 60_000 });
+  check(patches >= 1, 'the second chunk was never sent');
+  await page.unroute('**/api/v1/uploads/**', cut);
+  await page.reload();
+  await page.waitForSelector('#upload-form');
+  const listed = await page.textContent('main');
+  check(listed.includes('未完成的上传'), 'the unfinished upload is not listed after the reload');
+  // Choosing the same file again goes on from the server's offset.
+  const sent = [];
+  page.on('request', (r) => { if (r.method() === 'PATCH') sent.push(r.headers()['upload-offset']); });
+  await page.setInputFiles('#upload-form input[type=file]', cfg.junk_file);
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForSelector('.upload .error', { timeout: 120_000 });
+  const said = await page.textContent('.upload .error');
+  check(sent.length >= 1 && !sent.includes('0'), `after the reload PATCHes started at ${JSON.stringify(sent)}`);
+  check(said.startsWith('服务器拒收了这个文件：') && said.length > 12, `the refusal reads ${JSON.stringify(said)}`);
+  await shot('upload-refused');
+});
+
 await step('catalog_edit', async () => {
   await go(`catalog/${out.film_id}`);
   await page.waitForSelector('#film-form');
