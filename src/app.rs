@@ -9,6 +9,7 @@ use media_catalog::{Catalog, CatalogError, FilmState};
 
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
+use crate::entries::Entries;
 use crate::jit::Jit;
 use crate::ledger::{Ledger, LedgerError};
 use crate::library::Library;
@@ -17,6 +18,7 @@ use crate::media::{PoolConfig, WorkerPool};
 use crate::metrics::Metrics;
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
+use crate::reports::{Reports, ReportsError};
 use crate::stations::{Stations, StationsError};
 
 /// Everything a request or a command needs.
@@ -37,6 +39,10 @@ pub struct App {
     pub stations: Arc<Stations>,
     /// The township's calendar (same-day rule, months of reports).
     pub days: Days,
+    /// Registers and reports over derived indexes of the ledger.
+    pub reports: Arc<Reports>,
+    /// Manual ledger entries (feedback, plans, pastoral sessions, productions, corrections).
+    pub entries: Arc<Entries>,
     db: sled::Db,
 }
 
@@ -67,6 +73,8 @@ pub enum OpenError {
     Stations(#[from] StationsError),
     #[error("cannot open the ledger")]
     Ledger(#[from] LedgerError),
+    #[error("cannot open the report indexes")]
+    Reports(#[from] ReportsError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -86,6 +94,15 @@ impl App {
         let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
         let stations = Arc::new(Stations::open(&db, ledger.clone(), &settings.township)?);
+        let days = Days::new(settings.utc_offset_minutes);
+        let reports = Arc::new(Reports::open(&db, ledger.clone(), stations.clone(), days)?);
+        let entries = Arc::new(Entries::new(
+            ledger.clone(),
+            stations.clone(),
+            catalog.clone(),
+            days,
+            &settings.township,
+        ));
         let throttle = Throttle::new(
             settings.login_max_failures,
             settings.login_max_failures_per_address,
@@ -138,7 +155,9 @@ impl App {
             jit,
             ledger,
             stations,
-            days: Days::new(settings.utc_offset_minutes),
+            days,
+            reports,
+            entries,
             settings,
             db,
         })

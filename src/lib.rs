@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod entries;
 pub mod error;
 pub mod http;
 pub mod jit;
@@ -15,6 +16,7 @@ pub mod media;
 pub mod metrics;
 pub mod preparation;
 pub mod records;
+pub mod reports;
 pub mod stations;
 pub mod streaming;
 

@@ -53,6 +53,13 @@ pub enum LedgerCommand {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Drop the report indexes (by station, month, film, kind; corrections), rebuild them
+    /// from the log and check them against it (exit 1 on any difference). Stop the server
+    /// first: it holds the database.
+    Reindex {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Test support: append from many threads as fast as possible, printing each
     /// acknowledged seq on its own line, until killed (or --count entries).
     #[command(hide = true)]
@@ -74,6 +81,7 @@ impl LedgerCommand {
             LedgerCommand::Verify { data, .. }
             | LedgerCommand::Export { data, .. }
             | LedgerCommand::Checkpoint { data }
+            | LedgerCommand::Reindex { data }
             | LedgerCommand::Stress { data, .. } => data,
         }
     }
@@ -90,6 +98,10 @@ pub enum LedgerCliError {
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(transparent)]
+    Reports(#[from] crate::reports::ReportsError),
+    #[error(transparent)]
+    Open(#[from] Box<crate::app::OpenError>),
     #[error("无法读取 {path}（cannot read {path}）")]
     Read {
         path: PathBuf,
@@ -138,7 +150,28 @@ pub fn run(settings: &Settings, command: LedgerCommand) -> Result<(), LedgerCliE
             Ok(())
         }
         LedgerCommand::Stress { threads, count, .. } => stress(&dir, threads, count),
+        LedgerCommand::Reindex { .. } => reindex(settings),
     }
+}
+
+/// Rebuilds the report indexes from the log and checks them against it.
+fn reindex(settings: &Settings) -> Result<(), LedgerCliError> {
+    let db = crate::app::open_db(settings).map_err(Box::new)?;
+    let ledger = open_for_reading(&settings.ledger_dir())?;
+    let days = crate::records::Days::new(settings.utc_offset_minutes);
+    let mut index = crate::reports::Index::open(&db)?;
+    let started = std::time::Instant::now();
+    let indexed = index.rebuild(&ledger, &days)?;
+    let checked = index.check(&ledger, &days)?;
+    db.flush().map_err(crate::reports::ReportsError::from)?;
+    println!(
+        "索引已重建并与账本核对一致（indexes rebuilt and checked against the ledger）: {indexed} entries in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    for (tree, keys) in checked.keys {
+        println!("  {tree:<18} {keys:>9} keys");
+    }
+    Ok(())
 }
 
 /// The ledger for appending when no server holds it (making its key on first use),

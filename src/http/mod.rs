@@ -5,6 +5,7 @@ pub mod dto;
 pub mod gate;
 pub mod routes;
 
+mod entries;
 mod file_body;
 mod films;
 mod health;
@@ -13,6 +14,7 @@ mod ledger;
 mod library;
 mod media_files;
 mod renditions;
+mod reports;
 mod session;
 mod stations;
 mod thumbs;

@@ -1,0 +1,151 @@
+//! Reading the entries an index query named: runs of nearby seqs are read in one pass of
+//! the log, each entry decoded into its record type and marked with its corrections.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::index::{report_date, Index};
+use super::ReportsError;
+use crate::ledger::{Entry, EntryKind, Ledger};
+use crate::records::{
+    Days, Discussion, Feedback, InfoReport, LocalDate, PastoralSession, Plan, ProductionDelivered,
+    Signin, Viewing,
+};
+
+/// Seqs this far apart are read in one pass rather than by seeking again.
+const GAP: u64 = 2048;
+
+/// An entry's payload, decoded.
+#[derive(Clone, Debug)]
+pub enum Record {
+    Viewing(Viewing),
+    Signin(Signin),
+    Discussion(Discussion),
+    Feedback(Feedback),
+    InfoReport(InfoReport),
+    Plan(Plan),
+    Production(ProductionDelivered),
+    Pastoral(PastoralSession),
+    /// Another kind, or a payload that does not decode.
+    Other,
+}
+
+/// A later `correction` entry that withdraws this one: shown 已更正, never counted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Corrected {
+    /// The correction's seq.
+    pub by: u64,
+    pub reason: String,
+}
+
+/// One ledger entry as the reports see it.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub seq: u64,
+    /// The entry's `at` (RFC 3339 UTC).
+    pub at: String,
+    pub station: Option<String>,
+    /// The local date the entry is reported under.
+    pub date: LocalDate,
+    pub record: Record,
+    pub corrected: Option<Corrected>,
+}
+
+impl Item {
+    /// Counted in totals: not withdrawn by a correction.
+    pub fn counts(&self) -> bool {
+        self.corrected.is_none()
+    }
+}
+
+/// Reads the entries `seqs` (ascending) from the log and decodes them.
+pub fn load(
+    ledger: &Ledger,
+    index: &Index,
+    days: &Days,
+    seqs: &BTreeSet<u64>,
+) -> Result<Vec<Item>, ReportsError> {
+    let entries = read(ledger, seqs)?;
+    let mut items = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let corrected = corrected(ledger, index, entry.seq)?;
+        let Some(date) = report_date(&entry, days) else {
+            continue;
+        };
+        items.push(Item {
+            seq: entry.seq,
+            record: decode(&entry),
+            at: entry.at,
+            station: entry.station,
+            date,
+            corrected,
+        });
+    }
+    Ok(items)
+}
+
+/// The entries `seqs`, in order.
+pub fn read(ledger: &Ledger, seqs: &BTreeSet<u64>) -> Result<Vec<Entry>, ReportsError> {
+    let mut out = Vec::with_capacity(seqs.len());
+    let mut wanted = seqs
+        .iter()
+        .copied()
+        .filter(|&s| s < ledger.len())
+        .peekable();
+    while let Some(&first) = wanted.peek() {
+        let mut iter = ledger.iter(first)?;
+        let mut at = first;
+        while let Some(&next) = wanted.peek() {
+            if next - at > GAP {
+                break;
+            }
+            wanted.next();
+            for entry in iter.by_ref() {
+                let entry = entry?;
+                at = entry.seq;
+                if entry.seq == next {
+                    out.push(entry);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn corrected(ledger: &Ledger, index: &Index, seq: u64) -> Result<Option<Corrected>, ReportsError> {
+    let by = index.corrections_of(seq)?;
+    let Some(&last) = by.last() else {
+        return Ok(None);
+    };
+    let entries = read(ledger, &BTreeSet::from([last]))?;
+    Ok(entries.into_iter().next().map(|e| Corrected {
+        by: e.seq,
+        reason: e.payload["reason"].as_str().unwrap_or("").to_owned(),
+    }))
+}
+
+fn decode(entry: &Entry) -> Record {
+    fn de<T: serde::de::DeserializeOwned>(entry: &Entry) -> Option<T> {
+        match T::deserialize(&entry.payload) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(seq = entry.seq, error = %e, "ledger payload not in the records vocabulary");
+                None
+            }
+        }
+    }
+    let record = match entry.kind {
+        EntryKind::Viewing => de(entry).map(Record::Viewing),
+        EntryKind::Signin => de(entry).map(Record::Signin),
+        EntryKind::Discussion => de(entry).map(Record::Discussion),
+        EntryKind::Feedback => de(entry).map(Record::Feedback),
+        EntryKind::InfoReport => de(entry).map(Record::InfoReport),
+        EntryKind::Plan => de(entry).map(Record::Plan),
+        EntryKind::ProductionDelivered => de(entry).map(Record::Production),
+        EntryKind::PastoralSession => de(entry).map(Record::Pastoral),
+        EntryKind::StationChange | EntryKind::Correction => None,
+    };
+    record.unwrap_or(Record::Other)
+}
