@@ -144,6 +144,9 @@ pub fn percent(rate: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// A matrix line's label and how a cell prints on it.
+type Metric = (&'static str, fn(&MatrixCell) -> Cell);
+
 impl Tabular for Matrix {
     fn tables(&self) -> Vec<Table> {
         let mut cols = vec!["站点", "党员数", "指标"];
@@ -157,7 +160,7 @@ impl Tabular for Matrix {
         let mut t = Table::new("月查", "电教播放月查表", header, &cols);
         for row in &self.rows {
             let name = format!("{}（{}）", row.station.name, row.station.code);
-            let metrics: [(&str, fn(&MatrixCell) -> Cell); 5] = [
+            let metrics: [Metric; 5] = [
                 ("放映场次", |c| Cell::num(c.showings)),
                 ("收看分钟", |c| Cell::num(c.minutes as f64)),
                 ("签到人数", |c| Cell::num(c.attendees as f64)),
