@@ -12,6 +12,8 @@ mod prepare_crash;
 mod prepare_remux;
 mod probe;
 mod ranges;
+mod reports;
+mod reports_print;
 mod routes;
 mod session;
 mod support;
