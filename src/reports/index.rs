@@ -14,7 +14,7 @@
 //! the work the entry is about: a viewing's `started_at`, a same-day entry's
 //! `showing_date`, otherwise the entry's `at`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -198,11 +198,24 @@ impl Index {
         Self::values(tree.scan_prefix(prefix))
     }
 
-    /// The corrections of `seq`, oldest first.
-    pub fn corrections_of(&self, seq: u64) -> Result<Vec<u64>, ReportsError> {
+    /// The latest correction of each entry in `first..=last` that has one: corrected seq →
+    /// correction seq.
+    pub fn corrections_in(
+        &self,
+        first: u64,
+        last: u64,
+    ) -> Result<BTreeMap<u64, u64>, ReportsError> {
         let tree = &self.trees[4];
-        let found = Self::values(tree.scan_prefix(seq.to_be_bytes()))?;
-        Ok(found.into_iter().collect())
+        let hi = [last.to_be_bytes(), [0xff; 8]].concat();
+        let mut out = BTreeMap::new();
+        for kv in tree.range(first.to_be_bytes().to_vec()..hi) {
+            let (k, _) = kv?;
+            let corrected = <[u8; 8]>::try_from(&k[..8.min(k.len())]).map(u64::from_be_bytes);
+            if let Ok(corrected) = corrected {
+                out.insert(corrected, seq_of(&k));
+            }
+        }
+        Ok(out)
     }
 
     fn values(iter: sled::Iter) -> Result<BTreeSet<u64>, ReportsError> {

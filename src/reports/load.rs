@@ -1,7 +1,7 @@
 //! Reading the entries an index query named: runs of nearby seqs are read in one pass of
 //! the log, each entry decoded into its record type and marked with its corrections.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -67,9 +67,10 @@ pub fn load(
     seqs: &BTreeSet<u64>,
 ) -> Result<Vec<Item>, ReportsError> {
     let entries = read(ledger, seqs)?;
+    let corrections = corrections(ledger, index, seqs)?;
     let mut items = Vec::with_capacity(entries.len());
     for entry in entries {
-        let corrected = corrected(ledger, index, entry.seq)?;
+        let corrected = corrections.get(&entry.seq).cloned();
         let Some(date) = report_date(&entry, days) else {
             continue;
         };
@@ -114,16 +115,32 @@ pub fn read(ledger: &Ledger, seqs: &BTreeSet<u64>) -> Result<Vec<Entry>, Reports
     Ok(out)
 }
 
-fn corrected(ledger: &Ledger, index: &Index, seq: u64) -> Result<Option<Corrected>, ReportsError> {
-    let by = index.corrections_of(seq)?;
-    let Some(&last) = by.last() else {
-        return Ok(None);
+/// The latest correction of each of `seqs` that has one.
+fn corrections(
+    ledger: &Ledger,
+    index: &Index,
+    seqs: &BTreeSet<u64>,
+) -> Result<HashMap<u64, Corrected>, ReportsError> {
+    let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
+        return Ok(HashMap::new());
     };
-    let entries = read(ledger, &BTreeSet::from([last]))?;
-    Ok(entries.into_iter().next().map(|e| Corrected {
-        by: e.seq,
-        reason: e.payload["reason"].as_str().unwrap_or("").to_owned(),
-    }))
+    let latest = index.corrections_in(first, last)?;
+    let wanted: BTreeSet<u64> = latest
+        .iter()
+        .filter(|(corrected, _)| seqs.contains(corrected))
+        .map(|(_, by)| *by)
+        .collect();
+    let reasons: HashMap<u64, String> = read(ledger, &wanted)?
+        .into_iter()
+        .map(|e| (e.seq, e.payload["reason"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    Ok(latest
+        .into_iter()
+        .filter_map(|(corrected, by)| {
+            let reason = reasons.get(&by)?.clone();
+            Some((corrected, Corrected { by, reason }))
+        })
+        .collect())
 }
 
 fn decode(entry: &Entry) -> Record {
