@@ -186,11 +186,28 @@ fn fulfil(plan: &PlanView, showings: &[QuarterShowing]) -> Fulfilment {
 impl Tabular for Quarterly {
     fn tables(&self) -> Vec<Table> {
         let header = self.station.header(self.from, self.to);
+        vec![
+            self.showings_table(header.clone()),
+            self.fulfilment_table(header.clone()),
+            self.next_plan_table(header),
+        ]
+    }
+
+    fn file_stem(&self) -> String {
+        format!(
+            "季报-{}-{}年第{}季度",
+            self.station.code, self.year, self.quarter
+        )
+    }
+}
+
+impl Quarterly {
+    fn showings_table(&self, header: String) -> Table {
         let title = format!("{} 年第 {} 季度播放情况（季报）", self.year, self.quarter);
         let mut shows = Table::new(
             "本季放映",
             &title,
-            header.clone(),
+            header,
             &["序号", "日期", "影片", "收看分钟", "签到人数"],
         );
         for s in &self.showings {
@@ -206,10 +223,14 @@ impl Tabular for Quarterly {
             "合计：放映 {} 场，收看 {} 分钟，签到 {} 人次",
             self.total_showings, self.total_minutes, self.total_attendances
         ));
+        shows
+    }
+
+    fn fulfilment_table(&self, header: String) -> Table {
         let mut done = Table::new(
             "计划完成",
             "本季度播放计划完成情况",
-            header.clone(),
+            header,
             &["月份", "影片", "当月已放映", "本季已放映"],
         );
         let yes = |b: bool| Cell::text(if b { "是" } else { "否" });
@@ -232,6 +253,10 @@ impl Tabular for Quarterly {
                 .footer
                 .push("本季度没有播放计划（no plan was made for this quarter）".into()),
         }
+        done
+    }
+
+    fn next_plan_table(&self, header: String) -> Table {
         let mut next = Table::new("下季计划", "下季度播放计划", header, &["月份", "影片"]);
         match &self.next_plan {
             Some(p) => {
@@ -250,13 +275,6 @@ impl Tabular for Quarterly {
                 .footer
                 .push("尚未制定下季度播放计划（no plan for the next quarter yet）".into()),
         }
-        vec![shows, done, next]
-    }
-
-    fn file_stem(&self) -> String {
-        format!(
-            "季报-{}-{}年第{}季度",
-            self.station.code, self.year, self.quarter
-        )
+        next
     }
 }

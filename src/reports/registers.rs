@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::load::{Corrected, Item, Record};
 use super::table::{Cell, Table, Tabular};
 use super::{Period, StationHead};
-use crate::records::{LocalDate, SameDay, Source, ViewingStatus};
+use crate::records::{LocalDate, SameDay, Source, Viewing, ViewingStatus};
 
 /// Which register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -207,22 +207,7 @@ fn row(
 ) -> Option<RegisterRow> {
     match (kind, &item.record) {
         (RegisterKind::Viewing, Record::Viewing(v)) => {
-            let shown = v.status == ViewingStatus::Showing;
-            let count = attendees.get(&v.play_id).copied().unwrap_or(0);
-            let values = json!({
-                "date": item.date, "started_at": v.started_at,
-                "film_id": v.film_id, "film_title": v.film_title,
-                "duration_min": minutes(v.duration_s), "watched_min": minutes(v.watched_s),
-                "run_by": run_by(station, v.source), "attendees": count,
-                "status": if shown { "已放映" } else { "未完成" },
-                "play_id": v.play_id,
-            });
-            let mut row = RegisterRow::new(item, "viewing", values);
-            row.counted = row.counted && shown;
-            if !shown {
-                row.marks.push("未完成（不计为放映）".into());
-            }
-            Some(row)
+            Some(viewing_row(item, v, station, attendees))
         }
         (RegisterKind::Viewing, Record::Pastoral(p)) => {
             let values = json!({
@@ -264,6 +249,31 @@ fn row(
         }
         _ => None,
     }
+}
+
+/// A viewing's line: aborted plays listed 未完成 and not counted.
+fn viewing_row(
+    item: &Item,
+    v: &Viewing,
+    station: &StationHead,
+    attendees: &HashMap<String, usize>,
+) -> RegisterRow {
+    let shown = v.status == ViewingStatus::Showing;
+    let count = attendees.get(&v.play_id).copied().unwrap_or(0);
+    let values = json!({
+        "date": item.date, "started_at": v.started_at,
+        "film_id": v.film_id, "film_title": v.film_title,
+        "duration_min": minutes(v.duration_s), "watched_min": minutes(v.watched_s),
+        "run_by": run_by(station, v.source), "attendees": count,
+        "status": if shown { "已放映" } else { "未完成" },
+        "play_id": v.play_id,
+    });
+    let mut row = RegisterRow::new(item, "viewing", values);
+    row.counted = row.counted && shown;
+    if !shown {
+        row.marks.push("未完成（不计为放映）".into());
+    }
+    row
 }
 
 fn totals(kind: RegisterKind, rows: &[RegisterRow]) -> Map<String, Value> {

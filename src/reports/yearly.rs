@@ -165,10 +165,23 @@ fn tasks(
 impl Tabular for YearView {
     fn tables(&self) -> Vec<Table> {
         let header = format!("{} 年度", self.year);
+        vec![
+            self.floor_table(header.clone()),
+            self.production_table(header),
+        ]
+    }
+
+    fn file_stem(&self) -> String {
+        format!("年度情况-{}", self.year)
+    }
+}
+
+impl YearView {
+    fn floor_table(&self, header: String) -> Table {
         let mut floor = Table::new(
             "全年放映",
             "全年放映场次（每站每年不少于 12 场）",
-            header.clone(),
+            header,
             &[
                 "站点",
                 "编号",
@@ -200,6 +213,10 @@ impl Tabular for YearView {
                 "未完成"
             }
         ));
+        floor
+    }
+
+    fn production_table(&self, header: String) -> Table {
         let mut prod = Table::new(
             "本地制作",
             "本地制作任务（党建类新闻 1 条 + 专题片 1 部，12 月 31 日前）",
@@ -219,10 +236,6 @@ impl Tabular for YearView {
                 Cell::text(if t.done { "已完成" } else { "未完成" }),
             ]);
         }
-        vec![floor, prod]
-    }
-
-    fn file_stem(&self) -> String {
-        format!("年度情况-{}", self.year)
+        prod
     }
 }

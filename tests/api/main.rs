@@ -13,6 +13,7 @@ mod prepare_remux;
 mod probe;
 mod ranges;
 mod reports;
+mod reports_cli;
 mod reports_print;
 mod routes;
 mod session;

@@ -44,6 +44,23 @@ fn viewing(station: &str, n: u64) -> Draft {
     Draft::new(EntryKind::Viewing, Some(station), payload)
 }
 
+/// Appends `entries` viewings from many writers; returns how long it took.
+fn fill(ledger: &Ledger, station: &str, entries: u64) -> Duration {
+    let filled = Instant::now();
+    std::thread::scope(|s| {
+        for w in 0..FILL_WRITERS {
+            s.spawn(move || {
+                for n in (w..entries).step_by(FILL_WRITERS as usize) {
+                    ledger
+                        .append(viewing(station, n))
+                        .expect("fill the bench ledger");
+                }
+            });
+        }
+    });
+    filled.elapsed()
+}
+
 fn run(tmp: &std::path::Path, entries: u64) -> Result<(), ReportsError> {
     let options = LedgerOptions {
         name: Some("bench".into()),
@@ -60,20 +77,7 @@ fn run(tmp: &std::path::Path, entries: u64) -> Result<(), ReportsError> {
         broadcaster: Some("张播放".into()),
     };
     let station = stations.create(new)?.id;
-    let filled = Instant::now();
-    std::thread::scope(|s| {
-        for w in 0..FILL_WRITERS {
-            let (ledger, station) = (&ledger, &station);
-            s.spawn(move || {
-                for n in (w..entries).step_by(FILL_WRITERS as usize) {
-                    ledger
-                        .append(viewing(station, n))
-                        .expect("fill the bench ledger");
-                }
-            });
-        }
-    });
-    let filled = filled.elapsed();
+    let filled = fill(&ledger, &station, entries);
     let started = Instant::now();
     let reports = Reports::open(&db, ledger.clone(), stations, Days::new(480))?;
     let indexed = started.elapsed();

@@ -45,6 +45,12 @@ fn station_a(s: &Script, a: &str, m: &[String]) {
         );
     }
     s.viewing(a, "a3", "f3", &day(3, 10), 1200, true);
+    station_a_spring(s, a, m);
+}
+
+/// Station A from the Q2 plan (made in March) to December.
+fn station_a_spring(s: &Script, a: &str, m: &[String]) {
+    let day = |month: u32, d: u32| format!("2025-{month:02}-{d:02}T02:00:00Z");
     s.at("2025-03-15T02:00:00Z");
     s.append(
         EntryKind::Plan,
