@@ -233,6 +233,7 @@ impl Reports {
             ));
         }
         let head = self.station(station)?;
+        year_period(year)?;
         let period = Period::months(year, quarter * 3 - 2, quarter * 3)
             .ok_or_else(|| ReportsError::Invalid(format!("年份 {year} 不对（bad year）")))?;
         let items = self.station_items(station, period)?;

@@ -356,3 +356,54 @@ async fn the_monthly_matrix_over_http_is_the_domains() {
         .expect("get");
     assert_eq!(res.status(), 422, "a year is needed");
 }
+
+#[tokio::test]
+async fn report_queries_that_make_no_sense_are_refused_with_a_sentence() {
+    let s = setup().await;
+    let v = &s.village;
+    let cases = [
+        (
+            format!("registers/all?station={v}&from=2025-01-01&to=2025-01-31&format=pdf"),
+            422,
+        ),
+        (
+            format!("registers/minutes?station={v}&from=2025-01-01&to=2025-01-31"),
+            404,
+        ),
+        (
+            "registers/all?station=st_nope&year=2025&month=1".into(),
+            404,
+        ),
+        (
+            format!("registers/all?station={v}&from=2025-02-01&to=2025-01-01"),
+            422,
+        ),
+        (format!("registers/all?station={v}&year=2025&month=13"), 422),
+        (format!("registers/all?station={v}"), 422),
+        (format!("quarterly?station={v}&year=2025&quarter=5"), 422),
+        (format!("quarterly?station={v}&year=99999&quarter=1"), 422),
+        ("yearly?year=-5".into(), 422),
+        ("monthly?year=2025&format=xlsx".into(), 200),
+        (
+            format!("quarterly?station={v}&year=2025&quarter=1&format=html"),
+            200,
+        ),
+        ("yearly?year=2025&format=xlsx".into(), 200),
+    ];
+    for (query, status) in cases {
+        let res = s
+            .clerk
+            .get(s.app.url(&format!("/api/v1/reports/{query}")))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), status, "{query}");
+        if status != 200 {
+            let body: Value = res.json().await.expect("json");
+            assert!(
+                body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{query}: {body}"
+            );
+        }
+    }
+}
