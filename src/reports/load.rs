@@ -15,6 +15,10 @@ use crate::records::{
 
 /// Seqs this far apart are read in one pass rather than by seeking again.
 const GAP: u64 = 2048;
+/// From this many entries a query reads (and a register makes its rows from) two halves on
+/// two threads. Unit tests use both halves on their small scripted year; the black-box
+/// tests the single pass.
+pub const PARALLEL_FROM: usize = if cfg!(test) { 4 } else { 20_000 };
 
 /// An entry's payload, decoded.
 #[derive(Clone, Debug)]
@@ -66,8 +70,33 @@ pub fn load(
     days: &Days,
     seqs: &BTreeSet<u64>,
 ) -> Result<Vec<Item>, ReportsError> {
-    let entries = read(ledger, seqs)?;
     let corrections = corrections(ledger, index, seqs)?;
+    if seqs.len() < PARALLEL_FROM {
+        return decoded(ledger, days, seqs, &corrections);
+    }
+    // Reading is checking every hash and parsing every entry: two halves on two threads.
+    let half = seqs.len() / 2;
+    let first: BTreeSet<u64> = seqs.iter().take(half).copied().collect();
+    let second: BTreeSet<u64> = seqs.iter().skip(half).copied().collect();
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| decoded(ledger, days, &second, &corrections));
+        let mine = decoded(ledger, days, &first, &corrections);
+        (mine, other.join())
+    });
+    let mut items = a?;
+    items.extend(
+        b.map_err(|_| ReportsError::Invalid("读取线程失败（a reading thread failed）".into()))??,
+    );
+    Ok(items)
+}
+
+fn decoded(
+    ledger: &Ledger,
+    days: &Days,
+    seqs: &BTreeSet<u64>,
+    corrections: &HashMap<u64, Corrected>,
+) -> Result<Vec<Item>, ReportsError> {
+    let entries = read(ledger, seqs)?;
     let mut items = Vec::with_capacity(entries.len());
     for entry in entries {
         let corrected = corrections.get(&entry.seq).cloned();

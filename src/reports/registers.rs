@@ -168,10 +168,28 @@ pub fn build(
     kinds
         .iter()
         .map(|&kind| {
-            let in_period = items.iter().filter(|i| period.contains(i.date));
-            let rows: Vec<RegisterRow> = in_period
-                .filter_map(|item| row(kind, item, station, &attendees))
-                .collect();
+            let rows_of = |part: &[Item]| -> Vec<RegisterRow> {
+                part.iter()
+                    .filter(|i| period.contains(i.date))
+                    .filter_map(|item| row(kind, item, station, &attendees))
+                    .collect()
+            };
+            // A long register's rows are made on two threads, in order.
+            let (first, second) = items.split_at(if items.len() < super::load::PARALLEL_FROM {
+                items.len()
+            } else {
+                items.len() / 2
+            });
+            let mut rows = Vec::with_capacity(items.len());
+            std::thread::scope(|s| {
+                let later = s.spawn(|| rows_of(second));
+                rows.extend(rows_of(first));
+                rows.extend(
+                    later
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                );
+            });
             Register {
                 register: kind,
                 title: kind.title(),

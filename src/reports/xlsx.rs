@@ -12,11 +12,14 @@ pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.sp
 /// The workbook of `report`, as bytes.
 pub fn workbook(report: &dyn Tabular) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    // Level 2 instead of 6: about 10 % larger, compressed in about half the time (the
+    // crate's own measurements); a 100,000-row register is mostly compression time.
+    book.set_zip_compression_level(2);
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
     let mut names: Vec<String> = Vec::new();
     for table in report.tables() {
-        let sheet = book.add_worksheet();
+        let sheet = book.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name(&table.sheet, &mut names))?;
         write_table(sheet, &table, &title, &bold)?;
     }

@@ -82,6 +82,7 @@ fn run(tmp: &std::path::Path, entries: u64) -> Result<(), ReportsError> {
     let reports = Reports::open(&db, ledger.clone(), stations, Days::new(480))?;
     let indexed = started.elapsed();
     let period = Period::months(2025, 1, 12).expect("2025");
+    let _ = reports.registers(&[RegisterKind::Viewing], &station, period)?;
     let started = Instant::now();
     let registers = reports.registers(&[RegisterKind::Viewing], &station, period)?;
     let read = started.elapsed();
