@@ -96,28 +96,35 @@ fn decoded(
     seqs: &BTreeSet<u64>,
     corrections: &HashMap<u64, Corrected>,
 ) -> Result<Vec<Item>, ReportsError> {
-    let entries = read(ledger, seqs)?;
-    let mut items = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let corrected = corrections.get(&entry.seq).cloned();
-        let Some(date) = report_date(&entry, days) else {
-            continue;
-        };
-        items.push(Item {
-            seq: entry.seq,
-            record: decode(&entry),
-            at: entry.at,
-            station: entry.station,
-            date,
-            corrected,
-        });
-    }
+    let mut items = Vec::with_capacity(seqs.len());
+    read_each(ledger, seqs, |entry| {
+        if let Some(date) = report_date(&entry, days) {
+            items.push(Item {
+                seq: entry.seq,
+                corrected: corrections.get(&entry.seq).cloned(),
+                date,
+                record: decode(entry.kind, entry.seq, entry.payload),
+                at: entry.at,
+                station: entry.station,
+            });
+        }
+    })?;
     Ok(items)
 }
 
 /// The entries `seqs`, in order.
 pub fn read(ledger: &Ledger, seqs: &BTreeSet<u64>) -> Result<Vec<Entry>, ReportsError> {
     let mut out = Vec::with_capacity(seqs.len());
+    read_each(ledger, seqs, |e| out.push(e))?;
+    Ok(out)
+}
+
+/// Hands the entries `seqs` to `each`, in order, as they are read.
+fn read_each(
+    ledger: &Ledger,
+    seqs: &BTreeSet<u64>,
+    mut each: impl FnMut(Entry),
+) -> Result<(), ReportsError> {
     let mut wanted = seqs
         .iter()
         .copied()
@@ -135,13 +142,13 @@ pub fn read(ledger: &Ledger, seqs: &BTreeSet<u64>) -> Result<Vec<Entry>, Reports
                 let entry = entry?;
                 at = entry.seq;
                 if entry.seq == next {
-                    out.push(entry);
+                    each(entry);
                     break;
                 }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The latest correction of each of `seqs` that has one.
@@ -172,25 +179,26 @@ fn corrections(
         .collect())
 }
 
-fn decode(entry: &Entry) -> Record {
-    fn de<T: serde::de::DeserializeOwned>(entry: &Entry) -> Option<T> {
-        match T::deserialize(&entry.payload) {
+fn decode(kind: EntryKind, seq: u64, payload: serde_json::Value) -> Record {
+    fn de<T: serde::de::DeserializeOwned>(seq: u64, payload: serde_json::Value) -> Option<T> {
+        // By value: the payload's strings move into the record.
+        match T::deserialize(payload) {
             Ok(v) => Some(v),
             Err(e) => {
-                tracing::warn!(seq = entry.seq, error = %e, "ledger payload not in the records vocabulary");
+                tracing::warn!(seq, error = %e, "ledger payload not in the records vocabulary");
                 None
             }
         }
     }
-    let record = match entry.kind {
-        EntryKind::Viewing => de(entry).map(Record::Viewing),
-        EntryKind::Signin => de(entry).map(Record::Signin),
-        EntryKind::Discussion => de(entry).map(Record::Discussion),
-        EntryKind::Feedback => de(entry).map(Record::Feedback),
-        EntryKind::InfoReport => de(entry).map(Record::InfoReport),
-        EntryKind::Plan => de(entry).map(Record::Plan),
-        EntryKind::ProductionDelivered => de(entry).map(Record::Production),
-        EntryKind::PastoralSession => de(entry).map(Record::Pastoral),
+    let record = match kind {
+        EntryKind::Viewing => de(seq, payload).map(Record::Viewing),
+        EntryKind::Signin => de(seq, payload).map(Record::Signin),
+        EntryKind::Discussion => de(seq, payload).map(Record::Discussion),
+        EntryKind::Feedback => de(seq, payload).map(Record::Feedback),
+        EntryKind::InfoReport => de(seq, payload).map(Record::InfoReport),
+        EntryKind::Plan => de(seq, payload).map(Record::Plan),
+        EntryKind::ProductionDelivered => de(seq, payload).map(Record::Production),
+        EntryKind::PastoralSession => de(seq, payload).map(Record::Pastoral),
         EntryKind::StationChange | EntryKind::Correction => None,
     };
     record.unwrap_or(Record::Other)
