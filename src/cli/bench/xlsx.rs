@@ -80,9 +80,13 @@ fn run(tmp: &std::path::Path, entries: u64) -> Result<(), ReportsError> {
     let filled = fill(&ledger, &station, entries);
     let started = Instant::now();
     let reports = Reports::open(&db, ledger.clone(), stations, Days::new(480))?;
-    let indexed = started.elapsed();
+    let catch_up = started.elapsed();
     let period = Period::months(2025, 1, 12).expect("2025");
-    let _ = reports.registers(&[RegisterKind::Viewing], &station, period)?;
+    // The first query after a catch-up also pays for sled consolidating the pages it just
+    // wrote; reported on its own line, the second query is the steady state.
+    let started = Instant::now();
+    reports.registers(&[RegisterKind::Viewing], &station, period)?;
+    let indexed = (catch_up, started.elapsed());
     let started = Instant::now();
     let registers = reports.registers(&[RegisterKind::Viewing], &station, period)?;
     let read = started.elapsed();
@@ -117,7 +121,7 @@ fn print_report(
     entries: u64,
     filled: Duration,
     rows: usize,
-    indexed: Duration,
+    indexed: (Duration, Duration),
     read: Duration,
     written: Duration,
     book: usize,
@@ -131,7 +135,11 @@ fn print_report(
     println!("xlsx benchmark: {entries} viewing entries of one station over 2025 ({rows} register rows, filled in {:.2} s); {stem}.xlsx", s(filled));
     println!(
         "  once       index catch-up from the log (5 trees, every entry):       {:>7.3} s",
-        s(indexed)
+        s(indexed.0)
+    );
+    println!(
+        "  once       first register query after it (sled consolidating pages): {:>7.3} s",
+        s(indexed.1)
     );
     println!(
         "  reference  ledger export of the same log (chain checked, to /dev/null): {:>7.3} s",
@@ -143,7 +151,7 @@ fn print_report(
         s(json_time)
     );
     println!(
-        "  dianjiao   register read from the ledger via the indexes:             {:>7.3} s",
+        "  dianjiao   register read from the ledger via the indexes (2nd query):  {:>7.3} s",
         s(read)
     );
     println!(
