@@ -11,6 +11,7 @@ mod load;
 mod matrix;
 pub mod print;
 mod quarterly;
+mod register_table;
 mod registers;
 mod table;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! XLSX and HTML; a corrected entry shown 已更正 with the reason and left out of the
 //! totals; the XLSX read back with a real reader (calamine); the printable page printed by
 //! Debian's Chromium to a PDF with exactly one page per register; hostile names escaped in
-//! HTML and kept verbatim as text in XLSX.
+//! HTML and kept verbatim as text in XLSX; report queries that make no sense refused.
 
 use std::io::Cursor;
 use std::process::Command;
@@ -229,4 +229,55 @@ async fn hostile_names_are_escaped_in_html_and_plain_text_in_xlsx() {
     assert!(signins[1][0].contains(XSS), "{:?}", signins[1]);
     assert_eq!(signins[3][2], XSS);
     assert_eq!(signins[3][3], XSS);
+}
+
+#[tokio::test]
+async fn report_queries_that_make_no_sense_are_refused_with_a_sentence() {
+    let s = setup().await;
+    let v = &s.village;
+    let cases = [
+        (
+            format!("registers/all?station={v}&from=2025-01-01&to=2025-01-31&format=pdf"),
+            422,
+        ),
+        (
+            format!("registers/minutes?station={v}&from=2025-01-01&to=2025-01-31"),
+            404,
+        ),
+        (
+            "registers/all?station=st_nope&year=2025&month=1".into(),
+            404,
+        ),
+        (
+            format!("registers/all?station={v}&from=2025-02-01&to=2025-01-01"),
+            422,
+        ),
+        (format!("registers/all?station={v}&year=2025&month=13"), 422),
+        (format!("registers/all?station={v}"), 422),
+        (format!("quarterly?station={v}&year=2025&quarter=5"), 422),
+        (format!("quarterly?station={v}&year=99999&quarter=1"), 422),
+        ("yearly?year=-5".into(), 422),
+        ("monthly?year=2025&format=xlsx".into(), 200),
+        (
+            format!("quarterly?station={v}&year=2025&quarter=1&format=html"),
+            200,
+        ),
+        ("yearly?year=2025&format=xlsx".into(), 200),
+    ];
+    for (query, status) in cases {
+        let res = s
+            .clerk
+            .get(s.app.url(&format!("/api/v1/reports/{query}")))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), status, "{query}");
+        if status != 200 {
+            let body: Value = res.json().await.expect("json");
+            assert!(
+                body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{query}: {body}"
+            );
+        }
+    }
 }
