@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod entries;
 pub mod error;
 pub mod http;
 pub mod jit;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod plays;
 pub mod preparation;
 pub mod records;
+pub mod reports;
 pub mod stations;
 pub mod streaming;
 

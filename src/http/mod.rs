@@ -7,6 +7,7 @@ pub mod routes;
 
 mod catalog_edit;
 mod devices;
+mod entries;
 mod file_body;
 mod films;
 mod health;
@@ -17,6 +18,7 @@ mod media_files;
 mod pages;
 mod plays;
 mod renditions;
+mod reports;
 mod session;
 mod stations;
 mod thumbs;
