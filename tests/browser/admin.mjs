@@ -197,6 +197,8 @@ await step('matrix', async () => {
   await cell.click();
   await page.waitForFunction(() => location.hash.startsWith('#/register/'));
   await page.waitForSelector('h1:has-text("登记薄")');
+  await page.waitForLoadState('networkidle');
+  await shot('register');
 });
 
 await step('xss', async () => {
@@ -216,8 +218,8 @@ await step('xss', async () => {
     if (!quiet.includes(p)) check(state.shown, `${p}: the hostile name is not shown as text`);
   }
   if (cfg.reports) {
-    await page.goto(`${base}/api/v1/reports/registers/all?station=${h.station}&year=${year}&format=html`);
-    const printed = await page.evaluate((text) => ({ shown: document.body.innerText.includes(text), injected: document.querySelectorAll('img, [onerror]').length }), h.text);
+    await page.goto(`${base}/api/v1/reports/registers/all?station=${h.station}&from=${year}-01-01&to=${year}-12-31&format=html`);
+    const printed = await page.evaluate((text) => ({ shown: document.body.innerText.includes(text), injected: document.querySelectorAll('img, [onerror]').length, start: document.body.innerText.slice(0, 300) }), h.text);
     check(printed.shown && printed.injected === 0, `print view: ${JSON.stringify(printed)}`);
   }
   check(dialogs === 0, `${dialogs} dialog(s) opened`);

@@ -23,7 +23,7 @@ export async function render(box) {
     const rows = [
       ...REGISTERS.map(([k, t]) => [t, '所选播放点、所选月份', links(`/api/v1/reports/registers/${k}`, { station: st, year: y, month: month.value })]),
       ['三薄一册（全部四本）', '所选播放点、所选月份', links('/api/v1/reports/registers/all', { station: st, year: y, month: month.value })],
-      ['三薄一册（全年）', '所选播放点、全年', links('/api/v1/reports/registers/all', { station: st, year: y })],
+      ['三薄一册（全年）', '所选播放点、全年', links('/api/v1/reports/registers/all', { station: st, from: `${y}-01-01`, to: `${y}-12-31` })],
       ['季报', '所选播放点、所选季度', links('/api/v1/reports/quarterly', { station: st, year: y, quarter: quarter.value })],
       ['月查总表（各站 × 各月）', '全乡、全年', links('/api/v1/reports/monthly', { year: y })],
       ['年度汇总（制作任务、牧区学时）', '全乡、全年', links('/api/v1/reports/yearly', { year: y })],
