@@ -229,7 +229,12 @@ pub(super) fn observe(
     res: Result<HttpResponse, AppError>,
 ) -> Result<HttpResponse, AppError> {
     let Ok(res) = res else { return res };
-    if req.method() != Method::GET {
+    // A signed-in office user previewing a film (the catalog page's player) is not a showing.
+    let office = matches!(
+        req.extensions().get::<Principal>(),
+        Some(Principal::User { .. })
+    );
+    if req.method() != Method::GET || office {
         return Ok(res);
     }
     let who = requester(app, req);

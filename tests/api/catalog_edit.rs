@@ -186,3 +186,49 @@ async fn an_admin_resets_a_password_and_the_old_one_stops_working() {
         .expect("reset");
     assert_eq!(short.status(), 400);
 }
+
+/// The active plays, polled until `until` holds or five seconds pass.
+async fn active_plays(
+    app: &TestApp,
+    clerk: &reqwest::Client,
+    until: impl Fn(usize) -> bool,
+) -> usize {
+    let mut n = 0;
+    for _ in 0..50 {
+        let list: Value = clerk
+            .get(app.url("/api/v1/plays?active=true"))
+            .send()
+            .await
+            .expect("plays")
+            .json()
+            .await
+            .expect("json");
+        n = list["total"].as_u64().expect("total") as usize;
+        if until(n) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    n
+}
+
+#[tokio::test]
+async fn an_office_preview_in_the_catalog_page_is_not_a_showing() {
+    let app = spawn_app().await;
+    let id = one_film(&app).await;
+    crate::prepare::prepare_all(&app).await;
+    let path = format!("/media/{id}/tv.mp4");
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let body = clerk.get(app.url(&path)).send().await.expect("get");
+    assert_eq!(body.status(), 200);
+    body.bytes().await.expect("bytes");
+    assert_eq!(
+        active_plays(&app, &clerk, |n| n > 0).await,
+        0,
+        "the preview became a play"
+    );
+    // The same file fetched by a player that is not signed in is a showing.
+    let tv = app.client().get(app.url(&path)).send().await.expect("get");
+    tv.bytes().await.expect("bytes");
+    assert_eq!(active_plays(&app, &clerk, |n| n > 0).await, 1);
+}
