@@ -192,11 +192,13 @@ await step('matrix', async () => {
   if (!cfg.reports) { await shot('dashboard'); return 'skipped: the server has no /api/v1/reports yet'; }
   await page.waitForSelector('table.matrix');
   await shot('dashboard');
-  const cell = page.locator(`table.matrix td.m[data-station="${out.station_id}"]`).first();
-  check((await cell.count()) === 1, 'the new station has no row in the matrix');
+  const month = new Date().getMonth() + 1;
+  check((await page.locator(`table.matrix td.m[data-station="${out.station_id}"]`).count()) === 12, 'the new station has no row in the matrix');
+  const cell = page.locator(`table.matrix td.m[data-station="${cfg.hostile.station}"][data-month="${month}"]`);
   await cell.click();
   await page.waitForFunction(() => location.hash.startsWith('#/register/'));
   await page.waitForSelector('h1:has-text("登记薄")');
+  check((await page.textContent('main')).includes('党员签到册（1 条）'), 'the register page does not list the showing\'s sign-in');
   await page.waitForLoadState('networkidle');
   await shot('register');
 });

@@ -5,6 +5,14 @@ import { fill, h, table } from '../dom.js';
 
 export const REGISTERS = [['viewing', '收看情况登记薄'], ['discussion', '讨论登记薄'], ['feedback', '信息反馈薄'], ['signin', '党员签到册']];
 
+/** The registers' columns, as the printed registers head them. */
+const COLUMNS = {
+  viewing: [['date', '日期'], ['film_title', '影片'], ['duration_min', '片长（分钟）'], ['watched_min', '收看时长（分钟）'], ['run_by', '播放人'], ['attendees', '收看人数'], ['status', '状态']],
+  discussion: [['date', '日期'], ['film_title', '影片'], ['text', '讨论内容']],
+  feedback: [['date', '日期'], ['category', '类别'], ['title', '标题'], ['text', '内容']],
+  signin: [['date', '日期'], ['film_title', '影片'], ['member_name', '姓名'], ['member_no', '党员编号']],
+};
+
 export async function render(box, args) {
   const [station, y, m] = args;
   const year = Number(y) || new Date().getFullYear();
@@ -13,9 +21,13 @@ export async function render(box, args) {
   const q = (fmt) => `station=${encodeURIComponent(station)}&year=${year}&month=${month}&format=${fmt}`;
   const data = await get(`/api/v1/reports/registers/all?${q('json')}`);
   const sections = (data.registers || []).map((r) => {
-    const keys = Array.from(new Set(r.rows.flatMap((row) => Object.keys(row.values))));
-    const rows = r.rows.map((row) => [...keys.map((k) => fmt(row.values[k])), (row.marks || []).join('、')]);
-    return h('div', { class: 'card' }, h('h2', { text: r.title }), table([...keys, '标记'], rows, { empty: '本月没有记录。' }));
+    const known = (COLUMNS[r.register] || []).map(([k]) => k);
+    // The printed columns; ids and times kept for machines stay in the JSON download.
+    const keys = known.length ? known : Array.from(new Set(r.rows.flatMap((row) => Object.keys(row.values))));
+    const label = (k) => ((COLUMNS[r.register] || []).find(([x]) => x === k) || [k, k])[1];
+    const rows = r.rows.map((row) => [...keys.map((k) => (k === 'date' ? { class: 'nowrap', text: fmt(row.values[k]) } : fmt(row.values[k]))), (row.marks || []).join('、')]);
+    return h('div', { class: 'card' }, h('h2', { text: `${r.title}（${r.rows.length} 条）` }),
+      table([...keys.map(label), '备注'], rows, { empty: '本月没有记录。' }));
   });
   const prev = new Date(year, month - 2, 1);
   const next = new Date(year, month, 1);
