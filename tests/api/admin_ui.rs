@@ -1,7 +1,8 @@
 //! The township admin UI end to end in a real browser (`tests/browser/admin.mjs`, Chromium
 //! driven by playwright-core) against the real server: sign in, upload a film through the
 //! page and see it reach `ready`, describe it (the session expiring on the way), add a
-//! station, import a roster, make a pairing code, open the monthly matrix; and the hostile
+//! station, import a roster, make a pairing code, plan a quarter, add and reset an account,
+//! open the monthly matrix and a register; and the hostile
 //! name test across the admin pages, the printable register and its XLSX. Screenshots go to
 //! `target/test-output/screenshots/admin-*.png`. Needs `make web-deps` and `chromium`.
 
@@ -181,7 +182,14 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
     let result = run_script(&app, config).await;
     eprintln!("admin.mjs: {result}");
     assert_eq!(result["ok"], true, "{result}");
-    for step in ["sign_in", "catalog_edit", "station", "xss"] {
+    for step in [
+        "sign_in",
+        "catalog_edit",
+        "station",
+        "plan",
+        "accounts",
+        "xss",
+    ] {
         assert_eq!(result["steps"][step], "ok", "{step}: {result}");
     }
     for (step, ran) in [

@@ -187,6 +187,37 @@ await step('station', async () => {
   await shot('station', true);
 });
 
+await step('plan', async () => {
+  await go('plans');
+  await page.selectOption('#plan-form select[name=station]', out.station_id);
+  await page.selectOption('#plan-form select[name=quarter]', '2');
+  await page.selectOption('#plan-form select[data-month="4"] >> nth=0', cfg.film_id);
+  await page.selectOption('#plan-form select[data-month="6"] >> nth=0', cfg.film_id);
+  await shot('plan');
+  await page.click('#plan-form button[type=submit]');
+  await page.waitForSelector('#toast:has-text("播放计划已提交")');
+  const ledger = (await api('/api/v1/ledger?from_seq=0&limit=1000')).body;
+  const entries = ledger.items || ledger.entries || ledger;
+  const plan = entries.filter((e) => e.kind === 'plan' && e.station === out.station_id).pop();
+  check(plan && plan.payload.quarter === 2 && plan.payload.items.map((i) => i.month).join() === '4,6', `plan entry ${JSON.stringify(plan)}`);
+});
+
+await step('accounts', async () => {
+  await go('accounts');
+  await page.fill('form input[name=name]', 'clerk-ui');
+  await page.fill('form input[name=password]', 'first-password');
+  await page.click('form button[type=submit]');
+  const row = page.locator('tr', { hasText: 'clerk-ui' });
+  await row.waitFor();
+  await row.locator('input[type=password]').fill('second-password');
+  await row.locator('button').click();
+  await page.waitForSelector('#toast:has-text("密码已重设")');
+  const other = await browser.newContext();
+  const tryPw = async (pw) => (await other.request.post(`${base}/api/v1/session`, { data: { name: 'clerk-ui', password: pw }, headers: { origin: base } })).status();
+  check((await tryPw('first-password')) === 401 && (await tryPw('second-password')) === 200, 'the reset password does not work as set');
+  await other.close();
+});
+
 await step('matrix', async () => {
   await go('dashboard');
   if (!cfg.reports) { await shot('dashboard'); return 'skipped: the server has no /api/v1/reports yet'; }
