@@ -2,8 +2,8 @@
 //! driven by playwright-core) against the real server: sign in, upload a film through the
 //! page and see it reach `ready`, describe it (the session expiring on the way), add a
 //! station, import a roster, make a pairing code, plan a quarter, add and reset an account,
-//! open the monthly matrix and a register; and the hostile
-//! name test across the admin pages, the printable register and its XLSX. Screenshots go to
+//! open the monthly matrix and a register; and the hostile name test across the admin
+//! pages, the printable register and its XLSX. Screenshots go to
 //! `target/test-output/screenshots/admin-*.png`. Needs `make web-deps` and `chromium`.
 
 use std::io::Cursor;
