@@ -258,6 +258,14 @@ await step('xss', async () => {
   check(dialogs === 0, `${dialogs} dialog(s) opened`);
 });
 
+await step('sign_out', async () => {
+  await go('dashboard');
+  await page.click('#logout');
+  await page.waitForSelector('#login:not([hidden])');
+  const me = (await api('/api/v1/session')).body;
+  check(me.signed_in === false, 'still signed in after 退出登录');
+});
+
 await browser.close();
 const ok = errors.length === 0;
 console.log(JSON.stringify({ ok, steps, errors, ...out }));
