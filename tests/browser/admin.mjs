@@ -1,5 +1,6 @@
 // The township admin UI in a real browser (Debian's Chromium via playwright-core): sign in
-// (a wrong password first), upload a film through the page and follow it to `ready`, fill
+// (a wrong password first: a generic message; a throttled account: the server's words),
+// upload a film through the page and follow it to `ready`, fill
 // its description with a prompt picked on the player (the session expiring in between and
 // nothing typed lost), add a station, import a roster CSV, make a pairing code, open the
 // monthly matrix and a station's register; then every admin page with a station, a film, a
@@ -67,6 +68,19 @@ await step('sign_in', async () => {
   await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
   const msg = await page.textContent('#login-error');
   check(msg === '用户名或密码不正确', `wrong password said ${msg}`);
+  // Another account, tried until the server throttles it: the page shows the server's words.
+  await page.fill('#login-name', 'zhang-san');
+  let said = '';
+  for (let i = 0; i < 8 && !said.includes('分钟后再试'); i += 1) {
+    await page.fill('#login-password', `wrong ${i}`);
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/session') && r.request().method() === 'POST');
+    await page.click('#login-form button[type=submit]');
+    await answered;
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+    said = await page.textContent('#login-error');
+  }
+  check(said.startsWith('登录失败次数过多'), `a throttled sign-in said ${JSON.stringify(said)}`);
+  await page.fill('#login-name', cfg.user);
   await page.fill('#login-password', cfg.password);
   await page.click('#login-form button[type=submit]');
   await page.waitForSelector('#nav:not([hidden])');
