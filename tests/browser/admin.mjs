@@ -1,14 +1,16 @@
 // The township admin UI in a real browser (Debian's Chromium via playwright-core): sign in
-// (a wrong password first: a generic message; a throttled account: the server's words),
-// upload a film through the page and follow it to `ready`, fill
-// its description with a prompt picked on the player (the session expiring in between and
-// nothing typed lost), add a station, import a roster CSV, make a pairing code, open the
-// monthly matrix and a station's register; then every admin page with a station, a film, a
-// member and a TV named like markup: no script may run and the name must show as text.
+// (a wrong password: a generic message; a throttled account: the server's words); upload a
+// film through the page and follow it to `ready`; an upload cut after its first chunk goes
+// on after a page reload and ends with the refusal in words; describe a film with a prompt
+// picked on the player (the session expiring in between, nothing typed lost); add a station
+// (a reload keeps the draft), import a roster CSV, make a pairing code; plan a quarter; add
+// an account and reset its password; open the monthly matrix and a station's register;
+// then every admin page with a station, a film, a member and a TV named like markup: no
+// script may run and the name must show as text. Sign out last.
 //
 //   node tests/browser/admin.mjs BASE_URL CONFIG_JSON
 //
-// CONFIG_JSON: {"user", "password", "film_id", "upload_file"?, "reports": bool,
+// CONFIG_JSON: {"user", "password", "film_id", "upload_file"?, "junk_file"?, "reports": bool,
 // "hostile": {"text", "station", "film"}, "shots": DIR}. Prints one JSON line
 // {"ok", "steps": {name: "ok" | "skipped: why"}, "errors": [..], "film_id", "pairing_code"}
 // and exits 0 when every step that ran passed.
