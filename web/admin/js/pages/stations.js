@@ -110,7 +110,7 @@ async function drawRoster(card, st) {
     try {
       const r = await api('POST', `/api/v1/stations/${st.id}/roster`, f, { 'content-type': type });
       fill(report, h('p', { class: 'ok-text', text: `导入了 ${r.added} 名党员。` + (r.rejected.length ? `有 ${r.rejected.length} 行没有导入：` : '') }),
-        r.rejected.length ? table(['行号', '原因'], r.rejected.map((x) => [{ class: 'num', text: x.row }, x.reason]), { class: 'rejected' }) : null);
+        r.rejected.length ? table([{ class: 'num', text: '文件第几行' }, '没有导入的原因'], r.rejected.map((x) => [{ class: 'num', style: 'width:90px', text: x.row }, x.reason]), { class: 'rejected' }) : null);
       drawRosterTable(tableBox, st);
     } catch (e) { fill(report, h('p', { class: 'error', text: e.message })); }
   });
@@ -136,7 +136,7 @@ async function drawRosterTable(box, st, members) {
   members = members || await get(`/api/v1/stations/${st.id}/members`);
   const title = box.parentElement && box.parentElement.querySelector('.roster-title');
   if (title) title.textContent = `党员名册（${members.total} 人）`;
-  fill(box, table(['姓名', '党员编号', '支部', '加入'], members.items.map((m) => [m.name, m.member_no, m.branch || '', (m.added_at || '').slice(0, 10)]), { empty: '名册是空的。', class: 'roster' }));
+  fill(box, h('h3', { text: '名册' }), table(['姓名', '党员编号', '支部', '加入'], members.items.map((m) => [m.name, m.member_no, m.branch || '', (m.added_at || '').slice(0, 10)]), { empty: '名册是空的。', class: 'roster' }));
 }
 
 function drawPairing(card, st) {
