@@ -19,6 +19,7 @@ mod renditions;
 mod session;
 mod stations;
 mod thumbs;
+mod tv;
 mod users;
 
 use std::net::TcpListener;

@@ -216,6 +216,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        // The TV UI's home screen.
+        r(Method::GET, "/api/v1/tv/home", NoId, none, [Ok, E401, Ok, Ok, Ok]),
         // Library.
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
