@@ -59,6 +59,7 @@
 
   function handleKey(key, current) {
     var entry = top();
+    if (entry) entry.touched = true;
     return !!(entry && entry.screen.onKey && entry.screen.onKey(key, current, entry));
   }
 
@@ -68,8 +69,14 @@
   }
 
   // After a screen filled itself in: put the focus on it if it is still showing.
+  // Until a key was pressed there, the screen's default element takes the focus.
   function filled(entry) {
-    if (top() === entry) TV.nav.ensure();
+    if (top() !== entry) return;
+    if (!entry.touched) {
+      TV.nav.reset();
+      entry.el.removeAttribute('data-last');
+    }
+    TV.nav.ensure();
   }
 
   function tick() {

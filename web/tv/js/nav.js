@@ -107,34 +107,72 @@
     focus(el);
   }
 
-  // The nearest focusable in direction `dir` from `from`, or null.
+  function isScroller(node) {
+    return !!(node.classList && (node.classList.contains('sx') || node.classList.contains('sy')));
+  }
+
+  // The scrolling container `el` is in (below the screen or dialog), or null.
+  function scrollerOf(el) {
+    var root = scope();
+    for (var p = el.parentNode; p && p !== root && p !== document.body; p = p.parentNode) {
+      if (isScroller(p)) return p;
+    }
+    return null;
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  // Whether a container between `el` and `outer` scrolls `el` out of sight.
+  function hiddenIn(el, outer) {
+    var r = el.getBoundingClientRect();
+    for (var p = el.parentNode; p && p !== outer && p !== document.body; p = p.parentNode) {
+      if (isScroller(p) && !overlaps(r, p.getBoundingClientRect())) return true;
+    }
+    return false;
+  }
+
+  function score(r, c, dir) {
+    var rc = { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    var cc = { x: c.left + c.width / 2, y: c.top + c.height / 2 };
+    var primary, gap, off;
+    if (dir === 'right' || dir === 'left') {
+      if (dir === 'right' ? cc.x <= r.right - 2 : cc.x >= r.left + 2) return Infinity;
+      primary = dir === 'right' ? c.left - r.right : r.left - c.right;
+      gap = Math.max(0, c.top - r.bottom, r.top - c.bottom);
+      off = Math.abs(cc.y - rc.y);
+    } else {
+      if (dir === 'down' ? cc.y <= r.bottom - 2 : cc.y >= r.top + 2) return Infinity;
+      primary = dir === 'down' ? c.top - r.bottom : r.top - c.bottom;
+      gap = Math.max(0, c.left - r.right, r.left - c.right);
+      off = Math.abs(cc.x - rc.x);
+    }
+    return Math.max(primary, 0) + gap * 4 + off * 0.05;
+  }
+
+  // The nearest focusable in direction `dir` from `from` (its centre past `from`'s edge),
+  // or null: first inside the
+  // scrolling container `from` is in (scrolled-away elements count there), then in the
+  // containers around it, then on the whole screen; elements that an inner container has
+  // scrolled out of sight are only reached from inside it.
   function nearest(from, dir) {
     var r = from.getBoundingClientRect();
-    var rc = { x: r.left + r.width / 2, y: r.top + r.height / 2 };
     var list = focusables();
-    var best = null;
-    var bestScore = Infinity;
-    for (var i = 0; i < list.length; i++) {
-      var el = list[i];
-      if (el === from) continue;
-      var c = el.getBoundingClientRect();
-      var cc = { x: c.left + c.width / 2, y: c.top + c.height / 2 };
-      var primary, gap, off;
-      if (dir === 'right' || dir === 'left') {
-        if (dir === 'right' ? cc.x <= rc.x + 1 : cc.x >= rc.x - 1) continue;
-        primary = dir === 'right' ? c.left - r.right : r.left - c.right;
-        gap = Math.max(0, c.top - r.bottom, r.top - c.bottom);
-        off = Math.abs(cc.y - rc.y);
-      } else {
-        if (dir === 'down' ? cc.y <= rc.y + 1 : cc.y >= rc.y - 1) continue;
-        primary = dir === 'down' ? c.top - r.bottom : r.top - c.bottom;
-        gap = Math.max(0, c.left - r.right, r.left - c.right);
-        off = Math.abs(cc.x - rc.x);
+    var container = scrollerOf(from);
+    for (;;) {
+      var best = null;
+      var bestScore = Infinity;
+      for (var i = 0; i < list.length; i++) {
+        var el = list[i];
+        if (el === from || (container && !container.contains(el))) continue;
+        if (hiddenIn(el, container || scope())) continue;
+        var sc = score(r, el.getBoundingClientRect(), dir);
+        if (sc < bestScore) { bestScore = sc; best = el; }
       }
-      var score = Math.max(primary, 0) + gap * 4 + off * 0.05;
-      if (score < bestScore) { bestScore = score; best = el; }
+      if (best || !container) return best;
+      container = scrollerOf(container);
     }
-    return best;
   }
 
   function move(dir) {

@@ -1,0 +1,402 @@
+// The TV UI in a real browser (Debian's Chromium via playwright-core), driven by keys only,
+// as a remote would: arrows, OK (Enter), Back (Escape) and digits.
+//
+//   node tests/browser/tv.mjs BASE_URL JOB_JSON
+//
+// JOB_JSON: {"codes": [c1, c2, c3] (unused pairing codes for one station), "shots": DIR,
+// "film": "党章电视教材 第一集", "query": "dzds", "cue": "text of its first cue"}.
+// 1. flow (1920×1080): pairs with codes[0] (on-screen digits and number keys), searches
+//    `query` on the letter grid, opens `film`, plays it until currentTime advances and the
+//    prompt cue shows, stops with Back (confirm), signs in two members and presses done.
+// 2. walk, at 1280×720 (codes[1]) and 1920×1080 (codes[2]): every screen is explored with
+//    the arrow keys alone; every focusable element must be reached and the focus must stay
+//    on a visible element inside the viewport.
+// Screenshots go to DIR/tv-*.png. Prints one JSON line {"ok", "chromium", "flow", "walks",
+// "error"} and exits 1 on failure (the reason also on stderr). Nothing leaves loopback.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(fileURLToPath(new URL('../../web/package.json', import.meta.url)));
+const CHROMIUM = process.env.DIANJIAO_CHROMIUM || '/usr/bin/chromium';
+const WAIT_MS = 20_000;
+const TOTAL_MS = 420_000;
+
+const [base, jobJson] = process.argv.slice(2);
+let job;
+try {
+  job = JSON.parse(jobJson);
+  if (!Array.isArray(job.codes) || job.codes.length < 3 || !job.shots || !job.film) throw new Error('needs codes[3], shots, film');
+} catch (e) {
+  console.error(`usage: node tests/browser/tv.mjs BASE_URL JOB_JSON (${e.message})`);
+  process.exit(2);
+}
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error(`tv.mjs: playwright-core is not installed (run \`make web-deps\`): ${e.message}`);
+  process.exit(2);
+}
+
+const out = { ok: false, chromium: null, flow: {}, walks: {}, console_errors: [] };
+function finish(code) {
+  console.log(JSON.stringify(out));
+  if (!out.ok) console.error(`tv.mjs: ${out.error}`);
+  process.exit(code);
+}
+setTimeout(() => { out.error = `gave up after ${TOTAL_MS} ms (at: ${out.at})`; finish(1); }, TOTAL_MS).unref();
+
+const step = (what) => { out.at = what; };
+
+// ---- page state (read only: input is keys alone) ----
+const screenName = (page) => page.evaluate(() => {
+  const s = document.querySelector('#app > .screen');
+  return s ? s.getAttribute('data-screen') : null;
+});
+const focusState = (page) => page.evaluate(() => {
+  const el = document.querySelector('.f.focused');
+  if (!el) return { fid: null };
+  const r = el.getBoundingClientRect();
+  return {
+    fid: el.getAttribute('data-fid'), text: el.textContent, active: document.activeElement === el,
+    rect: { left: r.left, top: r.top, right: r.right, bottom: r.bottom, cx: r.left + r.width / 2, cy: r.top + r.height / 2 },
+    vw: window.innerWidth, vh: window.innerHeight,
+  };
+});
+// The focusable elements of the screen (or its open dialog), by fid.
+const focusables = (page) => page.evaluate(() => {
+  const screen = document.querySelector('#app > .screen');
+  const modals = screen ? screen.querySelectorAll('.modal') : [];
+  const scope = modals.length ? modals[modals.length - 1] : screen;
+  if (!scope) return [];
+  return Array.from(scope.querySelectorAll('.f')).filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && !el.classList.contains('disabled');
+  }).map((el) => el.getAttribute('data-fid'));
+});
+const rectOf = (page, fid) => page.evaluate((fid) => {
+  const el = document.querySelector(`[data-fid="${fid}"]`);
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return { cx: r.left + r.width / 2, cy: r.top + r.height / 2 };
+}, fid);
+
+async function waitScreen(page, name) {
+  await page.waitForFunction((n) => {
+    const s = document.querySelector('#app > .screen');
+    return s && s.getAttribute('data-screen') === n && document.querySelector('.f.focused, .screen.player');
+  }, name, { timeout: WAIT_MS }).catch(async () => {
+    throw new Error(`screen "${name}" did not come (showing: ${await screenName(page)})`);
+  });
+}
+
+async function press(page, key) {
+  await page.keyboard.press(key);
+}
+
+// Moves the focus to `fid` with arrow keys.
+async function moveTo(page, fid) {
+  const trail = [];
+  for (let i = 0; i < 80; i++) {
+    const at = await focusState(page);
+    if (at.fid === fid) return;
+    trail.push(`${at.fid}@${Math.round(at.rect.cx)},${Math.round(at.rect.cy)}`);
+    const to = await rectOf(page, fid);
+    if (!to) throw new Error(`no element ${fid} on screen ${await screenName(page)}`);
+    const dx = to.cx - at.rect.cx;
+    const dy = to.cy - at.rect.cy;
+    const h = dx > 0 ? 'ArrowRight' : 'ArrowLeft';
+    const v = dy > 0 ? 'ArrowDown' : 'ArrowUp';
+    // Rows first (the target's row, then along it); an element seen twice: the other way.
+    const seen = trail.filter((t) => t.startsWith(`${at.fid}@`)).length;
+    const order = (Math.abs(dy) > 4) === (seen < 2) ? [v, h] : [h, v];
+    let moved = false;
+    for (const key of order) {
+      if ((key === h && Math.abs(dx) < 4) || (key === v && Math.abs(dy) < 4)) continue;
+      await press(page, key);
+      if ((await focusState(page)).fid !== at.fid) { moved = true; break; }
+    }
+    if (!moved) throw new Error(`arrows cannot get from ${at.fid} to ${fid} (at ${Math.round(to.cx)},${Math.round(to.cy)})`);
+  }
+  throw new Error(`arrows did not reach ${fid}: ${trail.slice(-12).join(' ')}`);
+}
+
+async function shot(page, name) {
+  const path = join(job.shots, `tv-${name}.png`);
+  await page.screenshot({ path });
+  (out.screenshots ||= []).push(path);
+}
+
+// ---- 1. the keys-only flow ----
+async function flow(context) {
+  const page = await context.newPage();
+  watchErrors(page);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  step('open /tv/');
+  await page.goto(new URL('/tv/', base).href);
+  await waitScreen(page, 'pair');
+  await shot(page, 'pair');
+  step('pair');
+  const code = String(job.codes[0]);
+  // The first three digits on the on-screen keypad, the rest with the number keys.
+  for (const d of code.slice(0, 3)) { await moveTo(page, `pad-${d}`); await press(page, 'Enter'); }
+  for (const d of code.slice(3)) await press(page, d);
+  await moveTo(page, 'pad-ok');
+  await press(page, 'Enter');
+  await waitScreen(page, 'home');
+  await page.waitForSelector('.card', { timeout: WAIT_MS });
+  await shot(page, 'home');
+
+  step('search');
+  await moveTo(page, 'home-search');
+  await press(page, 'Enter');
+  await waitScreen(page, 'search');
+  const counts = [];
+  let typed = '';
+  for (const ch of job.query.toUpperCase()) {
+    await moveTo(page, `s-${ch}`);
+    await press(page, 'Enter');
+    typed += ch;
+    await page.waitForFunction((q) => {
+      const r = document.querySelector('.results');
+      return r && r.getAttribute('data-query') === q;
+    }, typed, { timeout: WAIT_MS });
+    counts.push(await page.evaluate(() => document.querySelectorAll('.result').length));
+  }
+  out.flow.results_per_letter = counts;
+  const hit = await page.evaluate((title) => {
+    const r = Array.from(document.querySelectorAll('.result')).find((el) => el.querySelector('.result-title').textContent === title);
+    return r ? r.getAttribute('data-fid') : null;
+  }, job.film);
+  if (!hit) throw new Error(`"${job.query}" did not find ${job.film}: ${await page.evaluate(() => document.querySelector('.search-right').textContent)}`);
+  out.flow.found = true;
+  await shot(page, 'search');
+
+  step('film page');
+  await moveTo(page, hit);
+  await press(page, 'Enter');
+  await waitScreen(page, 'film');
+  await page.waitForFunction((t) => { const h = document.querySelector('.film-title'); return h && h.textContent === t; }, job.film, { timeout: WAIT_MS });
+  out.flow.prep_notes = await page.evaluate(() => document.querySelector('.prep-text').textContent);
+  await shot(page, 'film');
+
+  step('play');
+  const focused = await focusState(page);
+  // A station that stopped in this film before is offered to resume: start over instead.
+  if (focused.fid === 'film-resume') await moveTo(page, 'film-restart');
+  else if (focused.fid !== 'film-play') throw new Error(`the film page focuses ${focused.fid}, not its play button`);
+  await press(page, 'Enter');
+  await waitScreen(page, 'player');
+  await page.waitForFunction(() => { const v = document.querySelector('video'); return v && v.currentTime > 1; }, null, { timeout: WAIT_MS })
+    .catch(async () => { throw new Error(`the video did not advance: ${JSON.stringify(await videoState(page))}`); });
+  out.flow.played = await videoState(page);
+  step('cue');
+  await page.waitForFunction(() => { const c = document.querySelector('.cue.on'); return c && c.offsetHeight > 0; }, null, { timeout: WAIT_MS });
+  out.flow.cue = await page.evaluate(() => ({ text: document.querySelector('.cue-text').textContent, at_s: document.querySelector('video').currentTime }));
+  await shot(page, 'player-cue');
+
+  step('stop with Back');
+  await press(page, 'Escape');
+  await page.waitForSelector('.modal .f.focused', { timeout: WAIT_MS });
+  out.flow.stop_asked = true;
+  await shot(page, 'player-stop');
+  await moveTo(page, 'stop-yes');
+  await press(page, 'Enter');
+  await waitScreen(page, 'after');
+
+  step('sign in');
+  const members = await page.evaluate(() => Array.from(document.querySelectorAll('.member')).map((m) => m.getAttribute('data-fid')));
+  if (members.length < 2) throw new Error(`the sign-in list has ${members.length} members`);
+  for (const m of members.slice(0, 2)) { await moveTo(page, m); await press(page, 'Enter'); }
+  out.flow.count = await page.evaluate(() => document.querySelector('.count').textContent);
+  await shot(page, 'signin');
+  await moveTo(page, 'after-done');
+  await press(page, 'Enter');
+  await page.waitForSelector('.after-status.good', { timeout: WAIT_MS }).catch(async () => {
+    throw new Error(`done did not record: ${await page.evaluate(() => document.querySelector('.after-status').textContent)}`);
+  });
+  out.flow.saved = await page.evaluate(() => document.querySelector('.after-status').textContent);
+  await page.close();
+}
+
+const videoState = (page) => page.evaluate(() => {
+  const v = document.querySelector('video');
+  return v ? { current_time_s: v.currentTime, paused: v.paused, ready_state: v.readyState, error: v.error && v.error.message, src: v.currentSrc } : null;
+});
+
+function watchErrors(page) {
+  page.on('pageerror', (e) => out.console_errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') out.console_errors.push(m.text()); });
+}
+
+// ---- 2. arrow-key walks ----
+// Explores the screen's focus graph with arrow keys only: from the nearest element with a
+// direction not yet tried, presses it and notes where the focus went. Returns what was
+// reached and every moment the focus was lost or outside the viewport.
+async function explore(page, name) {
+  const all = await focusables(page);
+  const edges = new Map();
+  const problems = [];
+  let at = await focusState(page);
+  if (!at.fid) return { screen: name, total: all.length, reached: 0, missing: all, problems: ['no focus at start'] };
+  const reached = new Set([at.fid]);
+  const dirs = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'];
+  const check = (s, after) => {
+    if (!s.fid) { problems.push(`focus lost after ${after}`); return false; }
+    const r = s.rect;
+    if (r.left < -1 || r.top < -1 || r.right > s.vw + 1 || r.bottom > s.vh + 1) problems.push(`${s.fid} outside the viewport after ${after}: ${JSON.stringify(r)}`);
+    return true;
+  };
+  for (let rounds = 0; rounds < 1500; rounds++) {
+    // Shortest known path to an element with an untried direction.
+    const prev = new Map([[at.fid, null]]);
+    const queue = [at.fid];
+    let goal = null;
+    while (queue.length && !goal) {
+      const n = queue.shift();
+      const e = edges.get(n) || {};
+      if (dirs.some((d) => !(d in e))) { goal = n; break; }
+      for (const d of dirs) if (!prev.has(e[d])) { prev.set(e[d], [n, d]); queue.push(e[d]); }
+    }
+    if (!goal) break;
+    const path = [];
+    for (let n = goal; prev.get(n); n = prev.get(n)[0]) path.unshift(prev.get(n)[1]);
+    for (const d of path) {
+      await press(page, d);
+      at = await focusState(page);
+      if (!check(at, d)) return { screen: name, problems };
+    }
+    // Scrolled rows can make the same keys land elsewhere: plan again from here.
+    if (at.fid !== goal) continue;
+    const e = edges.get(goal) || {};
+    const d = dirs.find((x) => !(x in e));
+    await press(page, d);
+    const now = await focusState(page);
+    if (!check(now, `${d} from ${goal}`)) return { screen: name, problems };
+    e[d] = now.fid;
+    edges.set(goal, e);
+    reached.add(now.fid);
+    at = now;
+  }
+  if ((await screenName(page)) !== name) problems.push(`arrow keys left the screen for ${await screenName(page)}`);
+  const missing = all.filter((f) => !reached.has(f));
+  return { screen: name, total: all.length, reached: reached.size, missing, problems };
+}
+
+async function walkSize(context, width, height, code) {
+  const results = [];
+  const page = await context.newPage();
+  watchErrors(page);
+  await page.setViewportSize({ width, height });
+  step(`walk ${width}x${height}: pairing`);
+  await page.goto(new URL('/tv/', base).href);
+  await waitScreen(page, 'pair');
+  results.push(await explore(page, 'pair'));
+  for (const d of String(code)) await press(page, d);
+  await moveTo(page, 'pad-ok');
+  await press(page, 'Enter');
+  await waitScreen(page, 'home');
+  await page.waitForSelector('.card', { timeout: WAIT_MS });
+  step(`walk ${width}x${height}: home`);
+  results.push(await explore(page, 'home'));
+
+  step(`walk ${width}x${height}: series`);
+  const all = await page.evaluate(() => { const a = document.querySelector('.card.more'); return a && a.getAttribute('data-fid'); });
+  await moveTo(page, all);
+  await press(page, 'Enter');
+  await waitScreen(page, 'series');
+  await page.waitForSelector('.grid .card', { timeout: WAIT_MS });
+  results.push(await explore(page, 'series'));
+  const first = await page.evaluate(() => document.querySelector('.grid .card').getAttribute('data-fid'));
+  await moveTo(page, first);
+  await press(page, 'Enter');
+  step(`walk ${width}x${height}: film`);
+  await waitScreen(page, 'film');
+  await page.waitForSelector('.film-info', { timeout: WAIT_MS });
+  results.push(await explore(page, 'film'));
+
+  step(`walk ${width}x${height}: player`);
+  await moveTo(page, (await page.evaluate(() => document.querySelector('.f[data-default]').getAttribute('data-fid'))));
+  await press(page, 'Enter');
+  await waitScreen(page, 'player');
+  await page.waitForFunction(() => document.querySelector('video').currentTime > 0.5, null, { timeout: WAIT_MS });
+  // The info bar shows for a while when playback starts; Up toggles it.
+  const infoOn = () => page.evaluate(() => !!document.querySelector('.info.on'));
+  await press(page, 'ArrowUp');
+  if (!(await infoOn())) await press(page, 'ArrowUp');
+  await page.waitForSelector('.info.on', { timeout: WAIT_MS });
+  if (width === 1920) await shot(page, 'player-info');
+  await press(page, 'Escape');
+  await page.waitForSelector('.modal .f.focused', { timeout: WAIT_MS });
+  results.push(await explore(page, 'player'));
+  await moveTo(page, 'stop-yes');
+  await press(page, 'Enter');
+  step(`walk ${width}x${height}: after`);
+  await waitScreen(page, 'after');
+  results.push(await explore(page, 'after'));
+  await moveTo(page, 'after-discuss');
+  await press(page, 'Enter');
+  await waitScreen(page, 'discuss');
+  step(`walk ${width}x${height}: discuss`);
+  results.push(await explore(page, 'discuss'));
+  if (width === 1920) await shot(page, 'discuss');
+  await press(page, 'Escape');
+  await waitScreen(page, 'after');
+  await press(page, 'Escape');
+  await waitScreen(page, 'film');
+  await press(page, 'Escape');
+  await waitScreen(page, 'series');
+  await press(page, 'Escape');
+  await waitScreen(page, 'home');
+
+  step(`walk ${width}x${height}: search`);
+  await moveTo(page, 'home-search');
+  await press(page, 'Enter');
+  await waitScreen(page, 'search');
+  for (const ch of job.query.toUpperCase()) await press(page, ch.toLowerCase());
+  await page.waitForFunction((q) => { const r = document.querySelector('.results'); return r && r.getAttribute('data-query') === q && r.children.length; },
+    job.query.toUpperCase(), { timeout: WAIT_MS });
+  results.push(await explore(page, 'search'));
+  await page.close();
+  return results;
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'dianjiao-tv-'));
+let browser;
+try {
+  mkdirSync(job.shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+  });
+  out.chromium = browser.version();
+  const flowContext = await browser.newContext();
+  await flow(flowContext);
+  await flowContext.close();
+  for (const [w, h, code] of [[1280, 720, job.codes[1]], [1920, 1080, job.codes[2]]]) {
+    const ctx = await browser.newContext();
+    out.walks[`${w}x${h}`] = await walkSize(ctx, w, h, code);
+    await ctx.close();
+  }
+  const bad = [];
+  for (const [size, screens] of Object.entries(out.walks)) {
+    for (const s of screens) {
+      if (s.missing && s.missing.length) bad.push(`${size} ${s.screen}: not reached ${s.missing.join(', ')}`);
+      for (const p of s.problems) bad.push(`${size} ${s.screen}: ${p}`);
+    }
+  }
+  out.ok = bad.length === 0;
+  if (!out.ok) out.error = bad.join('\n');
+} catch (e) {
+  out.error = `${out.at}: ${e.message}`;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+finish(out.ok ? 0 : 1);
