@@ -50,7 +50,7 @@ impl Plays {
         let open: Vec<Play> = self.lock().open.values().cloned().collect();
         open.into_iter().for_each(&mut keep);
         let mut points: Vec<ResumePoint> = latest.into_values().filter_map(unfinished).collect();
-        points.sort_by(|a, b| b.started_ms.cmp(&a.started_ms));
+        points.sort_by_key(|p| std::cmp::Reverse(p.started_ms));
         Ok(points)
     }
 }
@@ -60,7 +60,7 @@ fn unfinished(p: Play) -> Option<ResumePoint> {
     let (position_s, _) = p.last_report?;
     let end_zone = (p.duration_s * END_SHARE).min(END_MAX_S);
     let finished = p.duration_s > 0.0 && position_s >= p.duration_s - end_zone;
-    (position_s >= MIN_RESUME_S && !finished).then(|| ResumePoint {
+    (position_s >= MIN_RESUME_S && !finished).then_some(ResumePoint {
         film_id: p.film_id,
         film_title: p.film_title,
         position_s,

@@ -110,7 +110,7 @@ fn without_a_station_the_fixed_rows_are_present_and_empty_and_series_are_in_epis
     // Newest local production first; a missing file is not listed.
     assert_eq!(titles(&home.rows[3]), ["2026年党建新闻", "2025年党建新闻"]);
     // Themes take turns by month, in name order: 农村实用技术 < 党章 < 基层组织建设.
-    let themes: Vec<Option<String>> = (1..=4).map(|m| home_theme(m)).collect();
+    let themes: Vec<Option<String>> = (1..=4).map(home_theme).collect();
     assert_eq!(
         themes[0], themes[3],
         "three themes: month 4 is month 1's again"

@@ -12,8 +12,8 @@ use dianjiao::accounts::Role;
 use dianjiao::ledger::EntryKind;
 use serde_json::{json, Value};
 
-use crate::plays::post;
 use crate::prepare::prepare_all;
+use crate::support::plays::post;
 use crate::support::{spawn_app_with, TestApp};
 
 const FIRST: &str = "党章电视教材 第一集";

@@ -73,7 +73,7 @@
       if (!members.length) done.setAttribute('data-default', '');
       entry.discussBtn = discuss;
       redraw();
-      var head = el('div.after-head', [el('div.after-film', TV.t('after_film', { title: params.film.title })), count]);
+      var head = el('div.after-head', [el('div.after-film', [TV.t('after_film', { title: params.film.title }), el('div.note', TV.t('after_hint'))]), count]);
       var actions = el('div.btn-row.after-actions', [discuss, done]);
       return ui.screen('after', TV.t('after_title'), el('div.after-body', [head, list, actions, status]));
     },
@@ -137,7 +137,7 @@
       draw();
       var save = ui.button(TV.t('discuss_save'), function () { TV.app.back(); }, 'discuss-save');
       save.classList.add('primary');
-      var left = el('div.discuss-left', [el('div.section-title', TV.t('discuss_topics')), topics]);
+      var left = el('div.discuss-left', [el('div.section-title', TV.t('discuss_topics')), topics, el('div.note', TV.t('discuss_hint'))]);
       var right = el('div.discuss-right', [el('div.section-title', TV.t('discuss_typed')), field, grid, el('div.btn-row', save)]);
       return ui.screen('discuss', TV.t('discuss_title'), el('div.discuss-body', [left, right]));
     },

@@ -67,6 +67,8 @@
       var any = false;
       var first = null;
       for (var i = 0; i < data.rows.length; i++) {
+        // Nothing to continue: no row for it (the other rows say why they are empty).
+        if (data.rows[i].kind === 'continue' && !data.rows[i].items.length) continue;
         var row = homeRow(data.rows[i], i);
         rows.appendChild(row);
         if (!first && data.rows[i].items.length) first = row.querySelector('.f');
@@ -132,7 +134,7 @@
     main.classList.add('primary');
     main.setAttribute('data-default', '');
     if (film.series) {
-      row.appendChild(ui.button(film.series, function () { TV.app.go('series', { name: film.series }); }, 'film-series'));
+      row.appendChild(ui.button(TV.t('film_series_btn'), function () { TV.app.go('series', { name: film.series }); }, 'film-series'));
     }
     return row;
   }

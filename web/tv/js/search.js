@@ -39,7 +39,7 @@
         }
         if (mine !== asked) return;
         results.textContent = '';
-        status.textContent = found.total ? TV.t('search_results', { n: found.total }) : TV.t('search_none');
+        status.textContent = found.total ? TV.t('search_results', { n: found.total }) + '　' + TV.t('search_pick') : TV.t('search_none');
         for (var i = 0; i < found.items.length; i++) {
           var f = found.items[i];
           var line = [f.series ? f.series : null, ui.duration(f) ? ui.clock(ui.duration(f)) : null, f.state === 'ready' ? null : ui.stateText(f)]

@@ -57,6 +57,7 @@ TV.STR = {
   film_play: '播放',
   film_resume: '从 {time} 继续播放',
   film_restart: '从头播放',
+  film_series_btn: '本系列全部影片',
   film_duration: '时长 {time}',
   film_prep_title: '播前备课',
   film_prep_none: '本片没有备课提示。',
@@ -74,6 +75,7 @@ TV.STR = {
   search_results: '找到 {n} 部影片',
   search_none: '没有找到，请换几个字母试试。',
   search_start: '选好字母后，结果会显示在这里。',
+  search_pick: '按右键移到结果，按“确定”打开影片。',
 
   // Player
   player_paused: '已暂停',
@@ -93,6 +95,7 @@ TV.STR = {
   // After the film
   after_title: '党员签到',
   after_film: '刚才播放：{title}',
+  after_hint: '用方向键选择党员，按“确定”签到（再按一次取消），全部选好后选“完成”。',
   after_count: '已签到 {n} 人 / 名册共 {total} 人',
   after_no_roster: '本站点名册上还没有党员，请乡电教站导入名册。',
   after_signed: '已签到',
@@ -110,7 +113,7 @@ TV.STR = {
   discuss_topics: '常用讨论题目（可多选）',
   discuss_typed: '补充内容（字母、数字）',
   discuss_save: '保存讨论',
-  discuss_empty: '还没有选择题目或输入内容。',
+  discuss_hint: '按“确定”选中或取消题目；保存后回到签到页，按“完成”一并记入台账。',
   discuss_topic_list: [
     '学习了本片的主要内容',
     '联系本村实际谈体会',
