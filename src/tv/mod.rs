@@ -26,10 +26,13 @@ pub enum RowKind {
     Required,
     /// One series, in episode order.
     Series,
+    /// 其他影片: films in no series and not local productions, newest first (so that
+    /// every film can be reached from the home screen, not only by search).
+    Other,
 }
 
 /// One row of the home screen. Rows of the first four kinds are always present (maybe
-/// empty), so the screen keeps its shape.
+/// empty), so the screen keeps its shape; series rows and the "other" row only with films.
 #[derive(Clone, Debug)]
 pub struct HomeRow {
     pub kind: RowKind,
@@ -94,6 +97,16 @@ pub fn home(inputs: HomeInputs) -> Home {
         row(RowKind::Local, None, local),
     ];
     rows.extend(series_rows(&films));
+    let mut other: Vec<Film> = films
+        .iter()
+        .filter(|f| f.series.is_none() && f.category != Some(Category::Local))
+        .cloned()
+        .collect();
+    other.sort_by(|a, b| b.added_at.cmp(&a.added_at).then(a.title.cmp(&b.title)));
+    other.truncate(ROW_LEN);
+    if !other.is_empty() {
+        rows.push(row(RowKind::Other, None, other));
+    }
     Home { theme, rows }
 }
 

@@ -100,7 +100,8 @@ fn without_a_station_the_fixed_rows_are_present_and_empty_and_series_are_in_epis
     let home = home(inputs(1));
     let kinds: Vec<RowKind> = home.rows.iter().map(|r| r.kind).collect();
     use RowKind::*;
-    assert_eq!(kinds, [Continue, Required, Theme, Local, Series]);
+    assert_eq!(kinds, [Continue, Required, Theme, Local, Series, Other]);
+    assert_eq!(titles(&home.rows[5]), ["肉牛养殖技术"]);
     assert!(home.rows[0].films.is_empty() && home.rows[1].films.is_empty());
     assert_eq!(
         titles(&home.rows[4]),

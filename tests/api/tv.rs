@@ -13,6 +13,7 @@ use dianjiao::ledger::EntryKind;
 use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
+use crate::support::fixtures::vcd_dat;
 use crate::support::plays::post;
 use crate::support::{spawn_app_with, TestApp};
 
@@ -204,6 +205,7 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
     // Each letter narrowed or kept the results; `dzds` found the film.
     let counts = flow["results_per_letter"].as_array().expect("counts");
     assert_eq!(counts.len(), 4, "{flow}");
+    assert_eq!(flow["wrong_code"], "配对码不对或已过期，请核对后重新输入。");
     assert_eq!(flow["found"], true);
     assert_eq!(flow["prep_notes"], NOTES);
     assert!(
@@ -260,4 +262,36 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
     assert_eq!(viewing.payload["source"], "tv_ui");
     assert_eq!(viewing.payload["inferred"], false);
     assert_eq!(viewing.station.as_deref(), Some(station.as_str()));
+}
+
+#[tokio::test]
+async fn a_film_the_busy_server_cannot_transcode_now_shows_when_to_come_back_not_an_error() {
+    // No just-in-time transcode slot at all: an unprepared film that needs one is "busy".
+    let app = spawn_app_with(|s| s.jit_max = 0).await;
+    let vcd = vcd_dat(&app.library);
+    app.scan(&app.library.clone()).await;
+    let list = app.get_json("/api/v1/films?per_page=10").await;
+    let film = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|f| f["source_name"] == vcd.path.file_name().unwrap().to_string_lossy().as_ref())
+        .unwrap_or_else(|| panic!("no VCD film in {list}"))["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let master = app
+        .client()
+        .get(app.url(&format!("/hls/{film}/master.m3u8")));
+    assert_eq!(master.send().await.expect("get").status(), 503, "busy");
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let station = station(&app, &admin).await;
+    let code = pairing_code(&app, &admin, &station).await;
+    let job = json!({"codes": [code], "shots": screenshots(), "busy_film": film});
+    let result = run_tv_script(&app, job).await;
+    let heading = result["busy"]["heading"].as_str().expect("heading");
+    assert!(
+        heading.starts_with("正在准备，约 ") && heading.ends_with(" 分钟"),
+        "{heading}"
+    );
 }

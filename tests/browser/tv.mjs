@@ -11,12 +11,14 @@
 // 2. walk, at 1280×720 (codes[1]) and 1920×1080 (codes[2]): every screen is explored with
 //    the arrow keys alone; every focusable element must be reached and the focus must stay
 //    on a visible element inside the viewport.
+// 3. busy (when JOB_JSON has "busy_film", an id): pairs with codes[0], opens that film from
+//    the home screen and plays it; the server is busy, so the "正在准备，约 N 分钟" screen
+//    must come (its heading is returned as "busy").
 // Screenshots go to DIR/tv-*.png. Prints one JSON line {"ok", "chromium", "flow", "walks",
 // "error"} and exits 1 on failure (the reason also on stderr). Nothing leaves loopback.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +31,8 @@ const [base, jobJson] = process.argv.slice(2);
 let job;
 try {
   job = JSON.parse(jobJson);
-  if (!Array.isArray(job.codes) || job.codes.length < 3 || !job.shots || !job.film) throw new Error('needs codes[3], shots, film');
+  if (!Array.isArray(job.codes) || !job.shots) throw new Error('needs codes, shots');
+  if (!job.busy_film && (job.codes.length < 3 || !job.film)) throw new Error('needs codes[3] and film');
 } catch (e) {
   console.error(`usage: node tests/browser/tv.mjs BASE_URL JOB_JSON (${e.message})`);
   process.exit(2);
@@ -140,6 +143,12 @@ async function flow(context) {
   await page.goto(new URL('/tv/', base).href);
   await waitScreen(page, 'pair');
   await shot(page, 'pair');
+  step('pair: a wrong code');
+  for (const d of '000000') await press(page, d);
+  await moveTo(page, 'pad-ok');
+  await press(page, 'Enter');
+  await page.waitForSelector('.note.bad', { timeout: WAIT_MS });
+  out.flow.wrong_code = await page.evaluate(() => document.querySelector('.note.bad').textContent);
   step('pair');
   const code = String(job.codes[0]);
   // The first three digits on the on-screen keypad, the rest with the number keys.
@@ -365,7 +374,43 @@ async function walkSize(context, width, height, code) {
   return results;
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'dianjiao-tv-'));
+// ---- 3. a busy server ----
+async function pairedHome(context, code) {
+  const page = await context.newPage();
+  watchErrors(page);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto(new URL('/tv/', base).href);
+  await waitScreen(page, 'pair');
+  for (const d of String(code)) await press(page, d);
+  await moveTo(page, 'pad-ok');
+  await press(page, 'Enter');
+  await waitScreen(page, 'home');
+  await page.waitForSelector('.card', { timeout: WAIT_MS });
+  return page;
+}
+
+async function busy(context) {
+  step('busy: home');
+  const page = await pairedHome(context, job.codes[0]);
+  const card = await page.evaluate((id) => {
+    const c = document.querySelector(`.card[data-film="${id}"]`);
+    return c && c.getAttribute('data-fid');
+  }, job.busy_film);
+  if (!card) throw new Error(`film ${job.busy_film} is not on the home screen`);
+  await moveTo(page, card);
+  await press(page, 'Enter');
+  await waitScreen(page, 'film');
+  step('busy: play');
+  await press(page, 'Enter');
+  await waitScreen(page, 'busy');
+  out.busy = await page.evaluate(() => ({ heading: document.querySelector('.message h1').textContent, text: document.querySelector('.message p').textContent }));
+  await shot(page, 'busy');
+  step('busy: back');
+  await press(page, 'Escape');
+  await waitScreen(page, 'film');
+  await page.close();
+}
+
 let browser;
 try {
   mkdirSync(job.shots, { recursive: true });
@@ -376,13 +421,19 @@ try {
       '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
   });
   out.chromium = browser.version();
-  const flowContext = await browser.newContext();
-  await flow(flowContext);
-  await flowContext.close();
-  for (const [w, h, code] of [[1280, 720, job.codes[1]], [1920, 1080, job.codes[2]]]) {
+  if (job.busy_film) {
     const ctx = await browser.newContext();
-    out.walks[`${w}x${h}`] = await walkSize(ctx, w, h, code);
+    await busy(ctx);
     await ctx.close();
+  } else {
+    const flowContext = await browser.newContext();
+    await flow(flowContext);
+    await flowContext.close();
+    for (const [w, h, code] of [[1280, 720, job.codes[1]], [1920, 1080, job.codes[2]]]) {
+      const ctx = await browser.newContext();
+      out.walks[`${w}x${h}`] = await walkSize(ctx, w, h, code);
+      await ctx.close();
+    }
   }
   const bad = [];
   for (const [size, screens] of Object.entries(out.walks)) {
@@ -397,6 +448,5 @@ try {
   out.error = `${out.at}: ${e.message}`;
 } finally {
   if (browser) await browser.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
 }
 finish(out.ok ? 0 : 1);

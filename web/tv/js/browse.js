@@ -20,6 +20,7 @@
     if (row.kind === 'continue') return TV.t('row_continue');
     if (row.kind === 'required') return TV.t('row_required');
     if (row.kind === 'local') return TV.t('row_local');
+    if (row.kind === 'other') return TV.t('row_other');
     if (row.kind === 'theme') return row.name ? TV.t('row_theme', { theme: row.name }) : TV.t('row_theme_none');
     return TV.t('row_series', { series: row.name });
   }

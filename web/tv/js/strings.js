@@ -32,6 +32,7 @@ TV.STR = {
   row_local: '本地新片',
   row_required: '本季度必看（播放计划）',
   row_series: '{series}',
+  row_other: '其他影片',
   row_empty_continue: '还没有看到一半的影片。',
   row_empty_required: '本季度的播放计划还没有制定，请与乡电教站联系。',
   row_empty_theme: '本月主题暂无影片。',
