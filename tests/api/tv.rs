@@ -218,6 +218,10 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
         (CUE_AT_S..CUE_AT_S + 2.0).contains(&cue_at),
         "cue shown at {cue_at} s"
     );
+    assert!(
+        flow["paused_and_seeked"].is_object(),
+        "OK paused and played, Left went back"
+    );
     assert_eq!(flow["stop_asked"], true);
     assert_eq!(flow["count"], "已签到 2 人 / 名册共 3 人");
 

@@ -208,6 +208,16 @@ async function flow(context) {
   out.flow.cue = await page.evaluate(() => ({ text: document.querySelector('.cue-text').textContent, at_s: document.querySelector('video').currentTime }));
   await shot(page, 'player-cue');
 
+  step('pause, play, seek back');
+  await press(page, 'Enter');
+  await page.waitForFunction(() => document.querySelector('video').paused && document.querySelector('.paused.on'), null, { timeout: WAIT_MS });
+  await press(page, 'Enter');
+  await page.waitForFunction(() => !document.querySelector('video').paused, null, { timeout: WAIT_MS });
+  const before = (await videoState(page)).current_time_s;
+  await press(page, 'ArrowLeft');
+  await page.waitForFunction((t) => document.querySelector('video').currentTime < t - 1, before, { timeout: WAIT_MS });
+  out.flow.paused_and_seeked = { from_s: before, to_s: (await videoState(page)).current_time_s };
+
   step('stop with Back');
   await press(page, 'Escape');
   await page.waitForSelector('.modal .f.focused', { timeout: WAIT_MS });

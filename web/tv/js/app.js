@@ -89,6 +89,7 @@
   // Who this TV is: a paired TV goes home, any other browser to the pairing screen.
   async function start() {
     root = document.getElementById('app');
+    document.title = TV.t('app_name');
     if (history.pushState) history.pushState({ tv: 1 }, '');
     setInterval(tick, 10000);
     try {
