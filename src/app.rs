@@ -9,6 +9,7 @@ use media_catalog::{Catalog, CatalogError, FilmState};
 
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
+use crate::entries::Entries;
 use crate::jit::Jit;
 use crate::ledger::{Ledger, LedgerError};
 use crate::library::Library;
@@ -18,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::plays::{Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
+use crate::reports::{Reports, ReportsError};
 use crate::stations::{Stations, StationsError, StationsOptions};
 
 /// Everything a request or a command needs.
@@ -40,6 +42,10 @@ pub struct App {
     pub days: Days,
     /// Play sessions (reported and inferred) → viewing entries.
     pub plays: Arc<Plays>,
+    /// Registers and reports over derived indexes of the ledger.
+    pub reports: Arc<Reports>,
+    /// Manual ledger entries (feedback, plans, pastoral sessions, productions, corrections).
+    pub entries: Arc<Entries>,
     db: sled::Db,
 }
 
@@ -72,6 +78,8 @@ pub enum OpenError {
     Ledger(#[from] LedgerError),
     #[error("cannot open the play sessions")]
     Plays(#[from] PlaysError),
+    #[error("cannot open the report indexes")]
+    Reports(#[from] ReportsError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -99,6 +107,15 @@ impl App {
                 ..StationsOptions::new(&settings.township)
             },
         )?);
+        let days = Days::new(settings.utc_offset_minutes);
+        let reports = Arc::new(Reports::open(&db, ledger.clone(), stations.clone(), days)?);
+        let entries = Arc::new(Entries::new(
+            ledger.clone(),
+            stations.clone(),
+            catalog.clone(),
+            days,
+            &settings.township,
+        ));
         let throttle = Throttle::new(
             settings.login_max_failures,
             settings.login_max_failures_per_address,
@@ -160,8 +177,10 @@ impl App {
             jit,
             ledger,
             stations,
-            days: Days::new(settings.utc_offset_minutes),
+            days,
             plays,
+            reports,
+            entries,
             settings,
             db,
         })

@@ -1,5 +1,6 @@
 //! `GET /api/v1/tv/home`: the TV home screen's rows in one request (a TV's browser is slow
-//! and its link may be too): catalog rows, this station's resume points and its plan.
+//! and its link may be too): catalog rows, this station's resume points and the films of
+//! its plan for this quarter (see [`crate::tv`]).
 
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
@@ -10,7 +11,7 @@ use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::tv::{home, HomeInputs};
+use crate::tv::{gather, home, TvError};
 
 /// The home screen: `{"station", "month", "theme", "rows": [{"kind", "name", "items":
 /// [film + "resume_s"]}], "resume": {film_id: seconds}}`. A caller that is not a paired TV
@@ -22,27 +23,21 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
     };
     let app = app.into_inner();
     let body = blocking(move || {
-        let (head, resume) = match &station {
+        let head = match &station {
             Some(id) => {
                 let s = app.stations.require(id)?;
-                let head = json!({"id": s.id, "name": s.name, "code": s.code});
-                (head, app.plays.resume_points(id)?)
+                json!({"id": s.id, "name": s.name, "code": s.code})
             }
-            None => (Value::Null, Vec::new()),
+            None => Value::Null,
         };
-        let month = app.days.today().month();
-        let positions: Map<String, Value> = resume
+        let inputs = gather(&app, station.as_deref())?;
+        let month = inputs.month;
+        let positions: Map<String, Value> = inputs
+            .resume
             .iter()
             .map(|p| (p.film_id.clone(), json!(p.position_s)))
             .collect();
-        // The plan's rows arrive with the reports code; until then they stay empty.
-        let built = home(HomeInputs {
-            films: app.catalog.films()?,
-            resume,
-            required: Vec::new(),
-            required_this_month: Vec::new(),
-            month,
-        });
+        let built = home(inputs);
         let mut rows = Vec::with_capacity(built.rows.len());
         for row in built.rows {
             let mut items = Vec::with_capacity(row.films.len());
@@ -61,6 +56,16 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+impl From<TvError> for AppError {
+    fn from(e: TvError) -> AppError {
+        match e {
+            TvError::Catalog(e) => AppError::Catalog(e),
+            TvError::Plays(e) => e.into(),
+            TvError::Reports(e) => e.into(),
+        }
+    }
 }
 
 /// A film as `GET /api/v1/films/{id}` has it.

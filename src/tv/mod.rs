@@ -4,10 +4,23 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use media_catalog::{Category, Film, FilmState};
+use media_catalog::{CatalogError, Category, Film, FilmState};
 use serde::Serialize;
 
-use crate::plays::ResumePoint;
+use crate::app::App;
+use crate::plays::{PlaysError, ResumePoint};
+use crate::reports::ReportsError;
+
+/// Why the home screen could not be put together.
+#[derive(Debug, thiserror::Error)]
+pub enum TvError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Plays(#[from] PlaysError),
+    #[error(transparent)]
+    Reports(#[from] ReportsError),
+}
 
 /// Films per row at most (a row is browsed with the arrows; the series page has them all).
 pub const ROW_LEN: usize = 24;
@@ -60,6 +73,33 @@ pub struct HomeInputs {
 pub struct Home {
     pub theme: Option<String>,
     pub rows: Vec<HomeRow>,
+}
+
+/// Gathers what the home screen of `station` (a paired TV's; `None` for any other
+/// browser) is made from: the catalog, the station's resume points and its plan for this
+/// quarter (the township's calendar).
+pub fn gather(app: &App, station: Option<&str>) -> Result<HomeInputs, TvError> {
+    let today = app.days.today();
+    let mut inputs = HomeInputs {
+        films: app.catalog.films()?,
+        resume: Vec::new(),
+        required: Vec::new(),
+        required_this_month: Vec::new(),
+        month: today.month(),
+    };
+    if let Some(id) = station {
+        inputs.resume = app.plays.resume_points(id)?;
+        let report = app.reports.quarterly(id, today.year(), today.quarter())?;
+        let mut items = report.plan.map(|p| p.items).unwrap_or_default();
+        items.sort_by_key(|i| i.month);
+        inputs.required_this_month = items
+            .iter()
+            .filter(|i| i.month == today.month())
+            .map(|i| i.film_id.clone())
+            .collect();
+        inputs.required = items.into_iter().map(|i| i.film_id).collect();
+    }
+    Ok(inputs)
 }
 
 /// Builds the home rows.

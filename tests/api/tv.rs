@@ -35,6 +35,10 @@ async fn app_with_library() -> TestApp {
          [files.\"{FIRST}.mp4\"]\nprep_notes = \"{NOTES}\"\ncues = [{{ at_s = {CUE_AT_S:.1}, text = \"{CUE}\" }}]\n"
     );
     std::fs::write(series.join("catalog.toml"), toml).expect("catalog.toml");
+    let tech = app.library.join("农村实用技术");
+    std::fs::create_dir_all(&tech).expect("dir");
+    let toml = "category = \"省\"\nthemes = [\"农村实用技术\"]\nyear = 2019\n";
+    std::fs::write(tech.join("catalog.toml"), toml).expect("catalog.toml");
     let local = app.library.join("本地制作");
     std::fs::create_dir_all(&local).expect("dir");
     std::fs::write(
@@ -94,7 +98,7 @@ fn titles(row: &Value) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn the_home_screen_has_catalog_rows_and_a_paired_tv_resumes_where_its_station_stopped() {
+async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_its_plan() {
     let app = app_with_library().await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let station = station(&app, &admin).await;
@@ -141,12 +145,51 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_resumes_where_its_stat
         .await
         .expect("json");
     assert_eq!(home["station"]["id"], station);
+    assert!(titles(row(&home, "required")).is_empty(), "no plan yet");
     let cont = row(&home, "continue");
     assert_eq!(titles(cont), [FIRST]);
     assert_eq!(cont["items"][0]["resume_s"], 6.0);
     assert_eq!(home["resume"][film], 6.0);
     // A browser that is not a TV has nothing to continue.
     assert!(titles(row(&app.get_json("/api/v1/tv/home").await, "continue")).is_empty());
+
+    // The station's plan for this quarter: its films are "required", this month's theme is
+    // the theme of this month's planned film.
+    let today = app.app.days.today();
+    let other_month = (today.quarter() - 1) * 3 + 1 + today.month() % 3;
+    let beef = film_id(&anonymous, "肉牛养殖技术");
+    let items = json!([
+        {"month": today.month(), "film_id": beef},
+        {"month": other_month, "film_id": film},
+    ]);
+    let plan = json!({"year": today.year(), "quarter": today.quarter(), "items": items});
+    let path = format!("/api/v1/stations/{station}/plans");
+    let (status, body) = post(&admin, &app, &path, plan).await;
+    assert_eq!(status, 201, "{body}");
+    let home: Value = tv
+        .get(app.url("/api/v1/tv/home"))
+        .send()
+        .await
+        .expect("home")
+        .json()
+        .await
+        .expect("json");
+    let mut required = titles(row(&home, "required"));
+    required.sort_unstable();
+    assert_eq!(required, [FIRST, "肉牛养殖技术"]);
+    assert_eq!(home["theme"], "农村实用技术");
+    assert_eq!(titles(row(&home, "theme")), ["肉牛养殖技术"]);
+}
+
+/// The id of the film titled `title` in a home screen's rows.
+fn film_id(home: &Value, title: &str) -> String {
+    let rows = home["rows"].as_array().expect("rows");
+    let film = rows
+        .iter()
+        .flat_map(|r| r["items"].as_array().expect("items"))
+        .find(|f| f["title"] == title)
+        .unwrap_or_else(|| panic!("{title} is on no row: {home}"));
+    film["id"].as_str().expect("id").to_owned()
 }
 
 /// Runs `tv.mjs` with `job`; returns its JSON result line (panics with its output when the
