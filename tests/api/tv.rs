@@ -258,7 +258,7 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
     assert_eq!(flow["cue"]["text"], CUE);
     let cue_at = flow["cue"]["at_s"].as_f64().expect("cue time");
     assert!(
-        (CUE_AT_S..CUE_AT_S + 2.0).contains(&cue_at),
+        (CUE_AT_S..CUE_AT_S + 1.0).contains(&cue_at),
         "cue shown at {cue_at} s"
     );
     assert!(

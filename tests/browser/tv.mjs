@@ -205,7 +205,8 @@ async function flow(context) {
   out.flow.played = await videoState(page);
   step('cue');
   await page.waitForFunction(() => { const c = document.querySelector('.cue.on'); return c && c.offsetHeight > 0; }, null, { timeout: WAIT_MS });
-  out.flow.cue = await page.evaluate(() => ({ text: document.querySelector('.cue-text').textContent, at_s: document.querySelector('video').currentTime }));
+  // The film time the player showed it at (it notes it on the overlay).
+  out.flow.cue = await page.evaluate(() => ({ text: document.querySelector('.cue-text').textContent, at_s: parseFloat(document.querySelector('.cue').getAttribute('data-shown-at')) }));
   await shot(page, 'player-cue');
 
   step('pause, play, seek back');

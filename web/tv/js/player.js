@@ -174,6 +174,7 @@
   Player.prototype.showCue = function (text) {
     var cue = this.parts.cue;
     cue.lastChild.textContent = text;
+    cue.setAttribute('data-shown-at', String(this.video.currentTime));
     cue.classList.add('on');
     clearTimeout(this.cueTimer);
     this.cueTimer = setTimeout(function () { cue.classList.remove('on'); }, CUE_SHOW_MS);
