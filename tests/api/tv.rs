@@ -312,7 +312,7 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
 }
 
 #[tokio::test]
-async fn a_film_the_busy_server_cannot_transcode_now_shows_when_to_come_back_not_an_error() {
+async fn a_busy_server_and_too_many_wrong_pairing_codes_show_when_to_come_back_not_an_error() {
     // No just-in-time transcode slot at all: an unprepared film that needs one is "busy".
     let app = spawn_app_with(|s| s.jit_max = 0).await;
     let vcd = vcd_dat(&app.library);
@@ -340,5 +340,18 @@ async fn a_film_the_busy_server_cannot_transcode_now_shows_when_to_come_back_not
     assert!(
         heading.starts_with("正在准备，约 ") && heading.ends_with(" 分钟"),
         "{heading}"
+    );
+    // Wrong pairing codes: "wrong" at first, then how long to wait.
+    let said: Vec<&str> = result["throttle"]
+        .as_array()
+        .expect("throttle")
+        .iter()
+        .map(|t| t.as_str().expect("text"))
+        .collect();
+    assert_eq!(said[0], "配对码不对或已过期，请核对后重新输入。");
+    let last = said.last().expect("said");
+    assert!(
+        last.starts_with("输错次数太多，请等 ") && last.ends_with(" 分钟后再试。"),
+        "{said:?}"
     );
 }

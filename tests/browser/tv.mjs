@@ -422,6 +422,34 @@ async function busy(context) {
   await page.close();
 }
 
+// Wrong pairing codes, again and again: the server throttles this address and the screen
+// says so (how long to wait), not just "wrong".
+async function throttled(context) {
+  step('throttle');
+  const page = await context.newPage();
+  watchErrors(page);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(new URL('/tv/', base).href);
+  await waitScreen(page, 'pair');
+  const said = [];
+  const count = () => page.evaluate(() => +(document.querySelector('.pair .note').getAttribute('data-said') || 0));
+  for (let i = 0; i < 8; i++) {
+    for (const d of '000000') await press(page, d);
+    await moveTo(page, 'pad-ok');
+    const before = await count();
+    await press(page, 'Enter');
+    // "Pairing…", then the answer: the note counts what it said.
+    await page.waitForFunction((n) => +(document.querySelector('.pair .note').getAttribute('data-said') || 0) >= n + 2,
+      before, { timeout: WAIT_MS });
+    const text = await page.evaluate(() => document.querySelector('.note.bad').textContent);
+    said.push(text);
+    if (text.includes('分钟后再试')) break;
+  }
+  out.throttle = said;
+  await shot(page, 'pair-throttled');
+  await page.close();
+}
+
 let browser;
 try {
   mkdirSync(job.shots, { recursive: true });
@@ -436,6 +464,9 @@ try {
     const ctx = await browser.newContext();
     await busy(ctx);
     await ctx.close();
+    const fresh = await browser.newContext();
+    await throttled(fresh);
+    await fresh.close();
   } else {
     const flowContext = await browser.newContext();
     await flow(flowContext);

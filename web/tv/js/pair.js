@@ -20,9 +20,11 @@
           boxes.appendChild(b);
         }
       }
+      var said = 0;
       function say(text, bad) {
         note.textContent = text;
         note.className = bad ? 'note bad' : 'note';
+        note.setAttribute('data-said', String(++said));
       }
       function type(d) {
         if (busy) return;
