@@ -1,7 +1,8 @@
 //! The broadcaster's TV screen (`/tv/`): its home-screen API, and the UI itself in Debian's
 //! Chromium driven by keys alone (`tests/browser/tv.mjs`, playwright-core): pairing, search
 //! by pinyin initials, the film page, playback with a prompt cue, Back to stop, sign-in —
-//! and an arrow-key walk of every screen at 1280×720 and 1920×1080. Needs `make web-deps`
+//! and an arrow-key walk of every screen at 1280×720 and 1920×1080; the busy-server screen
+//! and throttled pairing. Screenshots: `target/test-output/screenshots/tv-*.png`. Needs `make web-deps`
 //! and `chromium` (`deploy/bootstrap.sh`); `make test` provides both.
 
 use std::path::{Path, PathBuf};
