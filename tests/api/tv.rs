@@ -288,7 +288,9 @@ async fn with_keys_alone_a_tv_pairs_finds_plays_stops_and_signs_in_and_every_scr
         assert!(png.metadata().is_ok_and(|m| m.len() > 10_000), "{png:?}");
     }
 
-    // The ledger: the showing as a `tv_ui` viewing of this station, and its two sign-ins.
+    // The ledger: the showing as a `tv_ui` viewing of this station, and its two sign-ins —
+    // although the network was down when it ended (the end report was retried).
+    assert_eq!(flow["offline_during_stop"], true);
     let entries: Vec<_> = app
         .app
         .ledger

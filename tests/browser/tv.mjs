@@ -148,7 +148,10 @@ async function flow(context) {
   await page.waitForFunction((t) => document.querySelector('video').currentTime < t - 1, before, { timeout: WAIT_MS });
   out.flow.paused_and_seeked = { from_s: before, to_s: (await videoState(page)).current_time_s };
 
-  step('stop with Back');
+  // The network drops as the showing ends: the end report fails and is retried; the
+  // screens go on meanwhile.
+  step('stop with Back, offline');
+  await context.setOffline(true);
   await press(page, 'Escape');
   await page.waitForSelector('.modal .f.focused', { timeout: WAIT_MS });
   out.flow.stop_asked = true;
@@ -163,6 +166,9 @@ async function flow(context) {
   for (const m of members.slice(0, 2)) { await moveTo(page, m); await press(page, 'Enter'); }
   out.flow.count = await page.evaluate(() => document.querySelector('.count').textContent);
   await shot(page, 'signin');
+  await page.waitForTimeout(1500);
+  await context.setOffline(false);
+  out.flow.offline_during_stop = true;
   await moveTo(page, 'after-done');
   await press(page, 'Enter');
   await page.waitForSelector('.after-status.good', { timeout: WAIT_MS }).catch(async () => {
