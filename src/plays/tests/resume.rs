@@ -40,7 +40,7 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
         300.0
     );
 
-    // A later play, still open, that went on: its last report counts (and survives a restart).
+    // A later play, still open, that went on: its last report counts.
     rig.advance(60.0);
     let second = plays
         .start(&rig.film, &tv(&here), None, None, 20.0)
@@ -52,7 +52,7 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
         30.0
     );
 
-    // Watched to (nearly) the end: nothing to resume.
+    // Watched to (nearly) the end: nothing to resume, also after a restart.
     rig.advance(10.0);
     plays.end(&second.id, Some(FILM_S - 2.0)).expect("end");
     assert_eq!(plays.resume_points(&here).expect("points"), Vec::new());
