@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./data
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test deps web-deps fmt-check clippy unit doc bench
+.PHONY: run test deps web-deps web-check fmt-check clippy unit doc bench
 
 deps:
 	@./deploy/bootstrap.sh
@@ -15,7 +15,7 @@ run: deps
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)
 
 ## make test: format check, clippy -D warnings, every test, docs with -D warnings
-test: deps web-deps fmt-check clippy unit doc
+test: deps web-deps web-check fmt-check clippy unit doc
 
 ## web/'s pinned test packages (playwright-core, hls.js) for the browser test; npm ci only when
 ## web/package-lock.json is newer than the last install (npm writes node_modules/.package-lock.json)
@@ -28,6 +28,11 @@ web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 		exit 1; }
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
+
+## The TV UI must parse on old TV browsers: every script under web/tv and the vendored
+## hls.min.js it loads, as ES2017 (acorn; see tests/web/es2017.mjs)
+web-check: web-deps
+	node tests/web/es2017.mjs --vendor
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

@@ -20,6 +20,7 @@ pub mod records;
 pub mod reports;
 pub mod stations;
 pub mod streaming;
+pub mod tv;
 
 /// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).
 pub fn telemetry_init(filter: &str) {

@@ -22,6 +22,7 @@ mod reports;
 mod session;
 mod stations;
 mod thumbs;
+mod tv;
 mod users;
 
 use std::net::TcpListener;

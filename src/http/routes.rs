@@ -8,7 +8,7 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, entries, films, health, ledger, library, media_files, pages, plays,
-    renditions, reports, session, stations, thumbs, users,
+    renditions, reports, session, stations, thumbs, tv, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -282,6 +282,10 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/reports/yearly", Clerk, || {
             web::route().to(reports::yearly)
+        }),
+        // The TV UI (helper: tv): its home screen in one request.
+        def(Method::GET, "/api/v1/tv/home", Viewer, || {
+            web::route().to(tv::home_screen)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

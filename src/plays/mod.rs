@@ -20,6 +20,7 @@ mod inferred;
 mod manual;
 mod model;
 mod reported;
+mod resume;
 pub mod spans;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use media_catalog::{Catalog, CatalogError, FilmId};
 
 pub use model::{Delivered, Ended, Hit, Play, PlayKind, PlayView, Requester};
+pub use resume::ResumePoint;
 pub use spans::Spans;
 
 use crate::ledger::Ledger;

@@ -28,4 +28,5 @@ mod stations_addresses;
 mod stations_devices;
 mod stations_roster;
 mod support;
+mod tv;
 mod watch;

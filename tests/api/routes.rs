@@ -257,6 +257,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/reports/monthly", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/reports/quarterly", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/reports/yearly", NoId, none, [E401, E401, Ok, Ok, E403]),
+        // The TV UI's home screen.
+        r(Method::GET, "/api/v1/tv/home", NoId, none, [Ok, E401, Ok, Ok, Ok]),
         // Library.
         // Office (helper: admin): accounts, catalog editing, series, theme list.
         r(Method::GET, "/api/v1/users", NoId, none, [E401, E401, E403, Ok, E403]),

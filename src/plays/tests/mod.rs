@@ -3,6 +3,7 @@
 
 mod inferred;
 mod reported;
+mod resume;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

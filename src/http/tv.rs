@@ -1,0 +1,77 @@
+//! `GET /api/v1/tv/home`: the TV home screen's rows in one request (a TV's browser is slow
+//! and its link may be too): catalog rows, this station's resume points and the films of
+//! its plan for this quarter (see [`crate::tv`]).
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Map, Value};
+
+use super::blocking;
+use super::dto::FilmDto;
+use super::gate::Caller;
+use crate::accounts::Principal;
+use crate::app::App;
+use crate::error::AppError;
+use crate::tv::{gather, home, TvError};
+
+/// The home screen: `{"station", "month", "theme", "rows": [{"kind", "name", "items":
+/// [film + "resume_s"]}], "resume": {film_id: seconds}}`. A caller that is not a paired TV
+/// gets the catalog rows; its "continue" and "required" rows are empty.
+pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, AppError> {
+    let station = match caller.0 {
+        Principal::Device { station } => Some(station),
+        Principal::User { .. } | Principal::Anonymous => None,
+    };
+    let app = app.into_inner();
+    let body = blocking(move || {
+        let head = match &station {
+            Some(id) => {
+                let s = app.stations.require(id)?;
+                json!({"id": s.id, "name": s.name, "code": s.code})
+            }
+            None => Value::Null,
+        };
+        let inputs = gather(&app, station.as_deref())?;
+        let month = inputs.month;
+        let positions: Map<String, Value> = inputs
+            .resume
+            .iter()
+            .map(|p| (p.film_id.clone(), json!(p.position_s)))
+            .collect();
+        let built = home(inputs);
+        let mut rows = Vec::with_capacity(built.rows.len());
+        for row in built.rows {
+            let mut items = Vec::with_capacity(row.films.len());
+            for film in row.films {
+                let at = positions.get(film.id.as_str()).cloned();
+                let mut dto = film_json(&app, film)?;
+                dto["resume_s"] = at.unwrap_or(Value::Null);
+                items.push(dto);
+            }
+            rows.push(json!({"kind": row.kind, "name": row.name, "items": items}));
+        }
+        Ok(json!({
+            "station": head, "month": month, "theme": built.theme,
+            "rows": rows, "resume": positions,
+        }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+impl From<TvError> for AppError {
+    fn from(e: TvError) -> AppError {
+        match e {
+            TvError::Catalog(e) => AppError::Catalog(e),
+            TvError::Plays(e) => e.into(),
+            TvError::Reports(e) => e.into(),
+        }
+    }
+}
+
+/// A film as `GET /api/v1/films/{id}` has it.
+fn film_json(app: &App, film: media_catalog::Film) -> Result<Value, AppError> {
+    let outcome = app.preparation.outcome(&film.id)?;
+    let progress = app.preparation.progress(&film.id);
+    let dto = FilmDto::from(film).with_preparation(outcome, progress);
+    serde_json::to_value(dto).map_err(|e| AppError::Io(std::io::Error::other(e)))
+}
