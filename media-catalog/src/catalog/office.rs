@@ -23,6 +23,13 @@ impl Catalog {
     /// Checks an edit, keeps it (merged over earlier ones) and applies it to the film; the
     /// film is searchable by its new words when this returns.
     pub fn edit_film(&self, id: &FilmId, edit: FilmEdit) -> Result<Film, CatalogError> {
+        let edited = self.stage_edit(id, edit)?;
+        self.commit()?;
+        Ok(edited)
+    }
+
+    /// [`Catalog::edit_film`] without the commit (a series rename commits once at the end).
+    fn stage_edit(&self, id: &FilmId, edit: FilmEdit) -> Result<Film, CatalogError> {
         let _guard = self.lock_edits();
         let film = self
             .store
@@ -36,7 +43,6 @@ impl Catalog {
             edited.updated_at = describe::now();
         }
         self.put(&edited)?;
-        self.commit()?;
         Ok(edited)
     }
 
@@ -58,11 +64,12 @@ impl Catalog {
                 series: Some(Some(to.clone())),
                 ..FilmEdit::default()
             };
-            self.edit_film(&film.id, edit)?;
+            self.stage_edit(&film.id, edit)?;
         }
         if let Some(info) = self.office.remove_series_info(from)? {
             self.office.put_series_info(&to, &info)?;
         }
+        self.commit()?;
         Ok(films.len())
     }
 
