@@ -19,6 +19,7 @@ use crate::plays::{Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
 use crate::stations::{Stations, StationsError, StationsOptions};
+use crate::uploads::{UploadError, Uploads, UploadsConfig, UploadsDeps};
 
 /// Everything a request or a command needs.
 pub struct App {
@@ -40,6 +41,8 @@ pub struct App {
     pub days: Days,
     /// Play sessions (reported and inferred) → viewing entries.
     pub plays: Arc<Plays>,
+    /// Resumable uploads of local productions.
+    pub uploads: Arc<Uploads>,
     db: sled::Db,
 }
 
@@ -72,6 +75,8 @@ pub enum OpenError {
     Ledger(#[from] LedgerError),
     #[error("cannot open the play sessions")]
     Plays(#[from] PlaysError),
+    #[error("cannot open the uploads")]
+    Uploads(#[from] UploadError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -149,7 +154,9 @@ impl App {
             &metrics,
             (&preparation, &jit),
         )?;
+        let uploads = open_uploads(&settings, &db, &library, &catalog, &ledger)?;
         Ok(App {
+            uploads,
             catalog,
             accounts,
             pool,
@@ -177,6 +184,32 @@ impl App {
             tracing::error!(error = ?e, "database flush on shutdown failed");
         }
     }
+}
+
+/// The uploads, writing under the data folder.
+fn open_uploads(
+    settings: &Settings,
+    db: &sled::Db,
+    library: &Arc<Library>,
+    catalog: &Arc<Catalog>,
+    ledger: &Arc<Ledger>,
+) -> Result<Arc<Uploads>, UploadError> {
+    let hours = settings.upload_expire_hours.max(0.0);
+    let cfg = UploadsConfig {
+        dir: settings.uploads_dir(),
+        media_dir: settings.media_dir(),
+        max_bytes: settings.upload_max_bytes,
+        expire: Duration::try_from_secs_f64(hours * 3600.0).unwrap_or(Duration::MAX),
+        township: settings.township.clone(),
+    };
+    let deps = UploadsDeps {
+        db: db.clone(),
+        library: library.clone(),
+        catalog: catalog.clone(),
+        ledger: ledger.clone(),
+        days: Days::new(settings.utc_offset_minutes),
+    };
+    Uploads::open(cfg, deps)
 }
 
 /// The play sessions, on the server's clock.

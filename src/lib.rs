@@ -18,6 +18,7 @@ pub mod preparation;
 pub mod records;
 pub mod stations;
 pub mod streaming;
+pub mod uploads;
 
 /// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).
 pub fn telemetry_init(filter: &str) {

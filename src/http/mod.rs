@@ -19,6 +19,7 @@ mod renditions;
 mod session;
 mod stations;
 mod thumbs;
+mod uploads;
 mod users;
 
 use std::net::TcpListener;
@@ -46,6 +47,7 @@ where
 /// Builds the HTTP server on an already bound listener.
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     app.plays.start_sweeper();
+    app.uploads.start_sweeper();
     let data = web::Data::from(app);
     let server =
         HttpServer::new(move || {
@@ -61,6 +63,7 @@ pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     AppError::BadRequest(format!("参数不对：{err}")).into()
                 }))
+                .wrap(from_fn(uploads::tus_header))
                 .wrap(from_fn(count_requests))
                 .wrap(
                     DefaultHeaders::new()
