@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
@@ -157,20 +158,31 @@ impl ResponseError for TusError {
     }
 }
 
-/// Adds `Tus-Resumable` to every answer under `/api/v1/uploads`, the gate's refusals too.
+/// Adds `Tus-Resumable` to every answer under `/api/v1/uploads`, the gate's refusals too
+/// (those arrive as errors: their response is made here and carried in a new error).
 pub async fn tus_header(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let tus = req.path().starts_with("/api/v1/uploads");
-    let mut res = next.call(req).await?;
-    if tus {
-        res.headers_mut().insert(
-            header::HeaderName::from_static("tus-resumable"),
-            HeaderValue::from_static(TUS_VERSION),
-        );
+    let version = (
+        header::HeaderName::from_static("tus-resumable"),
+        HeaderValue::from_static(TUS_VERSION),
+    );
+    match next.call(req).await {
+        Ok(mut res) => {
+            if tus {
+                res.headers_mut().insert(version.0, version.1);
+            }
+            Ok(res)
+        }
+        Err(e) if tus => {
+            let mut res = e.error_response();
+            res.headers_mut().insert(version.0, version.1);
+            Err(InternalError::from_response(e.to_string(), res).into())
+        }
+        Err(e) => Err(e),
     }
-    Ok(res)
 }
 
 /// `OPTIONS /api/v1/uploads`: what this server speaks.

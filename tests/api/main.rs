@@ -23,4 +23,5 @@ mod stations_addresses;
 mod stations_devices;
 mod stations_roster;
 mod support;
+mod uploads;
 mod watch;
