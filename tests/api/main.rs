@@ -24,4 +24,5 @@ mod stations_devices;
 mod stations_roster;
 mod support;
 mod uploads;
+mod uploads_media;
 mod watch;
