@@ -58,7 +58,6 @@ struct ErrorBody {
 
 impl TusError {
     fn describe(&self) -> (&'static str, StatusCode, String) {
-        use UploadError as U;
         let status = |code, s, m: &str| (code, s, m.to_owned());
         match self {
             TusError::Version => status(
@@ -84,46 +83,62 @@ impl TusError {
                     up.offset
                 ),
             ),
-            TusError::Upload(e) => match e {
-                U::NotFound(_) => status(
-                    "not_found",
-                    StatusCode::NOT_FOUND,
-                    "找不到该上传（可能已过期或被取消），请重新上传",
-                ),
-                U::TooLarge { max, .. } => (
-                    "too_large",
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("文件太大：最大允许 {} GiB", max.div_ceil(1 << 30)),
-                ),
-                U::PastLength { length } => (
-                    "past_length",
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
-                ),
-                U::WrongOffset { expected, .. } => (
-                    "wrong_offset",
-                    StatusCode::CONFLICT,
-                    format!("续传位置不对：服务器已收到 {expected} 字节"),
-                ),
-                U::Busy => status(
-                    "busy",
-                    StatusCode::CONFLICT,
-                    "该文件正在由另一个请求上传，请稍后再试",
-                ),
-                U::Meta(m) => ("bad_metadata", StatusCode::BAD_REQUEST, m.to_string()),
-                U::Io { .. }
-                | U::Store(_)
-                | U::Record(_)
-                | U::Catalog(_)
-                | U::Library(_)
-                | U::Ledger(_) => status(
-                    "internal",
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
-                ),
-            },
+            TusError::Upload(e) => describe_upload(e),
             TusError::App(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR, String::new()),
         }
+    }
+}
+
+/// Status, code and a clerk-readable sentence for a domain refusal.
+fn describe_upload(e: &UploadError) -> (&'static str, StatusCode, String) {
+    use UploadError as U;
+    let status = |code, s, m: &str| (code, s, m.to_owned());
+    match e {
+        U::NotFound(_) => status(
+            "not_found",
+            StatusCode::NOT_FOUND,
+            "找不到该上传（可能已过期或被取消），请重新上传",
+        ),
+        U::TooLarge { max, .. } => (
+            "too_large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("文件太大：最大允许 {}", human_size(*max)),
+        ),
+        U::PastLength { length } => (
+            "past_length",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
+        ),
+        U::WrongOffset { expected, .. } => (
+            "wrong_offset",
+            StatusCode::CONFLICT,
+            format!("续传位置不对：服务器已收到 {expected} 字节"),
+        ),
+        U::Busy => status(
+            "busy",
+            StatusCode::CONFLICT,
+            "该文件正在由另一个请求上传，请稍后再试",
+        ),
+        U::Meta(m) => ("bad_metadata", StatusCode::BAD_REQUEST, m.to_string()),
+        U::Io { .. }
+        | U::Store(_)
+        | U::Record(_)
+        | U::Catalog(_)
+        | U::Library(_)
+        | U::Ledger(_) => status(
+            "internal",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
+        ),
+    }
+}
+
+/// A size as a clerk reads it.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
+        b => format!("{b} 字节"),
     }
 }
 

@@ -176,7 +176,7 @@ impl Uploads {
         Ok(upload)
     }
 
-    /// The upload `id`.
+    /// The upload `id`, unless it expired unfinished.
     pub fn get(&self, id: &str) -> Result<Upload, UploadError> {
         let found = if record::is_upload_id(id) {
             self.tree.get(id)?
@@ -184,7 +184,12 @@ impl Uploads {
             None
         };
         let bytes = found.ok_or_else(|| UploadError::NotFound(id.to_owned()))?;
-        Ok(serde_json::from_slice(&bytes)?)
+        let up: Upload = serde_json::from_slice(&bytes)?;
+        // Past its expiry an unfinished upload is gone, whether or not the sweep came by.
+        if up.state == UploadState::Uploading && up.expires_ms <= record::now_ms() {
+            return Err(UploadError::NotFound(id.to_owned()));
+        }
+        Ok(up)
     }
 
     /// The upload and, once catalogued, its film's state.

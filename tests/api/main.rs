@@ -25,4 +25,5 @@ mod stations_roster;
 mod support;
 mod uploads;
 mod uploads_media;
+mod uploads_restart;
 mod watch;
