@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use dianjiao::accounts::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::plays::{
-    app_with_films, fetch_segments, media_playlist, post, viewings, wait_for_viewings,
+use crate::support::plays::{
+    app_with_films, entries_of, fetch_segments, media_playlist, post, viewings, wait_for_viewings,
 };
 use crate::support::TestApp;
 
@@ -108,20 +108,7 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
         1,
         "the TV's own segment requests made no second play: {found:?}"
     );
-    let page: Value = clerk
-        .get(app.url("/api/v1/ledger?limit=1000"))
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
-    let signed: Vec<&Value> = page["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|e| e["kind"] == "signin")
-        .collect();
+    let signed = entries_of(&app, &clerk, "signin").await;
     assert_eq!(signed.len(), 2, "{signed:?}");
     assert!(signed
         .iter()

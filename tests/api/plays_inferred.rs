@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use dianjiao::accounts::Role;
 
-use crate::plays::{app_with_films, fetch_segments, media_playlist, viewings, wait_for_viewings};
+use crate::support::plays::{
+    app_with_films, fetch_segments, media_playlist, viewings, wait_for_viewings,
+};
 use crate::support::spawn_app_with;
 
 #[tokio::test]

@@ -2,5 +2,6 @@
 
 pub mod app;
 pub mod fixtures;
+pub mod plays;
 
 pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};

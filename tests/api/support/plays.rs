@@ -1,0 +1,148 @@
+//! Plays helpers shared by the play tests: a server with prepared films, posting JSON,
+//! reading the ledger's entries, and fetching HLS like a plain player.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{spawn_app_with, TestApp};
+use crate::prepare::prepare_all;
+
+/// A server closing idle plays after `idle` seconds, with `films` prepared clips of 12 s;
+/// returns the films' ids in the order given.
+pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<String>) {
+    let app = spawn_app_with(|s| {
+        s.play_idle_secs = idle;
+        s.play_min_secs = 5;
+    })
+    .await;
+    for name in films {
+        app.synth_clip(name, 12.0).await;
+    }
+    app.scan(&app.library.clone()).await;
+    assert_eq!(prepare_all(&app).await, films.len());
+    let list = app.get_json("/api/v1/films?per_page=100").await;
+    let ids = films
+        .iter()
+        .map(|name| {
+            list["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|f| f["source_name"] == *name)
+                .and_then(|f| f["id"].as_str())
+                .unwrap_or_else(|| panic!("no film {name} in {list}"))
+                .to_owned()
+        })
+        .collect();
+    (app, ids)
+}
+
+pub(crate) async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let res = client
+        .post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The `viewing` entries in the ledger, read by a clerk through the API.
+pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Value> {
+    entries_of(app, clerk, "viewing").await
+}
+
+/// The ledger's entries of one kind (the first 1,000 entries), read by a clerk.
+pub(crate) async fn entries_of(app: &TestApp, clerk: &reqwest::Client, kind: &str) -> Vec<Value> {
+    let page: Value = clerk
+        .get(app.url("/api/v1/ledger?limit=1000"))
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
+    page["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
+/// Waits (at most 15 s) until there are `n` viewing entries.
+pub(crate) async fn wait_for_viewings(
+    app: &TestApp,
+    clerk: &reqwest::Client,
+    n: usize,
+) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let found = viewings(app, clerk).await;
+        if found.len() >= n || start.elapsed() > Duration::from_secs(15) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Fetches a film's master and first media playlist; returns the media playlist's URL
+/// prefix and its segments as (file name, duration).
+pub(crate) async fn media_playlist(
+    app: &TestApp,
+    client: &reqwest::Client,
+    film: &str,
+) -> (String, Vec<(String, f64)>) {
+    let get = |path: String| {
+        let req = client.get(app.url(&path));
+        async move {
+            let res = req.send().await.expect("get");
+            assert_eq!(res.status(), 200, "GET {path}");
+            res.text().await.expect("text")
+        }
+    };
+    let master = get(format!("/hls/{film}/master.m3u8")).await;
+    let variant = master
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .expect("a variant")
+        .to_owned();
+    let rung = variant.split('/').next().expect("rung").to_owned();
+    let base = format!("/hls/{film}/{rung}");
+    let text = get(format!("{base}/index.m3u8")).await;
+    let mut segments = Vec::new();
+    let mut pending = None;
+    for line in text.lines() {
+        if let Some(d) = line.strip_prefix("#EXTINF:") {
+            pending = d.split(',').next().and_then(|d| d.parse::<f64>().ok());
+        } else if !line.starts_with('#') && !line.trim().is_empty() {
+            segments.push((line.to_owned(), pending.take().expect("EXTINF first")));
+        }
+    }
+    (base, segments)
+}
+
+pub(crate) async fn fetch_segments(
+    app: &TestApp,
+    client: &reqwest::Client,
+    base: &str,
+    names: &[(String, f64)],
+) {
+    for (name, _) in names {
+        let res = client
+            .get(app.url(&format!("{base}/{name}")))
+            .send()
+            .await
+            .expect("segment");
+        assert_eq!(res.status(), 200);
+        res.bytes().await.expect("body");
+    }
+}
