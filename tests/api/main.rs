@@ -26,4 +26,5 @@ mod support;
 mod uploads;
 mod uploads_media;
 mod uploads_restart;
+mod uploads_transfer;
 mod watch;

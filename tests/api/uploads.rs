@@ -1,6 +1,7 @@
 //! tus 1.0 uploads on the wire: discovery, creation, the size limit before and during the
-//! transfer, offsets, content type, version, termination, expiry, a stalled body, who may
-//! upload. Real files go through in `uploads_media.rs`.
+//! transfer, offsets, content type, version, who may upload; and the helpers the other
+//! upload tests share. Termination, expiry and interrupted bodies are in
+//! `uploads_transfer.rs`, real files in `uploads_media.rs`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -98,7 +99,7 @@ pub(crate) fn header_u64(res: &Response, name: &str) -> u64 {
     res.headers()[name].to_str().unwrap().parse().unwrap()
 }
 
-fn partial_file(app: &TestApp, at: &str) -> PathBuf {
+pub(crate) fn partial_file(app: &TestApp, at: &str) -> PathBuf {
     let id = at.rsplit('/').next().unwrap();
     app.app.uploads.partial_file(id).expect("an upload id")
 }
@@ -264,47 +265,6 @@ async fn a_missing_or_other_tus_version_gets_412_except_for_options() {
 }
 
 #[tokio::test]
-async fn termination_removes_the_partial_file_and_the_upload() {
-    let app = spawn_app().await;
-    let admin = cookie(&app, "admin", Role::Admin).await;
-    let at = create(&app, &admin, 100, "").await;
-    assert_eq!(patch(&app, &admin, &at, 0, vec![7; 30]).await.status(), 204);
-    let file = partial_file(&app, &at);
-    assert!(file.exists());
-    let res = tus(&app, &admin, Method::DELETE, &at).send().await.unwrap();
-    assert_eq!(res.status(), 204);
-    assert!(!file.exists(), "the partial file is removed");
-    let head = tus(&app, &admin, Method::HEAD, &at).send().await.unwrap();
-    assert_eq!(head.status(), 404);
-    assert_eq!(
-        patch(&app, &admin, &at, 30, vec![7; 10]).await.status(),
-        404
-    );
-}
-
-#[tokio::test]
-async fn an_unfinished_upload_is_swept_away_after_it_expires() {
-    // 0.0005 h = 1.8 s; the sweeper looks several times within that.
-    let app = spawn_app_with(|s| s.upload_expire_hours = 0.0005).await;
-    let admin = cookie(&app, "admin", Role::Admin).await;
-    let at = create(&app, &admin, 100, "").await;
-    assert_eq!(patch(&app, &admin, &at, 0, vec![7; 30]).await.status(), 204);
-    let file = partial_file(&app, &at);
-    assert!(file.exists());
-    let mut gone = false;
-    for _ in 0..150 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if !file.exists() {
-            gone = true;
-            break;
-        }
-    }
-    assert!(gone, "the expired upload's file is removed by the sweep");
-    let head = tus(&app, &admin, Method::HEAD, &at).send().await.unwrap();
-    assert_eq!(head.status(), 404);
-}
-
-#[tokio::test]
 async fn only_admins_may_upload() {
     let app = spawn_app().await;
     let clerk = cookie(&app, "clerk", Role::Clerk).await;
@@ -324,27 +284,9 @@ async fn only_admins_may_upload() {
     assert_eq!(offset(&app, &admin, &at).await, 0);
 }
 
-#[tokio::test]
-async fn a_stalled_body_ends_and_what_arrived_is_kept() {
-    let app = spawn_app_with(|s| s.upload_body_timeout_secs = 1).await;
-    let admin = cookie(&app, "admin", Role::Admin).await;
-    let at = create(&app, &admin, 1000, "").await;
-    let (status, head) = raw_patch(&app, &admin, &at, 0, &[vec![9; 300]], true).await;
-    assert_eq!(status, 408, "{head}");
-    assert!(
-        head.to_ascii_lowercase().contains("upload-offset: 300"),
-        "{head}"
-    );
-    assert_eq!(offset(&app, &admin, &at).await, 300);
-    assert_eq!(
-        patch(&app, &admin, &at, 300, vec![9; 700]).await.status(),
-        204
-    );
-}
-
 /// A PATCH over a raw socket with a chunked body: sends `pieces`, then either ends the body
 /// or (`stall`) sends nothing more. Returns the status and the response head.
-async fn raw_patch(
+pub(crate) async fn raw_patch(
     app: &TestApp,
     cookie: &str,
     at: &str,
