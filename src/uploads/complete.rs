@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use media_catalog::{Film, FilmState};
 
-use super::{io, Upload, UploadError, UploadState, Uploads};
+use super::{io, sync_dir, Upload, UploadError, UploadState, Uploads};
 use crate::ledger::{Draft, EntryKind};
 use crate::records::ProductionDelivered;
 
@@ -139,10 +139,4 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), UploadError> {
     let mut f = fs::File::create(path).map_err(io(path))?;
     f.write_all(bytes).map_err(io(path))?;
     f.sync_all().map_err(io(path))
-}
-
-fn sync_dir(dir: &Path) -> Result<(), UploadError> {
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))
 }

@@ -88,6 +88,13 @@ pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> UploadError + '_
     }
 }
 
+/// Syncs a folder, so that a file made or renamed in it survives a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), UploadError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
+}
+
 /// An upload as the admin page follows it (`GET /api/v1/uploads/{id}`).
 #[derive(Clone, Debug, Serialize)]
 pub struct UploadView {
@@ -169,6 +176,7 @@ impl Uploads {
         let part = self.part_path(&upload.id);
         let file = fs::File::create(&part).map_err(io(&part))?;
         file.sync_all().map_err(io(&part))?;
+        sync_dir(&self.cfg.dir)?;
         self.save(&upload)?;
         if length == 0 {
             return self.finish_upload(upload);
@@ -216,8 +224,8 @@ impl Uploads {
     /// Stops an upload: an unfinished one loses its partial file; a finished one only its
     /// record (the film stays in the catalog). Blocking.
     pub fn terminate(&self, id: &str) -> Result<(), UploadError> {
-        let up = self.get(id)?;
         let _writing = self.claim(id)?;
+        let up = self.get(id)?;
         self.remove(&up)
     }
 

@@ -28,34 +28,44 @@ impl Uploads {
         offset: u64,
         declared: Option<u64>,
     ) -> Result<PatchWriter, UploadError> {
-        let upload = self.get(id)?;
+        // Claimed before the record is read: a request that just finished has saved its offset.
         self.claim(id).map(std::mem::forget)?;
+        let (upload, file) = self.open_part(id).inspect_err(|_| self.release(id))?;
         // From here the writer's drop releases the claim.
-        let part = self.part_path(id);
-        let opened = OpenOptions::new()
-            .write(true)
-            .open(&part)
-            .map_err(io(&part));
-        let writer = PatchWriter {
+        let mut writer = PatchWriter {
             uploads: self.clone(),
-            file: match opened {
-                Ok(f) => f,
-                Err(e) => {
-                    self.release(id);
-                    return Err(e);
-                }
-            },
+            file,
             upload,
             written: 0,
         };
         writer.check(offset, declared)?;
+        let part = self.part_path(id);
         writer.file.set_len(offset).map_err(io(&part))?;
-        let mut writer = writer;
         writer
             .file
             .seek(SeekFrom::Start(offset))
             .map_err(io(&part))?;
         Ok(writer)
+    }
+
+    /// The record and its partial file. A file shorter than the recorded offset (lost in a
+    /// crash of the machine) moves the offset back to what the file holds.
+    fn open_part(&self, id: &str) -> Result<(Upload, File), UploadError> {
+        let mut upload = self.get(id)?;
+        let part = self.part_path(id);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&part)
+            .map_err(io(&part))?;
+        let len = file.metadata().map_err(io(&part))?.len();
+        if len < upload.offset && upload.state == UploadState::Uploading {
+            tracing::warn!(upload = %id, kept = len, recorded = upload.offset, "partial file shorter than recorded");
+            upload.offset = len;
+            self.save(&upload)?;
+        }
+        Ok((upload, file))
     }
 
     fn release(&self, id: &str) {
