@@ -9,6 +9,7 @@ use media_catalog::{Catalog, CatalogError, FilmState};
 
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
+use crate::entries::Entries;
 use crate::jit::Jit;
 use crate::ledger::{Ledger, LedgerError};
 use crate::library::Library;
@@ -18,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::plays::{Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
+use crate::reports::{Reports, ReportsError};
 use crate::stations::{Stations, StationsError, StationsOptions};
 use crate::uploads::{UploadError, Uploads, UploadsConfig, UploadsDeps};
 
@@ -43,6 +45,10 @@ pub struct App {
     pub plays: Arc<Plays>,
     /// Resumable uploads of local productions.
     pub uploads: Arc<Uploads>,
+    /// Registers and reports over derived indexes of the ledger.
+    pub reports: Arc<Reports>,
+    /// Manual ledger entries (feedback, plans, pastoral sessions, productions, corrections).
+    pub entries: Arc<Entries>,
     db: sled::Db,
 }
 
@@ -77,6 +83,8 @@ pub enum OpenError {
     Plays(#[from] PlaysError),
     #[error("cannot open the uploads")]
     Uploads(#[from] UploadError),
+    #[error("cannot open the report indexes")]
+    Reports(#[from] ReportsError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -104,6 +112,15 @@ impl App {
                 ..StationsOptions::new(&settings.township)
             },
         )?);
+        let days = Days::new(settings.utc_offset_minutes);
+        let reports = Arc::new(Reports::open(&db, ledger.clone(), stations.clone(), days)?);
+        let entries = Arc::new(Entries::new(
+            ledger.clone(),
+            stations.clone(),
+            catalog.clone(),
+            days,
+            &settings.township,
+        ));
         let throttle = Throttle::new(
             settings.login_max_failures,
             settings.login_max_failures_per_address,
@@ -154,7 +171,7 @@ impl App {
             &metrics,
             (&preparation, &jit),
         )?;
-        let uploads = open_uploads(&settings, &db, &library, &catalog, &ledger)?;
+        let uploads = open_uploads(&settings, &db, &library, &catalog, &entries)?;
         Ok(App {
             uploads,
             catalog,
@@ -167,8 +184,10 @@ impl App {
             jit,
             ledger,
             stations,
-            days: Days::new(settings.utc_offset_minutes),
+            days,
             plays,
+            reports,
+            entries,
             settings,
             db,
         })
@@ -192,7 +211,7 @@ fn open_uploads(
     db: &sled::Db,
     library: &Arc<Library>,
     catalog: &Arc<Catalog>,
-    ledger: &Arc<Ledger>,
+    entries: &Arc<Entries>,
 ) -> Result<Arc<Uploads>, UploadError> {
     let hours = settings.upload_expire_hours.max(0.0);
     let cfg = UploadsConfig {
@@ -206,8 +225,7 @@ fn open_uploads(
         db: db.clone(),
         library: library.clone(),
         catalog: catalog.clone(),
-        ledger: ledger.clone(),
-        days: Days::new(settings.utc_offset_minutes),
+        entries: entries.clone(),
     };
     Uploads::open(cfg, deps)
 }

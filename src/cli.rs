@@ -146,6 +146,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         entries: u64,
     },
+    /// A 收看情况登记薄 of this many viewing entries as XLSX, against its JSON and the
+    /// ledger export of the same log.
+    Xlsx {
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+    },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {
         #[arg(long, default_value_t = 64)]

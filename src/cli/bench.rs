@@ -18,11 +18,13 @@ mod jit;
 mod ledger;
 mod prepare;
 mod serve;
+mod xlsx;
 
 pub use jit::jit;
 pub use ledger::ledger;
 pub use prepare::prepare;
 pub use serve::serve;
+pub use xlsx::xlsx;
 
 /// Makes `distinct` short clips with our own encoder, then `files` copies spread over
 /// folders of 100 (hard links when `link`, real copies otherwise).

@@ -53,6 +53,16 @@ pub enum LedgerCommand {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Drop the report indexes (by station, month, film, kind; corrections), rebuild them
+    /// from the log and check them against it (exit 1 on any difference). Stop the server
+    /// first: it holds the database.
+    Reindex {
+        #[command(flatten)]
+        data: DataArg,
+        /// Only catch the indexes up and check them; rebuild nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Test support: append from many threads as fast as possible, printing each
     /// acknowledged seq on its own line, until killed (or --count entries).
     #[command(hide = true)]
@@ -74,6 +84,7 @@ impl LedgerCommand {
             LedgerCommand::Verify { data, .. }
             | LedgerCommand::Export { data, .. }
             | LedgerCommand::Checkpoint { data }
+            | LedgerCommand::Reindex { data, .. }
             | LedgerCommand::Stress { data, .. } => data,
         }
     }
@@ -90,6 +101,10 @@ pub enum LedgerCliError {
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(transparent)]
+    Reports(#[from] crate::reports::ReportsError),
+    #[error(transparent)]
+    Open(#[from] Box<crate::app::OpenError>),
     #[error("无法读取 {path}（cannot read {path}）")]
     Read {
         path: PathBuf,
@@ -138,7 +153,33 @@ pub fn run(settings: &Settings, command: LedgerCommand) -> Result<(), LedgerCliE
             Ok(())
         }
         LedgerCommand::Stress { threads, count, .. } => stress(&dir, threads, count),
+        LedgerCommand::Reindex { check, .. } => reindex(settings, check),
     }
+}
+
+/// Rebuilds the report indexes from the log and checks them against it.
+fn reindex(settings: &Settings, check_only: bool) -> Result<(), LedgerCliError> {
+    let db = crate::app::open_db(settings).map_err(Box::new)?;
+    let ledger = open_for_reading(&settings.ledger_dir())?;
+    let days = crate::records::Days::new(settings.utc_offset_minutes);
+    let mut index = crate::reports::Index::open(&db)?;
+    let started = std::time::Instant::now();
+    let (indexed, done) = match check_only {
+        true => (index.catch_up(&ledger, &days)?, "已补齐"),
+        false => (index.rebuild(&ledger, &days)?, "已重建"),
+    };
+    db.flush().map_err(crate::reports::ReportsError::from)?;
+    let checked = index.check(&ledger, &days)?;
+    println!(
+        "索引{done}并与账本核对一致（indexes {} and checked against the ledger）: {} entries, {indexed} indexed now, in {:.2} s",
+        if check_only { "caught up" } else { "rebuilt" },
+        checked.entries,
+        started.elapsed().as_secs_f64()
+    );
+    for (tree, keys) in checked.keys {
+        println!("  {tree:<18} {keys:>9} keys");
+    }
+    Ok(())
 }
 
 /// The ledger for appending when no server holds it (making its key on first use),

@@ -6,6 +6,7 @@ pub mod gate;
 pub mod routes;
 
 mod devices;
+mod entries;
 mod file_body;
 mod films;
 mod health;
@@ -16,6 +17,7 @@ mod media_files;
 mod pages;
 mod plays;
 mod renditions;
+mod reports;
 mod session;
 mod stations;
 mod thumbs;

@@ -7,8 +7,8 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    devices, films, health, ledger, library, media_files, pages, plays, renditions, session,
-    stations, thumbs, uploads, users,
+    devices, entries, films, health, ledger, library, media_files, pages, plays, renditions,
+    reports, session, stations, thumbs, uploads, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -240,6 +240,49 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/uploads/{id}", Admin, || {
             web::route().to(uploads::status)
+        }),
+        // Manual ledger entries, registers and reports (src/entries, src/reports).
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/feedback",
+            Clerk,
+            || web::route().to(entries::feedback),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/info-reports",
+            Clerk,
+            || web::route().to(entries::info_report),
+        ),
+        def(Method::POST, "/api/v1/stations/{id}/plans", Clerk, || {
+            web::route().to(entries::plan)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/pastoral-sessions",
+            Clerk,
+            || web::route().to(entries::pastoral),
+        ),
+        def(Method::POST, "/api/v1/productions", Admin, || {
+            web::route().to(entries::production)
+        }),
+        def(Method::POST, "/api/v1/ledger/corrections", Clerk, || {
+            web::route().to(entries::correction)
+        }),
+        def(
+            Method::GET,
+            "/api/v1/reports/registers/{register}",
+            Clerk,
+            || web::route().to(reports::register),
+        ),
+        def(Method::GET, "/api/v1/reports/monthly", Clerk, || {
+            web::route().to(reports::monthly)
+        }),
+        def(Method::GET, "/api/v1/reports/quarterly", Clerk, || {
+            web::route().to(reports::quarterly)
+        }),
+        def(Method::GET, "/api/v1/reports/yearly", Clerk, || {
+            web::route().to(reports::yearly)
         }),
         def(Method::GET, "/api/v1/library", Clerk, || {
             web::route().to(library::status)

@@ -125,7 +125,7 @@ fn describe_upload(e: &UploadError) -> (&'static str, StatusCode, String) {
         | U::Record(_)
         | U::Catalog(_)
         | U::Library(_)
-        | U::Ledger(_) => status(
+        | U::Entries(_) => status(
             "internal",
             StatusCode::INTERNAL_SERVER_ERROR,
             "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use media_catalog::{Film, FilmState};
 
 use super::{io, sync_dir, Upload, UploadError, UploadState, Uploads};
-use crate::ledger::{Draft, EntryKind};
-use crate::records::ProductionDelivered;
+use crate::entries::ProductionRequest;
 
 impl Uploads {
     /// Moves a fully received upload into the media folder, records it complete and
@@ -84,19 +83,11 @@ impl Uploads {
         self.save(&up)?;
         let playable = !matches!(film.state, FilmState::Rejected | FilmState::Failed);
         if let (Some(production), false, true) = (up.meta.production, up.delivered, playable) {
-            let payload = ProductionDelivered {
+            self.deps.entries.production(ProductionRequest {
                 film_id: film.id.to_string(),
-                film_title: film.title.clone(),
                 production,
-                township: self.cfg.township.clone(),
-                year: self.deps.days.today().year(),
-            };
-            let draft = Draft::new(
-                EntryKind::ProductionDelivered,
-                None,
-                serde_json::to_value(&payload)?,
-            );
-            self.deps.ledger.append(draft)?;
+                year: None,
+            })?;
             up.delivered = true;
             self.save(&up)?;
         }

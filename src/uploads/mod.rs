@@ -17,9 +17,8 @@ use std::time::Duration;
 use media_catalog::{Catalog, CatalogError, FilmId, FilmState};
 use serde::Serialize;
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::entries::{Entries, EntriesError};
 use crate::library::{Library, LibraryError};
-use crate::records::Days;
 
 pub use patch::PatchWriter;
 pub use record::{MetaError, Upload, UploadMeta, UploadState};
@@ -44,8 +43,8 @@ pub struct UploadsDeps {
     pub db: sled::Db,
     pub library: Arc<Library>,
     pub catalog: Arc<Catalog>,
-    pub ledger: Arc<Ledger>,
-    pub days: Days,
+    /// Writes the `production_delivered` entry of a production.
+    pub entries: Arc<Entries>,
 }
 
 /// Why an upload request failed.
@@ -77,8 +76,8 @@ pub enum UploadError {
     Catalog(#[from] CatalogError),
     #[error("library failure")]
     Library(#[from] LibraryError),
-    #[error("ledger failure")]
-    Ledger(#[from] LedgerError),
+    #[error("the production entry could not be written")]
+    Entries(#[from] EntriesError),
 }
 
 pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> UploadError + '_ {

@@ -11,7 +11,9 @@
 //! * `body` makes the request body from the ids and the caller's unique name (`who`):
 //!   `none`, or a closure returning `Body::Json(..)` / `Body::Raw(content type, bytes)` /
 //!   `Body::Tus(headers, bytes)` (a tus request: `Tus-Resumable: 1.0.0` plus `headers`).
-//! * Each expectation: `Ok` (any 2xx), `E401`, `E403`, or `E404` (passed the gate, then
+//! * Report routes get their station and period as a query ([`report_query`]).
+//! * Each expectation: `Ok` (any 2xx), `E401`, `E403`, `E422` (passed the gate, then refused
+//!   as unprocessable: e.g. pastoral hours for a village), or `E404` (passed the gate, then
 //!   found nothing: e.g. `GET /api/v1/device` for a caller that is not a TV).
 
 use std::collections::BTreeSet;
@@ -32,6 +34,7 @@ enum Expect {
     E401,
     E403,
     E404,
+    E422,
 }
 use Expect::*;
 
@@ -80,6 +83,7 @@ impl Ids {
             "address" => self.spare_address.clone(),
             "tail:.*" => "index.html".into(),
             "name" => "hls.min.js".into(),
+            "register" => "all".into(),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -118,7 +122,19 @@ impl Row {
             let value = ids.fill(&path[start + 1..end]);
             path.replace_range(start..=end, &value);
         }
-        path
+        path + &report_query(self.pattern, ids)
+    }
+}
+
+/// The query a report route needs (its station and period go there, not in the path).
+fn report_query(pattern: &str, ids: &Ids) -> String {
+    match pattern.strip_prefix("/api/v1/reports/") {
+        Some("quarterly") => format!("?station={}&year=2026&quarter=1", ids.station),
+        Some(p) if p.starts_with("registers/") => {
+            format!("?station={}&from=2026-01-01&to=2026-12-31", ids.station)
+        }
+        Some(_) => "?year=2026".into(),
+        None => String::new(),
     }
 }
 
@@ -232,6 +248,26 @@ fn rows() -> Vec<Row> {
         r(Method::DELETE, "/api/v1/uploads/{id}", Unknown,
           |_, _| Body::Tus(vec![], vec![]), [E401, E401, E403, E404, E403]),
         r(Method::GET, "/api/v1/uploads/{id}", Unknown, none, [E401, E401, E403, E404, E403]),
+        // Manual ledger entries, registers and reports (a village station: no pastoral hours).
+        r(Method::POST, "/api/v1/stations/{id}/feedback", Station,
+          |_, who| Body::Json(json!({"text": who})), [E401, E401, Ok, Ok, E403]),
+        r(Method::POST, "/api/v1/stations/{id}/info-reports", Station,
+          |_, who| Body::Json(json!({"title": "电教信息", "text": who})), [E401, E401, Ok, Ok, E403]),
+        r(Method::POST, "/api/v1/stations/{id}/plans", Station,
+          |ids, _| Body::Json(json!({"year": 2026, "quarter": 1, "items": [{"month": 1, "film_id": ids.film}]})),
+          [E401, E401, Ok, Ok, E403]),
+        r(Method::POST, "/api/v1/stations/{id}/pastoral-sessions", Station,
+          |_, _| Body::Json(json!({"date": "2026-01-01", "hours": 1, "place": "夏季牧场"})),
+          [E401, E401, E422, E422, E403]),
+        r(Method::POST, "/api/v1/productions", NoId,
+          |ids, _| Body::Json(json!({"film_id": ids.film, "production": "feature"})),
+          [E401, E401, E403, Ok, E403]),
+        r(Method::POST, "/api/v1/ledger/corrections", NoId,
+          |_, who| Body::Json(json!({"corrects": 0, "reason": who})), [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/reports/registers/{register}", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/reports/monthly", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/reports/quarterly", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/reports/yearly", NoId, none, [E401, E401, Ok, Ok, E403]),
         // Library.
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
@@ -371,6 +407,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
                     401 => E401,
                     403 => E403,
                     404 => E404,
+                    422 => E422,
                     other => {
                         failures.push(format!(
                             "{} {path} as role {role}: unexpected {other}",

@@ -1,0 +1,225 @@
+//! Registers and reports: `GET /api/v1/reports/registers/{register}`, `…/monthly`,
+//! `…/quarterly`, `…/yearly`, each as `format=json` (default), `xlsx` (a download) or
+//! `html` (a printable A4 page).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::blocking;
+use crate::app::App;
+use crate::error::AppError;
+use crate::reports::{print, xlsx, Period, RegisterKind, ReportsError, Tabular};
+
+impl From<ReportsError> for AppError {
+    fn from(e: ReportsError) -> AppError {
+        match e {
+            ReportsError::Invalid(_) => AppError::Unprocessable {
+                code: "invalid",
+                message: e.to_string(),
+            },
+            ReportsError::UnknownStation(_) => AppError::NotFound { what: "站点" },
+            ReportsError::Stations(e) => e.into(),
+            ReportsError::Ledger(e) => AppError::Ledger(e),
+            ReportsError::Store(_) | ReportsError::IndexMismatch(_) => {
+                AppError::Io(std::io::Error::other(e))
+            }
+        }
+    }
+}
+
+/// The query of every report (each uses its own part).
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    station: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    year: Option<i32>,
+    month: Option<u8>,
+    quarter: Option<u8>,
+    format: Option<String>,
+}
+
+enum Format {
+    Json,
+    Xlsx,
+    Html,
+}
+
+impl ReportQuery {
+    fn format(&self) -> Result<Format, AppError> {
+        match self.format.as_deref().unwrap_or("json") {
+            "json" => Ok(Format::Json),
+            "xlsx" => Ok(Format::Xlsx),
+            "html" => Ok(Format::Html),
+            other => Err(invalid(format!(
+                "格式 {other:?} 不支持，可选 json、xlsx、html（format must be json, xlsx or html）"
+            ))),
+        }
+    }
+
+    fn station(&self) -> Result<String, AppError> {
+        self.station
+            .clone()
+            .ok_or_else(|| invalid("请给出站点 station（station is required）".into()))
+    }
+
+    fn year(&self) -> Result<i32, AppError> {
+        self.year
+            .ok_or_else(|| invalid("请给出年份 year（year is required）".into()))
+    }
+}
+
+fn invalid(message: String) -> AppError {
+    AppError::Unprocessable {
+        code: "invalid",
+        message,
+    }
+}
+
+/// A report rendered off the async threads.
+enum Rendered {
+    Json(Vec<u8>),
+    Html(String),
+    Xlsx { bytes: Vec<u8>, name: String },
+}
+
+/// Renders the report in the asked format (blocking work: XLSX of a long register).
+fn render<R: Tabular + Serialize>(report: &R, format: Format) -> Result<Rendered, AppError> {
+    Ok(match format {
+        Format::Json => Rendered::Json(
+            serde_json::to_vec(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
+        ),
+        Format::Html => Rendered::Html(print::page(report)),
+        Format::Xlsx => Rendered::Xlsx {
+            bytes: xlsx::workbook(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
+            name: format!("{}.xlsx", report.file_stem()),
+        },
+    })
+}
+
+fn respond(rendered: Rendered) -> HttpResponse {
+    match rendered {
+        Rendered::Json(body) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body),
+        Rendered::Html(page) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'",
+            ))
+            .body(page),
+        Rendered::Xlsx { bytes, name } => HttpResponse::Ok()
+            .content_type(xlsx::CONTENT_TYPE)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"report.xlsx\"; filename*=UTF-8''{}",
+                    percent(&name)
+                ),
+            ))
+            .body(bytes),
+    }
+}
+
+/// RFC 5987 percent-encoding of a file name.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The registers as one JSON object (`{"registers": [...]}`) and as sheets.
+#[derive(Serialize)]
+struct Registers {
+    registers: Vec<crate::reports::Register>,
+}
+
+impl Tabular for Registers {
+    fn tables(&self) -> Vec<crate::reports::Table> {
+        self.registers.tables()
+    }
+
+    fn file_stem(&self) -> String {
+        self.registers.file_stem()
+    }
+}
+
+/// One register (`viewing|discussion|feedback|signin`) or `all` four.
+pub async fn register(
+    app: web::Data<App>,
+    which: web::Path<String>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let kinds = RegisterKind::parse_many(&which).ok_or(AppError::NotFound { what: "登记薄" })?;
+    let format = query.format()?;
+    let station = query.station()?;
+    let period = Period::parse(
+        query.from.as_deref(),
+        query.to.as_deref(),
+        query.year,
+        query.month,
+    )?;
+    let reports = app.reports.clone();
+    let rendered = blocking(move || {
+        let registers = Registers {
+            registers: reports.registers(&kinds, &station, period)?,
+        };
+        render(&registers, format)
+    })
+    .await?;
+    Ok(respond(rendered))
+}
+
+/// The stations × months matrix of a year.
+pub async fn monthly(
+    app: web::Data<App>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (format, year) = (query.format()?, query.year()?);
+    let reports = app.reports.clone();
+    Ok(respond(
+        blocking(move || render(&reports.monthly(year)?, format)).await?,
+    ))
+}
+
+/// The 季报 of one station.
+pub async fn quarterly(
+    app: web::Data<App>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (format, year, station) = (query.format()?, query.year()?, query.station()?);
+    let quarter = query
+        .quarter
+        .ok_or_else(|| invalid("请给出季度 quarter（quarter is required）".into()))?;
+    let reports = app.reports.clone();
+    Ok(respond(
+        blocking(move || render(&reports.quarterly(&station, year, quarter)?, format)).await?,
+    ))
+}
+
+/// The year view.
+pub async fn yearly(
+    app: web::Data<App>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (format, year) = (query.format()?, query.year()?);
+    let reports = app.reports.clone();
+    Ok(respond(
+        blocking(move || render(&reports.yearly(year)?, format)).await?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_percent_encoded_utf8() {
+        assert_eq!(super::percent("月查 1.xlsx"), "%E6%9C%88%E6%9F%A5%201.xlsx");
+    }
+}
