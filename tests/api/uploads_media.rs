@@ -179,6 +179,14 @@ async fn an_uploaded_film_is_catalogued_as_a_local_production_and_prepared() {
     assert_eq!(delivered[0]["production"], "party_news");
     assert_eq!(delivered[0]["film_id"], view["film_id"]);
     assert_eq!(delivered[0]["township"], "红旗镇");
+    // It counts toward the township's production task in the yearly report.
+    let url = format!("/api/v1/reports/yearly?year={}", delivered[0]["year"]);
+    let res = tus(&app, &admin, Method::GET, &url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let year: Value = res.json().await.unwrap();
+    let task = &year["productions"][0];
+    assert_eq!(task["township"], "红旗镇", "{year}");
+    assert_eq!(task["party_news"]["film_id"], view["film_id"], "{year}");
 }
 
 #[tokio::test]
