@@ -40,6 +40,15 @@ pub enum AppError {
     /// end): 409, nothing written.
     #[error("conflict: {message}")]
     Conflict { code: &'static str, message: String },
+    /// The request body is over a limit (a roster file, an upload): 413, nothing kept.
+    #[error("too large: {message}")]
+    TooLarge { message: String },
+    /// Too many wrong tries from one address (pairing codes): 429 with `Retry-After`.
+    #[error("too many attempts; retry after {retry_after_secs} s")]
+    TooManyAttempts {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
@@ -139,6 +148,14 @@ impl AppError {
                 (code, StatusCode::UNPROCESSABLE_ENTITY, message.clone())
             }
             AppError::Conflict { code, message } => (code, StatusCode::CONFLICT, message.clone()),
+            AppError::TooLarge { message } => {
+                ("too_large", StatusCode::PAYLOAD_TOO_LARGE, message.clone())
+            }
+            AppError::TooManyAttempts { message, .. } => (
+                "too_many_attempts",
+                StatusCode::TOO_MANY_REQUESTS,
+                message.clone(),
+            ),
             AppError::Accounts(e) => match e {
                 A::InvalidCredentials => (
                     "invalid_credentials",
@@ -195,6 +212,12 @@ impl ResponseError for AppError {
         }
         let mut resp = HttpResponse::build(status);
         if let AppError::Accounts(AccountsError::Throttled { retry_after_secs }) = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::TooManyAttempts {
+            retry_after_secs, ..
+        } = self
+        {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::NotReady = self {

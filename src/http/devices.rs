@@ -7,18 +7,16 @@
 //! `DELETE /api/v1/stations/{id}/addresses/{address}` for TVs that cannot pair (DLNA).
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::blocking;
 use super::gate::{client_ip, Caller, DEVICE_COOKIE};
-use super::stations::refusal;
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::stations::{parse_address, StationsError};
+use crate::stations::parse_address;
 
 /// How long a TV keeps its device cookie: as good as for ever (about ten years).
 const DEVICE_COOKIE_DAYS: i64 = 3650;
@@ -64,16 +62,7 @@ pub async fn pair(
     let client = client_ip(&req, &app.settings.trusted_proxies);
     let stations = app.stations.clone();
     let PairBody { code, name } = body.into_inner();
-    let paired = blocking(move || Ok(stations.pair(&code, client, name.as_deref()))).await?;
-    let paired = match paired {
-        Ok(p) => p,
-        Err(e @ StationsError::Throttled { retry_after_secs }) => {
-            let status = StatusCode::TOO_MANY_REQUESTS;
-            let retry = Some(retry_after_secs);
-            return Ok(refusal(status, "too_many_attempts", e.to_string(), retry));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let paired = blocking(move || Ok(stations.pair(&code, client, name.as_deref())?)).await?;
     tracing::info!(station = %paired.station.code, device = %paired.device.device_id, "TV paired");
     let cookie = Cookie::build(DEVICE_COOKIE, paired.token)
         .path("/")

@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
-use crate::accounts::AccountsError;
 use crate::app::App;
 use crate::error::AppError;
 use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate, StationsError};
@@ -54,30 +53,14 @@ impl From<StationsError> for AppError {
                 code: "retired",
                 message: e.to_string(),
             },
-            // The pairing handler answers this itself with its own sentence; this keeps the
-            // status and Retry-After should another path ever return it.
-            S::Throttled { retry_after_secs } => {
-                AppError::Accounts(AccountsError::Throttled { retry_after_secs })
-            }
+            S::Throttled { retry_after_secs } => AppError::TooManyAttempts {
+                message: e.to_string(),
+                retry_after_secs,
+            },
             S::Ledger(e) => AppError::Ledger(e),
             S::Store(_) | S::Record(_) => AppError::Io(std::io::Error::other(e)),
         }
     }
-}
-
-/// A refusal the error table has no row for (413, and 429 with our own sentence), in the
-/// same `{"error","message"}` shape.
-pub(super) fn refusal(
-    status: actix_web::http::StatusCode,
-    code: &str,
-    message: String,
-    retry_after_secs: Option<u64>,
-) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    if let Some(secs) = retry_after_secs {
-        res.insert_header((header::RETRY_AFTER, secs.to_string()));
-    }
-    res.json(json!({ "error": code, "message": message }))
 }
 
 /// Makes a station: `{"code","name","kind"}` (+ `township`, `broadcaster`) → 201 with it.
@@ -176,22 +159,17 @@ pub async fn import_roster(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || {
-        refusal(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!(
-                "文件太大，名册文件最多 {} MiB（the file is too large）",
-                MAX_ROSTER_BYTES / 1024 / 1024
-            ),
-            None,
-        )
+    let too_large = || AppError::TooLarge {
+        message: format!(
+            "文件太大，名册文件最多 {} MiB（the file is too large）",
+            MAX_ROSTER_BYTES / 1024 / 1024
+        ),
     };
     if declared.is_some_and(|n| n > MAX_ROSTER_BYTES as u64) {
-        return Ok(too_large());
+        return Err(too_large());
     }
     let Ok(bytes) = payload.to_bytes_limited(MAX_ROSTER_BYTES).await else {
-        return Ok(too_large());
+        return Err(too_large());
     };
     let bytes = bytes.map_err(|e| AppError::BadRequest(format!("上传中断：{e}")))?;
     let content_type = req
