@@ -1,7 +1,10 @@
 //! tus 1.0.0 resumable uploads (core + creation, termination, expiration):
 //! `OPTIONS|POST /api/v1/uploads`, `HEAD|PATCH|DELETE /api/v1/uploads/{id}`, and
 //! `GET /api/v1/uploads/{id}` — a JSON view (not tus) the admin page follows to `ready`.
-//! Thin: headers are parsed here, the uploads domain does the rest.
+//! Thin: headers are parsed here, the uploads domain does the rest. Refusals that have a row
+//! in the one error table (404, 409, 413, 400) go through `AppError`; only tus's own answers
+//! (412 with `Tus-Version`, 415, 408 with the kept `Upload-Offset`) and the logged 500 are
+//! made here.
 
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -40,14 +43,47 @@ pub enum TusError {
     Version,
     #[error("PATCH body must be application/offset+octet-stream")]
     ContentType,
-    #[error("header {0} missing or not a number")]
-    Header(&'static str),
     #[error("the body stalled")]
     Stalled(Box<Upload>),
-    #[error(transparent)]
-    Upload(#[from] UploadError),
+    /// A failure of the server itself (disk, records, catalog): 500, logged with its cause.
+    #[error("upload failed on the server")]
+    Internal(#[source] UploadError),
+    /// A refusal with a row in the one error table.
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+impl From<UploadError> for TusError {
+    fn from(e: UploadError) -> TusError {
+        use UploadError as U;
+        let app = match &e {
+            U::NotFound(_) => AppError::NotFound {
+                what: "上传（可能已过期或被取消），请重新上传",
+            },
+            U::TooLarge { max, .. } => AppError::TooLarge {
+                message: format!("文件太大：最大允许 {}", human_size(*max)),
+            },
+            U::PastLength { length } => AppError::TooLarge {
+                message: format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
+            },
+            U::WrongOffset { expected, .. } => AppError::Conflict {
+                code: "wrong_offset",
+                message: format!("续传位置不对：服务器已收到 {expected} 字节"),
+            },
+            U::Busy => AppError::Conflict {
+                code: "busy",
+                message: "该文件正在由另一个请求上传，请稍后再试".into(),
+            },
+            U::Meta(m) => AppError::BadRequest(m.to_string()),
+            U::Io { .. }
+            | U::Store(_)
+            | U::Record(_)
+            | U::Catalog(_)
+            | U::Library(_)
+            | U::Entries(_) => return TusError::Internal(e),
+        };
+        TusError::App(app)
+    }
 }
 
 #[derive(Serialize)]
@@ -70,11 +106,6 @@ impl TusError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "上传数据的类型必须是 application/offset+octet-stream",
             ),
-            TusError::Header(h) => (
-                "bad_header",
-                StatusCode::BAD_REQUEST,
-                format!("请求头 {h} 缺失或不是数字"),
-            ),
             TusError::Stalled(up) => (
                 "stalled",
                 StatusCode::REQUEST_TIMEOUT,
@@ -83,53 +114,13 @@ impl TusError {
                     up.offset
                 ),
             ),
-            TusError::Upload(e) => describe_upload(e),
-            TusError::App(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR, String::new()),
+            TusError::Internal(_) => status(
+                "internal",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
+            ),
+            TusError::App(e) => ("app", e.status_code(), e.to_string()),
         }
-    }
-}
-
-/// Status, code and a clerk-readable sentence for a domain refusal.
-fn describe_upload(e: &UploadError) -> (&'static str, StatusCode, String) {
-    use UploadError as U;
-    let status = |code, s, m: &str| (code, s, m.to_owned());
-    match e {
-        U::NotFound(_) => status(
-            "not_found",
-            StatusCode::NOT_FOUND,
-            "找不到该上传（可能已过期或被取消），请重新上传",
-        ),
-        U::TooLarge { max, .. } => (
-            "too_large",
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("文件太大：最大允许 {}", human_size(*max)),
-        ),
-        U::PastLength { length } => (
-            "past_length",
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
-        ),
-        U::WrongOffset { expected, .. } => (
-            "wrong_offset",
-            StatusCode::CONFLICT,
-            format!("续传位置不对：服务器已收到 {expected} 字节"),
-        ),
-        U::Busy => status(
-            "busy",
-            StatusCode::CONFLICT,
-            "该文件正在由另一个请求上传，请稍后再试",
-        ),
-        U::Meta(m) => ("bad_metadata", StatusCode::BAD_REQUEST, m.to_string()),
-        U::Io { .. }
-        | U::Store(_)
-        | U::Record(_)
-        | U::Catalog(_)
-        | U::Library(_)
-        | U::Entries(_) => status(
-            "internal",
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
-        ),
     }
 }
 
@@ -216,7 +207,7 @@ pub async fn create(
     caller: Caller,
 ) -> Result<HttpResponse, TusError> {
     require_version(&req)?;
-    let length = number(&req, "upload-length")?.ok_or(TusError::Header("Upload-Length"))?;
+    let length = number(&req, "upload-length")?.ok_or_else(|| bad_header("Upload-Length"))?;
     let meta = parse_meta(text(&req, "upload-metadata")).map_err(UploadError::from)?;
     let owner = match caller.0 {
         Principal::User { name, .. } => name,
@@ -260,7 +251,7 @@ pub async fn patch(
     if essence.map(str::trim) != Some(OFFSET_STREAM) {
         return Err(TusError::ContentType);
     }
-    let offset = number(&req, "upload-offset")?.ok_or(TusError::Header("Upload-Offset"))?;
+    let offset = number(&req, "upload-offset")?.ok_or_else(|| bad_header("Upload-Offset"))?;
     let declared = number(&req, "content-length")?;
     let uploads = app.uploads.clone();
     let writer = off_thread(move || uploads.begin_patch(&id, offset, declared)).await?;
@@ -336,6 +327,13 @@ fn offset_headers(res: &mut HttpResponseBuilder, up: &Upload) {
     }
 }
 
+/// A required numeric header that is missing or not a number: 400.
+fn bad_header(name: &str) -> TusError {
+    TusError::App(AppError::BadRequest(format!(
+        "请求头 {name} 缺失或不是数字"
+    )))
+}
+
 fn require_version(req: &HttpRequest) -> Result<(), TusError> {
     match text(req, "tus-resumable") {
         Some(TUS_VERSION) => Ok(()),
@@ -350,7 +348,7 @@ fn text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 /// A numeric header: absent is `None`, present but not a number is an error.
 fn number(req: &HttpRequest, name: &'static str) -> Result<Option<u64>, TusError> {
     text(req, name)
-        .map(|v| v.trim().parse().map_err(|_| TusError::Header(name)))
+        .map(|v| v.trim().parse().map_err(|_| bad_header(name)))
         .transpose()
 }
 
