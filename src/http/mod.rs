@@ -22,6 +22,7 @@ mod session;
 mod stations;
 mod thumbs;
 mod tv;
+mod uploads;
 mod users;
 
 use std::net::TcpListener;
@@ -49,6 +50,7 @@ where
 /// Builds the HTTP server on an already bound listener.
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     app.plays.start_sweeper();
+    app.uploads.start_sweeper();
     let data = web::Data::from(app);
     let server =
         HttpServer::new(move || {
@@ -64,6 +66,7 @@ pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     AppError::BadRequest(format!("参数不对：{err}")).into()
                 }))
+                .wrap(from_fn(uploads::tus_header))
                 .wrap(from_fn(count_requests))
                 .wrap(
                     DefaultHeaders::new()
