@@ -21,6 +21,7 @@ use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
 use crate::reports::{Reports, ReportsError};
 use crate::stations::{Stations, StationsError, StationsOptions};
+use crate::uploads::{UploadError, Uploads, UploadsConfig, UploadsDeps};
 
 /// Everything a request or a command needs.
 pub struct App {
@@ -42,6 +43,8 @@ pub struct App {
     pub days: Days,
     /// Play sessions (reported and inferred) → viewing entries.
     pub plays: Arc<Plays>,
+    /// Resumable uploads of local productions.
+    pub uploads: Arc<Uploads>,
     /// Registers and reports over derived indexes of the ledger.
     pub reports: Arc<Reports>,
     /// Manual ledger entries (feedback, plans, pastoral sessions, productions, corrections).
@@ -78,6 +81,8 @@ pub enum OpenError {
     Ledger(#[from] LedgerError),
     #[error("cannot open the play sessions")]
     Plays(#[from] PlaysError),
+    #[error("cannot open the uploads")]
+    Uploads(#[from] UploadError),
     #[error("cannot open the report indexes")]
     Reports(#[from] ReportsError),
     #[error("cannot start the media worker processes")]
@@ -166,7 +171,9 @@ impl App {
             &metrics,
             (&preparation, &jit),
         )?;
+        let uploads = open_uploads(&settings, &db, &library, &catalog, &entries)?;
         Ok(App {
+            uploads,
             catalog,
             accounts,
             pool,
@@ -196,6 +203,31 @@ impl App {
             tracing::error!(error = ?e, "database flush on shutdown failed");
         }
     }
+}
+
+/// The uploads, writing under the data folder.
+fn open_uploads(
+    settings: &Settings,
+    db: &sled::Db,
+    library: &Arc<Library>,
+    catalog: &Arc<Catalog>,
+    entries: &Arc<Entries>,
+) -> Result<Arc<Uploads>, UploadError> {
+    let hours = settings.upload_expire_hours.max(0.0);
+    let cfg = UploadsConfig {
+        dir: settings.uploads_dir(),
+        media_dir: settings.media_dir(),
+        max_bytes: settings.upload_max_bytes,
+        expire: Duration::try_from_secs_f64(hours * 3600.0).unwrap_or(Duration::MAX),
+        township: settings.township.clone(),
+    };
+    let deps = UploadsDeps {
+        db: db.clone(),
+        library: library.clone(),
+        catalog: catalog.clone(),
+        entries: entries.clone(),
+    };
+    Uploads::open(cfg, deps)
 }
 
 /// The play sessions, on the server's clock.

@@ -69,6 +69,14 @@ pub struct Settings {
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
+    /// Largest upload accepted, in bytes (default 50 GiB); refused with 413 before any byte
+    /// when the client declares more, and when a transfer runs past it.
+    pub upload_max_bytes: u64,
+    /// An unfinished upload is removed this long after it was started, in hours (fractions
+    /// allowed).
+    pub upload_expire_hours: f64,
+    /// An upload request whose body stalls this long ends, keeping what arrived, in seconds.
+    pub upload_body_timeout_secs: u64,
     /// Log filter, e.g. `info` or `dianjiao=debug,info`.
     pub log: String,
     /// Caps on what media files may declare.
@@ -104,6 +112,9 @@ impl Default for Settings {
             jit_idle_secs: 30,
             dlna: true,
             web_dir: PathBuf::from("web"),
+            upload_max_bytes: 50 << 30,
+            upload_expire_hours: 24.0,
+            upload_body_timeout_secs: 60,
             log: "info".into(),
             media_limits: MediaLimits::default(),
         }
@@ -188,6 +199,16 @@ impl Settings {
     /// The folder of the ledger of record (its log, its signing key).
     pub fn ledger_dir(&self) -> PathBuf {
         self.data.join("ledger")
+    }
+
+    /// Where unfinished uploads are written (`<data>/uploads`).
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data.join("uploads")
+    }
+
+    /// Where finished uploads are kept as library files (`<data>/media`).
+    pub fn media_dir(&self) -> PathBuf {
+        self.data.join("media")
     }
 
     pub fn thumbs_dir(&self) -> PathBuf {

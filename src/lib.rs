@@ -21,6 +21,7 @@ pub mod reports;
 pub mod stations;
 pub mod streaming;
 pub mod tv;
+pub mod uploads;
 
 /// Starts logging to stderr with the given filter (`RUST_LOG` wins when set).
 pub fn telemetry_init(filter: &str) {

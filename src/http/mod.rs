@@ -23,6 +23,7 @@ mod session;
 mod stations;
 mod thumbs;
 mod tv;
+mod uploads;
 mod users;
 
 use std::net::TcpListener;
@@ -50,6 +51,7 @@ where
 /// Builds the HTTP server on an already bound listener.
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     app.plays.start_sweeper();
+    app.uploads.start_sweeper();
     let data = web::Data::from(app);
     let server =
         HttpServer::new(move || {
@@ -65,6 +67,7 @@ pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     AppError::BadRequest(format!("参数不对：{err}")).into()
                 }))
+                .wrap(from_fn(uploads::tus_header))
                 .wrap(from_fn(count_requests))
                 .wrap(
                     DefaultHeaders::new()

@@ -8,7 +8,7 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, entries, films, health, ledger, library, media_files, pages, plays,
-    renditions, reports, session, stations, thumbs, tv, users,
+    renditions, reports, session, stations, thumbs, tv, uploads, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -239,6 +239,26 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::PUT, "/api/v1/theme-plan", Clerk, || {
             web::route().to(catalog_edit::set_theme_plan)
+        }),
+        // Uploads (helper: uploads): tus 1.0 resumable uploads of local productions, and a
+        // JSON view of one upload that follows its film to `ready`.
+        def(Method::OPTIONS, "/api/v1/uploads", Public, || {
+            web::route().to(uploads::options)
+        }),
+        def(Method::POST, "/api/v1/uploads", Admin, || {
+            web::route().to(uploads::create)
+        }),
+        def(Method::HEAD, "/api/v1/uploads/{id}", Admin, || {
+            web::route().to(uploads::head)
+        }),
+        def(Method::PATCH, "/api/v1/uploads/{id}", Admin, || {
+            web::route().to(uploads::patch)
+        }),
+        def(Method::DELETE, "/api/v1/uploads/{id}", Admin, || {
+            web::route().to(uploads::delete)
+        }),
+        def(Method::GET, "/api/v1/uploads/{id}", Admin, || {
+            web::route().to(uploads::status)
         }),
         // Manual ledger entries, registers and reports (src/entries, src/reports).
         def(

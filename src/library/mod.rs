@@ -2,6 +2,7 @@
 //! in the worker pool, record films (or the reasons they were refused), make their posters.
 //! Also the folder watcher that triggers rescans.
 
+mod ingest;
 mod progress;
 mod scan;
 mod watch;
@@ -66,6 +67,12 @@ pub enum LibraryError {
     NotAFolder(PathBuf),
     #[error("catalog failure during the scan")]
     Catalog(#[from] CatalogError),
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Scans and watches library folders.

@@ -13,7 +13,7 @@ use crate::media::{FailureKind, Reply, Request};
 
 /// Counts shared by the probing threads.
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
     probed: usize,
     rejected: usize,
     failed: usize,
@@ -77,8 +77,13 @@ pub(super) fn run(
     })
 }
 
-/// Probes one file in a worker and records the outcome; then makes its poster.
-fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<(), LibraryError> {
+/// Probes one file in a worker and records the outcome (the film, playable or not); then
+/// makes its poster.
+pub(super) fn probe_one(
+    lib: &Library,
+    task: &ProbeTask,
+    tally: &Mutex<Tally>,
+) -> Result<Film, LibraryError> {
     let reply = lib.pool.call(&Request::Probe {
         path: task.found.path.clone(),
     });
@@ -88,7 +93,7 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
             lib.metrics.files_probed.fetch_add(1, Ordering::Relaxed);
             lock(tally).probed += 1;
             make_poster(lib, &film);
-            return Ok(());
+            return Ok(film);
         }
         Reply::Failed { failure } => failure,
         Reply::Done | Reply::Progress { .. } | Reply::Segment { .. } | Reply::Prepared { .. } => {
@@ -114,9 +119,9 @@ fn probe_one(lib: &Library, task: &ProbeTask, tally: &Mutex<Tally>) -> Result<()
         lock(tally).failed += 1;
         FilmState::Failed
     };
-    lib.catalog
-        .record_failure(task, state, failure.kind.clerk_message())?;
-    Ok(())
+    Ok(lib
+        .catalog
+        .record_failure(task, state, failure.kind.clerk_message())?)
 }
 
 /// A poster frame, or a title card for audio-only films. A failure leaves the film without

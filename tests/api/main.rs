@@ -29,4 +29,8 @@ mod stations_devices;
 mod stations_roster;
 mod support;
 mod tv;
+mod uploads;
+mod uploads_media;
+mod uploads_restart;
+mod uploads_transfer;
 mod watch;

@@ -9,7 +9,8 @@
 //!   (an id nothing has: the gate's decision shows as `E404` from the handler) or `NoId`.
 //!   Other placeholders are filled by name in [`Ids::fill`]; add yours there.
 //! * `body` makes the request body from the ids and the caller's unique name (`who`):
-//!   `none`, or a closure returning `Body::Json(..)` / `Body::Raw(content type, bytes)`.
+//!   `none`, or a closure returning `Body::Json(..)` / `Body::Raw(content type, bytes)` /
+//!   `Body::Tus(headers, bytes)` (a tus request: `Tus-Resumable: 1.0.0` plus `headers`).
 //! * Report routes get their station and period as a query ([`report_query`]).
 //! * Each expectation: `Ok` (any 2xx), `E401`, `E403`, `E422` (passed the gate, then refused
 //!   as unprocessable: e.g. pastoral hours for a village), or `E404` (passed the gate, then
@@ -53,6 +54,7 @@ enum Body {
     None,
     Json(Value),
     Raw(&'static str, Vec<u8>),
+    Tus(Vec<(&'static str, &'static str)>, Vec<u8>),
 }
 
 /// The ids made in setup that rows build their paths and bodies from.
@@ -237,6 +239,20 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        // Uploads (tus): discovery is public; an unknown upload is the handler's 404.
+        r(Method::OPTIONS, "/api/v1/uploads", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::POST, "/api/v1/uploads", NoId,
+          |_, _| Body::Tus(vec![("upload-length", "10")], vec![]),
+          [E401, E401, E403, Ok, E403]),
+        r(Method::HEAD, "/api/v1/uploads/{id}", Unknown,
+          |_, _| Body::Tus(vec![], vec![]), [E401, E401, E403, E404, E403]),
+        r(Method::PATCH, "/api/v1/uploads/{id}", Unknown,
+          |_, _| Body::Tus(vec![("content-type", "application/offset+octet-stream"),
+                                ("upload-offset", "0")], vec![0; 4]),
+          [E401, E401, E403, E404, E403]),
+        r(Method::DELETE, "/api/v1/uploads/{id}", Unknown,
+          |_, _| Body::Tus(vec![], vec![]), [E401, E401, E403, E404, E403]),
+        r(Method::GET, "/api/v1/uploads/{id}", Unknown, none, [E401, E401, E403, E404, E403]),
         // Manual ledger entries, registers and reports (a village station: no pastoral hours).
         r(Method::POST, "/api/v1/stations/{id}/feedback", Station,
           |_, who| Body::Json(json!({"text": who})), [E401, E401, Ok, Ok, E403]),
@@ -401,6 +417,12 @@ async fn every_route_answers_every_role_as_the_table_says() {
                     Body::None => req,
                     Body::Json(body) => req.json(&body),
                     Body::Raw(ct, bytes) => req.header("content-type", ct).body(bytes),
+                    Body::Tus(headers, bytes) => headers
+                        .into_iter()
+                        .fold(req.header("tus-resumable", "1.0.0"), |r, (k, v)| {
+                            r.header(k, v)
+                        })
+                        .body(bytes),
                 };
                 let status = req.send().await.expect("request").status();
                 let got = match status.as_u16() {
