@@ -139,6 +139,8 @@ await step('upload_resume', async () => {
   const said = await page.textContent('.upload .error');
   check(sent.length >= 1 && Number(sent[0]) >= 16 * 1024 * 1024, `after the reload PATCHes started at ${JSON.stringify(sent)}`);
   check(said.startsWith('服务器拒收了这个文件：') && said.length > 12, `the refusal reads ${JSON.stringify(said)}`);
+  await page.waitForFunction(() => !document.querySelector('main').textContent.includes('未完成的上传'), null, { timeout: 5_000 })
+    .catch(() => { throw new Error('the finished upload is still listed as unfinished'); });
   await shot('upload-refused');
 });
 

@@ -19,17 +19,19 @@ export async function render(box) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (!file.files.length) { toast('请先选择影片文件'); return; }
-    for (const f of file.files) startUpload(list, f, { title: title.value.trim(), production: production.value });
+    for (const f of file.files) startUpload(list, f, { title: title.value.trim(), production: production.value, done: () => refresh(pending) });
     file.value = '';
     title.value = '';
   });
-  fill(box, h('h1', { text: '上传影片' }), form, unfinished(), list);
+  const pending = h('div', {});
+  refresh(pending);
+  fill(box, h('h1', { text: '上传影片' }), form, pending, list);
 }
 
-/** Uploads this browser started and did not finish (tus keeps them in localStorage). */
-function unfinished() {
-  const card = h('div', {});
-  if (!window.tus || !tus.defaultOptions.urlStorage) return card;
+/** Lists the uploads this browser started and did not finish (tus keeps them in localStorage). */
+function refresh(card) {
+  fill(card);
+  if (!window.tus || !tus.defaultOptions.urlStorage) return;
   tus.defaultOptions.urlStorage.findAllUploads().then((all) => {
     if (!all.length) return;
     fill(card, h('div', { class: 'card' },
@@ -37,7 +39,6 @@ function unfinished() {
       h('p', { class: 'hint', text: '重新选择下面的同一个文件，上传会从断点继续：' }),
       h('ul', {}, all.map((u) => h('li', { text: `${(u.metadata && u.metadata.filename) || '（无名）'} — ${bytes(u.size)}，开始于 ${new Date(u.creationTime).toLocaleString('zh-CN')}` })))));
   }).catch(() => {});
-  return card;
 }
 
 function startUpload(list, file, opts) {
@@ -94,7 +95,8 @@ function startUpload(list, file, opts) {
       status.textContent = '上传完成，服务器正在检查和编目…';
       speed.textContent = '';
       cancel.hidden = true;
-      follow(upload.url, after, status);
+      setTimeout(opts.done, 500); // after tus has forgotten the finished upload
+      follow(upload.url, after, status, bar);
     },
   });
   cancel.addEventListener('click', () => {
@@ -113,7 +115,7 @@ function startUpload(list, file, opts) {
 const WORDS = { receiving: '接收中', probing: '检查文件', catalogued: '已编目', queued: '排队准备', preparing: '准备中', ready: '可以播放', failed: '失败', rejected: '已拒收', expired: '已过期', terminated: '已取消' };
 
 /** Follows an upload until its film is ready or refused. */
-async function follow(url, box, status) {
+async function follow(url, box, status, bar) {
   const path = new URL(url, location.href).pathname;
   for (let i = 0; i < 900; i += 1) {
     let s;
@@ -122,6 +124,7 @@ async function follow(url, box, status) {
     status.textContent = `状态：${WORDS[s.state] || s.state}` + (s.film_state ? ` · 影片：${WORDS[s.film_state] || s.film_state}` : '');
     if (s.reason && (film === 'rejected' || film === 'failed' || s.state === 'rejected' || s.state === 'failed')) {
       status.className = 'error';
+      bar.classList.add('refused');
       status.textContent = `服务器拒收了这个文件：${s.reason}`;
       return;
     }
