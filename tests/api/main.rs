@@ -29,6 +29,7 @@ mod stations_devices;
 mod stations_roster;
 mod support;
 mod tv;
+mod tv_xss;
 mod uploads;
 mod uploads_media;
 mod uploads_restart;
