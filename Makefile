@@ -9,8 +9,9 @@ LISTEN ?= 0.0.0.0:8080
 deps:
 	@./deploy/bootstrap.sh
 
-## make run: build (release) and start the server with the demo library on :8080
-run: deps
+## make run: build (release) and start the server with the demo library on :8080 (web-deps:
+## the TV page plays through hls.js from web/node_modules)
+run: deps web-deps
 	$(CARGO) build --release --locked
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)
 
@@ -24,7 +25,7 @@ web-deps: web/node_modules/.package-lock.json
 web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 	@command -v node >/dev/null && command -v npm >/dev/null && \
 		node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { \
-		echo "dianjiao: make test needs Node.js 20+ with npm (the browser test); install it from https://nodejs.org or NodeSource" >&2; \
+		echo "dianjiao: make run and make test need Node.js 20+ with npm (web pages, browser tests); install it from https://nodejs.org or NodeSource" >&2; \
 		exit 1; }
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
