@@ -10,7 +10,8 @@
 #   a CJK font (WenQuanYi Zen Hei) for title cards and thumbnails with Chinese text,
 #   Rust 1.95+ with cargo, and cargo-nextest for `make test`,
 #   Chromium (tests only: the browser test plays prepared films in it with hls.js),
-#   Node.js 20+ with npm (tests only: `make web-deps` installs web/'s pinned test packages).
+#   Node.js 20+ with npm (`make web-deps` installs web/'s pinned packages: hls.js for the TV
+#   page, tus-js-client for the office page, playwright-core and acorn for the tests).
 set -euo pipefail
 
 PACKAGES=(
@@ -22,11 +23,11 @@ PACKAGES=(
 )
 
 # Node often comes from outside apt (nodesource, nvm, an image's own), and bookworm's nodejs
-# (18.x) is older than playwright-core needs (20+), so it is not installed from here: only
-# `make test` needs it, and `make web-deps` stops there with this same advice.
+# (18.x) is older than playwright-core needs (20+), so it is not installed from here;
+# `make web-deps` (part of `make run` and `make test`) stops with this same advice.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "dianjiao: no Node.js 20+ with npm on PATH; \`make run\` does not need it, but \`make test\`" \
-    "does (the browser test): install it from https://nodejs.org or NodeSource" >&2
+  echo "dianjiao: no Node.js 20+ with npm on PATH; \`make run\` (the web pages' packages) and" \
+    "\`make test\` (the browser tests) need it: install it from https://nodejs.org or NodeSource" >&2
 fi
 
 missing=()
