@@ -8,7 +8,6 @@
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calamine::{Reader, Xlsx};
 use dianjiao::accounts::Role;
@@ -16,6 +15,7 @@ use dianjiao::http::routes::table;
 use dianjiao::stations::{NewMember, NewStation, StationKind};
 use serde_json::{json, Value};
 
+use crate::support::node::run_node;
 use crate::support::{spawn_app, TestApp, PASSWORD};
 
 /// A name that is markup: it must show as these characters everywhere.
@@ -117,26 +117,9 @@ async fn clip_to_upload(app: &TestApp) -> PathBuf {
 }
 
 async fn run_script(app: &TestApp, config: Value) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = root.join("tests/browser/admin.mjs");
-    let args = [app.base.clone(), config.to_string()];
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args(args)
-            .output()
-            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
-        panic!(
-            "admin.mjs printed no JSON line ({e}; {}):\n{stderr}\n{stdout}",
-            out.status
-        )
-    })
+    run_node("admin.mjs", &app.base, config.to_string())
+        .await
+        .result
 }
 
 /// Every cell of every sheet of an XLSX file, as text.

@@ -3,12 +3,10 @@
 //! `<video>`, all served by the real server on loopback. Needs `make web-deps` (npm) and
 //! `chromium` (`deploy/bootstrap.sh`); `make test` provides both.
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 use crate::prepare::every_format_prepared;
+use crate::support::node::run_node;
 use crate::support::{spawn_app, TestApp};
 
 /// How far each playback must get, seconds (the clips last two).
@@ -34,31 +32,14 @@ fn to_play(app: &TestApp, film: &Value) -> Value {
 /// Runs `play.mjs` once on every film of `list` (see [`to_play`]) in one Chromium; returns
 /// its JSON result line, which has one entry per film under `films`, in `list`'s order.
 async fn play_in_chromium(app: &TestApp, list: Vec<Value>) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/play.mjs");
-    let args = [app.base.clone(), Value::from(list).to_string()];
-    // A minute or so of waiting on the browser: off the async threads the server shares.
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args(args)
-            .output()
-            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| {
-            panic!(
-                "play.mjs printed no JSON line ({e}; {}):\n{stderr}\n{stdout}",
-                out.status
-            )
-        });
+    // A minute or so of waiting on the browser.
+    let run = run_node("play.mjs", &app.base, Value::from(list).to_string()).await;
+    let result = run.result;
     assert!(
         result["films"].is_array(),
-        "the browser run failed ({}): {result}\n{stderr}",
-        out.status
+        "the browser run failed ({}): {result}\n{}",
+        run.status,
+        run.stderr
     );
     result
 }

@@ -6,7 +6,6 @@
 //! and `chromium` (`deploy/bootstrap.sh`); `make test` provides both.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use dianjiao::accounts::Role;
@@ -15,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
 use crate::support::fixtures::vcd_dat;
+use crate::support::node::run_node;
 use crate::support::plays::post;
 use crate::support::{spawn_app_with, TestApp};
 
@@ -196,34 +196,16 @@ fn film_id(home: &Value, title: &str) -> String {
 /// Runs `tv.mjs` with `job`; returns its JSON result line (panics with its output when the
 /// run failed).
 async fn run_tv_script(app: &TestApp, job: Value) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/tv.mjs");
-    let args = [app.base.clone(), job.to_string()];
-    // Minutes of waiting on the browser: off the async threads the server shares.
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args(args)
-            .output()
-            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| {
-            panic!(
-                "tv.mjs printed no JSON line ({e}; {}):\n{stderr}\n{stdout}",
-                out.status
-            )
-        });
+    // Minutes of waiting on the browser.
+    let run = run_node("tv.mjs", &app.base, job.to_string()).await;
     assert!(
-        out.status.success() && result["ok"] == true,
-        "the TV UI run failed ({}): {}\n{stderr}",
-        out.status,
-        result["error"]
+        run.success && run.result["ok"] == true,
+        "the TV UI run failed ({}): {}\n{}",
+        run.status,
+        run.result["error"],
+        run.stderr
     );
-    result
+    run.result
 }
 
 fn screenshots() -> PathBuf {

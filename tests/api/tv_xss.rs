@@ -3,12 +3,10 @@
 //! after-film sign-in — in Debian's Chromium (`tests/browser/tv-xss.mjs`): nothing is made
 //! from the name and no script runs. The admin pages, XLSX and print views: `admin_ui.rs`.
 
-use std::path::Path;
-use std::process::Command;
-
 use dianjiao::accounts::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::support::node::run_node;
 use crate::support::plays::post;
 use crate::support::spawn_app;
 
@@ -60,22 +58,9 @@ async fn hostile_names_are_plain_text_on_every_tv_screen() {
         .value()
         .to_owned();
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/tv-xss.mjs");
     let job = json!({"token": token, "film_id": film, "hostile": HOSTILE}).to_string();
-    let base = app.base.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args([base, job])
-            .output()
-            .expect("node runs (Node.js 20+)")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let result: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("tv-xss.mjs printed no JSON line ({e}):\n{stderr}\n{stdout}"));
+    let run = run_node("tv-xss.mjs", &app.base, job).await;
+    let (result, stderr) = (run.result, run.stderr);
     assert_eq!(result["ok"], true, "{result}\n{stderr}");
     for screen in ["home", "film", "search", "after"] {
         assert_eq!(

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::prepare::prepare_all;
+use crate::support::node::run_node;
 use crate::support::{fixtures, spawn_app_with, TestApp};
 use crate::uploads::{cookie, create, meta, offset, patch, tus};
 
@@ -271,23 +272,10 @@ async fn a_200_mb_film_cut_off_half_way_resumes_in_tus_js_client_and_arrives_who
 
 /// Runs `tus_upload.mjs` (see there) and returns its JSON line.
 async fn run_tus_script(app: &TestApp, job: &Value) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/tus_upload.mjs");
-    let args = [app.base.clone(), job.to_string()];
-    // Node runs for a while: off the async threads the server shares.
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&script)
-            .args(args)
-            .output()
-            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
-        panic!("tus_upload.mjs printed no JSON line ({e}):\n{stderr}\n{stdout}")
-    })
+    // Node runs for a while.
+    run_node("tus_upload.mjs", &app.base, job.to_string())
+        .await
+        .result
 }
 
 /// This process's peak resident memory (`VmHWM`), KiB.

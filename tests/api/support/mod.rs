@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod fixtures;
+pub mod node;
 pub mod plays;
 
 pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};
