@@ -317,6 +317,42 @@ pub struct Film {
     pub updated_at: i64,
 }
 
+impl Film {
+    /// A `ready` film with only an id and a title, every other field empty: a record for
+    /// tests and benchmarks that need one without scanning a file. Not for the library.
+    #[doc(hidden)]
+    pub fn bare(id: FilmId, title: &str) -> Film {
+        Film {
+            id,
+            title: title.to_owned(),
+            series: None,
+            episode: None,
+            category: None,
+            themes: Vec::new(),
+            year: None,
+            producer: None,
+            summary: None,
+            prep_notes: None,
+            cues: Vec::new(),
+            state: FilmState::Ready,
+            reason: None,
+            source: SourceFile {
+                path: PathBuf::from("/library/a.mp4"),
+                name: "a.mp4".into(),
+                fingerprint: Fingerprint {
+                    size: 1,
+                    mtime_ns: 0,
+                    head_tail_sha256: String::new(),
+                },
+            },
+            missing: false,
+            media: None,
+            added_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
 /// A series and how many films of it the catalog holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Series {

@@ -1,39 +1,18 @@
 //! The home rows from a small catalog.
 
-use std::path::PathBuf;
-
-use media_catalog::{Category, Film, FilmId, FilmState, Fingerprint, SourceFile};
+use media_catalog::{Category, Film, FilmId};
 
 use super::*;
 
 fn film(n: u32, title: &str, series: Option<(&str, u32)>, cat: Category, themes: &[&str]) -> Film {
+    let id = FilmId::parse(&format!("{n:016x}")).expect("id");
     Film {
-        id: FilmId::parse(&format!("{n:016x}")).expect("id"),
-        title: title.into(),
         series: series.map(|s| s.0.to_owned()),
         episode: series.map(|s| s.1),
         category: Some(cat),
         themes: themes.iter().map(|t| (*t).to_owned()).collect(),
-        year: None,
-        producer: None,
-        summary: None,
-        prep_notes: None,
-        cues: Vec::new(),
-        state: FilmState::Ready,
-        reason: None,
-        source: SourceFile {
-            path: PathBuf::from("/library/a.mp4"),
-            name: "a.mp4".into(),
-            fingerprint: Fingerprint {
-                size: 1,
-                mtime_ns: 0,
-                head_tail_sha256: String::new(),
-            },
-        },
-        missing: false,
-        media: None,
         added_at: i64::from(n),
-        updated_at: 0,
+        ..Film::bare(id, title)
     }
 }
 

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use media_catalog::{Catalog, Film, FilmId, FilmState, Fingerprint, MediaInfo, SourceFile};
+use media_catalog::{Catalog, Film, FilmId, MediaInfo};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -126,29 +126,6 @@ impl Rig {
 
 fn film(id: &str) -> Film {
     Film {
-        id: FilmId::parse(id).expect("id"),
-        title: "党章电视教材 第一集".into(),
-        series: None,
-        episode: None,
-        category: None,
-        themes: Vec::new(),
-        year: None,
-        producer: None,
-        summary: None,
-        prep_notes: None,
-        cues: Vec::new(),
-        state: FilmState::Ready,
-        reason: None,
-        source: SourceFile {
-            path: PathBuf::from("/library/a.mp4"),
-            name: "a.mp4".into(),
-            fingerprint: Fingerprint {
-                size: 1,
-                mtime_ns: 0,
-                head_tail_sha256: String::new(),
-            },
-        },
-        missing: false,
         media: Some(MediaInfo {
             container: "mov,mp4,m4a,3gp,3g2,mj2".into(),
             container_long: None,
@@ -157,8 +134,7 @@ fn film(id: &str) -> Film {
             streams: Vec::new(),
             tags: BTreeMap::new(),
         }),
-        added_at: 0,
-        updated_at: 0,
+        ..Film::bare(FilmId::parse(id).expect("id"), "党章电视教材 第一集")
     }
 }
 
