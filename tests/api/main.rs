@@ -22,6 +22,7 @@ mod reports;
 mod reports_cli;
 mod reports_print;
 mod routes;
+mod security;
 mod session;
 mod stations;
 mod stations_addresses;

@@ -1,0 +1,9 @@
+//! The holes a security review found against a running server (issue 11), each reproduced
+//! from outside with real requests, many at once where the hole was a race.
+
+mod files;
+mod host;
+mod jit_storm;
+mod pairing;
+mod signin;
+mod truth;
