@@ -16,7 +16,7 @@ use crate::library::Library;
 use crate::media::worker::WorkerOptions;
 use crate::media::{PoolConfig, WorkerPool};
 use crate::metrics::Metrics;
-use crate::plays::{Plays, PlaysConfig, PlaysError};
+use crate::plays::{PlayLimits, Plays, PlaysConfig, PlaysError};
 use crate::preparation::{Preparation, PrepareError};
 use crate::records::Days;
 use crate::reports::{Reports, ReportsError};
@@ -267,6 +267,13 @@ fn open_plays(
         idle_secs: settings.play_idle_secs,
         min_secs: settings.play_min_secs,
         clock: crate::ledger::LedgerClock::default(),
+        limits: PlayLimits {
+            entry_grace_secs: settings.play_entry_grace_mins.saturating_mul(60),
+            open_per_client: settings.plays_open_per_client.max(1),
+            starts_per_hour: settings.plays_started_per_hour.max(1),
+            entries_per_hour: settings.play_entries_per_hour.max(1),
+            unregistered_keep_days: settings.unregistered_keep_days.max(1),
+        },
     };
     Ok(Arc::new(Plays::open(deps, cfg)?))
 }

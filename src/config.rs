@@ -55,6 +55,17 @@ pub struct Settings {
     pub play_idle_secs: u64,
     /// Plays shorter than this are recorded as aborted, in seconds (playback ledger).
     pub play_min_secs: u64,
+    /// Sign-ins and discussion for a play are taken from its TV this long after it ended (the
+    /// same local day only), in minutes; later ones are 补记 entries made in the office.
+    pub play_entry_grace_mins: u64,
+    /// Plays one client (a paired TV, an office user, an address) may have open at once.
+    pub plays_open_per_client: usize,
+    /// Plays one client may start in an hour.
+    pub plays_started_per_hour: u32,
+    /// Discussion and feedback entries one client may make in an hour.
+    pub play_entries_per_hour: u32,
+    /// Days the statistics of viewers at addresses with no station are kept.
+    pub unregistered_keep_days: u64,
     /// The township's offset from UTC in minutes (China: 480). Decides where a day and a month
     /// begin for the same-day rule and the reports; entries themselves are stamped in UTC.
     pub utc_offset_minutes: i32,
@@ -106,6 +117,11 @@ impl Default for Settings {
             prepare_parallel: 1,
             play_idle_secs: 600,
             play_min_secs: 60,
+            play_entry_grace_mins: 120,
+            plays_open_per_client: 4,
+            plays_started_per_hour: 60,
+            play_entries_per_hour: 60,
+            unregistered_keep_days: 90,
             utc_offset_minutes: 480,
             township: "本乡镇".into(),
             jit_max: 1,

@@ -49,6 +49,17 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The caller may use the route but not this thing (another TV's play): 403 with its
+    /// own code and sentence.
+    #[error("refused: {message}")]
+    Refused { code: &'static str, message: String },
+    /// A per-client limit was reached (plays open, entries an hour): 429 with `Retry-After`.
+    #[error("limited: {message}")]
+    Limited {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
@@ -151,6 +162,10 @@ impl AppError {
             AppError::TooLarge { message } => {
                 ("too_large", StatusCode::PAYLOAD_TOO_LARGE, message.clone())
             }
+            AppError::Refused { code, message } => (code, StatusCode::FORBIDDEN, message.clone()),
+            AppError::Limited { code, message, .. } => {
+                (code, StatusCode::TOO_MANY_REQUESTS, message.clone())
+            }
             AppError::TooManyAttempts { message, .. } => (
                 "too_many_attempts",
                 StatusCode::TOO_MANY_REQUESTS,
@@ -220,6 +235,12 @@ impl ResponseError for AppError {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::TooManyAttempts {
+            retry_after_secs, ..
+        } = self
+        {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::Limited {
             retry_after_secs, ..
         } = self
         {

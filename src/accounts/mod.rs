@@ -42,8 +42,9 @@ pub enum Principal {
     Anonymous,
     /// A signed-in office user.
     User { name: String, role: Role },
-    /// A paired TV of one station (devices arrive with the playback ledger).
-    Device { station: String },
+    /// A paired TV of one station: its station and its own device id (plays it starts are
+    /// its own; revoking it ends them).
+    Device { station: String, device: String },
 }
 
 /// Why an accounts operation failed.

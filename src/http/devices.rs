@@ -90,8 +90,14 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, device_id) = path.into_inner();
-    let stations = app.stations.clone();
-    let device = blocking(move || Ok(stations.revoke_device(&id, &device_id)?)).await?;
+    let (stations, plays) = (app.stations.clone(), app.plays.clone());
+    let device = blocking(move || {
+        let device = stations.revoke_device(&id, &device_id)?;
+        // What it was playing ends now: a revoked TV reports nothing more.
+        plays.end_device_plays(&device.device_id)?;
+        Ok(device)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(device))
 }
 
@@ -104,7 +110,7 @@ pub async fn this_device(
     caller: Caller,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let Principal::Device { station } = caller.0 else {
+    let Principal::Device { station, .. } = caller.0 else {
         return Err(AppError::NotFound {
             what: "已配对的电视（this client is not a paired TV）",
         });

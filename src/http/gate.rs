@@ -109,12 +109,11 @@ async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal,
     };
     let token = cookie.value().to_owned();
     let stations = app.stations.clone();
-    let station = tokio::task::spawn_blocking(move || stations.device_station(&token)).await??;
-    Ok(
-        station.map_or(Principal::Anonymous, |station| Principal::Device {
-            station,
-        }),
-    )
+    let device = tokio::task::spawn_blocking(move || stations.device(&token)).await??;
+    Ok(device.map_or(Principal::Anonymous, |d| Principal::Device {
+        station: d.station_id,
+        device: d.device_id,
+    }))
 }
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is

@@ -20,7 +20,7 @@ use super::gate::{client_ip, Caller};
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::plays::{Delivered, Plays, PlaysError, Requester};
+use crate::plays::{Actor, Delivered, Plays, PlaysError, Requester};
 
 impl From<PlaysError> for AppError {
     fn from(e: PlaysError) -> AppError {
@@ -51,6 +51,26 @@ impl From<PlaysError> for AppError {
                 message: e.to_string(),
             },
             P::StationNotYours => AppError::Forbidden,
+            P::NotYours(_) => AppError::Refused {
+                code: "not_your_play",
+                message: e.to_string(),
+            },
+            P::EntriesClosed { .. } => AppError::Conflict {
+                code: "entries_closed",
+                message: e.to_string(),
+            },
+            P::Closing(_) => AppError::Conflict {
+                code: "play_closing",
+                message: e.to_string(),
+            },
+            P::TooMany {
+                message,
+                retry_after_secs,
+            } => AppError::Limited {
+                code: "too_many_plays",
+                message,
+                retry_after_secs,
+            },
             P::Stations(e) => e.into(),
             P::Ledger(e) => AppError::Ledger(e),
             P::Catalog(e) => AppError::Catalog(e),
@@ -113,9 +133,8 @@ pub async fn start(
     let play = blocking(move || {
         Ok(plays.start(
             &body.film_id,
-            &who,
+            Actor { who: &who, client },
             body.station_id.as_deref(),
-            client,
             body.position_s.unwrap_or(0.0),
         )?)
     })
@@ -131,24 +150,40 @@ pub async fn start(
 /// A position heartbeat → the play as it stands.
 pub async fn heartbeat(
     app: web::Data<App>,
+    req: HttpRequest,
+    Caller(who): Caller,
     id: web::Path<String>,
     body: web::Json<PositionBody>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
-    let view = blocking(move || Ok(plays.heartbeat(&id, body.position_s)?)).await?;
+    let view = blocking(move || {
+        let actor = Actor { who: &who, client };
+        Ok(plays.heartbeat(&id, actor, body.position_s)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
 /// Ends a play → its viewing record and ledger `seq` (the same again on a repeat).
 pub async fn end(
     app: web::Data<App>,
+    req: HttpRequest,
+    Caller(who): Caller,
     id: web::Path<String>,
     body: web::Json<EndBody>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
-    let ended = blocking(move || Ok(plays.end(&id, body.position_s)?)).await?;
+    let ended = blocking(move || {
+        let actor = Actor { who: &who, client };
+        Ok(plays.end(&id, actor, body.position_s)?)
+    })
+    .await?;
     let mut record = serde_json::to_value(&ended.viewing).map_err(std::io::Error::other)?;
     record["seq"] = json!(ended.seq);
+    // A play with no station makes no ledger entry (only stations make records).
+    record["recorded"] = json!(ended.seq.is_some());
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -176,11 +211,18 @@ pub async fn list(
 /// A party member signs in → `201` with the entry, or `200` with the first one.
 pub async fn sign_in(
     app: web::Data<App>,
+    req: HttpRequest,
+    Caller(who): Caller,
     id: web::Path<String>,
     body: web::Json<SigninBody>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
-    let done = blocking(move || Ok(plays.sign_in(&id, &body.member_id)?)).await?;
+    let done = blocking(move || {
+        let actor = Actor { who: &who, client };
+        Ok(plays.sign_in(&id, actor, &body.member_id)?)
+    })
+    .await?;
     let mut res = if done.created {
         HttpResponse::Created()
     } else {
@@ -192,23 +234,46 @@ pub async fn sign_in(
 /// The discussion after a showing → `201` with the entry.
 pub async fn discussion(
     app: web::Data<App>,
+    req: HttpRequest,
+    Caller(who): Caller,
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
-    let entry = blocking(move || Ok(plays.discuss(&id, &body.text)?)).await?;
+    let entry = blocking(move || {
+        let actor = Actor { who: &who, client };
+        Ok(plays.discuss(&id, actor, &body.text)?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(entry))
 }
 
 /// Feedback about a showing → `201` with the entry.
 pub async fn feedback(
     app: web::Data<App>,
+    req: HttpRequest,
+    Caller(who): Caller,
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
+    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
-    let entry = blocking(move || Ok(plays.feedback(&id, &body.text)?)).await?;
+    let entry = blocking(move || {
+        let actor = Actor { who: &who, client };
+        Ok(plays.feedback(&id, actor, &body.text)?)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(entry))
+}
+
+/// Viewers at addresses no station has registered (their plays make no record): `{"total",
+/// "items": [{"address", "plays", "watched_s", "first_seen", "last_seen",
+/// "last_film_title"}]}`, most recently seen first.
+pub async fn unregistered(app: web::Data<App>) -> Result<HttpResponse, AppError> {
+    let plays = app.plays.clone();
+    let items = blocking(move || Ok(plays.unregistered()?)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "total": items.len(), "items": items })))
 }
 
 /// What a media handler served.
@@ -261,7 +326,7 @@ pub(super) fn observe(
 /// The caller as media requests are grouped: a paired TV's station, and the address.
 fn requester(app: &App, req: &HttpRequest) -> Requester {
     let station = match req.extensions().get::<Principal>() {
-        Some(Principal::Device { station }) => Some(station.clone()),
+        Some(Principal::Device { station, .. }) => Some(station.clone()),
         _ => None,
     };
     let client: Option<IpAddr> = client_ip(req, &app.settings.trusted_proxies);

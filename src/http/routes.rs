@@ -141,6 +141,9 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/plays", Clerk, || {
             web::route().to(plays::list)
         }),
+        def(Method::GET, "/api/v1/plays/unregistered", Clerk, || {
+            web::route().to(plays::unregistered)
+        }),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)
         }),

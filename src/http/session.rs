@@ -44,7 +44,7 @@ pub async fn who_am_i(caller: Caller) -> HttpResponse {
             name: Some(name),
             role: Some(role.as_str()),
         },
-        Principal::Device { station } => SessionDto {
+        Principal::Device { station, .. } => SessionDto {
             signed_in: true,
             name: Some(station),
             role: Some("device"),

@@ -18,7 +18,7 @@ use crate::tv::{gather, home, TvError};
 /// gets the catalog rows; its "continue" and "required" rows are empty.
 pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResponse, AppError> {
     let station = match caller.0 {
-        Principal::Device { station } => Some(station),
+        Principal::Device { station, .. } => Some(station),
         Principal::User { .. } | Principal::Anonymous => None,
     };
     let app = app.into_inner();

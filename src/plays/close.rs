@@ -6,57 +6,136 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::{viewing, Ended, Play, PlayKind, Plays, PlaysError, State};
+
+/// Plays one sweep closes at most; the rest wait for the next sweep (about a second).
+const CLOSE_BATCH: usize = 64;
 use crate::ledger::{Draft, EntryKind};
 use crate::records::Viewing;
 
 impl Plays {
-    /// Closes open play `id` as of `ended_ms`: appends its viewing entry (durable), then
-    /// stores it ended. Called with the state lock held, so it happens once.
+    /// Closes open play `id` as of `ended_ms` (its TV's end, a revoked TV): records its
+    /// end, then stores it ended. Called with the state lock held, so it happens once.
     pub(super) fn close(
         &self,
         st: &mut State,
         id: &str,
         ended_ms: i64,
     ) -> Result<Ended, PlaysError> {
+        if st.closing.contains(id) {
+            return Err(PlaysError::Closing(id.to_owned()));
+        }
         let Some(play) = st.open.get_mut(id) else {
             return Err(PlaysError::UnknownPlay(id.to_owned()));
         };
-        let record = viewing(play, ended_ms, self.cfg.min_secs);
-        if play.closing_from.is_none() {
+        if play.closing_from.is_none() && play.station_id.is_some() {
             play.closing_from = Some(self.deps.ledger.len());
             let marked = play.clone();
             self.put(&marked, true)?;
         }
-        let payload = serde_json::to_value(&record)?;
-        let entry = self.deps.ledger.append(Draft::new(
-            EntryKind::Viewing,
-            record.station_id.as_deref(),
-            payload,
-        ))?;
-        let Some(mut play) = st.open.remove(id) else {
-            return Err(PlaysError::UnknownPlay(id.to_owned()));
+        let play = play.clone();
+        let ended = self.record_end(&play, ended_ms)?;
+        self.finish(st, id, ended.clone(), true);
+        Ok(ended)
+    }
+
+    /// What a play's end leaves behind: the viewing entry (durable) for a play with a
+    /// station; statistics for one without, which makes no record.
+    fn record_end(&self, play: &Play, ended_ms: i64) -> Result<Ended, PlaysError> {
+        let record = viewing(play, ended_ms, self.cfg.min_secs);
+        let seq = match record.station_id.as_deref() {
+            Some(station) => {
+                let payload = serde_json::to_value(&record)?;
+                let draft = Draft::new(EntryKind::Viewing, Some(station), payload);
+                Some(self.deps.ledger.append(draft)?.seq)
+            }
+            None => {
+                self.note_unregistered(play, &record, ended_ms);
+                None
+            }
         };
-        let ended = Ended {
-            seq: entry.seq,
+        Ok(Ended {
+            seq,
             ended_ms,
             viewing: record,
+        })
+    }
+
+    /// Moves a play whose end is recorded out of the open ones and stores it ended
+    /// (`durable`: flush now; else the caller flushes once for many).
+    fn finish(&self, st: &mut State, id: &str, ended: Ended, durable: bool) {
+        st.closing.remove(id);
+        st.superseded.remove(id);
+        let Some(mut play) = st.open.remove(id) else {
+            return;
         };
-        play.ended = Some(ended.clone());
+        let ended_ms = ended.ended_ms;
+        play.ended = Some(ended);
         st.dirty.remove(id);
         st.inferred.retain(|_, v| v != id);
-        if let Err(e) = self.put(&play, true) {
+        if let Err(e) = self.put(&play, durable) {
             // The entry is in the ledger; on restart `closing_from` finds it there.
             tracing::error!(error = ?e, play = id, "ended play not stored");
         }
         if play.kind == PlayKind::Reported {
             st.recent.push((play, ended_ms));
         }
-        Ok(ended)
     }
 
-    /// Applies queued media requests, closes plays idle past the limit, saves what changed.
-    /// Returns how many plays it closed.
+    /// Applies queued media requests, then closes up to [`CLOSE_BATCH`] plays idle past
+    /// the limit (or replaced by a newer play of the same client). The closing itself (the
+    /// ledger's fsyncs) runs outside the plays lock, so play requests never wait on a
+    /// sweep of many plays. Returns how many plays it closed.
     pub fn sweep(&self) -> usize {
+        let batch = self.pick_idle();
+        let marked = batch.iter().any(|(p, _)| p.closing_from.is_some());
+        for (play, _) in batch.iter().filter(|(p, _)| p.closing_from.is_some()) {
+            if let Err(e) = self.put(play, false) {
+                tracing::error!(error = ?e, play = %play.id, "marking a play closing failed");
+            }
+        }
+        if marked {
+            if let Err(e) = self.deps.db.flush() {
+                tracing::error!(error = ?e, "the plays store did not flush; closing later");
+                self.lock().closing.clear();
+                return 0;
+            }
+        }
+        let ends: Vec<(String, Result<Ended, PlaysError>)> = batch
+            .into_iter()
+            .map(|(p, last_seen)| (p.id.clone(), self.record_end(&p, last_seen)))
+            .collect();
+        let mut st = self.lock();
+        let mut closed = 0;
+        for (id, ended) in ends {
+            match ended {
+                Ok(ended) => {
+                    self.finish(&mut st, &id, ended, false);
+                    closed += 1;
+                }
+                Err(e) => {
+                    st.closing.remove(&id);
+                    tracing::error!(error = ?e, play = %id, "closing an idle play failed");
+                }
+            }
+        }
+        let open = st.open.len() as u64;
+        drop(st);
+        if closed > 0 {
+            if let Err(e) = self.deps.db.flush() {
+                tracing::error!(error = ?e, "ended plays not flushed (the ledger has them)");
+            }
+        }
+        self.deps
+            .metrics
+            .active_plays
+            .store(open, Ordering::Relaxed);
+        self.prune_now_and_then();
+        closed
+    }
+
+    /// Under the lock: applies queued media requests, saves what changed, and picks the
+    /// plays to close now, marked closing (with the ledger length, for a crash mid-close).
+    fn pick_idle(&self) -> Vec<(Play, i64)> {
         let hits = std::mem::take(&mut *self.hits.lock().unwrap_or_else(|e| e.into_inner()));
         let now = self.now_ms();
         let idle_ms = self.idle_ms();
@@ -64,28 +143,45 @@ impl Plays {
         for hit in hits {
             self.apply(&mut st, hit);
         }
-        let idle: Vec<(String, i64)> = st
+        let mut due: Vec<(String, i64)> = st
             .open
             .values()
-            .filter(|p| now - p.last_seen_ms > idle_ms)
+            .filter(|p| !st.closing.contains(&p.id))
+            .filter(|p| now - p.last_seen_ms > idle_ms || st.superseded.contains(&p.id))
             .map(|p| (p.id.clone(), p.last_seen_ms))
             .collect();
-        let mut closed = 0;
-        for (id, last_seen) in idle {
-            match self.close(&mut st, &id, last_seen) {
-                Ok(_) => closed += 1,
-                Err(e) => tracing::error!(error = ?e, play = %id, "closing an idle play failed"),
+        due.sort_by_key(|(_, last_seen)| *last_seen);
+        due.truncate(CLOSE_BATCH);
+        let mut batch = Vec::with_capacity(due.len());
+        for (id, last_seen) in due {
+            let ledger_len = self.deps.ledger.len();
+            let Some(play) = st.open.get_mut(&id) else {
+                continue;
+            };
+            if play.closing_from.is_none() && play.station_id.is_some() {
+                play.closing_from = Some(ledger_len);
             }
+            batch.push((play.clone(), last_seen));
+            // New media requests of the same client and film start a new play.
+            st.inferred.retain(|_, v| *v != id);
+            st.closing.insert(id);
         }
         st.recent.retain(|(_, ended)| now - ended <= idle_ms);
         self.save_dirty(&mut st);
-        let open = st.open.len() as u64;
-        drop(st);
-        self.deps
-            .metrics
-            .active_plays
-            .store(open, Ordering::Relaxed);
-        closed
+        batch
+    }
+
+    /// Prunes old statistics about once an hour.
+    fn prune_now_and_then(&self) {
+        let now = self.now_ms();
+        let last = self.pruned_ms.load(Ordering::Relaxed);
+        if now - last < 3_600_000 {
+            return;
+        }
+        self.pruned_ms.store(now, Ordering::Relaxed);
+        if let Err(e) = self.prune_unregistered() {
+            tracing::warn!(error = ?e, "pruning old viewer statistics failed");
+        }
     }
 
     /// Writes changed open plays to the store (sled flushes them within half a second).
@@ -186,7 +282,7 @@ impl Plays {
                 )
                 .map_or(0, |t| t.unix_timestamp() * 1000);
                 return Ok(Some(Ended {
-                    seq: entry.seq,
+                    seq: Some(entry.seq),
                     ended_ms,
                     viewing: v,
                 }));

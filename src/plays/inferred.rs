@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use media_catalog::FilmId;
 
 use super::{
-    new_id, stamp, Delivered, Hit, Play, PlayKind, Plays, PlaysError, SegmentSpans, Spans, State,
+    new_id, stamp, Delivered, Hit, Owner, Play, PlayKind, Plays, PlaysError, SegmentSpans, Spans,
+    State, MAX_INFERRED_PER_CLIENT, MAX_OPEN_PLAYS,
 };
 use crate::records::Source;
 
@@ -81,8 +82,13 @@ impl Plays {
         let key = (group.clone(), hit.film_id.clone());
         let id = match st.inferred.get(&key) {
             Some(id) => id.clone(),
+            None if st.open.len() >= MAX_OPEN_PLAYS => {
+                tracing::debug!(film = %hit.film_id, "media request not logged: too many plays open");
+                return;
+            }
             None => match self.new_inferred(&hit, group) {
                 Ok(play) => {
+                    supersede_oldest(st, play.group.as_deref());
                     let id = play.id.clone();
                     st.inferred.insert(key, id.clone());
                     st.open.insert(id.clone(), play);
@@ -162,6 +168,7 @@ impl Plays {
             film_title: title,
             duration_s,
             client: hit.who.client,
+            owner: hit.who.client.map(|ip| Owner::Address { ip }),
             source,
             started_at: stamp(hit.at_ms),
             started_ms: hit.at_ms,
@@ -201,6 +208,25 @@ impl Plays {
             b
         };
         (end > a && a >= 0.0).then_some((a, end))
+    }
+}
+
+/// Marks the least recently fed open inferred plays of `group` superseded (the next sweep
+/// closes them) until a new one fits under [`MAX_INFERRED_PER_CLIENT`]: a TV shows one film
+/// at a time, so one client cannot run a dozen showings side by side.
+fn supersede_oldest(st: &mut State, group: Option<&str>) {
+    let mut mine: Vec<(i64, String)> = st
+        .open
+        .values()
+        .filter(|p| p.kind == PlayKind::Inferred && p.group.as_deref() == group)
+        .filter(|p| !st.closing.contains(&p.id) && !st.superseded.contains(&p.id))
+        .map(|p| (p.last_seen_ms, p.id.clone()))
+        .collect();
+    mine.sort();
+    let extra = (mine.len() + 1).saturating_sub(MAX_INFERRED_PER_CLIENT);
+    for (_, id) in mine.into_iter().take(extra) {
+        st.inferred.retain(|_, v| *v != id);
+        st.superseded.insert(id);
     }
 }
 

@@ -1,9 +1,10 @@
 //! What people add to a showing: party-member sign-ins (党员签到册), the discussion
-//! afterwards (讨论登记薄) and feedback (信息反馈薄). Accepted before or after the play
-//! ended, never refused for lateness: an entry made after the showing's local day carries
-//! `late: true` with both dates (the same-day rule).
+//! afterwards (讨论登记薄) and feedback (信息反馈薄). Only from the play's owner (the TV or
+//! account that started it), only for a play with a station, and after the end only for
+//! `entry_grace_secs` the same local day; later ones are 补记 entries the office makes
+//! (`src/entries/`), marked late with both dates (the same-day rule).
 
-use super::{Play, Plays, PlaysError, MAX_TEXT_CHARS};
+use super::{Actor, Play, Plays, PlaysError, State, MAX_TEXT_CHARS};
 use crate::ledger::{Draft, Entry, EntryKind};
 use crate::records::{Discussion, Feedback, Signin};
 use crate::stations::StationsError;
@@ -18,20 +19,16 @@ pub struct SignedIn {
 impl Plays {
     /// Signs `member_id` in for play `id`. The member must be on the play's station roster;
     /// a member signs in once per play.
-    pub fn sign_in(&self, id: &str, member_id: &str) -> Result<SignedIn, PlaysError> {
+    pub fn sign_in(
+        &self,
+        id: &str,
+        actor: Actor<'_>,
+        member_id: &str,
+    ) -> Result<SignedIn, PlaysError> {
         // Held across the append: two sign-ins of one member never make two entries, and
         // an end in between counts exactly the sign-ins made before it.
         let mut st = self.lock();
-        let mut play = match st.open.get(id) {
-            Some(p) => p.clone(),
-            None => self
-                .stored(id)?
-                .ok_or_else(|| PlaysError::UnknownPlay(id.to_owned()))?,
-        };
-        let station = play
-            .station_id
-            .clone()
-            .ok_or_else(|| PlaysError::NoStation(id.to_owned()))?;
+        let (mut play, station) = self.writable(&st, id, &actor)?;
         let member = self
             .deps
             .stations
@@ -70,9 +67,9 @@ impl Plays {
     }
 
     /// Records what was discussed after play `id` (1–2000 characters).
-    pub fn discuss(&self, id: &str, text: &str) -> Result<Entry, PlaysError> {
+    pub fn discuss(&self, id: &str, actor: Actor<'_>, text: &str) -> Result<Entry, PlaysError> {
         let text = checked_text("讨论内容 (text)", text)?;
-        let play = self.any(id)?;
+        let play = self.for_entry(id, &actor)?;
         let discussion = Discussion {
             play_id: play.id.clone(),
             film_id: play.film_id.clone(),
@@ -88,9 +85,9 @@ impl Plays {
     }
 
     /// Records feedback about play `id` (1–2000 characters).
-    pub fn feedback(&self, id: &str, text: &str) -> Result<Entry, PlaysError> {
+    pub fn feedback(&self, id: &str, actor: Actor<'_>, text: &str) -> Result<Entry, PlaysError> {
         let text = checked_text("反馈内容 (text)", text)?;
-        let play = self.any(id)?;
+        let play = self.for_entry(id, &actor)?;
         let feedback = Feedback {
             text,
             play_id: Some(play.id.clone()),
@@ -100,13 +97,63 @@ impl Plays {
         self.append(EntryKind::Feedback, &play, serde_json::to_value(feedback)?)
     }
 
-    /// A play, open or ended.
-    fn any(&self, id: &str) -> Result<Play, PlaysError> {
-        if let Some(p) = self.lock().open.get(id) {
-            return Ok(p.clone());
+    /// The play a discussion or feedback entry is for, counted against its client's hourly
+    /// limit of such entries.
+    fn for_entry(&self, id: &str, actor: &Actor<'_>) -> Result<Play, PlaysError> {
+        let (play, _) = self.writable(&self.lock(), id, actor)?;
+        let key = play.owner.as_ref().map_or_else(|| id.to_owned(), |o| o.key());
+        let limit = self.cfg.limits.entries_per_hour;
+        self.entries
+            .take(&key, limit, self.now_ms())
+            .map_err(|retry_after_secs| PlaysError::TooMany {
+                message: format!(
+                    "一小时内最多记录 {limit} 条讨论和反馈，请 {} 分钟后再试（too many entries this hour）",
+                    retry_after_secs.div_ceil(60)
+                ),
+                retry_after_secs,
+            })?;
+        Ok(play)
+    }
+
+    /// Play `id` and its station, if `actor` may add to it now: its owner, a play with a
+    /// station, open, or ended less than the grace time ago on the same local day.
+    fn writable(
+        &self,
+        st: &State,
+        id: &str,
+        actor: &Actor<'_>,
+    ) -> Result<(Play, String), PlaysError> {
+        let play = match st.open.get(id) {
+            Some(p) => p.clone(),
+            None => self
+                .stored(id)?
+                .ok_or_else(|| PlaysError::UnknownPlay(id.to_owned()))?,
+        };
+        if !play.is_owned_by(actor) {
+            return Err(PlaysError::NotYours(id.to_owned()));
         }
-        self.stored(id)?
-            .ok_or_else(|| PlaysError::UnknownPlay(id.to_owned()))
+        if st.closing.contains(id) {
+            return Err(PlaysError::Closing(id.to_owned()));
+        }
+        let station = play
+            .station_id
+            .clone()
+            .ok_or_else(|| PlaysError::NoStation(id.to_owned()))?;
+        if let Some(ended) = &play.ended {
+            let now = self.cfg.clock.now();
+            let grace = self.cfg.limits.entry_grace_secs;
+            let ended_at = time::OffsetDateTime::from_unix_timestamp(ended.ended_ms / 1000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let days = &self.deps.days;
+            let late = (now - ended_at).whole_seconds() > grace as i64
+                || days.date_of(now) != days.date_of(ended_at);
+            if late {
+                return Err(PlaysError::EntriesClosed {
+                    grace_mins: grace / 60,
+                });
+            }
+        }
+        Ok((play, station))
     }
 
     fn append(

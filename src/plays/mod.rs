@@ -17,10 +17,12 @@
 
 mod close;
 mod inferred;
+mod limits;
 mod manual;
 mod model;
 mod reported;
 mod resume;
+mod unregistered;
 pub mod spans;
 #[cfg(test)]
 mod tests;
@@ -32,8 +34,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use media_catalog::{Catalog, CatalogError, FilmId};
 
-pub use model::{Delivered, Ended, Hit, Play, PlayKind, PlayView, Requester};
+pub use model::{
+    Actor, Delivered, Ended, Hit, Owner, Play, PlayKind, PlayView, Requester, READ_AHEAD_S,
+};
 pub use resume::ResumePoint;
+pub use unregistered::UnregisteredViewer;
 pub use spans::Spans;
 
 use crate::ledger::Ledger;
@@ -72,6 +77,18 @@ pub enum PlaysError {
     /// A field is not acceptable; the sentence says which and why.
     #[error("{0}")]
     Invalid(String),
+    #[error("只有开始本次播放的电视或账号可以操作它（the play belongs to another caller）")]
+    NotYours(String),
+    #[error("本次播放结束已超过 {grace_mins} 分钟或已不是当天，签到和讨论请到乡电教站补记（too late for this play: the office can add a late entry）")]
+    EntriesClosed { grace_mins: u64 },
+    #[error("本次播放正在结束，请稍后再试（the play is being closed, try again）")]
+    Closing(String),
+    /// A per-client limit was reached; the sentence says which.
+    #[error("{message}")]
+    TooMany {
+        message: String,
+        retry_after_secs: u64,
+    },
 }
 
 /// How plays are closed and counted.
@@ -83,6 +100,35 @@ pub struct PlaysConfig {
     pub min_secs: u64,
     /// The server's clock (scripted in tests).
     pub clock: LedgerClock,
+    /// Per-client limits and the window for entries after the end.
+    pub limits: PlayLimits,
+}
+
+/// What one client may do with plays (a paired TV, an office user, an address).
+#[derive(Clone, Debug)]
+pub struct PlayLimits {
+    /// Sign-ins and discussion are taken this long after a play ended, the same local day.
+    pub entry_grace_secs: u64,
+    /// Plays one client may have open at once.
+    pub open_per_client: usize,
+    /// Plays one client may start in an hour.
+    pub starts_per_hour: u32,
+    /// Discussion and feedback entries one client may make in an hour.
+    pub entries_per_hour: u32,
+    /// Days the statistics of an address with no station are kept.
+    pub unregistered_keep_days: u64,
+}
+
+impl Default for PlayLimits {
+    fn default() -> Self {
+        PlayLimits {
+            entry_grace_secs: 2 * 3600,
+            open_per_client: 4,
+            starts_per_hour: 60,
+            entries_per_hour: 60,
+            unregistered_keep_days: 90,
+        }
+    }
 }
 
 /// What plays need from the rest of the application.
@@ -115,6 +161,14 @@ pub struct Plays {
     hits: Mutex<Vec<Hit>>,
     playlists: inferred::PlaylistCache,
     sweeping: AtomicBool,
+    /// Statistics of viewers with no station (see [`UnregisteredViewer`]).
+    unregistered: sled::Tree,
+    /// Plays started per client this hour.
+    starts: limits::HourlyCounter,
+    /// Discussion and feedback entries per client this hour.
+    entries: limits::HourlyCounter,
+    /// When the sweeper last pruned old statistics (unix ms).
+    pruned_ms: std::sync::atomic::AtomicI64,
 }
 
 /// Open plays and what finding their owner needs. Guarded by one lock, held across the
@@ -129,11 +183,23 @@ struct State {
     recent: Vec<(Play, i64)>,
     /// Plays changed since the store last saw them.
     dirty: HashSet<String>,
+    /// Open plays the sweeper is closing outside the lock: they take no more reports.
+    closing: HashSet<String>,
+    /// Inferred plays a newer one of the same client replaced: the next sweep closes them.
+    superseded: HashSet<String>,
 }
 
 /// Queued media requests beyond this are dropped (a sweeper that stopped must not grow
 /// memory without bound).
 const MAX_QUEUED_HITS: usize = 100_000;
+
+/// Plays open at once on the whole server, at most: new ones past it are refused (reported)
+/// or not made (inferred), so memory stays bounded whatever the LAN sends.
+pub const MAX_OPEN_PLAYS: usize = 5000;
+
+/// Open inferred plays one client (a station's TVs, an address) has at most: a TV shows one
+/// film at a time, so a request for another film supersedes the oldest.
+const MAX_INFERRED_PER_CLIENT: usize = 2;
 
 /// Longest discussion or feedback text, characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -143,6 +209,7 @@ impl Plays {
     /// already has are recognised, see [`Play::closing_from`]).
     pub fn open(deps: Deps, cfg: PlaysConfig) -> Result<Plays, PlaysError> {
         let tree = deps.db.open_tree("plays")?;
+        let unregistered = deps.db.open_tree("unregistered_viewers")?;
         let plays = Plays {
             deps,
             tree,
@@ -151,6 +218,10 @@ impl Plays {
             hits: Mutex::default(),
             playlists: inferred::PlaylistCache::default(),
             sweeping: AtomicBool::new(false),
+            unregistered,
+            starts: limits::HourlyCounter::default(),
+            entries: limits::HourlyCounter::default(),
+            pruned_ms: std::sync::atomic::AtomicI64::new(0),
         };
         let state = plays.load()?;
         *plays.lock() = state;
@@ -252,7 +323,7 @@ fn stamp(ms: i64) -> String {
 
 /// The viewing a closed play records.
 fn viewing(play: &Play, ended_ms: i64, min_secs: u64) -> Viewing {
-    let watched_s = play.watched.total().round() as u64;
+    let watched_s = play.credited_s().round() as u64;
     Viewing {
         play_id: play.id.clone(),
         station_id: play.station_id.clone(),

@@ -6,8 +6,15 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::spans::Spans;
+use crate::accounts::Principal;
 use crate::ledger::Entry;
 use crate::records::{Source, Viewing};
+
+/// Film time an inferred play may earn beyond the server time between its first and last
+/// media request, seconds: what a player fetches ahead of what it shows (an HLS player's
+/// first segment or two, a DLNA TV's first megabytes). A player that buffers more loses at
+/// most the difference from its watched time; it never gains it.
+pub const READ_AHEAD_S: f64 = 6.0;
 
 /// How a play became known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +41,10 @@ pub struct Play {
     pub duration_s: f64,
     /// The socket peer (or the trusted proxy's client) that started it.
     pub client: Option<IpAddr>,
+    /// Who started it and so who may write to it (reports, end, sign-ins, discussion).
+    /// Records from before owners were kept have none: then the client address decides.
+    #[serde(default)]
+    pub owner: Option<Owner>,
     pub source: Source,
     /// RFC 3339 UTC, server clock.
     pub started_at: String,
@@ -68,7 +79,9 @@ fn one() -> u32 {
 /// The end of a play: its viewing entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ended {
-    pub seq: u64,
+    /// The viewing entry's ledger position; `None` for a play with no station, which
+    /// makes no entry (see [`super::UnregisteredViewer`]).
+    pub seq: Option<u64>,
     pub ended_ms: i64,
     pub viewing: Viewing,
 }
@@ -77,6 +90,82 @@ impl Play {
     /// Open plays take reports and media requests; ended ones only sign-ins and discussion.
     pub fn is_open(&self) -> bool {
         self.ended.is_none()
+    }
+
+    /// The film time this play has earned, seconds. A reported play's spans were credited
+    /// by the server clock as reports came ([`super::spans::credit`]). An inferred play's
+    /// spans are what was *delivered*; it earns no more than the server time between its
+    /// first and last request plus [`READ_AHEAD_S`] (a player's buffer): a film fetched in
+    /// seconds is a play of seconds.
+    pub fn credited_s(&self) -> f64 {
+        let delivered = self.watched.total();
+        match self.kind {
+            PlayKind::Reported => delivered,
+            PlayKind::Inferred => {
+                let elapsed = (self.last_seen_ms - self.started_ms).max(0) as f64 / 1000.0;
+                delivered.min(elapsed + READ_AHEAD_S)
+            }
+        }
+    }
+
+    /// True when `actor` is the caller that started this play.
+    pub fn is_owned_by(&self, actor: &Actor<'_>) -> bool {
+        match &self.owner {
+            Some(owner) => owner.matches(actor),
+            None => self.client.is_some() && self.client == actor.client,
+        }
+    }
+}
+
+/// The caller of a play request: who the gate says they are, and their address.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor<'a> {
+    pub who: &'a Principal,
+    pub client: Option<IpAddr>,
+}
+
+impl Actor<'_> {
+    /// The owner a play started by this caller gets; `None`: nobody to tie it to.
+    pub fn owner(&self) -> Option<Owner> {
+        match self.who {
+            Principal::Device { device, .. } => Some(Owner::Device {
+                device_id: device.clone(),
+            }),
+            Principal::User { name, .. } => Some(Owner::User { name: name.clone() }),
+            Principal::Anonymous => self.client.map(|ip| Owner::Address { ip }),
+        }
+    }
+}
+
+/// Who started a play. A paired TV is known by its device (revoking it ends its plays), an
+/// office user by name, anyone else only by address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    Device { device_id: String },
+    User { name: String },
+    Address { ip: IpAddr },
+}
+
+impl Owner {
+    /// True when `actor` is this owner. An address owner is any caller at that address that
+    /// is not a paired TV or a signed-in user (those are known by who they are instead).
+    pub fn matches(&self, actor: &Actor<'_>) -> bool {
+        match (self, actor.who) {
+            (Owner::Device { device_id }, Principal::Device { device, .. }) => device_id == device,
+            (Owner::User { name }, Principal::User { name: n, .. }) => name == n,
+            (Owner::Address { ip }, Principal::Anonymous) => actor.client == Some(*ip),
+            _ => false,
+        }
+    }
+
+    /// The key per-client limits are counted by.
+    pub fn key(&self) -> String {
+        match self {
+            Owner::Device { device_id } => format!("device:{device_id}"),
+            Owner::User { name } => format!("user:{name}"),
+            Owner::Address { ip } => format!("addr:{ip}"),
+        }
     }
 }
 
@@ -118,12 +207,12 @@ impl From<&Play> for PlayView {
             started_at: p.started_at.clone(),
             position_s: p.last_report.map_or(p.watched.end(), |(pos, _)| pos),
             furthest_position_s: p.furthest_s,
-            watched_s: p.watched.total(),
+            watched_s: p.credited_s(),
             duration_s: p.duration_s,
             signins: p.signins.len(),
             active: p.is_open(),
             viewing: p.ended.as_ref().map(|e| e.viewing.clone()),
-            seq: p.ended.as_ref().map(|e| e.seq),
+            seq: p.ended.as_ref().and_then(|e| e.seq),
         }
     }
 }

@@ -79,6 +79,7 @@ impl Rig {
             idle_secs: IDLE_S,
             min_secs: MIN_S,
             clock: LedgerClock::scripted(move || *now.lock().unwrap()),
+            limits: PlayLimits::default(),
         };
         Plays::open(deps, cfg).expect("plays open")
     }
@@ -142,6 +143,27 @@ fn clerk() -> Principal {
     Principal::User {
         name: "li".into(),
         role: crate::accounts::Role::Clerk,
+    }
+}
+
+/// A paired TV of `station` (device `dv_{station}`).
+fn tv(station: &str) -> Principal {
+    Principal::Device {
+        station: station.to_owned(),
+        device: format!("dv_{station}"),
+    }
+}
+
+/// `who`, at no known address.
+fn by(who: &Principal) -> Actor<'_> {
+    Actor { who, client: None }
+}
+
+/// A second paired TV of `station`.
+fn tv2(station: &str) -> Principal {
+    Principal::Device {
+        station: station.to_owned(),
+        device: "dv_tv_b".into(),
     }
 }
 

@@ -6,15 +6,15 @@ use super::*;
 fn reported_positions_credit_distinct_film_time_by_the_server_clock() {
     let rig = Rig::new();
     let plays = rig.plays();
-    let play = plays
-        .start(
-            &rig.film,
-            &Principal::Anonymous,
-            None,
-            Some(ip("10.0.0.5")),
-            0.0,
-        )
-        .expect("start");
+    let station = rig.station("LJC-01");
+    rig.stations
+        .add_address(&station, ip("10.0.0.5"))
+        .expect("address");
+    let me = Actor {
+        who: &Principal::Anonymous,
+        client: Some(ip("10.0.0.5")),
+    };
+    let play = plays.start(&rig.film, me, None, 0.0).expect("start");
     let steps = [
         (10.0, 10.0),  // +10 watched
         (10.0, 20.0),  // +10
@@ -26,30 +26,30 @@ fn reported_positions_credit_distinct_film_time_by_the_server_clock() {
     ];
     for (wait, pos) in steps {
         rig.advance(wait);
-        plays.heartbeat(&play.id, pos).expect("heartbeat");
+        plays.heartbeat(&play.id, me, pos).expect("heartbeat");
     }
     rig.advance(5.0);
-    let ended = plays.end(&play.id, Some(155.0)).expect("end");
+    let ended = plays.end(&play.id, me, Some(155.0)).expect("end");
     let v = &ended.viewing;
     assert_eq!(v.watched_s, 35);
     assert_eq!(v.furthest_position_s, 155);
     assert_eq!((v.source, v.inferred), (Source::TvUi, false));
     assert_eq!(v.status, ViewingStatus::Showing);
-    assert_eq!(v.station_id, None);
+    assert_eq!(v.station_id.as_deref(), Some(station.as_str()), "by address");
     assert_eq!(v.duration_s, 600);
     assert_eq!(v.started_at, "2026-03-10T10:00:00Z");
     assert_eq!(v.ended_at, "2026-03-10T10:00:48Z");
 
     let len = rig.ledger.len();
-    let again = plays.end(&play.id, Some(300.0)).expect("second end");
+    let again = plays.end(&play.id, me, Some(300.0)).expect("second end");
     assert_eq!(again, ended, "the same record");
     assert_eq!(rig.ledger.len(), len, "nothing appended");
     assert!(matches!(
-        plays.heartbeat(&play.id, 160.0),
+        plays.heartbeat(&play.id, me, 160.0),
         Err(PlaysError::Ended(_))
     ));
     assert!(matches!(
-        plays.heartbeat("pl_000000000000", 1.0),
+        plays.heartbeat("pl_000000000000", me, 1.0),
         Err(PlaysError::UnknownPlay(_))
     ));
     assert_eq!(rig.viewings().len(), 1);
@@ -58,99 +58,250 @@ fn reported_positions_credit_distinct_film_time_by_the_server_clock() {
 #[test]
 fn a_short_play_is_recorded_as_aborted() {
     let rig = Rig::new();
+    let station = rig.station("LJC-01");
     let plays = rig.plays();
-    let play = plays
-        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
-        .expect("start");
+    let who = tv(&station);
+    let me = Actor {
+        who: &who,
+        client: None,
+    };
+    let play = plays.start(&rig.film, me, None, 0.0).expect("start");
     rig.advance(10.0);
-    let ended = plays.end(&play.id, Some(10.0)).expect("end");
+    let ended = plays.end(&play.id, me, Some(10.0)).expect("end");
     assert_eq!(ended.viewing.watched_s, 10);
     assert_eq!(ended.viewing.status, ViewingStatus::Aborted);
 }
 
 #[test]
-fn entries_made_after_the_showing_day_are_late_and_a_member_signs_in_once() {
+fn entries_after_midnight_are_late_and_after_the_end_close_with_the_day() {
     let rig = Rig::new();
     let station = rig.station("LJC-01");
     let zhang = rig.member(&station, "001");
     let wang = rig.member(&station, "002");
+    let liu = rig.member(&station, "003");
     let elsewhere = rig.station("LJC-02");
     let stranger = rig.member(&elsewhere, "001");
     let plays = rig.plays();
+    let who = clerk();
+    let me = Actor {
+        who: &who,
+        client: None,
+    };
     let play = plays
-        .start(&rig.film, &clerk(), Some(&station), None, 0.0)
+        .start(&rig.film, me, Some(&station), 0.0)
         .expect("start");
 
     // 18:00 local: same day.
-    let first = plays.sign_in(&play.id, &zhang).expect("sign in");
+    let first = plays.sign_in(&play.id, me, &zhang).expect("sign in");
     assert!(first.created);
     let s: Signin = serde_json::from_value(first.entry.payload.clone()).expect("signin");
     assert_eq!(s.day.showing_date.to_string(), "2026-03-10");
     assert!(!s.day.late);
     let len = rig.ledger.len();
-    let repeat = plays.sign_in(&play.id, &zhang).expect("repeat");
+    let repeat = plays.sign_in(&play.id, me, &zhang).expect("repeat");
     assert!(!repeat.created);
     assert_eq!(repeat.entry, first.entry);
     assert_eq!(rig.ledger.len(), len, "a repeat appends nothing");
     assert!(matches!(
-        plays.sign_in(&play.id, &stranger),
+        plays.sign_in(&play.id, me, &stranger),
         Err(PlaysError::OtherStation { .. })
     ));
     assert!(matches!(
-        plays.sign_in(&play.id, "m_nobody"),
+        plays.sign_in(&play.id, me, "m_nobody"),
         Err(PlaysError::Stations(StationsError::UnknownMember(_)))
     ));
     assert_eq!(rig.ledger.len(), len, "refusals append nothing");
 
-    // 23:59 local, still the showing day; the play ends with one sign-in.
-    rig.advance(5.0 * 3600.0 + 59.0 * 60.0);
-    plays.end(&play.id, None).expect("end");
-    assert_eq!(rig.viewings()[0].signins, 1);
-
-    // 00:01 local the next day: late, still accepted.
-    rig.advance(120.0);
-    let late = plays.sign_in(&play.id, &wang).expect("late sign-in");
+    // 00:01 local the next day, the play still open: late, accepted.
+    rig.advance(6.0 * 3600.0 + 60.0);
+    let late = plays.sign_in(&play.id, me, &wang).expect("late sign-in");
     let s: Signin = serde_json::from_value(late.entry.payload).expect("signin");
     assert!(s.day.late);
     assert_eq!(s.day.entered_date.to_string(), "2026-03-11");
+    plays.end(&play.id, me, None).expect("end");
+    assert_eq!(rig.viewings()[0].signins, 2);
+
+    // Just after the end, the same day and within the grace time: still taken.
+    rig.advance(60.0);
     let talk = plays
-        .discuss(&play.id, " 大家谈了学习体会 ")
+        .discuss(&play.id, me, " 大家谈了学习体会 ")
         .expect("discussion");
     assert_eq!(talk.payload["late"], true);
     assert_eq!(talk.payload["text"], "大家谈了学习体会");
     assert_eq!(talk.station.as_deref(), Some(station.as_str()));
     assert!(matches!(
-        plays.discuss(&play.id, "  "),
+        plays.discuss(&play.id, me, "  "),
         Err(PlaysError::Invalid(_))
     ));
     assert!(matches!(
-        plays.discuss(&play.id, &"字".repeat(2001)),
+        plays.discuss(&play.id, me, &"字".repeat(2001)),
         Err(PlaysError::Invalid(_))
     ));
     let fb = plays
-        .feedback(&play.id, "希望多放农业技术片")
+        .feedback(&play.id, me, "希望多放农业技术片")
         .expect("feedback");
     assert_eq!(fb.payload["play_id"], play.id.as_str());
     assert_eq!(
         rig.viewings()[0].signins,
-        1,
+        2,
         "the viewing entry is never edited"
     );
+
+    // Past the grace time: nothing more from the TV; a late entry is the office's 补记.
+    rig.advance(PlayLimits::default().entry_grace_secs as f64);
+    let len = rig.ledger.len();
+    assert!(matches!(
+        plays.sign_in(&play.id, me, &liu),
+        Err(PlaysError::EntriesClosed { .. })
+    ));
+    assert!(matches!(
+        plays.discuss(&play.id, me, "补一条"),
+        Err(PlaysError::EntriesClosed { .. })
+    ));
+    assert_eq!(rig.ledger.len(), len);
 }
 
 #[test]
-fn a_play_without_a_station_takes_no_sign_ins() {
+fn entries_after_the_end_stop_at_midnight_even_within_the_grace_time() {
     let rig = Rig::new();
     let station = rig.station("LJC-01");
     let zhang = rig.member(&station, "001");
     let plays = rig.plays();
-    let play = plays
-        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
-        .expect("start");
+    let who = tv(&station);
+    let me = Actor {
+        who: &who,
+        client: None,
+    };
+    // Ends at 23:50 local; ten minutes later is the next day.
+    rig.advance(5.0 * 3600.0 + 50.0 * 60.0);
+    let play = plays.start(&rig.film, me, None, 0.0).expect("start");
+    plays.end(&play.id, me, None).expect("end");
+    rig.advance(11.0 * 60.0);
     assert!(matches!(
-        plays.sign_in(&play.id, &zhang),
+        plays.sign_in(&play.id, me, &zhang),
+        Err(PlaysError::EntriesClosed { .. })
+    ));
+}
+
+#[test]
+fn only_the_caller_that_started_a_play_may_report_end_or_add_to_it() {
+    let rig = Rig::new();
+    let station = rig.station("LJC-01");
+    let zhang = rig.member(&station, "001");
+    let plays = rig.plays();
+    let (tv_a, tv_b) = (tv(&station), tv2(&station));
+    let owner = Actor {
+        who: &tv_a,
+        client: Some(ip("10.0.0.5")),
+    };
+    let strangers = [
+        // Another TV of the same station, at the same address.
+        Actor {
+            who: &tv_b,
+            client: Some(ip("10.0.0.5")),
+        },
+        // No cookie at all, from the TV's own address.
+        Actor {
+            who: &Principal::Anonymous,
+            client: Some(ip("10.0.0.5")),
+        },
+        Actor {
+            who: &Principal::Anonymous,
+            client: None,
+        },
+    ];
+    let play = plays.start(&rig.film, owner, None, 0.0).expect("start");
+    for s in strangers {
+        assert!(matches!(plays.heartbeat(&play.id, s, 5.0), Err(PlaysError::NotYours(_))));
+        assert!(matches!(plays.sign_in(&play.id, s, &zhang), Err(PlaysError::NotYours(_))));
+        assert!(matches!(plays.discuss(&play.id, s, "x"), Err(PlaysError::NotYours(_))));
+        assert!(matches!(plays.feedback(&play.id, s, "x"), Err(PlaysError::NotYours(_))));
+        assert!(matches!(plays.end(&play.id, s, None), Err(PlaysError::NotYours(_))));
+    }
+    assert!(rig.viewings().is_empty());
+    assert!(rig.entries(EntryKind::Signin).is_empty());
+
+    // Revoking the TV ends its play; its old cookie now reads as anonymous.
+    rig.advance(30.0);
+    plays.heartbeat(&play.id, owner, 30.0).expect("heartbeat");
+    assert_eq!(plays.end_device_plays("dv_tv_b").expect("none"), 0);
+    assert_eq!(plays.end_device_plays(&format!("dv_{station}")).expect("ends"), 1);
+    assert!(plays.active().is_empty());
+    let v = rig.viewings();
+    assert_eq!((v.len(), v[0].watched_s), (1, 30));
+}
+
+#[test]
+fn a_client_has_a_bounded_number_of_open_plays_and_starts_an_hour() {
+    let rig = Rig::new();
+    let plays = rig.plays();
+    let me = Actor {
+        who: &Principal::Anonymous,
+        client: Some(ip("10.0.0.8")),
+    };
+    let limits = PlayLimits::default();
+    for _ in 0..limits.open_per_client {
+        plays.start(&rig.film, me, None, 0.0).expect("start");
+    }
+    assert!(matches!(
+        plays.start(&rig.film, me, None, 0.0),
+        Err(PlaysError::TooMany { .. })
+    ));
+    let other = Actor {
+        who: &Principal::Anonymous,
+        client: Some(ip("10.0.0.9")),
+    };
+    plays.start(&rig.film, other, None, 0.0).expect("another client");
+    for p in plays.active() {
+        let by = if p.client.as_deref() == Some("10.0.0.9") { other } else { me };
+        plays.end(&p.play_id, by, None).expect("end");
+    }
+    // `other` has started one; the rest of its hour's allowance:
+    for _ in 1..limits.starts_per_hour {
+        let p = plays.start(&rig.film, other, None, 0.0).expect("start");
+        plays.end(&p.id, other, None).expect("end");
+    }
+    assert!(matches!(
+        plays.start(&rig.film, other, None, 0.0),
+        Err(PlaysError::TooMany { .. })
+    ));
+    rig.advance(3600.0);
+    plays.start(&rig.film, other, None, 0.0).expect("a new hour");
+}
+
+#[test]
+fn a_play_without_a_station_takes_no_sign_ins_and_makes_no_record() {
+    let rig = Rig::new();
+    let station = rig.station("LJC-01");
+    let zhang = rig.member(&station, "001");
+    let plays = rig.plays();
+    let me = Actor {
+        who: &Principal::Anonymous,
+        client: Some(ip("10.0.0.77")),
+    };
+    let len = rig.ledger.len();
+    let play = plays.start(&rig.film, me, None, 0.0).expect("start");
+    assert!(matches!(
+        plays.sign_in(&play.id, me, &zhang),
         Err(PlaysError::NoStation(_))
     ));
+    assert!(matches!(
+        plays.discuss(&play.id, me, "谈体会"),
+        Err(PlaysError::NoStation(_))
+    ));
+    rig.advance(120.0);
+    plays.heartbeat(&play.id, me, 120.0).expect("heartbeat");
+    let ended = plays.end(&play.id, me, None).expect("end");
+    assert_eq!(ended.seq, None);
+    assert_eq!(rig.ledger.len(), len, "no entry for a play with no station");
+    let seen = plays.unregistered().expect("statistics");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].address.as_str(), seen[0].plays, seen[0].watched_s),
+        ("10.0.0.77", 1, 120)
+    );
+    rig.advance(PlayLimits::default().unregistered_keep_days as f64 * 86_400.0 + 1.0);
+    assert!(plays.unregistered().expect("statistics").is_empty(), "kept for a while only");
 }
 
 #[test]
@@ -158,25 +309,25 @@ fn stations_are_chosen_by_who_starts_the_play() {
     let rig = Rig::new();
     let station = rig.station("LJC-01");
     let plays = rig.plays();
-    let tv = Principal::Device {
-        station: station.clone(),
-    };
-    let p = plays.start(&rig.film, &tv, None, None, 0.0).expect("tv");
+    let tv = tv(&station);
+    let at = |who| Actor { who, client: None };
+    let p = plays.start(&rig.film, at(&tv), None, 0.0).expect("tv");
     assert_eq!(p.station_id.as_deref(), Some(station.as_str()));
     assert!(matches!(
-        plays.start(&rig.film, &Principal::Anonymous, Some(&station), None, 0.0),
+        plays.start(&rig.film, at(&Principal::Anonymous), Some(&station), 0.0),
         Err(PlaysError::StationNotYours)
     ));
+    let clerk = clerk();
     assert!(matches!(
-        plays.start(&rig.film, &clerk(), Some("st_nope"), None, 0.0),
+        plays.start(&rig.film, at(&clerk), Some("st_nope"), 0.0),
         Err(PlaysError::Stations(StationsError::UnknownStation(_)))
     ));
     assert!(matches!(
-        plays.start("00000000000000ff", &clerk(), None, None, 0.0),
+        plays.start("00000000000000ff", at(&clerk), None, 0.0),
         Err(PlaysError::UnknownFilm(_))
     ));
     assert!(matches!(
-        plays.start(&rig.film, &clerk(), None, None, -1.0),
+        plays.start(&rig.film, at(&clerk), None, -1.0),
         Err(PlaysError::Invalid(_))
     ));
 }
@@ -184,10 +335,14 @@ fn stations_are_chosen_by_who_starts_the_play() {
 #[test]
 fn a_close_cut_short_after_its_append_is_found_in_the_ledger_not_made_twice() {
     let rig = Rig::new();
+    let station = rig.station("LJC-01");
+    let who = tv(&station);
+    let me = Actor {
+        who: &who,
+        client: None,
+    };
     let plays = rig.plays();
-    let play = plays
-        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
-        .expect("start");
+    let play = plays.start(&rig.film, me, None, 0.0).expect("start");
     // What a crash leaves: the close marked in the store and the entry in the ledger, but
     // the play never stored as ended.
     let mut marked = play.clone();
@@ -197,22 +352,24 @@ fn a_close_cut_short_after_its_append_is_found_in_the_ledger_not_made_twice() {
     let payload = serde_json::to_value(&record).expect("payload");
     let entry = rig
         .ledger
-        .append(crate::ledger::Draft::new(EntryKind::Viewing, None, payload))
+        .append(crate::ledger::Draft::new(
+            EntryKind::Viewing,
+            Some(&station),
+            payload,
+        ))
         .expect("appended");
     drop(plays);
 
     let plays = rig.plays();
     assert!(plays.active().is_empty(), "recognised as ended");
-    let ended = plays.end(&play.id, Some(10.0)).expect("end");
-    assert_eq!((ended.seq, &ended.viewing), (entry.seq, &record));
+    let ended = plays.end(&play.id, me, Some(10.0)).expect("end");
+    assert_eq!((ended.seq, &ended.viewing), (Some(entry.seq), &record));
     rig.advance(IDLE_S as f64 * 2.0);
     plays.sweep();
     assert_eq!(rig.viewings().len(), 1);
 
     // Marked but never appended: the close happens after the restart.
-    let other = plays
-        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
-        .expect("start");
+    let other = plays.start(&rig.film, me, None, 0.0).expect("start");
     let mut marked = other.clone();
     marked.closing_from = Some(rig.ledger.len());
     plays.put(&marked, true).expect("marked");

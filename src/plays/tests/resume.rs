@@ -2,12 +2,6 @@
 
 use super::*;
 
-fn tv(station: &str) -> Principal {
-    Principal::Device {
-        station: station.to_owned(),
-    }
-}
-
 #[test]
 fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_end() {
     let rig = Rig::new();
@@ -15,18 +9,18 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
     let here = rig.station("QLC");
     let there = rig.station("DFC");
     let first = plays
-        .start(&rig.film, &tv(&here), None, None, 0.0)
+        .start(&rig.film, by(&tv(&here)), None, 0.0)
         .expect("start");
     rig.advance(20.0);
-    plays.end(&first.id, Some(20.0)).expect("end");
+    plays.end(&first.id, by(&tv(&here)), Some(20.0)).expect("end");
     // Another station's play and an anonymous one are not this station's.
     let other = plays
-        .start(&rig.film, &tv(&there), None, None, 0.0)
+        .start(&rig.film, by(&tv(&there)), None, 0.0)
         .expect("start");
     rig.advance(5.0);
-    plays.heartbeat(&other.id, 300.0).expect("heartbeat");
+    plays.heartbeat(&other.id, by(&tv(&there)), 300.0).expect("heartbeat");
     plays
-        .start(&rig.film, &Principal::Anonymous, None, None, 0.0)
+        .start(&rig.film, by(&Principal::Anonymous), None, 0.0)
         .expect("start");
 
     let points = plays.resume_points(&here).expect("points");
@@ -43,10 +37,10 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
     // A later play, still open, that went on: its last report counts.
     rig.advance(60.0);
     let second = plays
-        .start(&rig.film, &tv(&here), None, None, 20.0)
+        .start(&rig.film, by(&tv(&here)), None, 20.0)
         .expect("start");
     rig.advance(10.0);
-    plays.heartbeat(&second.id, 30.0).expect("heartbeat");
+    plays.heartbeat(&second.id, by(&tv(&here)), 30.0).expect("heartbeat");
     assert_eq!(
         plays.resume_points(&here).expect("points")[0].position_s,
         30.0
@@ -54,7 +48,7 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
 
     // Watched to (nearly) the end: nothing to resume, also after a restart.
     rig.advance(10.0);
-    plays.end(&second.id, Some(FILM_S - 2.0)).expect("end");
+    plays.end(&second.id, by(&tv(&here)), Some(FILM_S - 2.0)).expect("end");
     assert_eq!(plays.resume_points(&here).expect("points"), Vec::new());
     drop(plays);
     assert_eq!(
