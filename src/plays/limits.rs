@@ -56,7 +56,10 @@ mod tests {
             assert!(c.take("a", 3, 0).is_ok());
         }
         assert_eq!(c.take("a", 3, 600_000), Err(3000));
-        assert!(c.take("b", 3, 600_000).is_ok(), "another client counts apart");
+        assert!(
+            c.take("b", 3, 600_000).is_ok(),
+            "another client counts apart"
+        );
         assert!(c.take("a", 3, WINDOW_MS).is_ok(), "a new hour starts over");
     }
 }

@@ -101,7 +101,10 @@ impl Plays {
     /// limit of such entries.
     fn for_entry(&self, id: &str, actor: &Actor<'_>) -> Result<Play, PlaysError> {
         let (play, _) = self.writable(&self.lock(), id, actor)?;
-        let key = play.owner.as_ref().map_or_else(|| id.to_owned(), |o| o.key());
+        let key = play
+            .owner
+            .as_ref()
+            .map_or_else(|| id.to_owned(), |o| o.key());
         let limit = self.cfg.limits.entries_per_hour;
         self.entries
             .take(&key, limit, self.now_ms())

@@ -22,10 +22,10 @@ mod manual;
 mod model;
 mod reported;
 mod resume;
-mod unregistered;
 pub mod spans;
 #[cfg(test)]
 mod tests;
+mod unregistered;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -38,8 +38,8 @@ pub use model::{
     Actor, Delivered, Ended, Hit, Owner, Play, PlayKind, PlayView, Requester, READ_AHEAD_S,
 };
 pub use resume::ResumePoint;
-pub use unregistered::UnregisteredViewer;
 pub use spans::Spans;
+pub use unregistered::UnregisteredViewer;
 
 use crate::ledger::Ledger;
 use crate::ledger::{LedgerClock, LedgerError};

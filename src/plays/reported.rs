@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use media_catalog::FilmId;
 
 use super::{
-    new_id, spans, stamp, Actor, Ended, Owner, Play, PlayKind, PlayView, Plays, PlaysError,
-    Spans, State, MAX_OPEN_PLAYS,
+    new_id, spans, stamp, Actor, Ended, Owner, Play, PlayKind, PlayView, Plays, PlaysError, Spans,
+    State, MAX_OPEN_PLAYS,
 };
 use crate::accounts::Principal;
 use crate::records::Source;
@@ -195,8 +195,9 @@ impl Plays {
         }
         if st.open.len() >= MAX_OPEN_PLAYS {
             return Err(PlaysError::TooMany {
-                message: "服务器上同时进行的播放太多，请稍后再试（too many plays open on the server）"
-                    .into(),
+                message:
+                    "服务器上同时进行的播放太多，请稍后再试（too many plays open on the server）"
+                        .into(),
                 retry_after_secs: 60,
             });
         }

@@ -85,7 +85,8 @@ impl Plays {
         let mut seen = Vec::new();
         for kv in self.unregistered.iter() {
             let (k, v) = kv?;
-            let last = serde_json::from_slice::<UnregisteredViewer>(&v).map_or(0, |v| v.last_seen_ms);
+            let last =
+                serde_json::from_slice::<UnregisteredViewer>(&v).map_or(0, |v| v.last_seen_ms);
             seen.push((last, k));
         }
         seen.sort_by_key(|(last, _)| std::cmp::Reverse(*last));

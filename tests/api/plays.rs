@@ -195,16 +195,22 @@ async fn bad_input_is_refused_and_nothing_is_appended() {
     let play = started["play_id"].as_str().expect("play").to_owned();
     let signins = format!("/api/v1/plays/{play}/signins");
     let before = len();
-    let (status, body) = post(&anon, &app, &signins, json!({"member_id": stranger})).await;
+    // Only the caller that started it may add to it.
+    let (status, body) = post(&anon, &app, &signins, json!({"member_id": zhang})).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("not_your_play"))
+    );
+    let (status, body) = post(&admin, &app, &signins, json!({"member_id": stranger})).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (422, Some("other_station")),
         "{body}"
     );
-    let (status, _) = post(&anon, &app, &signins, json!({"member_id": "m_nobody"})).await;
+    let (status, _) = post(&admin, &app, &signins, json!({"member_id": "m_nobody"})).await;
     assert_eq!(status, 404);
     let (status, _) = post(
-        &anon,
+        &admin,
         &app,
         &format!("/api/v1/plays/{play}/heartbeat"),
         json!({"position_s": -3}),
@@ -212,7 +218,7 @@ async fn bad_input_is_refused_and_nothing_is_appended() {
     .await;
     assert_eq!(status, 422);
     let (status, _) = post(
-        &anon,
+        &admin,
         &app,
         &format!("/api/v1/plays/{play}/discussion"),
         json!({"text": " "}),
@@ -221,17 +227,17 @@ async fn bad_input_is_refused_and_nothing_is_appended() {
     assert_eq!(status, 422);
     assert_eq!(len(), before, "refusals append nothing");
 
-    let (status, first) = post(&anon, &app, &signins, json!({"member_id": zhang})).await;
+    let (status, first) = post(&admin, &app, &signins, json!({"member_id": zhang})).await;
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["kind"], "signin");
     assert_eq!(first["payload"]["member_no"], "001");
     assert_eq!(first["payload"]["late"], false);
-    let (status, again) = post(&anon, &app, &signins, json!({"member_id": zhang})).await;
+    let (status, again) = post(&admin, &app, &signins, json!({"member_id": zhang})).await;
     assert_eq!((status, &again), (200, &first), "a member signs in once");
     assert_eq!(len(), before + 1);
 
     let (status, talk) = post(
-        &anon,
+        &admin,
         &app,
         &format!("/api/v1/plays/{play}/discussion"),
         json!({"text": "谈体会"}),
@@ -239,7 +245,7 @@ async fn bad_input_is_refused_and_nothing_is_appended() {
     .await;
     assert_eq!((status, talk["kind"].as_str()), (201, Some("discussion")));
     let (status, fb) = post(
-        &anon,
+        &admin,
         &app,
         &format!("/api/v1/plays/{play}/feedback"),
         json!({"text": "好"}),
@@ -249,7 +255,13 @@ async fn bad_input_is_refused_and_nothing_is_appended() {
         (status, fb["payload"]["film_id"].as_str()),
         (201, Some(films[0].as_str()))
     );
-    let (status, record) = post(&anon, &app, &format!("/api/v1/plays/{play}/end"), json!({})).await;
+    let (status, record) = post(
+        &admin,
+        &app,
+        &format!("/api/v1/plays/{play}/end"),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["signins"], 1);
     assert_eq!(record["status"], "aborted");

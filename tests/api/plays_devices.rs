@@ -8,55 +8,9 @@ use dianjiao::accounts::Role;
 use serde_json::json;
 
 use crate::support::plays::{
-    app_with_films, entries_of, fetch_segments, media_playlist, post, viewings, wait_for_viewings,
+    app_with_films, entries_of, fetch_segments, media_playlist, paired_tv, post, read_paced,
+    register_loopback, station_with_roster, viewings, wait_for_viewings,
 };
-use crate::support::TestApp;
-
-/// Makes a station with a roster of two; returns its id and the members' ids.
-async fn station_with_roster(
-    app: &TestApp,
-    admin: &reqwest::Client,
-    code: &str,
-) -> (String, Vec<String>) {
-    let (status, station) = post(
-        admin,
-        app,
-        "/api/v1/stations",
-        json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{station}");
-    let id = station["id"].as_str().expect("id").to_owned();
-    let mut members = Vec::new();
-    for (name, no) in [("王建国", "001"), ("李秀英", "002")] {
-        let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
-        assert_eq!(status, 201, "{m}");
-        members.push(m["id"].as_str().expect("member id").to_owned());
-    }
-    (id, members)
-}
-
-/// A TV paired to `station` with a code the admin made: its own cookie jar.
-async fn paired_tv(app: &TestApp, admin: &reqwest::Client, station: &str) -> reqwest::Client {
-    let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
-    assert_eq!(status, 201, "{code}");
-    let tv = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let (status, paired) = post(
-        &tv,
-        app,
-        "/api/v1/devices/pair",
-        json!({"code": code["code"]}),
-    )
-    .await;
-    assert_eq!(status, 200, "{paired}");
-    assert_eq!(paired["station_id"], station);
-    tv
-}
 
 #[tokio::test]
 async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() {
@@ -122,15 +76,12 @@ async fn a_dlna_tv_registered_by_address_is_logged_as_a_dlna_showing_of_its_stat
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "NYC").await;
     // The test client connects from loopback: that is the TV's address.
-    let path = format!("/api/v1/stations/{station}/addresses");
-    let (status, body) = post(&admin, &app, &path, json!({"address": "127.0.0.1"})).await;
-    assert_eq!(status, 201, "{body}");
+    register_loopback(&app, &admin, &station).await;
 
+    // The TV reads tv.mp4 as it plays it.
     let tv = reqwest::Client::new();
     let url = app.url(&format!("/media/{}/tv.mp4", films[0]));
-    let whole = tv.get(&url).send().await.expect("tv.mp4");
-    assert_eq!(whole.status(), 200);
-    whole.bytes().await.expect("body");
+    read_paced(&tv, &url, 12.0, 1.0).await;
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
     let found = wait_for_viewings(&app, &clerk, 1).await;

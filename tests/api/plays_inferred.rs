@@ -1,5 +1,6 @@
 //! Plays inferred from the media requests of players that report nothing: HLS segments
-//! (prepared and just in time) and byte ranges of tv.mp4 become `viewing` entries with
+//! (prepared and just in time) and byte ranges of tv.mp4, fetched at a player's pace by a
+//! client whose address a station registered, become `viewing` entries with
 //! `inferred: true` once the client has been idle for `play_idle_secs`.
 
 use std::time::Duration;
@@ -7,33 +8,32 @@ use std::time::Duration;
 use dianjiao::accounts::Role;
 
 use crate::support::plays::{
-    app_with_films, fetch_segments, media_playlist, viewings, wait_for_viewings,
+    app_with_films, fetch_segments, fetch_segments_paced, media_playlist, read_paced,
+    register_loopback, station_with_roster, viewings, wait_for_viewings,
 };
 use crate::support::spawn_app_with;
 
 #[tokio::test]
 async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
-    let (app, films) = app_with_films(3, &["hls.mp4", "dlna.mp4"]).await;
+    // Idle longer than a segment: the player fetches one as playback reaches it.
+    let (app, films) = app_with_films(8, &["hls.mp4", "dlna.mp4"]).await;
     let player = reqwest::Client::new();
     let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "NYC").await;
+    register_loopback(&app, &admin, &station).await;
 
-    // An HLS player: playlists and the first segments, some fetched twice.
+    // An HLS player: playlists and the first segments as it plays them, then again.
     let (base, segments) = media_playlist(&app, &player, &films[0]).await;
     assert!(segments.len() >= 2, "{segments:?}");
     let n = segments.len() - 1;
-    fetch_segments(&app, &player, &base, &segments[..n]).await;
+    fetch_segments_paced(&app, &player, &base, &segments[..n]).await;
     fetch_segments(&app, &player, &base, &segments[..n]).await;
     let expected: f64 = segments[..n].iter().map(|s| s.1).sum();
     let longest = segments.iter().map(|s| s.1).fold(0.0, f64::max);
 
     // A plain player reading the first half of tv.mp4, after a probe and a HEAD.
     let url = app.url(&format!("/media/{}/tv.mp4", films[1]));
-    let head = player.head(&url).send().await.expect("head");
-    let len: u64 = head.headers()["content-length"]
-        .to_str()
-        .expect("len")
-        .parse()
-        .expect("number");
     let probe = player
         .get(&url)
         .header("range", "bytes=0-1")
@@ -42,14 +42,7 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
         .expect("probe");
     assert_eq!(probe.status(), 206);
     probe.bytes().await.expect("body");
-    let half = player
-        .get(&url)
-        .header("range", format!("bytes=0-{}", len / 2 - 1))
-        .send()
-        .await
-        .expect("range");
-    assert_eq!(half.status(), 206);
-    half.bytes().await.expect("body");
+    read_paced(&player, &url, 12.0, 0.5).await;
 
     let found = wait_for_viewings(&app, &clerk, 2).await;
     assert_eq!(found.len(), 2, "{found:?}");
@@ -62,8 +55,8 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
     };
     let hls = of(&films[0]);
     assert_eq!(hls["inferred"], true);
-    assert_eq!(hls["source"], "direct");
-    assert!(hls["station_id"].is_null());
+    assert_eq!(hls["source"], "dlna");
+    assert_eq!(hls["station_id"], station.as_str());
     let watched = hls["watched_s"].as_f64().expect("watched");
     assert!(
         (watched - expected).abs() <= longest,
@@ -86,7 +79,7 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
 #[tokio::test]
 async fn segments_made_just_in_time_count_as_the_plan_says() {
     let app = spawn_app_with(|s| {
-        s.play_idle_secs = 4;
+        s.play_idle_secs = 8;
         s.play_min_secs = 5;
     })
     .await;
@@ -99,9 +92,12 @@ async fn segments_made_just_in_time_count_as_the_plan_says() {
         "not prepared: played just in time"
     );
     let player = reqwest::Client::new();
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "NYC").await;
+    register_loopback(&app, &admin, &station).await;
     let (base, segments) = media_playlist(&app, &player, &film).await;
     assert!(segments.len() >= 2, "{segments:?}");
-    fetch_segments(&app, &player, &base, &segments[1..]).await;
+    fetch_segments_paced(&app, &player, &base, &segments[1..]).await;
     let expected: f64 = segments[1..].iter().map(|s| s.1).sum();
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;

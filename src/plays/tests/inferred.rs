@@ -161,7 +161,11 @@ fn one_client_plays_one_film_at_a_time_and_a_flood_of_idle_plays_closes_in_batch
 
     // 200 anonymous addresses' idle plays: closed a batch per sweep, none lost.
     for n in 0..200 {
-        plays.observe(from(&format!("10.1.{}.{}", n / 200, n % 200)), &rig.film, span(0.0, 6.0));
+        plays.observe(
+            from(&format!("10.1.{}.{}", n / 200, n % 200)),
+            &rig.film,
+            span(0.0, 6.0),
+        );
     }
     plays.sweep();
     rig.advance(IDLE_S as f64 + 1.0);
@@ -172,6 +176,10 @@ fn one_client_plays_one_film_at_a_time_and_a_flood_of_idle_plays_closes_in_batch
         assert!(sweeps < 10);
     }
     assert!(sweeps >= 3, "more than one batch");
-    assert_eq!(rig.viewings().len(), 12, "stationless plays make no entries");
+    assert_eq!(
+        rig.viewings().len(),
+        12,
+        "stationless plays make no entries"
+    );
     assert_eq!(plays.unregistered().expect("stats").len(), 200);
 }

@@ -35,7 +35,11 @@ fn reported_positions_credit_distinct_film_time_by_the_server_clock() {
     assert_eq!(v.furthest_position_s, 155);
     assert_eq!((v.source, v.inferred), (Source::TvUi, false));
     assert_eq!(v.status, ViewingStatus::Showing);
-    assert_eq!(v.station_id.as_deref(), Some(station.as_str()), "by address");
+    assert_eq!(
+        v.station_id.as_deref(),
+        Some(station.as_str()),
+        "by address"
+    );
     assert_eq!(v.duration_s, 600);
     assert_eq!(v.started_at, "2026-03-10T10:00:00Z");
     assert_eq!(v.ended_at, "2026-03-10T10:00:48Z");
@@ -212,11 +216,26 @@ fn only_the_caller_that_started_a_play_may_report_end_or_add_to_it() {
     ];
     let play = plays.start(&rig.film, owner, None, 0.0).expect("start");
     for s in strangers {
-        assert!(matches!(plays.heartbeat(&play.id, s, 5.0), Err(PlaysError::NotYours(_))));
-        assert!(matches!(plays.sign_in(&play.id, s, &zhang), Err(PlaysError::NotYours(_))));
-        assert!(matches!(plays.discuss(&play.id, s, "x"), Err(PlaysError::NotYours(_))));
-        assert!(matches!(plays.feedback(&play.id, s, "x"), Err(PlaysError::NotYours(_))));
-        assert!(matches!(plays.end(&play.id, s, None), Err(PlaysError::NotYours(_))));
+        assert!(matches!(
+            plays.heartbeat(&play.id, s, 5.0),
+            Err(PlaysError::NotYours(_))
+        ));
+        assert!(matches!(
+            plays.sign_in(&play.id, s, &zhang),
+            Err(PlaysError::NotYours(_))
+        ));
+        assert!(matches!(
+            plays.discuss(&play.id, s, "x"),
+            Err(PlaysError::NotYours(_))
+        ));
+        assert!(matches!(
+            plays.feedback(&play.id, s, "x"),
+            Err(PlaysError::NotYours(_))
+        ));
+        assert!(matches!(
+            plays.end(&play.id, s, None),
+            Err(PlaysError::NotYours(_))
+        ));
     }
     assert!(rig.viewings().is_empty());
     assert!(rig.entries(EntryKind::Signin).is_empty());
@@ -225,7 +244,12 @@ fn only_the_caller_that_started_a_play_may_report_end_or_add_to_it() {
     rig.advance(30.0);
     plays.heartbeat(&play.id, owner, 30.0).expect("heartbeat");
     assert_eq!(plays.end_device_plays("dv_tv_b").expect("none"), 0);
-    assert_eq!(plays.end_device_plays(&format!("dv_{station}")).expect("ends"), 1);
+    assert_eq!(
+        plays
+            .end_device_plays(&format!("dv_{station}"))
+            .expect("ends"),
+        1
+    );
     assert!(plays.active().is_empty());
     let v = rig.viewings();
     assert_eq!((v.len(), v[0].watched_s), (1, 30));
@@ -251,9 +275,15 @@ fn a_client_has_a_bounded_number_of_open_plays_and_starts_an_hour() {
         who: &Principal::Anonymous,
         client: Some(ip("10.0.0.9")),
     };
-    plays.start(&rig.film, other, None, 0.0).expect("another client");
+    plays
+        .start(&rig.film, other, None, 0.0)
+        .expect("another client");
     for p in plays.active() {
-        let by = if p.client.as_deref() == Some("10.0.0.9") { other } else { me };
+        let by = if p.client.as_deref() == Some("10.0.0.9") {
+            other
+        } else {
+            me
+        };
         plays.end(&p.play_id, by, None).expect("end");
     }
     // `other` has started one; the rest of its hour's allowance:
@@ -266,7 +296,9 @@ fn a_client_has_a_bounded_number_of_open_plays_and_starts_an_hour() {
         Err(PlaysError::TooMany { .. })
     ));
     rig.advance(3600.0);
-    plays.start(&rig.film, other, None, 0.0).expect("a new hour");
+    plays
+        .start(&rig.film, other, None, 0.0)
+        .expect("a new hour");
 }
 
 #[test]
@@ -301,7 +333,10 @@ fn a_play_without_a_station_takes_no_sign_ins_and_makes_no_record() {
         ("10.0.0.77", 1, 120)
     );
     rig.advance(PlayLimits::default().unregistered_keep_days as f64 * 86_400.0 + 1.0);
-    assert!(plays.unregistered().expect("statistics").is_empty(), "kept for a while only");
+    assert!(
+        plays.unregistered().expect("statistics").is_empty(),
+        "kept for a while only"
+    );
 }
 
 #[test]

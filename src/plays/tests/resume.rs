@@ -12,13 +12,17 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
         .start(&rig.film, by(&tv(&here)), None, 0.0)
         .expect("start");
     rig.advance(20.0);
-    plays.end(&first.id, by(&tv(&here)), Some(20.0)).expect("end");
+    plays
+        .end(&first.id, by(&tv(&here)), Some(20.0))
+        .expect("end");
     // Another station's play and an anonymous one are not this station's.
     let other = plays
         .start(&rig.film, by(&tv(&there)), None, 0.0)
         .expect("start");
     rig.advance(5.0);
-    plays.heartbeat(&other.id, by(&tv(&there)), 300.0).expect("heartbeat");
+    plays
+        .heartbeat(&other.id, by(&tv(&there)), 300.0)
+        .expect("heartbeat");
     plays
         .start(&rig.film, by(&Principal::Anonymous), None, 0.0)
         .expect("start");
@@ -40,7 +44,9 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
         .start(&rig.film, by(&tv(&here)), None, 20.0)
         .expect("start");
     rig.advance(10.0);
-    plays.heartbeat(&second.id, by(&tv(&here)), 30.0).expect("heartbeat");
+    plays
+        .heartbeat(&second.id, by(&tv(&here)), 30.0)
+        .expect("heartbeat");
     assert_eq!(
         plays.resume_points(&here).expect("points")[0].position_s,
         30.0
@@ -48,7 +54,9 @@ fn a_station_resumes_where_its_latest_play_of_a_film_stopped_and_not_after_the_e
 
     // Watched to (nearly) the end: nothing to resume, also after a restart.
     rig.advance(10.0);
-    plays.end(&second.id, by(&tv(&here)), Some(FILM_S - 2.0)).expect("end");
+    plays
+        .end(&second.id, by(&tv(&here)), Some(FILM_S - 2.0))
+        .expect("end");
     assert_eq!(plays.resume_points(&here).expect("points"), Vec::new());
     drop(plays);
     assert_eq!(

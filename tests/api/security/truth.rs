@@ -1,1 +1,243 @@
-//! (filled in by issue 11's work)
+//! Holes 1–3: a showing on the record is a showing that happened. A download is not a
+//! showing, a play belongs to the caller that started it, and what no station watched
+//! makes no record — each attacked over HTTP as the review did, many requests at once.
+
+use std::time::{Duration, Instant};
+
+use dianjiao::accounts::Role;
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::support::plays::{
+    entries_of, paired_tv, post, register_loopback, station_with_roster, viewings,
+    wait_for_viewings,
+};
+use crate::support::{spawn_app_with, TestApp};
+
+/// A server closing idle plays after a second, with one scanned (unprepared) film of
+/// `seconds`; returns the film's id.
+async fn app_with_film(
+    seconds: f64,
+    tweak: impl FnOnce(&mut dianjiao::config::Settings),
+) -> (TestApp, String) {
+    let app = spawn_app_with(|s| {
+        s.play_idle_secs = 1;
+        tweak(s);
+    })
+    .await;
+    app.synth_clip("党课.mp4", seconds).await;
+    app.scan(&app.library.clone()).await;
+    let list = app.get_json("/api/v1/films").await;
+    let film = list["items"][0]["id"].as_str().expect("film").to_owned();
+    (app, film)
+}
+
+async fn get_all(client: &reqwest::Client, url: &str) {
+    let res = client.get(url).send().await.expect("get");
+    assert_eq!(res.status(), 200, "{url}");
+    res.bytes().await.expect("body");
+}
+
+#[tokio::test]
+async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
+    let (app, film) = app_with_film(120.0, |s| s.play_min_secs = 60).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "QLC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+    register_loopback(&app, &admin, &station).await;
+
+    // The whole 2-minute original, at once, by a paired TV's cookie and by a DLNA address.
+    let url = app.url(&format!("/media/{film}/original"));
+    get_all(&tv, &url).await;
+    get_all(&reqwest::Client::new(), &url).await;
+
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let found = wait_for_viewings(&app, &clerk, 2).await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    for v in &found {
+        let p = &v["payload"];
+        let watched = p["watched_s"].as_u64().expect("watched");
+        assert!(watched <= 7, "a download earned {watched} s: {p}");
+        assert_eq!(p["status"], "aborted", "{p}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
+    let (app, film) = app_with_film(12.0, |_| {}).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, members) = station_with_roster(&app, &admin, "QLC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    assert_eq!(status, 201, "{started}");
+    let play = started["play_id"].as_str().expect("play").to_owned();
+
+    let devices: Value = admin
+        .get(app.url(&format!("/api/v1/stations/{station}/devices")))
+        .send()
+        .await
+        .expect("devices")
+        .json()
+        .await
+        .expect("json");
+    let device = devices["items"][0]["device_id"].as_str().expect("device id");
+    let res = admin
+        .delete(app.url(&format!("/api/v1/stations/{station}/devices/{device}")))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(res.status(), 200);
+    let view: Value = admin
+        .get(app.url(&format!("/api/v1/plays/{play}")))
+        .send()
+        .await
+        .expect("play")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        view["active"], false,
+        "revoking the TV ended its play: {view}"
+    );
+
+    // Neither a caller with no cookie nor the revoked TV may end it or add to it.
+    let nobody = reqwest::Client::new();
+    for who in [&nobody, &tv] {
+        let writes = [
+            ("end", json!({})),
+            ("heartbeat", json!({"position_s": 5.0})),
+            ("signins", json!({"member_id": members[0]})),
+            ("discussion", json!({"text": "大家谈了体会"})),
+            ("feedback", json!({"text": "好片"})),
+        ];
+        for (tail, body) in writes {
+            let (status, answer) =
+                post(who, &app, &format!("/api/v1/plays/{play}/{tail}"), body).await;
+            assert_eq!(
+                (status, answer["error"].as_str()),
+                (403, Some("not_your_play")),
+                "{tail}: {answer}"
+            );
+        }
+    }
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    for kind in ["signin", "discussion", "feedback"] {
+        assert!(entries_of(&app, &clerk, kind).await.is_empty(), "{kind}");
+    }
+    assert_eq!(
+        viewings(&app, &clerk).await.len(),
+        1,
+        "one viewing, by the revocation"
+    );
+}
+
+#[tokio::test]
+async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
+    let (app, film) = app_with_film(12.0, |s| s.play_entry_grace_mins = 0).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, members) = station_with_roster(&app, &admin, "QLC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+    let (_, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let play = started["play_id"].as_str().expect("play").to_owned();
+    let path = |tail: &str| format!("/api/v1/plays/{play}/{tail}");
+    let (status, _) = post(
+        &tv,
+        &app,
+        &path("signins"),
+        json!({"member_id": members[0]}),
+    )
+    .await;
+    assert_eq!(status, 201, "before the end");
+    let (status, _) = post(&tv, &app, &path("end"), json!({})).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (tail, body) in [
+        ("signins", json!({"member_id": members[1]})),
+        ("discussion", json!({"text": "补一条讨论"})),
+    ] {
+        let (status, answer) = post(&tv, &app, &path(tail), body).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (409, Some("entries_closed")),
+            "{tail}: {answer}"
+        );
+        assert!(answer["message"].as_str().unwrap_or("").contains("补记"));
+    }
+}
+
+#[tokio::test]
+async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record() {
+    let (app, film) = app_with_film(12.0, |s| s.play_entries_per_hour = 10).await;
+    let anon = app.client();
+
+    // 200 plays at once from one address: the first few are taken, the rest told to wait.
+    let starts = (0..200).map(|_| post(&anon, &app, "/api/v1/plays", json!({"film_id": film})));
+    let answers = join_all(starts).await;
+    let made: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    let refused = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert!(
+        !made.is_empty() && made.len() <= 4,
+        "{} plays made",
+        made.len()
+    );
+    assert_eq!(made.len() + refused, 200);
+    let (_, sample) = answers.iter().find(|(s, _)| *s == 429).expect("a refusal");
+    assert!(sample["message"]
+        .as_str()
+        .expect("message")
+        .contains("播放"));
+
+    // Feedback on a play with no station: no record at all, however much is sent.
+    let play = made[0]["play_id"].as_str().expect("play").to_owned();
+    let long = "意".repeat(2000);
+    let path = format!("/api/v1/plays/{play}/feedback");
+    let floods = (0..200).map(|_| post(&anon, &app, &path, json!({"text": long})));
+    assert!(join_all(floods).await.iter().all(|(s, _)| *s == 422));
+
+    // A station's own TV is limited to its hour's allowance of entries.
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "QLC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+    let (_, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let path = format!(
+        "/api/v1/plays/{}/feedback",
+        started["play_id"].as_str().expect("id")
+    );
+    let floods = (0..50).map(|_| post(&tv, &app, &path, json!({"text": long})));
+    let answers = join_all(floods).await;
+    let taken = answers.iter().filter(|(s, _)| *s == 201).count();
+    let limited = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert_eq!((taken, limited), (10, 40));
+
+    // The abandoned anonymous plays close as statistics, never as ledger entries.
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let seen = loop {
+        let seen: Value = clerk
+            .get(app.url("/api/v1/plays/unregistered"))
+            .send()
+            .await
+            .expect("unregistered")
+            .json()
+            .await
+            .expect("json");
+        if seen["items"][0]["plays"].as_u64() == Some(made.len() as u64)
+            || Instant::now() > deadline
+        {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(seen["items"][0]["address"], "127.0.0.1", "{seen}");
+    assert_eq!(seen["items"][0]["plays"], made.len() as u64, "{seen}");
+    let stationless: Vec<Value> = viewings(&app, &clerk)
+        .await
+        .into_iter()
+        .filter(|v| v["station"].is_null())
+        .collect();
+    assert!(stationless.is_empty(), "{stationless:?}");
+}

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{spawn_app_with, TestApp};
 use crate::prepare::prepare_all;
@@ -143,6 +143,108 @@ pub(crate) async fn fetch_segments(
             .await
             .expect("segment");
         assert_eq!(res.status(), 200);
+        res.bytes().await.expect("body");
+    }
+}
+
+/// Makes a station with a roster of two; returns its id and the members' ids.
+pub(crate) async fn station_with_roster(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    code: &str,
+) -> (String, Vec<String>) {
+    let (status, station) = post(
+        admin,
+        app,
+        "/api/v1/stations",
+        json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    let id = station["id"].as_str().expect("id").to_owned();
+    let mut members = Vec::new();
+    for (name, no) in [("王建国", "001"), ("李秀英", "002")] {
+        let path = format!("/api/v1/stations/{id}/members");
+        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        assert_eq!(status, 201, "{m}");
+        members.push(m["id"].as_str().expect("member id").to_owned());
+    }
+    (id, members)
+}
+
+/// A TV paired to `station` with a code the admin made: its own cookie jar.
+pub(crate) async fn paired_tv(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    station: &str,
+) -> reqwest::Client {
+    let path = format!("/api/v1/stations/{station}/pairing-codes");
+    let (status, code) = post(admin, app, &path, json!({})).await;
+    assert_eq!(status, 201, "{code}");
+    let tv = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let (status, paired) = post(
+        &tv,
+        app,
+        "/api/v1/devices/pair",
+        json!({"code": code["code"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{paired}");
+    assert_eq!(paired["station_id"], station);
+    tv
+}
+
+/// Registers the test client's address (loopback) to `station`: players there are its TV.
+pub(crate) async fn register_loopback(app: &TestApp, admin: &reqwest::Client, station: &str) {
+    let path = format!("/api/v1/stations/{station}/addresses");
+    let (status, body) = post(admin, app, &path, json!({"address": "127.0.0.1"})).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Fetches segments the way a player does: each when playback reaches it (the first at
+/// once, the next after the previous one's duration), so the film time they deliver is
+/// earned at the pace of the clock.
+pub(crate) async fn fetch_segments_paced(
+    app: &TestApp,
+    client: &reqwest::Client,
+    base: &str,
+    names: &[(String, f64)],
+) {
+    let start = Instant::now();
+    let mut at = 0.0;
+    for segment in names {
+        let due = start + Duration::from_secs_f64(at);
+        tokio::time::sleep_until(due.into()).await;
+        fetch_segments(app, client, base, std::slice::from_ref(segment)).await;
+        at += segment.1;
+    }
+}
+
+/// Reads `url` (a whole-film file of `seconds` of film) from byte 0 to `share` of it in
+/// ranges, one a second of film, each when playback reaches it: a plain player.
+pub(crate) async fn read_paced(client: &reqwest::Client, url: &str, seconds: f64, share: f64) {
+    let head = client.head(url).send().await.expect("head");
+    let len: u64 = head.headers()["content-length"]
+        .to_str()
+        .expect("len")
+        .parse()
+        .expect("number");
+    let upto = ((len as f64) * share) as u64;
+    let steps = (seconds * share).ceil().max(1.0) as u64;
+    let start = Instant::now();
+    for k in 0..steps {
+        let (from, to) = (upto * k / steps, upto * (k + 1) / steps);
+        tokio::time::sleep_until((start + Duration::from_secs(k)).into()).await;
+        let res = client
+            .get(url)
+            .header("range", format!("bytes={from}-{}", to - 1))
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(res.status(), 206);
         res.bytes().await.expect("body");
     }
 }
