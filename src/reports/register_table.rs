@@ -51,6 +51,9 @@ impl Register {
             t.rows.push(cells);
         }
         t.footer.push(self.totals_line());
+        if self.register == RegisterKind::Viewing {
+            t.footer.push(watched_rule());
+        }
         t
     }
 
@@ -71,4 +74,16 @@ impl Register {
             _ => format!("合计：{} 条；{common}", n("entries")),
         }
     }
+}
+
+/// How 收看时长 is counted, printed under the viewing register: only film time that played,
+/// earned no faster than the server's clock (a download is not a showing).
+pub fn watched_rule() -> String {
+    format!(
+        "收看时长说明：只计实际播放过的影片时间，重看或跳过的部分不计，一律以服务器时钟为准。\
+         由媒体请求推断的播放（DLNA 电视、播放器直接打开），计入的时长不超过从第一次到最后一次请求\
+         经过的时间另加 {} 秒播放器缓冲：几秒内下载完整部影片只算几秒，不算放映。\
+         未登记站点的设备播放不入账。",
+        crate::plays::READ_AHEAD_S
+    )
 }

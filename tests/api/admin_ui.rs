@@ -101,6 +101,30 @@ async fn show_with_hostile_words(app: &TestApp, token: &str, film: &str, member:
     }
 }
 
+/// An anonymous viewer at an address no station registered plays a film: no record, but
+/// the dashboard lists the address. Returns it.
+async fn watch_unregistered(app: &TestApp, film: &str) -> String {
+    let anon = app.client();
+    let started = anon
+        .post(app.url("/api/v1/plays"))
+        .json(&json!({"film_id": film}))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(started.status(), 201);
+    let play: Value = started.json().await.expect("json");
+    let id = play["play_id"].as_str().expect("play id");
+    let end = anon
+        .post(app.url(&format!("/api/v1/plays/{id}/end")))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("end");
+    let ended: Value = end.json().await.expect("json");
+    assert_eq!(ended["recorded"], false, "{ended}");
+    "127.0.0.1".into()
+}
+
 /// A short clip outside the library, for the page to upload.
 async fn clip_to_upload(app: &TestApp) -> PathBuf {
     let made = app.synth_clip("to-upload/本乡党建新闻.mp4", 3.0).await;
@@ -138,6 +162,7 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
     let app = spawn_app().await;
     app.add_user("office", Role::Admin).await;
     let (hostile_film, hostile_station, plain_film) = hostile_things(&app).await;
+    let unregistered = watch_unregistered(&app, &plain_film).await;
     let uploads = has_route("/api/v1/uploads");
     let reports = has_route("/api/v1/reports/monthly");
     let upload_file = if uploads {
@@ -161,6 +186,7 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
         "user": "office", "password": PASSWORD, "film_id": plain_film,
         "upload_file": upload_file, "junk_file": junk_file, "reports": reports, "shots": shots,
         "hostile": {"text": HOSTILE, "station": hostile_station, "film": hostile_film},
+        "unregistered": unregistered,
     });
     let result = run_script(&app, config).await;
     eprintln!("admin.mjs: {result}");

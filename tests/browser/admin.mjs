@@ -240,6 +240,8 @@ await step('matrix', async () => {
   await go('dashboard');
   if (!cfg.reports) { await shot('dashboard'); return 'skipped: the server has no /api/v1/reports yet'; }
   await page.waitForSelector('table.matrix');
+  await page.waitForSelector('#unregistered table');
+  check((await page.textContent('#unregistered')).includes(cfg.unregistered), 'the dashboard does not list the unregistered viewer');
   await shot('dashboard');
   const month = new Date().getMonth() + 1;
   check((await page.locator(`table.matrix td.m[data-station="${out.station_id}"]`).count()) === 12, 'the new station has no row in the matrix');

@@ -202,6 +202,7 @@ pub(super) fn rows() -> Vec<Row> {
           |_, _| Body::Json(json!({"film_id": "0000000000000000"})),
           [E404, E401, E404, E404, E404]),
         r(Method::GET, "/api/v1/plays", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::GET, "/api/v1/plays/unregistered", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/plays/{id}", Unknown, none, [E401, E401, E404, E404, E403]),
         r(Method::POST, "/api/v1/plays/{id}/heartbeat", Unknown,
           |_, _| Body::Json(json!({"position_s": 1.0})), [E404, E401, E404, E404, E404]),

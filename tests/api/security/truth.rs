@@ -80,7 +80,9 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
         .json()
         .await
         .expect("json");
-    let device = devices["items"][0]["device_id"].as_str().expect("device id");
+    let device = devices["items"][0]["device_id"]
+        .as_str()
+        .expect("device id");
     let res = admin
         .delete(app.url(&format!("/api/v1/stations/{station}/devices/{device}")))
         .send()

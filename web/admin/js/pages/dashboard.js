@@ -1,5 +1,5 @@
-// 工作概览: the monthly matrix, live showings, preparation, production tasks, pastoral
-// hours and the ledger checkpoint.
+// 工作概览: the monthly matrix, live showings, viewers at unregistered addresses,
+// preparation, production tasks, pastoral hours and the ledger checkpoint.
 
 import { get } from '../api.js';
 import { clock, fill, h, stateLabel, table } from '../dom.js';
@@ -12,14 +12,15 @@ export async function render(box, args) {
     [year + 1, year, year - 1, year - 2].map((y) => h('option', { value: y, selected: y === year, text: `${y} 年` })));
   const matrix = h('div', { class: 'card wide' }, h('p', { class: 'muted', text: '加载中…' }));
   const live = h('div', { class: 'card' });
+  const strangers = h('div', { class: 'card', id: 'unregistered' });
   const prep = h('div', { class: 'card' });
   const yearly = h('div', { class: 'card' });
   const ledger = h('div', { class: 'card' });
   fill(box,
     h('div', { class: 'row' }, h('h1', { text: '工作概览' }), yearSel),
-    h('div', { class: 'grid' }, matrix, live, prep, yearly, ledger));
+    h('div', { class: 'grid' }, matrix, live, strangers, prep, yearly, ledger));
   await Promise.all([
-    drawMatrix(matrix, year), drawLive(live), drawPreparation(prep),
+    drawMatrix(matrix, year), drawLive(live), drawUnregistered(strangers), drawPreparation(prep),
     drawYearly(yearly, year), drawLedger(ledger),
   ]);
 }
@@ -81,6 +82,20 @@ async function drawLive(card) {
     fill(card, h('h2', { text: `正在播放（${rows.length}）` }),
       table(['播放点', '影片', '进度', { class: 'num', text: '签到' }], rows, { empty: '现在没有播放点在放映。' }));
   } catch (e) { failed(card, '正在播放', e); }
+}
+
+// Plays at addresses no station registered make no record (only stations do); the office
+// sees who watched and registers the address to its village.
+async function drawUnregistered(card) {
+  try {
+    const seen = await get('/api/v1/plays/unregistered');
+    const rows = (seen.items || []).map((v) => [v.address, { class: 'num', text: v.plays },
+      { class: 'num', text: Math.round(v.watched_s / 60) }, v.last_film_title, new Date(v.last_seen).toLocaleString('zh-CN', { hour12: false })]);
+    fill(card, h('h2', { text: `未登记的观看设备（${rows.length}）` }),
+      h('p', { class: 'hint', text: '这些地址的播放不计入台账。若是某村的电视，请到“播放点”页面为该村登记这个地址。' }),
+      table(['地址', { class: 'num', text: '播放次数' }, { class: 'num', text: '分钟' }, '最近影片', '最近时间'], rows,
+        { empty: '没有未登记的设备在观看。' }));
+  } catch (e) { failed(card, '未登记的观看设备', e); }
 }
 
 async function drawPreparation(card) {
