@@ -6,11 +6,11 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::{viewing, Ended, Play, PlayKind, Plays, PlaysError, State};
+use crate::ledger::{Draft, EntryKind};
+use crate::records::Viewing;
 
 /// Plays one sweep closes at most; the rest wait for the next sweep (about a second).
 const CLOSE_BATCH: usize = 64;
-use crate::ledger::{Draft, EntryKind};
-use crate::records::Viewing;
 
 impl Plays {
     /// Closes open play `id` as of `ended_ms` (its TV's end, a revoked TV): records its
@@ -87,18 +87,24 @@ impl Plays {
     /// sweep of many plays. Returns how many plays it closed.
     pub fn sweep(&self) -> usize {
         let batch = self.pick_idle();
-        let marked = batch.iter().any(|(p, _)| p.closing_from.is_some());
-        for (play, _) in batch.iter().filter(|(p, _)| p.closing_from.is_some()) {
-            if let Err(e) = self.put(play, false) {
-                tracing::error!(error = ?e, play = %play.id, "marking a play closing failed");
+        // The marks must be durable before any entry is appended: a crash in between then
+        // finds the entry in the ledger instead of making a second one.
+        let marked: Vec<&Play> = batch
+            .iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.closing_from.is_some())
+            .collect();
+        let stored = marked.iter().try_for_each(|p| self.put(p, false));
+        let flushed = stored.and_then(|()| {
+            if !marked.is_empty() {
+                self.deps.db.flush()?;
             }
-        }
-        if marked {
-            if let Err(e) = self.deps.db.flush() {
-                tracing::error!(error = ?e, "the plays store did not flush; closing later");
-                self.lock().closing.clear();
-                return 0;
-            }
+            Ok(())
+        });
+        if let Err(e) = flushed {
+            tracing::error!(error = ?e, "the plays store failed; idle plays close later");
+            self.lock().closing.clear();
+            return 0;
         }
         let ends: Vec<(String, Result<Ended, PlaysError>)> = batch
             .into_iter()
