@@ -4,6 +4,7 @@
 //! one hostile file costs one worker, never the server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -325,15 +326,30 @@ impl Drop for Worker {
     }
 }
 
-/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
+/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread. The worker
+/// runs at its niceness from its first instruction (it sets it again itself, for workers
+/// started some other way).
 pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
-    let mut child = Command::new(&cfg.exe)
+    let mut command = Command::new(&cfg.exe);
+    command
         .arg("worker")
         .args(cfg.worker.to_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+        .stderr(Stdio::inherit());
+    let nice = cfg.worker.nice;
+    if nice != 0 {
+        // SAFETY: the closure runs in the forked child before exec and only makes the
+        // async-signal-safe setpriority call on that (single-threaded) child; a failure is
+        // ignored because the worker sets its niceness again and logs a failure there.
+        unsafe {
+            command.pre_exec(move || {
+                libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn()?;
     let pid = child.id();
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
