@@ -160,6 +160,19 @@ impl Jit {
             self.keep_going(plan, index);
             return Ok(path);
         }
+        self.produce(plan, &path, index, client).await?;
+        Ok(path)
+    }
+
+    /// Has segment `index` produced (started, joined, or moved to) and waits until it is
+    /// written at `path`.
+    async fn produce(
+        &self,
+        plan: &Arc<JitPlan>,
+        path: &Path,
+        index: usize,
+        client: Option<IpAddr>,
+    ) -> Result<(), JitError> {
         // A producer replaced by another viewer's seek ends without this segment: ask
         // again, but only to join (the new one may be close enough to wait for): moving it
         // back would have two viewers take turns killing each other's producer.
@@ -181,8 +194,8 @@ impl Jit {
                 Err(Start::Refused(e)) => return Err(e),
             };
             tries += 1;
-            match wait_for(&producer, &path, index).await {
-                Waited::Written => return Ok(path),
+            match wait_for(&producer, path, index).await {
+                Waited::Written => return Ok(()),
                 Waited::Ended(why) => ended = why,
                 Waited::TimedOut => {
                     return Err(JitError::Failed("timed out waiting for the segment".into()))
