@@ -286,7 +286,6 @@ pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
         })
 }
 
-/// The worker pool's configuration from the settings.
 /// How the just-in-time service limits its producers, from the settings.
 fn jit_limits(settings: &Settings) -> JitLimits {
     JitLimits {
@@ -298,6 +297,7 @@ fn jit_limits(settings: &Settings) -> JitLimits {
     }
 }
 
+/// The worker pool's configuration from the settings.
 pub fn pool_config(settings: &Settings, exe: PathBuf) -> PoolConfig {
     PoolConfig {
         exe,

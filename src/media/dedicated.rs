@@ -4,11 +4,12 @@
 //! from any thread, through its [`KillSwitch`].
 
 use std::io::{self, Write};
+use std::os::unix::process::CommandExt;
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::pool::{spawn_worker, PoolConfig, Worker};
+use super::pool::{spawn, worker_command, PoolConfig, Worker};
 use super::protocol::{Reply, Request};
 
 /// A worker carrying out one request; dropping it kills and reaps the process.
@@ -57,7 +58,19 @@ pub enum Heard {
 impl Dedicated {
     /// Starts a worker as the pool would (same limits and priority) and hands it `req`.
     pub fn start(cfg: &PoolConfig, req: &Request) -> io::Result<Dedicated> {
-        let mut worker = spawn_worker(cfg)?;
+        let mut command = worker_command(cfg);
+        let nice = cfg.worker.nice;
+        // Someone is waiting for this worker, and a storm of them must not outrun streaming:
+        // it runs at its niceness from its first instruction (the worker sets it again).
+        // SAFETY: the closure runs in the forked child before exec and makes only the
+        // async-signal-safe setpriority call on that single-threaded child.
+        unsafe {
+            command.pre_exec(move || {
+                libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+                Ok(())
+            });
+        }
+        let mut worker = spawn(&mut command)?;
         let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;
         line.push(b'\n');
         worker.stdin.write_all(&line)?;

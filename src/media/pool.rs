@@ -4,7 +4,6 @@
 //! one hostile file costs one worker, never the server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,10 +325,13 @@ impl Drop for Worker {
     }
 }
 
-/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread. The worker
-/// runs at its niceness from its first instruction (it sets it again itself, for workers
-/// started some other way).
+/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
 pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
+    spawn(&mut worker_command(cfg))
+}
+
+/// The command line of a worker.
+pub(super) fn worker_command(cfg: &PoolConfig) -> Command {
     let mut command = Command::new(&cfg.exe);
     command
         .arg("worker")
@@ -337,18 +339,11 @@ pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let nice = cfg.worker.nice;
-    if nice != 0 {
-        // SAFETY: the closure runs in the forked child before exec and only makes the
-        // async-signal-safe setpriority call on that (single-threaded) child; a failure is
-        // ignored because the worker sets its niceness again and logs a failure there.
-        unsafe {
-            command.pre_exec(move || {
-                libc::setpriority(libc::PRIO_PROCESS, 0, nice);
-                Ok(())
-            });
-        }
-    }
+    command
+}
+
+/// Starts a worker from its command line, with a reader thread.
+pub(super) fn spawn(command: &mut Command) -> io::Result<Worker> {
     let mut child = command.spawn()?;
     let pid = child.id();
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
