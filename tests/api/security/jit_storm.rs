@@ -212,16 +212,15 @@ async fn one_clients_rapid_seeks_get_429_while_others_and_sequential_playback_do
         "seeks past the burst are refused with 429: {answers:?}"
     );
 
-    // The limit is the seeker's own: another address seeks in the same film at once.
+    // The limit is the seeker's own: another address seeks in the same film at once (so the
+    // server tells the 127.0.0.x peers apart).
     let other = client_from(22);
     assert_eq!(
         fetch(&app, &other, &jumpy, &rung, 20).await.status(),
         200,
         "another client seeks"
     );
-    app.app
-        .jit
-        .stop(&media_catalog::FilmId::parse(&jumpy).expect("id"));
+    app.app.jit.stop(&FilmId::parse(&jumpy).expect("id"));
 
     // Playing a film in order from one address needs one producer, whatever the length.
     let viewer = client_from(23);
