@@ -10,7 +10,7 @@ use media_catalog::{Catalog, CatalogError, FilmState};
 use crate::accounts::{Accounts, AccountsError, Throttle};
 use crate::config::Settings;
 use crate::entries::Entries;
-use crate::jit::Jit;
+use crate::jit::{Jit, JitLimits};
 use crate::ledger::{Ledger, LedgerError};
 use crate::library::Library;
 use crate::media::worker::WorkerOptions;
@@ -150,8 +150,7 @@ impl App {
         let jit = Arc::new(Jit::new(
             settings.jit_dir(),
             pool_cfg,
-            settings.jit_max,
-            Duration::from_secs(settings.jit_idle_secs.max(1)),
+            jit_limits(&settings),
         ));
         jit.clean(|id| {
             catalog
@@ -292,6 +291,17 @@ pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
             }
             source => OpenError::Store { path, source },
         })
+}
+
+/// How the just-in-time service limits its producers, from the settings.
+fn jit_limits(settings: &Settings) -> JitLimits {
+    JitLimits {
+        max_transcodes: settings.jit_max,
+        idle: Duration::from_secs(settings.jit_idle_secs.max(1)),
+        nice: settings.jit_nice,
+        seeks_per_minute: settings.jit_seeks_per_minute,
+        seek_burst: settings.jit_seek_burst,
+    }
 }
 
 /// The worker pool's configuration from the settings.

@@ -75,6 +75,14 @@ pub struct Settings {
     pub jit_max: usize,
     /// A just-in-time producer nobody has fetched from for this long stops, in seconds.
     pub jit_idle_secs: u64,
+    /// CPU niceness of just-in-time transcodes: below streaming (0), above preparation
+    /// (`worker_nice`); kept between the two.
+    pub jit_nice: i32,
+    /// Seeks (requests that restart a just-in-time transcode elsewhere in a film) one client
+    /// address may make per minute, sustained; 0 turns the limit off. Playing on is free.
+    pub jit_seeks_per_minute: u32,
+    /// Seeks one client address may make in a quick run before the per-minute pace applies.
+    pub jit_seek_burst: u32,
     /// Answer DLNA discovery on the LAN.
     pub dlna: bool,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
@@ -126,6 +134,9 @@ impl Default for Settings {
             township: "本乡镇".into(),
             jit_max: 1,
             jit_idle_secs: 30,
+            jit_nice: 5,
+            jit_seeks_per_minute: 12,
+            jit_seek_burst: 6,
             dlna: true,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,

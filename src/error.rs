@@ -60,6 +60,10 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// One client restarted just-in-time transcodes too often (seeks): 429 with
+    /// `Retry-After`.
+    #[error("too many seeks; retry after {retry_after_s} s")]
+    TooManySeeks { retry_after_s: u64 },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
     #[error(transparent)]
@@ -171,6 +175,13 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS,
                 message.clone(),
             ),
+            AppError::TooManySeeks { retry_after_s } => (
+                "too_many_seeks",
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "拖动进度太频繁：这部影片还没准备好，每次跳转服务器都要重新转码。请 {retry_after_s} 秒后再跳转，或从当前位置继续播放（too many seeks, try again shortly）"
+                ),
+            ),
             AppError::Accounts(e) => match e {
                 A::InvalidCredentials => (
                     "invalid_credentials",
@@ -245,6 +256,9 @@ impl ResponseError for AppError {
         } = self
         {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::TooManySeeks { retry_after_s } = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
         }
         if let AppError::NotReady = self {
             resp.insert_header((header::RETRY_AFTER, "60"));

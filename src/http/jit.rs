@@ -8,6 +8,7 @@ use media_catalog::{Film, FilmState};
 use std::sync::Arc;
 
 use super::blocking;
+use super::gate::client_ip;
 use super::media_files::{find_film, send_file, FileSpec};
 use crate::app::App;
 use crate::error::AppError;
@@ -70,9 +71,10 @@ pub(super) async fn segment(
             }
         }
     }
+    let client = client_ip(req, &app.settings.trusted_proxies);
     let path = app
         .jit
-        .segment(&plan, rung, index)
+        .segment(&plan, rung, index, client)
         .await
         .map_err(|e| refuse(app, &film, e))?;
     send_file(app, req, spec(path)).await
@@ -128,6 +130,9 @@ fn refuse(app: &App, film: &Film, e: JitError) -> AppError {
                 .and_then(|p| p.eta_s)
                 .filter(|s| s.is_finite() && *s > 0.0)
                 .map_or(DEFAULT_RETRY_S, |s| s.ceil() as u64),
+        },
+        JitError::TooManySeeks { retry_after } => AppError::TooManySeeks {
+            retry_after_s: retry_after.as_secs_f64().ceil().max(1.0) as u64,
         },
         JitError::NoSuchSegment => AppError::NotFound { what: "分片" },
         JitError::Failed(why) => {

@@ -3,22 +3,30 @@
 //! a segment is produced when first asked for, by a dedicated worker that then carries on
 //! through the film. Viewers of a film share its producer; a request far from where the
 //! producer is restarts it there (a seek); a producer nobody fetches from stops. At most
-//! `jit_max` producers that encode run at once: beyond that the answer is "busy, try again
-//! in N minutes". Segments are kept (they stand in for the prepared ones until the
-//! preparation is done) in `<data>/jit/<film>/<version>/<rung>/`.
+//! `jit_max` producers that encode run at once (one more while one is being replaced: a
+//! stopped producer holds its slot until its worker is reaped): beyond that the answer is
+//! "busy, try again in N minutes". Each client may seek only so often (`jit_seeks_per_minute`).
+//! Producers run at `jit_nice`: below streaming, above background preparation. Segments are
+//! kept (they stand in for the prepared ones until the preparation is done) in
+//! `<data>/jit/<film>/<version>/<rung>/`.
 
+mod files;
 mod plan;
 mod producer;
+mod seeks;
+mod slots;
 
-use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use media_catalog::{Film, FilmId};
 
 pub use self::plan::JitPlan;
-use self::producer::{Limits, Producer};
+use self::producer::{wait_for, Limits, Producer, Waited};
+use self::seeks::SeekLimit;
+use self::slots::{NoRoom, State};
 use crate::media::prepare::playlist::segment_uri;
 use crate::media::protocol::PrepareJob;
 use crate::media::PoolConfig;
@@ -26,11 +34,8 @@ use crate::media::PoolConfig;
 /// A request this many segments or fewer ahead of a producer waits for it; further ahead
 /// (or behind where it started) restarts it there.
 const AHEAD: usize = 2;
-/// The longest a request waits for its producer to make progress.
-const WAIT: Duration = Duration::from_secs(60);
-/// How often a waiting request tells its producer it is still wanted.
-const WAITING_TICK: Duration = Duration::from_millis(200);
-/// The longest [`Jit::stop`] waits for a producer's worker to go.
+/// The longest [`Jit::stop`], or a request needing a stopped producer's slot, waits for its
+/// worker to be reaped.
 const STOP_WAIT: Duration = Duration::from_secs(5);
 /// Producers a request may start or join before it gives up.
 const RETRIES: usize = 3;
@@ -40,12 +45,28 @@ const RETRIES: usize = 3;
 pub enum JitError {
     #[error("{running} just-in-time transcodes are running, the most allowed")]
     Busy { running: usize },
+    #[error("this client seeks too often; next seek in {retry_after:?}")]
+    TooManySeeks { retry_after: Duration },
     #[error("no such segment or rendition")]
     NoSuchSegment,
     #[error("the just-in-time producer failed: {0}")]
     Failed(String),
     #[error("cannot start a just-in-time producer")]
     Start(#[source] std::io::Error),
+}
+
+/// How the service limits its producers.
+#[derive(Clone, Copy, Debug)]
+pub struct JitLimits {
+    /// Most transcoding producers at once (`jit_max`).
+    pub max_transcodes: usize,
+    /// A producer nobody fetches from for this long stops.
+    pub idle: Duration,
+    /// Niceness of producer workers; kept between 0 (streaming) and the pool's niceness.
+    pub nice: i32,
+    /// Seeks one client may make per minute (0: no limit), and in a quick run.
+    pub seeks_per_minute: u32,
+    pub seek_burst: u32,
 }
 
 /// The just-in-time service.
@@ -57,27 +78,37 @@ pub struct Jit {
     state: Mutex<State>,
 }
 
-#[derive(Default)]
-struct State {
-    plans: HashMap<FilmId, Arc<JitPlan>>,
-    producers: HashMap<FilmId, Arc<Producer>>,
+/// Who asks for a producer, and whether it may move the film's running one.
+#[derive(Clone, Copy)]
+struct Asker {
+    client: Option<IpAddr>,
+    may_move: bool,
 }
 
 impl Jit {
     /// A service keeping its segments under `root`, starting workers as `pool` says but at
-    /// normal priority: a viewer is waiting for them, unlike for a background preparation.
-    pub fn new(root: PathBuf, mut pool: PoolConfig, max_transcodes: usize, idle: Duration) -> Jit {
-        pool.worker.nice = pool.worker.nice.min(0);
-        let limits = Limits {
-            idle,
-            silent: pool.timeout,
-        };
+    /// `limits.nice`: a viewer is waiting for them, unlike for a background preparation,
+    /// yet streaming files to other viewers comes first.
+    pub fn new(root: PathBuf, mut pool: PoolConfig, limits: JitLimits) -> Jit {
+        let nice = limits.nice.clamp(0, pool.worker.nice.max(0));
+        if nice != limits.nice {
+            tracing::warn!(
+                jit_nice = limits.nice,
+                used = nice,
+                "jit_nice must lie between 0 and worker_nice"
+            );
+        }
+        pool.worker.nice = nice;
+        let seeks = SeekLimit::new(limits.seeks_per_minute, limits.seek_burst);
         Jit {
             root,
+            limits: Limits {
+                idle: limits.idle,
+                silent: pool.timeout,
+            },
             pool,
-            max_transcodes,
-            limits,
-            state: Mutex::new(State::default()),
+            max_transcodes: limits.max_transcodes,
+            state: Mutex::new(State::new(seeks)),
         }
     }
 
@@ -101,21 +132,26 @@ impl Jit {
     /// Whether a new viewer of this film would be turned away now: it transcodes, nothing
     /// produces it yet, and the transcode slots are full.
     pub fn admit(&self, plan: &JitPlan) -> Result<(), JitError> {
-        let state = self.lock();
+        let mut state = self.lock();
         if let Some(p) = state.producers.get(&plan.film).filter(|p| p.alive()) {
             p.touch();
             return Ok(());
         }
-        self.check_slots(&state, plan)
+        match self.room(&mut state, plan, None) {
+            // A producer being stopped goes within moments: the segment request waits.
+            Ok(()) | Err(NoRoom::Reaping(_)) => Ok(()),
+            Err(NoRoom::Busy { running }) => Err(JitError::Busy { running }),
+        }
     }
 
-    /// The path of segment `index` of `rung`, produced first if need be. Waits (at most a
-    /// minute of producer silence) for it.
+    /// The path of segment `index` of `rung`, produced first if need be, for `client`.
+    /// Waits (at most a minute of producer silence) for it.
     pub async fn segment(
         &self,
         plan: &Arc<JitPlan>,
         rung: &str,
         index: usize,
+        client: Option<IpAddr>,
     ) -> Result<PathBuf, JitError> {
         if !plan.has_rung(rung) || index >= plan.segments.len() {
             return Err(JitError::NoSuchSegment);
@@ -125,20 +161,57 @@ impl Jit {
             self.keep_going(plan, index);
             return Ok(path);
         }
+        self.produce(plan, &path, index, client).await?;
+        Ok(path)
+    }
+
+    /// Has segment `index` produced (started, joined, or moved to) and waits until it is
+    /// written at `path`.
+    async fn produce(
+        &self,
+        plan: &Arc<JitPlan>,
+        path: &Path,
+        index: usize,
+        client: Option<IpAddr>,
+    ) -> Result<(), JitError> {
         // A producer replaced by another viewer's seek ends without this segment: ask
-        // again (the new one may be close enough to wait for).
-        let mut ended = String::new();
-        for _ in 0..RETRIES {
-            let producer = self.producer_for(plan, index)?;
-            match wait_for(&producer, &path, index).await {
-                Waited::Written => return Ok(path),
+        // again, but only to join (the new one may be close enough to wait for): moving it
+        // back would have two viewers take turns killing each other's producer.
+        let mut asker = Asker {
+            client,
+            may_move: true,
+        };
+        let (mut ended, mut tries, mut waits) = (String::new(), 0, 0);
+        let mut replaced = false;
+        while tries < RETRIES {
+            let producer = match self.producer_for(plan, index, asker) {
+                Ok(p) => p,
+                Err(Start::Reaping(old)) if waits < RETRIES => {
+                    waits += 1;
+                    old.ended(STOP_WAIT).await;
+                    continue;
+                }
+                Err(Start::Reaping(_)) => return Err(self.busy()),
+                Err(Start::Refused(e)) => return Err(e),
+            };
+            tries += 1;
+            match wait_for(&producer, path, index).await {
+                Waited::Written => return Ok(()),
                 Waited::Ended(why) => ended = why,
                 Waited::TimedOut => {
                     return Err(JitError::Failed("timed out waiting for the segment".into()))
                 }
             }
+            replaced = producer.was_stopped();
+            asker.may_move = false;
         }
-        Err(JitError::Failed(ended))
+        // Other viewers' seeks kept moving the film's producer: the server is busy with
+        // this film, nothing failed.
+        Err(if replaced {
+            self.busy()
+        } else {
+            JitError::Failed(ended)
+        })
     }
 
     /// Notes a fetch of the film (keeps its producer from stopping as idle).
@@ -150,49 +223,18 @@ impl Jit {
 
     /// Just-in-time transcodes running now.
     pub fn running_transcodes(&self) -> usize {
-        count_transcodes(&self.lock())
+        self.lock().running()
     }
 
     /// Stops the film's producer (if any) and waits until its worker is gone; what it made
     /// stays.
     pub fn stop(&self, film: &FilmId) {
-        let producer = self.lock().producers.remove(film);
+        let producer = self.lock().retire(film);
         if let Some(p) = producer {
-            p.stop();
             let until = std::time::Instant::now() + STOP_WAIT;
             while p.alive() && std::time::Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(20));
             }
-        }
-    }
-
-    /// Stops the film's producer and removes its segments (the film is prepared, or gone).
-    pub fn forget(&self, film: &FilmId) {
-        self.stop(film);
-        self.lock().plans.remove(film);
-        let dir = self.root.join(film.as_str());
-        if let Err(e) = std::fs::remove_dir_all(&dir) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(path = %dir.display(), error = %e, "cannot remove just-in-time segments");
-            }
-        }
-    }
-
-    /// On start: removes the segments of films `keep` says no longer need them (prepared, or
-    /// gone from the catalog) and the half-written files a crash left. (Segments of an older
-    /// version of a changed film stay until that film is prepared.)
-    pub fn clean(&self, keep: impl Fn(&FilmId) -> bool) {
-        let Ok(films) = std::fs::read_dir(&self.root) else {
-            return;
-        };
-        for entry in films.flatten() {
-            let name = entry.file_name();
-            let id = FilmId::parse(&name.to_string_lossy()).ok();
-            if !id.as_ref().is_some_and(&keep) {
-                let _ = std::fs::remove_dir_all(entry.path());
-                continue;
-            }
-            remove_partials(&entry.path());
         }
     }
 
@@ -219,23 +261,61 @@ impl Jit {
         {
             return;
         }
-        let _ = self.producer_for(plan, next);
+        let mut state = self.lock();
+        if self.room(&mut state, plan, None).is_ok() {
+            let _ = self.start(&mut state, plan, next);
+        }
     }
 
     /// The producer that will write segment `index`: the running one if it is at most
-    /// [`AHEAD`] segments short of it, else a new one starting there (the old one stopped).
-    fn producer_for(&self, plan: &Arc<JitPlan>, index: usize) -> Result<Arc<Producer>, JitError> {
+    /// [`AHEAD`] segments short of it, else — a seek, if the asker may make one — a new one
+    /// starting there (the old one stopped).
+    fn producer_for(
+        &self,
+        plan: &Arc<JitPlan>,
+        index: usize,
+        asker: Asker,
+    ) -> Result<Arc<Producer>, Start> {
         let mut state = self.lock();
-        if let Some(p) = state.producers.get(&plan.film) {
-            let now = p.produced();
-            if now.end.is_none() && p.first <= index && index <= now.next + AHEAD {
+        let current = state
+            .producers
+            .get(&plan.film)
+            .filter(|p| p.alive())
+            .cloned();
+        if let Some(p) = &current {
+            if p.first <= index && index <= p.produced().next + AHEAD {
                 p.touch();
                 return Ok(p.clone());
             }
-            p.stop();
-            state.producers.remove(&plan.film);
+            if !asker.may_move {
+                return Err(Start::Refused(JitError::Busy {
+                    running: state.running(),
+                }));
+            }
         }
-        self.check_slots(&state, plan)?;
+        self.room(&mut state, plan, current.as_deref())
+            .map_err(|no| match no {
+                NoRoom::Busy { running } => Start::Refused(JitError::Busy { running }),
+                NoRoom::Reaping(p) => Start::Reaping(p),
+            })?;
+        // Charged only now, when a producer will start: joining or being refused is free.
+        let now = Instant::now();
+        state
+            .seeks
+            .check(asker.client, now)
+            .map_err(|retry_after| Start::Refused(JitError::TooManySeeks { retry_after }))?;
+        state.seeks.take(asker.client, now);
+        state.retire(&plan.film);
+        self.start(&mut state, plan, index).map_err(Start::Refused)
+    }
+
+    /// Starts a producer of the film at segment `index` (room was made for it).
+    fn start(
+        &self,
+        state: &mut State,
+        plan: &Arc<JitPlan>,
+        index: usize,
+    ) -> Result<Arc<Producer>, JitError> {
         let job = PrepareJob {
             source: plan.source.clone(),
             plan: plan.plan.clone(),
@@ -252,12 +332,24 @@ impl Jit {
         Ok(producer)
     }
 
-    fn check_slots(&self, state: &State, plan: &JitPlan) -> Result<(), JitError> {
-        let running = count_transcodes(state);
-        if plan.transcodes() && running >= self.max_transcodes {
-            return Err(JitError::Busy { running });
+    /// Whether a producer of `plan` may start, `replacing` the film's current one; films
+    /// that are only remuxed take no slot.
+    fn room(
+        &self,
+        state: &mut State,
+        plan: &JitPlan,
+        replacing: Option<&Producer>,
+    ) -> Result<(), NoRoom> {
+        if !plan.transcodes() {
+            return Ok(());
         }
-        Ok(())
+        state.room(self.max_transcodes, replacing)
+    }
+
+    fn busy(&self) -> JitError {
+        JitError::Busy {
+            running: self.running_transcodes(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -268,75 +360,13 @@ impl Jit {
 impl Drop for Jit {
     /// Stops every producer (the server is shutting down).
     fn drop(&mut self) {
-        for p in self.lock().producers.values() {
-            p.stop();
-        }
+        self.lock().stop_all();
     }
 }
 
-enum Waited {
-    Written,
-    Ended(String),
-    TimedOut,
-}
-
-/// Waits until `producer` has written segment `index` at `path`, or has ended.
-async fn wait_for(producer: &Producer, path: &Path, index: usize) -> Waited {
-    let mut progress = producer.subscribe();
-    let mut waited = Duration::ZERO;
-    loop {
-        if path.exists() {
-            return Waited::Written;
-        }
-        let now = progress.borrow_and_update().clone();
-        if now.next > index {
-            // Announced, so renamed into place; look once more.
-            return if path.exists() {
-                Waited::Written
-            } else {
-                Waited::Ended("the segment was announced but is missing".into())
-            };
-        }
-        match now.end {
-            Some(Ok(())) => return Waited::Ended("the segment was not written".into()),
-            Some(Err(why)) => return Waited::Ended(why),
-            None => {}
-        }
-        // A viewer waiting keeps the producer from stopping as idle.
-        producer.touch();
-        if tokio::time::timeout(WAITING_TICK, progress.changed())
-            .await
-            .is_err()
-        {
-            waited += WAITING_TICK;
-            if waited >= WAIT {
-                return Waited::TimedOut;
-            }
-        } else {
-            waited = Duration::ZERO;
-        }
-    }
-}
-
-fn count_transcodes(state: &State) -> usize {
-    state
-        .producers
-        .values()
-        .filter(|p| p.transcodes && p.alive())
-        .count()
-}
-
-/// Deletes `*.part` files below `dir`.
-fn remove_partials(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            remove_partials(&path);
-        } else if path.extension().is_some_and(|e| e == "part") {
-            let _ = std::fs::remove_file(&path);
-        }
-    }
+/// Why a request got no producer to wait for.
+enum Start {
+    Refused(JitError),
+    /// A stopped producer holds the slot until its worker is reaped: wait for it.
+    Reaping(Arc<Producer>),
 }

@@ -1,20 +1,25 @@
 //! One just-in-time producer: a dedicated worker writing a film's segments from a given
 //! index on, watched by a thread that passes on each finished segment and kills the worker
-//! when it is told to stop, when nobody has fetched anything for a while, or when it goes
-//! silent.
+//! when nobody has fetched anything for a while or when it goes silent. Told to stop, it
+//! kills its worker at once. It counts as alive until its worker process is reaped.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::media::dedicated::{Dedicated, Heard};
+use crate::media::dedicated::{Dedicated, Heard, KillSwitch};
 use crate::media::protocol::{PrepareJob, Reply, Request};
 use crate::media::PoolConfig;
 
 /// How often the watching thread looks at the stop flag and the idle clock.
 const TICK: Duration = Duration::from_millis(250);
+/// The longest a request waits for its producer to make progress.
+const WAIT: Duration = Duration::from_secs(60);
+/// How often a waiting request tells its producer it is still wanted.
+const WAITING_TICK: Duration = Duration::from_millis(200);
 
 /// How far a producer has got.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +40,7 @@ pub struct Producer {
     produced: watch::Sender<Produced>,
     last_fetch: Mutex<Instant>,
     stop: AtomicBool,
+    kill: KillSwitch,
 }
 
 /// When a producer stops on its own.
@@ -66,6 +72,7 @@ impl Producer {
             }),
             last_fetch: Mutex::new(Instant::now()),
             stop: AtomicBool::new(false),
+            kill: worker.kill_switch(),
         });
         let watched = producer.clone();
         std::thread::Builder::new()
@@ -74,7 +81,7 @@ impl Producer {
         Ok(producer)
     }
 
-    /// True until it has ended.
+    /// True until it has ended: its worker process is reaped.
     pub fn alive(&self) -> bool {
         self.produced.borrow().end.is_none()
     }
@@ -94,9 +101,25 @@ impl Producer {
         *self.last_fetch.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
-    /// Asks it to stop; the worker is killed within a tick.
+    /// Stops it: its worker is killed now and reaped by the watching thread (which
+    /// then marks it ended).
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
+        self.kill.kill();
+    }
+
+    /// True when it was told to stop (replaced by a seek, or stopped), rather than ended
+    /// on its own.
+    pub fn was_stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Waits (at most `limit`) until it has ended; says whether it has.
+    pub async fn ended(&self, limit: Duration) -> bool {
+        let mut progress = self.subscribe();
+        tokio::time::timeout(limit, progress.wait_for(|p| p.end.is_some()))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     fn idle_for(&self) -> Duration {
@@ -123,6 +146,7 @@ impl Producer {
             }
             match worker.next(TICK) {
                 Heard::Silence => continue,
+                Heard::Gone(_) if self.stop.load(Ordering::Relaxed) => break Err("stopped".into()),
                 Heard::Gone(why) => break Err(why),
                 Heard::Reply(reply) => {
                     heard_at = Instant::now();
@@ -144,5 +168,50 @@ impl Producer {
         tracing::debug!(pid, first = self.first, ?end, "just-in-time producer ended");
         drop(worker);
         self.produced.send_modify(|p| p.end = Some(end));
+    }
+}
+
+/// What waiting for a segment gave.
+pub enum Waited {
+    Written,
+    Ended(String),
+    TimedOut,
+}
+
+/// Waits until `producer` has written segment `index` at `path`, or has ended.
+pub async fn wait_for(producer: &Producer, path: &Path, index: usize) -> Waited {
+    let mut progress = producer.subscribe();
+    let mut waited = Duration::ZERO;
+    loop {
+        if path.exists() {
+            return Waited::Written;
+        }
+        let now = progress.borrow_and_update().clone();
+        if now.next > index {
+            // Announced, so renamed into place; look once more.
+            return if path.exists() {
+                Waited::Written
+            } else {
+                Waited::Ended("the segment was announced but is missing".into())
+            };
+        }
+        match now.end {
+            Some(Ok(())) => return Waited::Ended("the segment was not written".into()),
+            Some(Err(why)) => return Waited::Ended(why),
+            None => {}
+        }
+        // A viewer waiting keeps the producer from stopping as idle.
+        producer.touch();
+        if tokio::time::timeout(WAITING_TICK, progress.changed())
+            .await
+            .is_err()
+        {
+            waited += WAITING_TICK;
+            if waited >= WAIT {
+                return Waited::TimedOut;
+            }
+        } else {
+            waited = Duration::ZERO;
+        }
     }
 }

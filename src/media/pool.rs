@@ -327,13 +327,24 @@ impl Drop for Worker {
 
 /// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
 pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
-    let mut child = Command::new(&cfg.exe)
+    spawn(&mut worker_command(cfg))
+}
+
+/// The command line of a worker.
+pub(super) fn worker_command(cfg: &PoolConfig) -> Command {
+    let mut command = Command::new(&cfg.exe);
+    command
         .arg("worker")
         .args(cfg.worker.to_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// Starts a worker from its command line, with a reader thread.
+pub(super) fn spawn(command: &mut Command) -> io::Result<Worker> {
+    let mut child = command.spawn()?;
     let pid = child.id();
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();

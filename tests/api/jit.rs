@@ -13,7 +13,7 @@ use crate::prepare::{ffmpeg_decodes, ffprobe_duration, prepare_all};
 use crate::support::{spawn_app, spawn_app_with, TestApp};
 
 /// An interlaced MPEG-2 + AC-3 DVD `.vob` of `seconds` (always transcoded).
-fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
+pub(crate) fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
     let out = dir.join(name);
     let status = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
@@ -41,7 +41,7 @@ fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
 }
 
 /// A DVD of `seconds` named `name`, scanned (not prepared): its id and top rendition.
-async fn unprepared_dvd(app: &TestApp, name: &str, seconds: u32) -> (String, String) {
+pub(crate) async fn unprepared_dvd(app: &TestApp, name: &str, seconds: u32) -> (String, String) {
     dvd_vob(&app.library, name, seconds);
     app.scan(&app.library.clone()).await;
     let id = film_id(app, name).await;
@@ -50,7 +50,7 @@ async fn unprepared_dvd(app: &TestApp, name: &str, seconds: u32) -> (String, Str
 }
 
 /// The API record of the one film whose source file is `name`.
-async fn film(app: &TestApp, name: &str) -> Value {
+pub(crate) async fn film(app: &TestApp, name: &str) -> Value {
     let list = app.get_json("/api/v1/films?per_page=100").await;
     list["items"]
         .as_array()
@@ -61,7 +61,7 @@ async fn film(app: &TestApp, name: &str) -> Value {
         .clone()
 }
 
-async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+pub(crate) async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     app.client()
         .get(app.url(path))
         .send()
@@ -70,12 +70,12 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
 }
 
 /// The id of the one film whose source file is `name`.
-async fn film_id(app: &TestApp, name: &str) -> String {
+pub(crate) async fn film_id(app: &TestApp, name: &str) -> String {
     film(app, name).await["id"].as_str().expect("id").to_owned()
 }
 
 /// The name of the first rendition the film's master playlist lists (it must answer 200).
-async fn top_rung(app: &TestApp, id: &str) -> String {
+pub(crate) async fn top_rung(app: &TestApp, id: &str) -> String {
     let master = get(app, &format!("/hls/{id}/master.m3u8")).await;
     assert_eq!(master.status(), 200);
     first_variant(&master.text().await.expect("text"))

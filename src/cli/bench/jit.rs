@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::app::App;
+use crate::config::Settings;
 use crate::jit::JitPlan;
 use crate::library::Quiet;
 use crate::media::prepare::Segment;
@@ -58,7 +59,13 @@ pub fn jit(hours: f64) -> Result<(), CliError> {
     let tmp = tempdir();
     let lib = tmp.join("library");
     std::fs::create_dir_all(&lib).expect("bench library");
-    let app = Arc::new(App::open(bench_settings(&tmp.join("data")), exe())?);
+    // Every round restarts the producer from one address: the per-client seek limit
+    // would refuse the later rounds.
+    let settings = Settings {
+        jit_seeks_per_minute: 0,
+        ..bench_settings(&tmp.join("data"))
+    };
+    let app = Arc::new(App::open(settings, exe())?);
     make_films(&app, &lib, hours);
     app.library.scan(&lib, &Quiet)?;
     let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
