@@ -153,3 +153,20 @@ async fn forwarded_host_from_a_trusted_proxy_is_checked_like_host() {
     let ours = get("localhost").await.expect("get");
     assert_eq!(ours.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_request_without_host_is_answered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|_| {}).await;
+    let mut stream = tokio::net::TcpStream::connect(authority(&app))
+        .await
+        .expect("connect");
+    // HTTP/1.0 needs no Host; browsers always send one, old players may not.
+    stream
+        .write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+}
