@@ -7,17 +7,20 @@ use std::net::IpAddr;
 use actix_web::http::header;
 use actix_web::HttpRequest;
 
-/// Whether the socket peer is one of the configured reverse proxies.
+/// Whether the socket peer is one of the configured reverse proxies (an IPv4 proxy seen on
+/// a dual-stack socket as `::ffff:a.b.c.d` included).
 pub fn from_trusted_proxy(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
-    req.peer_addr()
-        .is_some_and(|peer| trusted_proxies.contains(&peer.ip()))
+    req.peer_addr().is_some_and(|peer| {
+        let peer = peer.ip().to_canonical();
+        trusted_proxies.iter().any(|p| p.to_canonical() == peer)
+    })
 }
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
 /// a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
-    if !trusted_proxies.contains(&peer) {
+    if !from_trusted_proxy(req, trusted_proxies) {
         return Some(peer);
     }
     req.headers()
@@ -50,7 +53,7 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn peer(ip: &str) -> std::net::SocketAddr {
-        format!("{ip}:40000").parse().unwrap()
+        std::net::SocketAddr::new(ip.parse().unwrap(), 40000)
     }
 
     #[test]
@@ -69,6 +72,10 @@ mod tests {
         );
         assert_eq!(
             requested_host(&req("10.0.0.1"), &[proxy]).as_deref(),
+            Some("films.example")
+        );
+        assert_eq!(
+            requested_host(&req("::ffff:10.0.0.1"), &[proxy]).as_deref(),
             Some("films.example")
         );
     }

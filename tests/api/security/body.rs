@@ -127,3 +127,24 @@ async fn twenty_dribbling_bodies_get_408_and_their_connections_are_closed() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[tokio::test]
+async fn a_body_read_in_full_keeps_the_connection_for_the_next_request() {
+    let app = spawn_app_with(|s| s.body_timeout_secs = 2).await;
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&host).await.expect("connect");
+    let body = r#"{"film_id": "no-such-film"}"#;
+    let two = format!(
+        "POST /api/v1/plays HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}\
+         GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(two.as_bytes()).await.expect("write");
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut got));
+    read.await.expect("closed after the second").expect("read");
+    let got = String::from_utf8_lossy(&got);
+    assert_eq!(got.matches("HTTP/1.1 ").count(), 2, "{got}");
+    assert!(got.trim_end().ends_with("ok"), "{got}");
+}
