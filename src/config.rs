@@ -20,8 +20,21 @@ pub struct Settings {
     pub library: Vec<PathBuf>,
     /// Let anyone on the LAN browse the catalog and play films without signing in.
     pub anonymous_viewers: bool,
-    /// Reverse proxies whose `X-Forwarded-For` is believed. Empty: the socket peer is the client.
+    /// Reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Host` and `Forwarded` headers are
+    /// believed. Empty: the socket peer is the client and `Host` is what it asked for.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Names (or addresses) the server answers to besides its own addresses, `localhost` and
+    /// loopback, e.g. `["dianying.township.example"]`. Any other `Host` gets 421, which stops
+    /// web pages elsewhere from reaching the server through DNS rebinding.
+    pub host_names: Vec<String>,
+    /// A request body (other than an upload's file data, see `upload_body_timeout_secs`) must
+    /// arrive in full within this long after it is first read, in seconds; a slower or
+    /// stalled one ends with 408 and the connection is closed.
+    pub body_timeout_secs: u64,
+    /// Bearer token for Prometheus scrapers of `/metrics` (`Authorization: Bearer …`). Empty:
+    /// none. With a token set, or with `anonymous_viewers` off, `/metrics` needs the token or
+    /// a signed-in clerk or admin; otherwise it is open like the catalog.
+    pub metrics_token: String,
     /// Media worker processes (FFmpeg runs only inside them).
     pub workers: usize,
     /// Longest a worker may spend on one file before it is stopped, in seconds.
@@ -110,6 +123,9 @@ impl Default for Settings {
             library: Vec::new(),
             anonymous_viewers: true,
             trusted_proxies: Vec::new(),
+            host_names: Vec::new(),
+            body_timeout_secs: 20,
+            metrics_token: String::new(),
             workers: 2,
             worker_timeout_secs: 120,
             worker_memory_mb: 2048,

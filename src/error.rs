@@ -22,6 +22,12 @@ pub enum AppError {
     Forbidden,
     #[error("cross-site request refused")]
     CrossSite,
+    /// The request names a host this server does not answer to (DNS rebinding): 421.
+    #[error("unknown host {host}")]
+    UnknownHost { host: String },
+    /// The request body did not arrive within `body_timeout_secs`: 408, connection closed.
+    #[error("the request body arrived too slowly")]
+    BodyTimeout,
     #[error("the film's file is not in the library any more")]
     FileMissing,
     #[error("the film was refused as not playable")]
@@ -115,6 +121,19 @@ impl AppError {
                 "cross_site",
                 StatusCode::FORBIDDEN,
                 "请求来自其他网站，已拒绝（cross-site request refused）".into(),
+            ),
+            AppError::UnknownHost { host } => (
+                "unknown_host",
+                StatusCode::MISDIRECTED_REQUEST,
+                format!(
+                    "本服务器不使用“{host}”这个名字。请用服务器的地址访问（例如 http://192.168.1.10:8080），或请管理员把这个名字加入设置 host_names（unknown host name: use the server's address, or add the name to host_names）"
+                ),
+            ),
+            AppError::BodyTimeout => (
+                "body_timeout",
+                StatusCode::REQUEST_TIMEOUT,
+                "请求内容传得太慢，已中断，请检查网络后重试（the request body arrived too slowly）"
+                    .into(),
             ),
             AppError::FileMissing => (
                 "file_missing",

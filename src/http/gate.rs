@@ -1,9 +1,7 @@
 //! The gate in front of every route: who is calling (session cookie → principal), may they
 //! use this route (its `Access` from the route table), and is a state-changing request from
-//! our own pages (Origin check against CSRF). Also the client address: the socket peer,
-//! never `X-Forwarded-For` unless the peer is a configured trusted proxy.
-
-use std::net::IpAddr;
+//! our own pages (Origin check against CSRF, against the host the client really asked for:
+//! see [`super::client`]). `/metrics` also takes a scraper's bearer token.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -11,8 +9,14 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use super::client::client_ip;
+use super::client::requested_host;
 use crate::accounts::{Principal, Role};
 use crate::app::App;
+use crate::config::Settings;
 use crate::error::AppError;
 
 /// Name of the session cookie.
@@ -31,6 +35,9 @@ pub enum Access {
     Clerk,
     /// Admins only.
     Admin,
+    /// Monitoring (`/metrics`): clerks, admins and a scraper with the `metrics_token`; anyone
+    /// only while anonymous viewers are allowed and no token is set.
+    Monitor,
 }
 
 impl Access {
@@ -44,6 +51,14 @@ impl Access {
             (Access::Clerk | Access::Admin, Principal::Anonymous) => Err(AppError::Unauthenticated),
             (Access::Clerk | Access::Admin, Principal::Device { .. }) => Err(AppError::Forbidden),
             (Access::Clerk, Principal::User { .. }) => Ok(()),
+            (Access::Monitor, Principal::Anonymous | Principal::Device { .. })
+                if anonymous_viewers =>
+            {
+                Ok(())
+            }
+            (Access::Monitor, Principal::Anonymous) => Err(AppError::Unauthenticated),
+            (Access::Monitor, Principal::Device { .. }) => Err(AppError::Forbidden),
+            (Access::Monitor, Principal::User { .. }) => Ok(()),
             (Access::Admin, Principal::User { role, .. }) => match role {
                 Role::Admin => Ok(()),
                 Role::Clerk => Err(AppError::Forbidden),
@@ -62,13 +77,44 @@ pub async fn gate(
         // Every route is built with the app's data; without it nobody may pass.
         return Err(AppError::Forbidden.into());
     };
-    if !is_safe_method(req.method()) && !same_origin(req.request()) {
+    let settings = &app.settings;
+    if !is_safe_method(req.method()) && !same_origin(req.request(), settings) {
         return Err(AppError::CrossSite.into());
     }
     let who = principal(&app, req.request()).await?;
-    access.check(&who, app.settings.anonymous_viewers)?;
+    if access != Access::Monitor || !bearer_matches(req.request(), &settings.metrics_token) {
+        access.check(&who, anonymous_allowed(access, settings))?;
+    }
     req.extensions_mut().insert(who);
     next.call(req).await
+}
+
+/// The operator's switch for anonymous callers; a set `metrics_token` also closes
+/// monitoring to them.
+fn anonymous_allowed(access: Access, settings: &Settings) -> bool {
+    match access {
+        Access::Monitor => settings.anonymous_viewers && settings.metrics_token.is_empty(),
+        Access::Public | Access::Viewer | Access::Clerk | Access::Admin => {
+            settings.anonymous_viewers
+        }
+    }
+}
+
+/// `Authorization: Bearer <token>` naming the configured token (never an empty one). Both
+/// are hashed first, so the constant-time comparison does not reveal the length either.
+fn bearer_matches(req: &HttpRequest, token: &str) -> bool {
+    let Some(given) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, given)| given.trim())
+    else {
+        return false;
+    };
+    let digest = |s: &str| Sha256::digest(s.as_bytes());
+    !token.is_empty() && bool::from(digest(given).ct_eq(&digest(token)))
 }
 
 fn is_safe_method(m: &Method) -> bool {
@@ -78,7 +124,7 @@ fn is_safe_method(m: &Method) -> bool {
 /// A browser always sends `Origin` on a cross-origin write; it must name this host. Clients
 /// that send no `Origin` (curl, TV apps) are not browsers and carry no ambient cookie risk
 /// beyond what SameSite=Strict already stops.
-fn same_origin(req: &HttpRequest) -> bool {
+fn same_origin(req: &HttpRequest, settings: &Settings) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return req
             .headers()
@@ -89,7 +135,9 @@ fn same_origin(req: &HttpRequest) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let host = req.connection_info().host().to_owned();
+    let Some(host) = requested_host(req, &settings.trusted_proxies) else {
+        return false;
+    };
     origin
         .split_once("://")
         .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(&host))
@@ -114,21 +162,6 @@ async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal,
         station: d.station_id,
         device: d.device_id,
     }))
-}
-
-/// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
-/// a trusted proxy.
-pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip();
-    if !trusted_proxies.contains(&peer) {
-        return Some(peer);
-    }
-    req.headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|ip| ip.trim().parse().ok())
-        .or(Some(peer))
 }
 
 /// The caller, as decided by the gate; handlers take it as an argument.

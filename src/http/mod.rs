@@ -1,10 +1,13 @@
 //! The HTTP layer: the only place that imports actix-web. One file per resource, thin
 //! handlers that parse, call one domain method and convert to a DTO.
 
+pub mod client;
 pub mod dto;
 pub mod gate;
+pub mod host;
 pub mod routes;
 
+mod body;
 mod catalog_edit;
 mod devices;
 mod entries;
@@ -52,9 +55,11 @@ where
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     app.plays.start_sweeper();
     app.uploads.start_sweeper();
+    let hosts = Arc::new(host::HostAllowList::new(&app.settings));
     let data = web::Data::from(app);
     let server =
         HttpServer::new(move || {
+            let hosts = hosts.clone();
             ActixApp::new()
                 .app_data(data.clone())
                 .app_data(
@@ -68,6 +73,12 @@ pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
                     AppError::BadRequest(format!("参数不对：{err}")).into()
                 }))
                 .wrap(from_fn(uploads::tus_header))
+                .wrap(from_fn(move |req, next| {
+                    host::host_gate(hosts.clone(), req, next)
+                }))
+                // Outside the host gate: a refused request's unread body must not hold the
+                // connection either.
+                .wrap(from_fn(body::body_timeout))
                 .wrap(from_fn(count_requests))
                 .wrap(
                     DefaultHeaders::new()

@@ -58,7 +58,7 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/healthz", Public, || {
             web::route().to(health::healthz)
         }),
-        def(Method::GET, "/metrics", Public, || {
+        def(Method::GET, "/metrics", Monitor, || {
             web::route().to(health::metrics)
         }),
         def(Method::POST, "/api/v1/session", Public, || {

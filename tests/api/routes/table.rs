@@ -139,7 +139,7 @@ pub(super) fn rows() -> Vec<Row> {
     };
     vec![
         r(Method::GET, "/healthz", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
-        r(Method::GET, "/metrics", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/metrics", NoId, none, [Ok, E401, Ok, Ok, Ok]),
         r(Method::POST, "/api/v1/session", NoId, sign_in, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/api/v1/session", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::DELETE, "/api/v1/session", NoId, none, [Ok, Ok, Ok, Ok, Ok]),

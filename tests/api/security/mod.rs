@@ -1,9 +1,11 @@
 //! The holes a security review found against a running server (issue 11), each reproduced
 //! from outside with real requests, many at once where the hole was a race.
 
+mod body;
 mod files;
 mod host;
 mod jit_storm;
+mod metrics;
 mod pairing;
 mod signin;
 mod truth;
