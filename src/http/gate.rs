@@ -65,10 +65,17 @@ pub async fn gate(
     if !is_safe_method(req.method()) && !same_origin(req.request()) {
         return Err(AppError::CrossSite.into());
     }
-    let who = principal(&app, req.request()).await?;
+    let (who, renew) = principal(&app, req.request()).await?;
     access.check(&who, app.settings.anonymous_viewers)?;
     req.extensions_mut().insert(who);
-    next.call(req).await
+    let mut res = next.call(req).await?;
+    if let Some(token) = renew {
+        let cookie = super::devices::device_cookie(token, app.settings.device_idle());
+        if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(res)
 }
 
 fn is_safe_method(m: &Method) -> bool {
@@ -96,25 +103,36 @@ fn same_origin(req: &HttpRequest) -> bool {
 }
 
 /// A signed-in user's session wins; else a paired TV's device token; else anonymous. An
-/// unknown or revoked device token is anonymous (the TV is asked to pair again).
-async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal, AppError> {
+/// unknown, revoked or lapsed device token is anonymous (the TV is asked to pair again).
+/// The token comes back when its cookie is to be renewed (its last use was just written).
+async fn principal(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+) -> Result<(Principal, Option<String>), AppError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let token = cookie.value().to_owned();
         let accounts = app.accounts.clone();
         // A sled read; cheap, but it is I/O, so keep it off the async threads.
-        return Ok(tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??);
+        let who = tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??;
+        return Ok((who, None));
     }
     let Some(cookie) = req.cookie(DEVICE_COOKIE) else {
-        return Ok(Principal::Anonymous);
+        return Ok((Principal::Anonymous, None));
     };
     let token = cookie.value().to_owned();
     let stations = app.stations.clone();
-    let station = tokio::task::spawn_blocking(move || stations.device_station(&token)).await??;
-    Ok(
-        station.map_or(Principal::Anonymous, |station| Principal::Device {
-            station,
-        }),
-    )
+    let used = tokio::task::spawn_blocking(move || {
+        let used = stations.use_device(&token)?;
+        Ok::<_, crate::stations::StationsError>(used.map(|(d, renew)| {
+            let renew = renew.then_some(token);
+            (d.station_id, renew)
+        }))
+    })
+    .await??;
+    Ok(match used {
+        Some((station, renew)) => (Principal::Device { station }, renew),
+        None => (Principal::Anonymous, None),
+    })
 }
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when the peer is
