@@ -5,5 +5,5 @@ mod files;
 mod host;
 mod jit_storm;
 mod pairing;
-mod signin;
+pub mod signin;
 mod truth;

@@ -12,7 +12,7 @@ use crate::support::{spawn_app_with, TestApp, PASSWORD};
 
 /// A client whose connections leave from `127.0.0.x` (loopback answers the whole 127/8), so
 /// the server sees a different peer address per `x`.
-fn client_from(x: u8) -> Client {
+pub fn client_from(x: u8) -> Client {
     Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, x)))
         .build()
