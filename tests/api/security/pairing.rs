@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 use super::signin::client_from;
 use crate::stations::{send, station};
-use crate::support::{spawn_app, spawn_app_with, TestApp};
+use crate::support::node::run_node;
+use crate::support::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 
 /// A station and a fresh pairing code for it; returns (station id, code).
 async fn station_and_code(app: &TestApp, admin: &Client) -> (String, String) {
@@ -96,6 +97,13 @@ async fn wrong_codes_from_many_addresses_pause_pairing_even_for_the_right_code()
         seen["message"].as_str().unwrap_or("").contains("暂停"),
         "{seen}"
     );
+
+    // The office page says so, in a real browser.
+    let config = json!({"user": "admin", "password": PASSWORD, "station_id": station_id});
+    let run = run_node("pairing-paused.mjs", &app.base, config.to_string()).await;
+    assert!(run.success, "{} {}", run.result, run.stderr);
+    let said = run.result["paused_text"].as_str().unwrap_or_default();
+    assert!(said.contains("电视配对已暂停"), "{said}");
 }
 
 #[tokio::test]
