@@ -51,6 +51,9 @@ impl Throttle {
     }
 
     fn keys(name: &str, from: IpAddr) -> [String; 2] {
+        // Real names have at most 32 characters; a longer one is a guess, and a megabyte
+        // of it must not be kept as a key.
+        let name: String = name.chars().take(33).collect();
         [format!("user:{from}:{name}"), format!("addr:{from}")]
     }
 

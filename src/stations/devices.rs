@@ -19,8 +19,8 @@ use super::{
 /// A device's last use is written again once it is this old (or half the idle limit, if
 /// that is shorter): the store is not written on every request.
 const TOUCH_EVERY: Duration = Duration::from_secs(86_400);
-/// Dead codes are kept this long after they expire, to tell "used" and "expired" from
-/// "wrong"; then they go.
+/// Dead codes are kept this long after they expire, so the log can say why a code was
+/// refused (the answer is the same); then they go.
 const KEEP_DEAD_DAYS: i64 = 7;
 
 impl Stations {
@@ -251,12 +251,16 @@ impl Stations {
         let after = serde_json::to_vec(&device)?;
         // Only over the record just read: a revoke in between is not undone. Not flushed:
         // a lost touch after a crash costs nothing but an earlier lapse by a day.
-        let touched = self
+        let swapped = self
             .trees
             .devices
-            .compare_and_swap(key, Some(before), Some(after))?
-            .is_ok();
-        Ok(touched.then_some((device, true)))
+            .compare_and_swap(key, Some(before), Some(after))?;
+        match swapped {
+            Ok(()) => Ok(Some((device, true))),
+            // Another request of this TV touched it first (still there), or it was revoked.
+            Err(e) if e.current.is_some() => Ok(Some((device, false))),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Removes codes that died (used or expired) more than [`KEEP_DEAD_DAYS`] ago.
