@@ -109,6 +109,8 @@ impl App {
             StationsOptions {
                 pairing_code_hours: settings.pairing_code_hours,
                 pairing_lockout: Duration::from_secs(settings.login_lockout_secs),
+                pairing_max_wrong_per_hour: settings.pairing_max_wrong_per_hour,
+                device_idle: settings.device_idle(),
                 ..StationsOptions::new(&settings.township)
             },
         )?);
@@ -127,7 +129,12 @@ impl App {
             Duration::from_secs(settings.login_lockout_secs),
         );
         let ttl = Duration::from_secs(settings.session_hours * 3600);
-        let accounts = Arc::new(Accounts::open(&db, ttl, throttle)?);
+        let accounts = Arc::new(Accounts::open(
+            &db,
+            ttl,
+            throttle,
+            settings.login_check_threads,
+        )?);
         let pool_cfg = pool_config(&settings, exe);
         let pool = WorkerPool::start(pool_cfg.clone()).map_err(OpenError::Workers)?;
         let metrics = Arc::new(Metrics::default());

@@ -52,16 +52,28 @@ pub struct Settings {
     pub rescan_secs: u64,
     /// How long a sign-in lasts, in hours.
     pub session_hours: u64,
-    /// Failed sign-ins on one account before it is locked for a while.
+    /// Failed sign-ins on one account from one client address before that account is locked
+    /// for that address (only: the same account still signs in from other addresses, so
+    /// guesses from one machine cannot lock the admin out of the office PC).
     pub login_max_failures: u32,
-    /// Failed sign-ins from one address before it is locked for a while.
+    /// Failed sign-ins from one address, on any accounts, before that address is locked.
     pub login_max_failures_per_address: u32,
-    /// How long a lock after too many failed sign-ins lasts, in seconds; also the lock of a
-    /// client address after 5 wrong TV pairing codes.
+    /// How long a lock after too many failed sign-ins lasts, in seconds (counted from the
+    /// first failure); also the lock of a client address after 5 wrong TV pairing codes.
     pub login_lockout_secs: u64,
+    /// Sign-in passwords checked at the same time (argon2 takes about 19 MiB each); up to 8
+    /// per thread more wait, and beyond that a sign-in is answered 503 busy.
+    pub login_check_threads: usize,
     /// How long a TV pairing code (6 digits, single use) stays valid, in hours. 0 makes
     /// every code expire as it is made (tests only).
     pub pairing_code_hours: u64,
+    /// Wrong TV pairing codes the whole server accepts in an hour, from all addresses
+    /// together (on top of the per-address lock); then pairing is paused until that hour is
+    /// over, and the admin page says so.
+    pub pairing_max_wrong_per_hour: u32,
+    /// A paired TV's device cookie stops working after this many days unused (fractions
+    /// allowed); a TV in use has it renewed about once a day.
+    pub device_idle_days: f64,
     /// Films prepared at the same time (each takes one worker; keep below `workers`).
     pub prepare_parallel: usize,
     /// Close an inferred play after this idle time, in seconds (playback ledger).
@@ -137,7 +149,10 @@ impl Default for Settings {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_lockout_secs: 900,
+            login_check_threads: 2,
             pairing_code_hours: 24,
+            pairing_max_wrong_per_hour: 30,
+            device_idle_days: 365.0,
             prepare_parallel: 1,
             play_idle_secs: 600,
             play_min_secs: 60,
@@ -216,6 +231,12 @@ impl Settings {
         toml::Value::Table(table)
             .try_into()
             .map_err(ConfigError::Invalid)
+    }
+
+    /// `device_idle_days` as a duration (a year if the value is not a sensible number).
+    pub fn device_idle(&self) -> std::time::Duration {
+        std::time::Duration::try_from_secs_f64(self.device_idle_days * 86_400.0)
+            .unwrap_or(std::time::Duration::from_secs(365 * 86_400))
     }
 
     /// The folder of the sled database.

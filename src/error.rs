@@ -215,6 +215,12 @@ impl AppError {
                         retry_after_secs.div_ceil(60)
                     ),
                 ),
+                A::Busy { .. } => (
+                    "busy",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "同时登录的人太多，服务器正忙，请稍等几秒再试（too many sign-ins at once, try again shortly）"
+                        .into(),
+                ),
                 A::BadName(_) => ("bad_name", StatusCode::BAD_REQUEST, format!("{e}")),
                 A::WeakPassword => (
                     "weak_password",
@@ -261,7 +267,11 @@ impl ResponseError for AppError {
             tracing::error!(error = ?self, "request failed");
         }
         let mut resp = HttpResponse::build(status);
-        if let AppError::Accounts(AccountsError::Throttled { retry_after_secs }) = self {
+        if let AppError::Accounts(
+            AccountsError::Throttled { retry_after_secs }
+            | AccountsError::Busy { retry_after_secs },
+        ) = self
+        {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::TooManyAttempts {

@@ -1,7 +1,8 @@
 //! Accounts and sign-in: users with argon2id password hashes, server-side sessions, roles,
-//! and throttling of failed sign-ins per account and per address. Owns the sled trees
-//! `users` and `sessions`.
+//! and throttling of failed sign-ins per (account, address) and per address, with password
+//! checks on a small bounded pool. Owns the sled trees `users` and `sessions`.
 
+mod hashing;
 mod sessions;
 mod throttle;
 mod users;
@@ -11,8 +12,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use hashing::HashPool;
 pub use sessions::SessionToken;
-pub use throttle::Throttle;
+pub use throttle::{Reservation, Throttle};
 pub use users::{User, UserName};
 
 /// What a signed-in person may do.
@@ -70,6 +72,9 @@ pub enum AccountsError {
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// Every password-check thread is busy and the queue is full: nothing was checked.
+    #[error("too many sign-ins at once; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
 }
 
 /// Users, sessions and the sign-in throttle.
@@ -77,20 +82,24 @@ pub struct Accounts {
     users: sled::Tree,
     sessions: sled::Tree,
     throttle: Throttle,
+    checks: HashPool,
     session_ttl: Duration,
 }
 
 impl Accounts {
-    /// Opens the account trees in `db`.
+    /// Opens the account trees in `db`; sign-in passwords are checked `hash_threads` at a
+    /// time.
     pub fn open(
         db: &sled::Db,
         session_ttl: Duration,
         throttle: Throttle,
+        hash_threads: usize,
     ) -> Result<Self, AccountsError> {
         Ok(Accounts {
             users: db.open_tree("users")?,
             sessions: db.open_tree("sessions")?,
             throttle,
+            checks: HashPool::new(hash_threads),
             session_ttl,
         })
     }
@@ -119,22 +128,35 @@ impl Accounts {
         self.users.len()
     }
 
-    /// Checks a name and password and opens a session. Blocking (argon2).
+    /// Checks a name and password and opens a session. Blocking (argon2, on the pool).
+    ///
+    /// The attempt is reserved in the throttle before the password is checked, so many
+    /// concurrent guesses get no more checks than the limit; `Busy` when the check pool and
+    /// its queue are full (nothing checked, nothing counted).
     pub fn sign_in(
         &self,
         name: &str,
         password: &str,
         from: IpAddr,
     ) -> Result<(User, SessionToken), AccountsError> {
-        self.throttle.check(name, from)?;
-        match users::verify(&self.users, name, password)? {
+        let attempt = self.throttle.reserve(name, from)?;
+        let (tree, n, p) = (self.users.clone(), name.to_owned(), password.to_owned());
+        let checked = match self.checks.run(move || users::verify(&tree, &n, &p)) {
+            Ok(checked) => checked,
+            Err(busy) => {
+                attempt.release();
+                return Err(busy);
+            }
+        };
+        // A store error leaves the attempt counted, like a wrong password.
+        match checked? {
             Some(user) => {
-                self.throttle.succeeded(name);
+                attempt.succeeded();
                 let token = sessions::create(&self.sessions, &user, self.session_ttl)?;
                 Ok((user, token))
             }
             None => {
-                self.throttle.failed(name, from);
+                attempt.failed();
                 Err(AccountsError::InvalidCredentials)
             }
         }
@@ -159,7 +181,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = sled::open(dir.path().join("db")).expect("sled");
         let throttle = Throttle::new(5, 20, Duration::from_secs(60));
-        let accounts = Accounts::open(&db, Duration::from_secs(3600), throttle).expect("open");
+        let accounts = Accounts::open(&db, Duration::from_secs(3600), throttle, 2).expect("open");
         (dir, accounts)
     }
 

@@ -201,6 +201,7 @@ fn add_user(settings: Settings, name: &str, admin: bool, stdin: bool) -> Result<
         &db,
         Duration::from_secs(3600),
         Throttle::new(5, 20, Duration::from_secs(1)),
+        1,
     )?;
     let role = if admin { Role::Admin } else { Role::Clerk };
     let user = accounts.add_user(name, role, &password)?;

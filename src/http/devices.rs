@@ -3,7 +3,8 @@
 //! `POST /api/v1/devices/pair` (a TV enters it and gets the `dj_device` cookie),
 //! `GET /api/v1/stations/{id}/devices`, `DELETE /api/v1/stations/{id}/devices/{device_id}`,
 //! `GET /api/v1/device` (a paired TV asks who it is: its station and the roster to sign in
-//! from), and `POST/GET /api/v1/stations/{id}/addresses`,
+//! from), `GET /api/v1/devices/pairing-status` (is pairing paused after too many wrong
+//! codes: the admin page says so), and `POST/GET /api/v1/stations/{id}/addresses`,
 //! `DELETE /api/v1/stations/{id}/addresses/{address}` for TVs that cannot pair (DLNA).
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -18,8 +19,17 @@ use crate::app::App;
 use crate::error::AppError;
 use crate::stations::parse_address;
 
-/// How long a TV keeps its device cookie: as good as for ever (about ten years).
-const DEVICE_COOKIE_DAYS: i64 = 3650;
+/// The `dj_device` cookie for `token`: it lives as long as the token may stay unused (the
+/// server refuses the token after that anyway); renewed when the TV uses it, about daily.
+pub fn device_cookie(token: String, idle: std::time::Duration) -> Cookie<'static> {
+    let secs = i64::try_from(idle.as_secs()).unwrap_or(i64::MAX);
+    Cookie::build(DEVICE_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(secs))
+        .finish()
+}
 
 /// `POST /api/v1/devices/pair`.
 #[derive(Debug, Deserialize)]
@@ -52,8 +62,9 @@ pub async fn make_code(
 }
 
 /// Pairs the calling TV: sets the `dj_device` cookie, answers
-/// `200 {"station_id","station_name","device_id"}`. Wrong, expired or used codes get 422;
-/// after too many wrong codes from one address, 429 with `Retry-After`.
+/// `200 {"station_id","station_name","device_id"}`. Wrong, expired or used codes get one
+/// and the same 422; after too many wrong codes from one address, or from all addresses
+/// this hour (pairing paused), 429 with `Retry-After` and a sentence saying which.
 pub async fn pair(
     app: web::Data<App>,
     req: HttpRequest,
@@ -64,17 +75,28 @@ pub async fn pair(
     let PairBody { code, name } = body.into_inner();
     let paired = blocking(move || Ok(stations.pair(&code, client, name.as_deref())?)).await?;
     tracing::info!(station = %paired.station.code, device = %paired.device.device_id, "TV paired");
-    let cookie = Cookie::build(DEVICE_COOKIE, paired.token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .max_age(CookieDuration::days(DEVICE_COOKIE_DAYS))
-        .finish();
+    let cookie = device_cookie(paired.token, app.settings.device_idle());
     Ok(HttpResponse::Ok().cookie(cookie).json(json!({
         "station_id": paired.station.id,
         "station_name": paired.station.name,
         "device_id": paired.device.device_id,
     })))
+}
+
+/// `{"paused", "paused_until", "wrong_codes", "max_wrong_per_hour", "message"}`: whether
+/// pairing is paused for everyone, until when and why (`message`, a sentence, when paused).
+pub async fn pairing_status(app: web::Data<App>) -> HttpResponse {
+    let status = app.stations.pairing_status();
+    let message = status.paused.then(|| {
+        format!(
+            "电视配对已暂停：这一小时内全站输入错误的配对码达到 {} 次（可能有人在猜配对码），到 {} 自动恢复（pairing is paused: too many wrong codes this hour）",
+            status.max_wrong_per_hour,
+            status.paused_until.as_deref().unwrap_or("一小时后"),
+        )
+    });
+    let mut body = serde_json::to_value(&status).unwrap_or_default();
+    body["message"] = json!(message);
+    HttpResponse::Ok().json(body)
 }
 
 /// The TVs paired to a station (never their tokens).

@@ -81,12 +81,19 @@ pub async fn gate(
     if !is_safe_method(req.method()) && !same_origin(req.request(), settings) {
         return Err(AppError::CrossSite.into());
     }
-    let who = principal(&app, req.request()).await?;
+    let (who, renew) = principal(&app, req.request()).await?;
     if access != Access::Monitor || !bearer_matches(req.request(), &settings.metrics_token) {
         access.check(&who, anonymous_allowed(access, settings))?;
     }
     req.extensions_mut().insert(who);
-    next.call(req).await
+    let mut res = next.call(req).await?;
+    if let Some(token) = renew {
+        let cookie = super::devices::device_cookie(token, app.settings.device_idle());
+        if let Ok(value) = header::HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(res)
 }
 
 /// The operator's switch for anonymous callers; a set `metrics_token` also closes
@@ -144,24 +151,39 @@ fn same_origin(req: &HttpRequest, settings: &Settings) -> bool {
 }
 
 /// A signed-in user's session wins; else a paired TV's device token; else anonymous. An
-/// unknown or revoked device token is anonymous (the TV is asked to pair again).
-async fn principal(app: &web::Data<App>, req: &HttpRequest) -> Result<Principal, AppError> {
+/// unknown, revoked or lapsed device token is anonymous (the TV is asked to pair again).
+/// The token comes back when its cookie is to be renewed (its last use was just written).
+async fn principal(
+    app: &web::Data<App>,
+    req: &HttpRequest,
+) -> Result<(Principal, Option<String>), AppError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let token = cookie.value().to_owned();
         let accounts = app.accounts.clone();
         // A sled read; cheap, but it is I/O, so keep it off the async threads.
-        return Ok(tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??);
+        let who = tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??;
+        return Ok((who, None));
     }
     let Some(cookie) = req.cookie(DEVICE_COOKIE) else {
-        return Ok(Principal::Anonymous);
+        return Ok((Principal::Anonymous, None));
     };
     let token = cookie.value().to_owned();
     let stations = app.stations.clone();
-    let device = tokio::task::spawn_blocking(move || stations.device(&token)).await??;
-    Ok(device.map_or(Principal::Anonymous, |d| Principal::Device {
-        station: d.station_id,
-        device: d.device_id,
-    }))
+    let used = tokio::task::spawn_blocking(move || {
+        let used = stations.use_device(&token)?;
+        Ok::<_, crate::stations::StationsError>(used.map(|(d, renew)| (d, renew.then_some(token))))
+    })
+    .await??;
+    Ok(match used {
+        Some((d, renew)) => (
+            Principal::Device {
+                station: d.station_id,
+                device: d.device_id,
+            },
+            renew,
+        ),
+        None => (Principal::Anonymous, None),
+    })
 }
 
 /// The caller, as decided by the gate; handlers take it as an argument.

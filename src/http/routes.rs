@@ -204,6 +204,9 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/devices/pair", Public, || {
             web::route().to(devices::pair)
         }),
+        def(Method::GET, "/api/v1/devices/pairing-status", Admin, || {
+            web::route().to(devices::pairing_status)
+        }),
         def(Method::GET, "/api/v1/device", Viewer, || {
             web::route().to(devices::this_device)
         }),

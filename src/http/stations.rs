@@ -53,10 +53,12 @@ impl From<StationsError> for AppError {
                 code: "retired",
                 message: e.to_string(),
             },
-            S::Throttled { retry_after_secs } => AppError::TooManyAttempts {
-                message: e.to_string(),
-                retry_after_secs,
-            },
+            S::Throttled { retry_after_secs } | S::PairingPaused { retry_after_secs } => {
+                AppError::TooManyAttempts {
+                    message: e.to_string(),
+                    retry_after_secs,
+                }
+            }
             S::Ledger(e) => AppError::Ledger(e),
             S::Store(_) | S::Record(_) => AppError::Io(std::io::Error::other(e)),
         }

@@ -1,22 +1,26 @@
 //! Pairing TVs to stations: a 6-digit code made by an admin, entered once on the TV with
 //! the remote, exchanged for a long-lived random device token. Only the token's SHA-256 is
 //! stored, so a copy of the database pairs nothing. Wrong codes are counted per client
-//! address and lock the address out for a while.
+//! address and for the whole server (see `pairing_limit`), and all get one answer. A token
+//! unused for `device_idle` lapses; its last use is written at most about once a day.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::store::{self, read};
-use super::{CodeRefusal, Device, Paired, PairingCode, Station, Stations, StationsError};
-use crate::accounts::AccountsError;
+use super::{
+    CodeRefusal, Device, Paired, PairingCode, PairingStatus, Station, Stations, StationsError,
+};
 
-/// The throttle's account key: all pairing failures are counted per address only.
-const THROTTLE_KEY: &str = "pairing";
-/// Dead codes are kept this long after they expire, to tell "used" and "expired" from
-/// "wrong"; then they go.
+/// A device's last use is written again once it is this old (or half the idle limit, if
+/// that is shorter): the store is not written on every request.
+const TOUCH_EVERY: Duration = Duration::from_secs(86_400);
+/// Dead codes are kept this long after they expire, so the log can say why a code was
+/// refused (the answer is the same); then they go.
 const KEEP_DEAD_DAYS: i64 = 7;
 
 impl Stations {
@@ -91,19 +95,22 @@ impl Stations {
         name: Option<&str>,
     ) -> Result<Paired, StationsError> {
         let from = client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        self.throttle
-            .check(THROTTLE_KEY, from)
-            .map_err(|e| match e {
-                AccountsError::Throttled { retry_after_secs } => {
-                    StationsError::Throttled { retry_after_secs }
-                }
-                other => StationsError::Invalid(other.to_string()),
-            })?;
+        let attempt = self.pairing_limit.reserve(from)?;
         let paired = self.pair_with(code, client, name);
-        if let Err(StationsError::Code(_)) = &paired {
-            self.throttle.failed(THROTTLE_KEY, from);
+        match &paired {
+            Err(StationsError::Code(why)) => {
+                tracing::info!(client = %from, ?why, "pairing code refused");
+                attempt.wrong();
+            }
+            Ok(_) | Err(_) => attempt.release(),
         }
         paired
+    }
+
+    /// Whether pairing is paused for everyone (too many wrong codes this hour), for the
+    /// admin page.
+    pub fn pairing_status(&self) -> PairingStatus {
+        self.pairing_limit.status()
     }
 
     fn pair_with(
@@ -125,6 +132,9 @@ impl Stations {
             paired_at: store::stamp(now),
             client: client.map(|ip| ip.to_string()),
             name,
+            // To the fraction of a second, unlike `paired_at`: it is compared with short idle
+            // limits in tests.
+            last_used_at: Some(store::stamp(OffsetDateTime::now_utc())),
         };
         let detail = serde_json::json!({
             "device_id": device.device_id, "client": device.client, "name": device.name,
@@ -159,7 +169,10 @@ impl Stations {
         if is_expired(&record, now) {
             return Err(CodeRefusal::Expired.into());
         }
-        let station = self.require_active(&record.station_id)?;
+        let station = match self.require_active(&record.station_id) {
+            Err(StationsError::Retired(_)) => return Err(CodeRefusal::StationRetired.into()),
+            other => other?,
+        };
         record.used_at = Some(store::stamp(now));
         let used = serde_json::to_vec(&record)?;
         let swapped = tree.compare_and_swap(code.as_bytes(), Some(&unused), Some(used.clone()))?;
@@ -209,9 +222,45 @@ impl Stations {
         Ok(self.device(token)?.map(|d| d.station_id))
     }
 
-    /// The paired TV a device token belongs to (`None`: unknown or revoked).
+    /// The paired TV a device token belongs to (`None`: unknown, revoked or unused for
+    /// longer than `device_idle`).
     pub fn device(&self, token: &str) -> Result<Option<Device>, StationsError> {
-        read(&self.trees.devices, &token_key(token))
+        let device: Option<Device> = read(&self.trees.devices, &token_key(token))?;
+        let now = OffsetDateTime::now_utc();
+        Ok(device.filter(|d| idle_for(d, now) < self.options.device_idle))
+    }
+
+    /// A TV is using its token: its device (as [`Stations::device`]) and whether its last
+    /// use was just written again (then the caller renews the cookie). Written at most about
+    /// once a day per TV.
+    pub fn use_device(&self, token: &str) -> Result<Option<(Device, bool)>, StationsError> {
+        let key = token_key(token);
+        let Some(before) = self.trees.devices.get(key)? else {
+            return Ok(None);
+        };
+        let mut device: Device = serde_json::from_slice(&before)?;
+        let now = OffsetDateTime::now_utc();
+        let idle = idle_for(&device, now);
+        if idle >= self.options.device_idle {
+            return Ok(None);
+        }
+        if idle < TOUCH_EVERY.min(self.options.device_idle / 2) {
+            return Ok(Some((device, false)));
+        }
+        device.last_used_at = Some(store::stamp(now));
+        let after = serde_json::to_vec(&device)?;
+        // Only over the record just read: a revoke in between is not undone. Not flushed:
+        // a lost touch after a crash costs nothing but an earlier lapse by a day.
+        let swapped = self
+            .trees
+            .devices
+            .compare_and_swap(key, Some(before), Some(after))?;
+        match swapped {
+            Ok(()) => Ok(Some((device, true))),
+            // Another request of this TV touched it first (still there), or it was revoked.
+            Err(e) if e.current.is_some() => Ok(Some((device, false))),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Removes codes that died (used or expired) more than [`KEEP_DEAD_DAYS`] ago.
@@ -241,6 +290,17 @@ struct Claim {
 /// The store key of a device token: its SHA-256.
 fn token_key(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
+}
+
+/// How long ago `device` was last used (or paired, for records from before last use was
+/// kept); unreadable times count as long ago, times ahead of the clock (it was set back) as
+/// just now.
+fn idle_for(device: &Device, now: OffsetDateTime) -> Duration {
+    let format = &time::format_description::well_known::Rfc3339;
+    let last = device.last_used_at.as_deref().unwrap_or(&device.paired_at);
+    OffsetDateTime::parse(last, format).map_or(Duration::MAX, |at| {
+        Duration::try_from(now - at).unwrap_or(Duration::ZERO)
+    })
 }
 
 fn is_expired(code: &PairingCode, now: OffsetDateTime) -> bool {

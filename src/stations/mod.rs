@@ -13,6 +13,7 @@ mod checklist;
 mod devices;
 mod import;
 mod model;
+mod pairing_limit;
 mod roster;
 mod store;
 
@@ -26,21 +27,28 @@ pub use model::{
     Address, Device, Member, NewMember, NewStation, Paired, PairingCode, Station, StationKind,
     StationUpdate,
 };
+pub use pairing_limit::PairingStatus;
 pub use roster::{ImportReport, RejectedRow};
 
-use crate::accounts::Throttle;
 use crate::ledger::{Draft, EntryKind, Ledger, LedgerError};
 use crate::records::StationChange;
 
-/// Why a pairing code did not pair.
+/// The one answer to a code that does not pair, whatever the reason: a guesser must not
+/// learn that a code exists, was used or has expired.
+const CODE_REFUSED: &str = "配对码不正确、已过期或已用过，请核对管理端显示的 6 位数字，或在管理端重新生成（wrong, expired or used pairing code）";
+
+/// Why a pairing code did not pair (for the log; the answer is the same for all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CodeRefusal {
-    #[error("配对码不正确，请核对管理端显示的 6 位数字（wrong pairing code）")]
+    #[error("{CODE_REFUSED}")]
     Wrong,
-    #[error("配对码已过期，请在管理端重新生成（the pairing code has expired）")]
+    #[error("{CODE_REFUSED}")]
     Expired,
-    #[error("配对码已经用过，每个配对码只能配对一台电视，请重新生成（the pairing code was used）")]
+    #[error("{CODE_REFUSED}")]
     Used,
+    /// The code's station was retired after the code was made.
+    #[error("{CODE_REFUSED}")]
+    StationRetired,
 }
 
 /// Why a stations operation failed.
@@ -77,6 +85,9 @@ pub enum StationsError {
     Code(#[from] CodeRefusal),
     #[error("配对码错误次数过多，请 {} 分钟后再试（too many wrong codes）", retry_after_secs.div_ceil(60).max(1))]
     Throttled { retry_after_secs: u64 },
+    /// Too many wrong codes from all addresses this hour: pairing is paused for everyone.
+    #[error("电视配对已暂停：这一小时内全站输入错误的配对码太多（可能有人在猜配对码），请 {} 分钟后再试（pairing is paused: too many wrong codes this hour）", retry_after_secs.div_ceil(60).max(1))]
+    PairingPaused { retry_after_secs: u64 },
     /// The uploaded roster is not a CSV or XLSX file, or has no usable header row.
     #[error("{0}")]
     BadRoster(String),
@@ -92,16 +103,23 @@ pub struct StationsOptions {
     /// Wrong pairing codes from one address before it is locked out for `pairing_lockout`.
     pub pairing_max_failures: u32,
     pub pairing_lockout: Duration,
+    /// Wrong pairing codes from all addresses in an hour before pairing pauses.
+    pub pairing_max_wrong_per_hour: u32,
+    /// A device token unused this long is no longer accepted.
+    pub device_idle: Duration,
 }
 
 impl StationsOptions {
-    /// Defaults: 24-hour codes, 5 wrong codes lock an address out for 15 minutes.
+    /// Defaults: 24-hour codes, 5 wrong codes lock an address out for 15 minutes, 30 wrong
+    /// codes in an hour pause pairing, device tokens lapse after a year unused.
     pub fn new(township: &str) -> StationsOptions {
         StationsOptions {
             township: township.to_owned(),
             pairing_code_hours: 24,
             pairing_max_failures: 5,
             pairing_lockout: Duration::from_secs(900),
+            pairing_max_wrong_per_hour: 30,
+            device_idle: Duration::from_secs(365 * 86_400),
         }
     }
 }
@@ -111,8 +129,9 @@ pub struct Stations {
     trees: store::Trees,
     ledger: Arc<Ledger>,
     options: StationsOptions,
-    /// Failed pairings per client address (in memory, like sign-in failures).
-    throttle: Throttle,
+    /// Wrong pairing codes per client address and per hour (in memory, like sign-in
+    /// failures).
+    pairing_limit: pairing_limit::PairingLimit,
     /// Serialises read-modify-write of station records (update, retire).
     edit: Mutex<()>,
 }
@@ -137,10 +156,10 @@ impl Stations {
         Ok(Stations {
             trees: store::Trees::open(db)?,
             ledger,
-            throttle: Throttle::new(
-                u32::MAX,
+            pairing_limit: pairing_limit::PairingLimit::new(
                 options.pairing_max_failures,
                 options.pairing_lockout,
+                options.pairing_max_wrong_per_hour,
             ),
             options,
             edit: Mutex::new(()),

@@ -120,6 +120,10 @@ pub struct Device {
     /// A name given at pairing (e.g. 「村委会电视」), if any.
     #[serde(default)]
     pub name: Option<String>,
+    /// RFC 3339 UTC: when the TV last used its token, to within about a day (absent on
+    /// records from before this was kept: then `paired_at` counts).
+    #[serde(default)]
+    pub last_used_at: Option<String>,
 }
 
 /// A TV paired just now: the device record and the token for its cookie (shown once).

@@ -137,11 +137,14 @@ async fn a_station_is_changed_and_retired_but_never_gone() {
     let tv = app.client();
     let pair = json!({"code": code.1["code"]});
     let (status, err) = send(tv.post(app.url("/api/v1/devices/pair")).json(&pair)).await;
+    // The one answer for every code that does not pair (issue 11: a guesser must not learn
+    // that a code exists); it was 409 `retired`.
     assert_eq!(
         status,
-        StatusCode::CONFLICT,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "a code made before retiring pairs nothing: {err}"
     );
+    assert_eq!(err["error"], "bad_pairing_code");
     let (status, kept) = send(admin.get(&url)).await;
     assert_eq!(status, 200, "a retired station is still there");
     assert_eq!(kept["retired_at"], retired_at.as_str());

@@ -195,6 +195,8 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/devices/pair", NoId,
           |ids, _| Body::Json(json!({"code": ids.next_code()})),
           [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/api/v1/devices/pairing-status", NoId, none,
+          [E401, E401, E403, Ok, E403]),
         r(Method::GET, "/api/v1/device", NoId, none, [E404, E401, E404, E404, Ok]),
         // Play sessions: no such play or film, so an allowed caller is refused by the
         // handler (404), not the gate.

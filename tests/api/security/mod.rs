@@ -7,5 +7,5 @@ mod host;
 mod jit_storm;
 mod metrics;
 mod pairing;
-mod signin;
+pub mod signin;
 mod truth;

@@ -148,8 +148,22 @@ function drawPairing(card, st) {
       fill(out, h('div', { class: 'code', id: 'pairing-code', text: c.code }),
         h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次。` }));
     } catch (e) { fill(out, h('p', { class: 'error', text: e.message })); }
+    drawPairingPause(pause);
   });
-  fill(card, h('h2', { text: '电视配对' }), h('p', { class: 'hint', text: '给这个播放点的电视生成一次性配对码。' }), make, out);
+  const pause = h('div', {});
+  fill(card, h('h2', { text: '电视配对' }), h('p', { class: 'hint', text: '给这个播放点的电视生成一次性配对码。' }), pause, make, out);
+  drawPairingPause(pause);
+}
+
+// Too many wrong codes from all addresses in an hour pause pairing for every TV: say so
+// and until when, so the clerk knows why the right code is refused.
+async function drawPairingPause(box) {
+  try {
+    const s = await get('/api/v1/devices/pairing-status');
+    if (!s.paused) { fill(box); return; }
+    const until = s.paused_until ? new Date(s.paused_until).toLocaleString('zh-CN') : '一小时后';
+    fill(box, h('p', { class: 'error', id: 'pairing-paused', text: `电视配对已暂停：这一小时内全站输入错误的配对码达到 ${s.max_wrong_per_hour} 次，可能有人在猜配对码。到 ${until} 自动恢复，之前任何配对码（包括正确的）都会被拒绝。` }));
+  } catch (e) { fill(box); }
 }
 
 async function drawDevices(card, st) {
