@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod dlna;
 pub mod entries;
 pub mod error;
 pub mod http;
