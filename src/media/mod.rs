@@ -10,6 +10,7 @@ pub mod open;
 pub mod pool;
 pub mod prepare;
 pub mod probe;
+pub mod safe_open;
 pub mod protocol;
 pub mod synth;
 pub mod tags;
