@@ -46,6 +46,35 @@ impl OpenRefused {
     }
 }
 
+/// A file the server means to open, and the rule it must pass.
+#[derive(Clone, Debug)]
+pub enum Wanted {
+    /// A library file as catalogued (see [`open_catalogued`]).
+    Catalogued {
+        path: PathBuf,
+        identity: Option<FileIdentity>,
+    },
+    /// A file the server made under `root` (see [`open_beneath`]).
+    Beneath { root: PathBuf, path: PathBuf },
+}
+
+impl Wanted {
+    /// The path asked for.
+    pub fn path(&self) -> &Path {
+        match self {
+            Wanted::Catalogued { path, .. } | Wanted::Beneath { path, .. } => path,
+        }
+    }
+
+    /// Opens it under its rule. Blocking (a slow disk), but never on a FIFO.
+    pub fn open(&self) -> Result<File, OpenRefused> {
+        match self {
+            Wanted::Catalogued { path, identity } => open_catalogued(path, *identity),
+            Wanted::Beneath { root, path } => open_beneath(root, path),
+        }
+    }
+}
+
 /// Flags of every open here: read-only, no blocking on a FIFO's missing writer, never a
 /// controlling terminal, never inherited by a child process.
 fn read_flags() -> OFlags {
