@@ -5,6 +5,7 @@
 pub mod card;
 pub mod dedicated;
 mod encoded;
+pub mod inputs;
 pub mod limits;
 pub mod open;
 pub mod pool;

@@ -94,6 +94,13 @@ pub fn open_catalogued(path: &Path, identity: Option<FileIdentity>) -> Result<Fi
     checked(fd, path, identity)
 }
 
+/// Opens whatever regular file `path` leads to (symlinks followed), without blocking: a
+/// worker's input for which the server sent no identity (a job built before one was known).
+pub fn open_regular(path: &Path) -> Result<File, OpenRefused> {
+    let fd = rustix::fs::open(path, read_flags(), Mode::empty()).map_err(|e| refused(path, e))?;
+    checked(fd, path, None)
+}
+
 /// Opens a file the server made under `root` (renditions, segments, posters): no symlink
 /// anywhere below `root`, nothing outside it, a regular file only.
 pub fn open_beneath(root: &Path, path: &Path) -> Result<File, OpenRefused> {
