@@ -231,7 +231,11 @@ fn keep_private(settings: &Settings) {
     set(&settings.data, 0o700);
     for dir in [settings.db_dir(), settings.ledger_dir()] {
         for entry in walkdir::WalkDir::new(&dir).into_iter().flatten() {
-            let mode = if entry.file_type().is_dir() { 0o700 } else { 0o600 };
+            let mode = if entry.file_type().is_dir() {
+                0o700
+            } else {
+                0o600
+            };
             set(entry.path(), mode);
         }
     }

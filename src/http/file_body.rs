@@ -367,15 +367,21 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("seg-00000.ts");
         write_aged(&path, &[1; 1000], 60);
-        let first = open(&cache, made(dir.path(), path.clone())).await.expect("opens");
+        let first = open(&cache, made(dir.path(), path.clone()))
+            .await
+            .expect("opens");
         assert_eq!(cache.len(), 1, "kept after the first read");
-        let again = open(&cache, made(dir.path(), path.clone())).await.expect("a hit");
+        let again = open(&cache, made(dir.path(), path.clone()))
+            .await
+            .expect("a hit");
         assert_eq!(again.validators, first.validators);
         assert!(whole_body(&again).await == [1; 1000][..]);
         // Rewritten in place (same inode): a new length, then only a new time.
         for (bytes, age) in [(vec![2; 1200], 30), (vec![3; 1200], 20)] {
             write_aged(&path, &bytes, age);
-            let now = open(&cache, made(dir.path(), path.clone())).await.expect("opens");
+            let now = open(&cache, made(dir.path(), path.clone()))
+                .await
+                .expect("opens");
             assert_ne!(now.validators, first.validators);
             assert!(whole_body(&now).await == bytes, "never the stale bytes");
             assert_eq!(cache.len(), 1);

@@ -42,7 +42,11 @@ pub async fn original(
     let res = send_wanted(&app, &req, spec, wanted).await;
     if matches!(res, Err(AppError::FileChanged)) {
         let library = app.library.clone();
-        blocking(move || Ok(library.file_swapped(&film.id))).await?;
+        blocking(move || {
+            library.file_swapped(&film.id);
+            Ok(())
+        })
+        .await?;
     }
     super::plays::observe(&app, &req, &id, super::plays::Media::File, res)
 }

@@ -144,7 +144,9 @@ impl Library {
     /// periodic one) then catalogues whatever is there now. Blocking.
     pub fn file_swapped(&self, id: &FilmId) {
         match self.catalog.mark_for_rescan(id) {
-            Ok(true) => tracing::warn!(film = %id, "film file swapped since its scan; marked for rescan"),
+            Ok(true) => {
+                tracing::warn!(film = %id, "film file swapped since its scan; marked for rescan")
+            }
             Ok(false) => {}
             Err(e) => tracing::error!(film = %id, error = ?e, "cannot mark a film for rescan"),
         }

@@ -142,11 +142,7 @@ fn walk_beneath(mut dir: OwnedFd, rel: &Path, path: &Path) -> Result<OwnedFd, Op
 
 /// The checks on the opened file itself (no race with the path): a regular file, the
 /// expected one when known; then blocking reads again.
-fn checked(
-    fd: OwnedFd,
-    path: &Path,
-    identity: Option<FileIdentity>,
-) -> Result<File, OpenRefused> {
+fn checked(fd: OwnedFd, path: &Path, identity: Option<FileIdentity>) -> Result<File, OpenRefused> {
     let file = File::from(fd);
     let io_err = |source| OpenRefused::Io {
         path: path.to_owned(),

@@ -197,9 +197,8 @@ fn run_request<W: Write>(envelope: &Envelope, opts: &WorkerOptions, output: &mut
             // A broken pipe shows up again when the final reply is written.
             let _ = write_reply(output, &interim);
         }
-        job.join().unwrap_or_else(|_| {
-            failed(FailureKind::WorkerCrashed, "the job thread died".into())
-        })
+        job.join()
+            .unwrap_or_else(|_| failed(FailureKind::WorkerCrashed, "the job thread died".into()))
     })
 }
 
@@ -214,7 +213,10 @@ fn confined_job(envelope: &Envelope, opts: &WorkerOptions, tx: &Sender<Reply>) -
         Err(failure) => return Reply::Failed { failure },
     };
     if let Err(e) = sandbox::restrict_thread(&files, &req.output_dirs()) {
-        return failed(FailureKind::WorkerCrashed, format!("cannot sandbox the job: {e}"));
+        return failed(
+            FailureKind::WorkerCrashed,
+            format!("cannot sandbox the job: {e}"),
+        );
     }
     let jit = matches!(req, Request::Prepare { job } if job.jit);
     let mut last: Option<Instant> = None;

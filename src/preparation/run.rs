@@ -230,8 +230,7 @@ fn run_job(
         on_progress(&film.id, &progress);
     };
     let request = Request::Prepare { job };
-    prep.pool
-        .call_checked(&request, &expect, Some(&mut report))
+    prep.pool.call_checked(&request, &expect, Some(&mut report))
 }
 
 /// Syncs the finished folder and renames it over any earlier renditions of the film.

@@ -31,7 +31,10 @@ fn the_recorded_file_opens_and_reads_blocking() {
     assert_eq!(text, "film");
     let flags = rustix::fs::fcntl_getfl(&file).expect("flags");
     assert!(!flags.contains(OFlags::NONBLOCK));
-    assert!(open_catalogued(&path, None).is_ok(), "an old record: any regular file");
+    assert!(
+        open_catalogued(&path, None).is_ok(),
+        "an old record: any regular file"
+    );
 }
 
 #[test]
@@ -48,12 +51,21 @@ fn a_swapped_file_link_or_fifo_is_refused_without_blocking() {
     std::fs::write(dir.path().join("b.mp4"), b"other").expect("write");
     std::fs::rename(dir.path().join("b.mp4"), &path).expect("swap");
     let changed = open_catalogued(&path, Some(recorded));
-    assert!(matches!(changed, Err(OpenRefused::Changed(_))), "{changed:?}");
+    assert!(
+        matches!(changed, Err(OpenRefused::Changed(_))),
+        "{changed:?}"
+    );
 
     std::fs::remove_file(&path).expect("rm");
     std::os::unix::fs::symlink(&secret, &path).expect("link");
-    assert!(matches!(open_catalogued(&path, Some(recorded)), Err(OpenRefused::Changed(_))));
-    assert!(matches!(open_catalogued(&path, None), Err(OpenRefused::Escapes(_))));
+    assert!(matches!(
+        open_catalogued(&path, Some(recorded)),
+        Err(OpenRefused::Changed(_))
+    ));
+    assert!(matches!(
+        open_catalogued(&path, None),
+        Err(OpenRefused::Escapes(_))
+    ));
 
     std::fs::remove_file(&path).expect("rm");
     mkfifo(&path);
@@ -63,7 +75,10 @@ fn a_swapped_file_link_or_fifo_is_refused_without_blocking() {
         assert!(fifo.expect_err("refused").is_swapped());
     }
     std::fs::remove_file(&path).expect("rm");
-    assert!(matches!(open_catalogued(&path, None), Err(OpenRefused::Missing(_))));
+    assert!(matches!(
+        open_catalogued(&path, None),
+        Err(OpenRefused::Missing(_))
+    ));
 }
 
 #[test]
@@ -78,21 +93,33 @@ fn a_made_file_is_opened_only_beneath_its_root_and_through_no_symlink() {
 
     let link = root.join("f/720p/seg-00001.ts");
     std::os::unix::fs::symlink(dir.path().join("secret"), &link).expect("link");
-    assert!(matches!(open_beneath(&root, &link), Err(OpenRefused::Escapes(_))));
+    assert!(matches!(
+        open_beneath(&root, &link),
+        Err(OpenRefused::Escapes(_))
+    ));
     std::os::unix::fs::symlink(root.join("f/720p"), root.join("g")).expect("link dir");
     let through = open_beneath(&root, &root.join("g/seg-00000.ts"));
-    assert!(matches!(through, Err(OpenRefused::Escapes(_))), "{through:?}");
+    assert!(
+        matches!(through, Err(OpenRefused::Escapes(_))),
+        "{through:?}"
+    );
     let outside = open_beneath(&root, &dir.path().join("secret"));
     assert!(matches!(outside, Err(OpenRefused::Escapes(_))));
     let fifo = root.join("f/720p/seg-00002.ts");
     mkfifo(&fifo);
-    assert!(matches!(open_beneath(&root, &fifo), Err(OpenRefused::NotRegular(_))));
+    assert!(matches!(
+        open_beneath(&root, &fifo),
+        Err(OpenRefused::NotRegular(_))
+    ));
 
     let by_hand = |p: &Path| {
         let dir = rustix::fs::open(&root, OFlags::PATH | OFlags::DIRECTORY, Mode::empty());
         walk_beneath(dir.expect("root"), p.strip_prefix(&root).expect("rel"), p)
     };
-    assert!(by_hand(&seg).is_ok(), "the fallback opens what openat2 opens");
+    assert!(
+        by_hand(&seg).is_ok(),
+        "the fallback opens what openat2 opens"
+    );
     assert!(matches!(by_hand(&link), Err(OpenRefused::Escapes(_))));
     assert!(by_hand(&root.join("g/seg-00000.ts")).is_err());
 }

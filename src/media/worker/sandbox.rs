@@ -79,7 +79,9 @@ pub fn restrict_thread(inputs: &[Arc<File>], out_dirs: &[&Path]) -> Result<Confi
         RulesetStatus::NotEnforced => Confined::Not,
     };
     if confined == Confined::Not && !NOTED.swap(true, Ordering::Relaxed) {
-        tracing::warn!("this kernel has no Landlock: media workers run without a file system sandbox");
+        tracing::warn!(
+            "this kernel has no Landlock: media workers run without a file system sandbox"
+        );
     }
     Ok(confined)
 }

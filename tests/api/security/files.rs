@@ -9,9 +9,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dianjiao::media::protocol::Expected;
+use dianjiao::media::{FailureKind, Reply, Request};
 use tokio::task::JoinSet;
 
-use crate::support::{spawn_app, TestApp};
+use crate::support::{spawn_app, spawn_app_with, TestApp};
 
 /// Makes a clip, scans it, and returns the film's id and its file.
 async fn scanned_film(app: &TestApp) -> (String, PathBuf) {
@@ -51,7 +53,8 @@ async fn a_symlink_swapped_in_after_the_scan_does_not_serve_the_ledger_key() {
     let status = res.status();
     let body = res.bytes().await.expect("body");
     assert!(
-        body.windows(secret.len().min(16)).all(|w| w != &secret[..w.len()]),
+        body.windows(secret.len().min(16))
+            .all(|w| w != &secret[..w.len()]),
         "the ledger key was served"
     );
     assert!(status.is_client_error(), "refused, not {status}");
@@ -84,7 +87,10 @@ async fn a_fifo_swapped_in_is_refused_at_once_and_never_blocks_the_server() {
     .await;
     let Ok((healthz, statuses)) = all else {
         // Let the blocked opens return, so the test ends instead of hanging on them.
-        let _writer = std::fs::OpenOptions::new().read(true).write(true).open(&path);
+        let _writer = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path);
         panic!("requests for a FIFO were still blocked after 60 s");
     };
     assert_eq!(healthz.expect("healthz answers"), 200);
@@ -106,8 +112,12 @@ async fn another_file_swapped_in_with_the_same_size_and_time_is_refused_until_re
     bytes[last] ^= 0xff;
     let swap = path.with_extension("new");
     std::fs::write(&swap, &bytes).expect("write");
-    let file = std::fs::File::options().write(true).open(&swap).expect("open");
-    file.set_modified(before.modified().expect("mtime")).expect("set mtime");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&swap)
+        .expect("open");
+    file.set_modified(before.modified().expect("mtime"))
+        .expect("set mtime");
     std::fs::rename(&swap, &path).expect("swap in");
 
     let res = app.client().get(&url).send().await.expect("get");
@@ -117,10 +127,16 @@ async fn another_file_swapped_in_with_the_same_size_and_time_is_refused_until_re
 
     // Same size and time: only the refusal's mark makes the next scan read it again.
     let summary = app.scan(&app.library.clone()).await;
-    assert_eq!(summary.unchanged, 0, "the film was marked for rescan: {summary:?}");
+    assert_eq!(
+        summary.unchanged, 0,
+        "the film was marked for rescan: {summary:?}"
+    );
     let res = app.client().get(&url).send().await.expect("get");
     assert_eq!(res.status(), 200);
-    assert!(res.bytes().await.expect("body") == bytes, "the rescanned file is served");
+    assert!(
+        res.bytes().await.expect("body") == bytes,
+        "the rescanned file is served"
+    );
 }
 
 #[tokio::test]
@@ -152,4 +168,60 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         out.push(path);
     }
     out
+}
+
+#[tokio::test]
+async fn a_worker_refuses_an_input_swapped_after_the_scan_or_a_fifo_at_once() {
+    let app = spawn_app_with(|s| s.worker_timeout_secs = 120).await;
+    let (_id, path) = scanned_film(&app).await;
+    let film = app.app.catalog.films().expect("films").remove(0);
+    let recorded = film.source.fingerprint.identity;
+    assert!(recorded.is_some(), "the scan recorded the file's identity");
+    // Another clip renamed over the film: a playable file, but not the one catalogued.
+    let other = app.synth_clip("换片/另一部.mp4", 1.0).await;
+    std::fs::rename(&other, &path).expect("swap");
+    let fifo = app.library.join("管道.mp4");
+    mkfifo(&fifo);
+
+    let pool = app.app.pool.clone();
+    let (swapped, piped) = tokio::task::spawn_blocking(move || {
+        let probe = |path: &Path| Request::Probe {
+            path: path.to_owned(),
+        };
+        let swapped = pool.call_checked(&probe(&path), &Expected::of(&path, recorded), None);
+        (swapped, pool.call(&probe(&fifo)))
+    })
+    .await
+    .expect("join");
+    for (what, reply) in [("swapped", swapped), ("fifo", piped)] {
+        let Reply::Failed { failure } = reply else {
+            panic!("{what}: probed anyway: {reply:?}");
+        };
+        // Refused on opening, not stopped by the pool's time limit.
+        assert_eq!(failure.kind, FailureKind::Unreadable, "{what}: {failure:?}");
+    }
+}
+
+#[tokio::test]
+async fn workers_cannot_gain_privileges() {
+    let app = spawn_app().await;
+    let clip = app.synth_clip("片.mp4", 1.0).await;
+    // Both workers answer a request, so both have set themselves up.
+    let mut probes = JoinSet::new();
+    for _ in 0..2 {
+        let (pool, path) = (app.app.pool.clone(), clip.clone());
+        probes.spawn_blocking(move || pool.call(&Request::Probe { path }));
+    }
+    while let Some(reply) = probes.join_next().await {
+        assert!(matches!(reply.expect("join"), Reply::Probed { .. }));
+    }
+    for pid in app.app.pool.worker_pids() {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+        assert!(
+            status
+                .lines()
+                .any(|l| l.split_whitespace().eq(["NoNewPrivs:", "1"])),
+            "worker {pid} runs without no_new_privs"
+        );
+    }
 }

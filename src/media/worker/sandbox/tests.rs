@@ -35,8 +35,14 @@ fn a_sandboxed_thread_reads_its_input_writes_its_folder_and_nothing_else() {
     }
     assert!(read_input.is_ok(), "{read_input:?}");
     assert!(write_out.is_ok(), "{write_out:?}");
-    assert_eq!(read_key.expect_err("the key is out of bounds").kind(), ErrorKind::PermissionDenied);
-    assert_eq!(write_beside.expect_err("no writing beside").kind(), ErrorKind::PermissionDenied);
+    assert_eq!(
+        read_key.expect_err("the key is out of bounds").kind(),
+        ErrorKind::PermissionDenied
+    );
+    assert_eq!(
+        write_beside.expect_err("no writing beside").kind(),
+        ErrorKind::PermissionDenied
+    );
     // Other threads are not restricted.
     assert!(std::fs::read(dir.path().join("ledger.key")).is_ok());
 }
