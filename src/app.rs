@@ -1,6 +1,7 @@
 //! The running application: settings, stores and services, opened once and shared by the
 //! HTTP layer and the command-line tools.
 
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,12 +95,17 @@ impl App {
     /// which the pool runs as `dianjiao worker`.
     pub fn open(settings: Settings, exe: PathBuf) -> Result<App, OpenError> {
         for dir in [settings.data.clone(), settings.thumbs_dir()] {
-            std::fs::create_dir_all(&dir).map_err(|source| OpenError::DataDir {
-                path: dir.clone(),
-                source,
-            })?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|source| OpenError::DataDir {
+                    path: dir.clone(),
+                    source,
+                })?;
         }
         let db = open_db(&settings)?;
+        keep_private(&settings);
         // After the database: its lock says first whether another server holds the folder.
         let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
@@ -208,6 +214,43 @@ impl App {
         if let Err(e) = self.db.flush() {
             tracing::error!(error = ?e, "database flush on shutdown failed");
         }
+    }
+}
+
+/// Makes the data folder 0700 and the files of the database and the ledger 0600 (password
+/// hashes, sessions, the signing key), noting each one that was readable by others. The
+/// server's umask (set in `main`) keeps new files private; this mends folders made before.
+fn keep_private(settings: &Settings) {
+    let mut mended = 0;
+    let mut set = |path: &std::path::Path, mode: u32| {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return;
+        };
+        if meta.file_type().is_symlink() || meta.permissions().mode() & 0o777 == mode {
+            return;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            Ok(()) => mended += 1,
+            Err(e) => tracing::warn!(path = %path.display(), error = %e, "cannot make private"),
+        }
+    };
+    set(&settings.data, 0o700);
+    for dir in [settings.db_dir(), settings.ledger_dir()] {
+        for entry in walkdir::WalkDir::new(&dir).into_iter().flatten() {
+            let mode = if entry.file_type().is_dir() {
+                0o700
+            } else {
+                0o600
+            };
+            set(entry.path(), mode);
+        }
+    }
+    if mended > 0 {
+        tracing::warn!(
+            data = %settings.data.display(),
+            mended,
+            "the data folder was readable by other local users; made private to the server (0700/0600)"
+        );
     }
 }
 

@@ -30,6 +30,8 @@ pub enum AppError {
     BodyTimeout,
     #[error("the film's file is not in the library any more")]
     FileMissing,
+    #[error("something else now sits at the film's file path; it will be rescanned")]
+    FileChanged,
     #[error("the film was refused as not playable")]
     FilmRejected { reason: Option<String> },
     #[error("the film is not prepared for TVs yet")]
@@ -139,6 +141,12 @@ impl AppError {
                 "file_missing",
                 StatusCode::NOT_FOUND,
                 "该影片的文件已不在片库文件夹中，请检查片库（the film's file is gone from the library）"
+                    .into(),
+            ),
+            AppError::FileChanged => (
+                "file_changed",
+                StatusCode::CONFLICT,
+                "该影片的文件在扫描后被替换或改动，已暂停播放并安排重新扫描，请稍后再试（the film's file changed since it was scanned; it will be rescanned）"
                     .into(),
             ),
             AppError::FilmRejected { reason } => (

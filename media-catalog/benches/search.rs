@@ -76,6 +76,7 @@ fn film(n: usize, title: String) -> Film {
                 size: 1,
                 mtime_ns: 0,
                 head_tail_sha256: String::new(),
+                identity: None,
             },
         },
         missing: n % 50 == 0,

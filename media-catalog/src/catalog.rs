@@ -17,7 +17,10 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::edit::EditError;
-use crate::model::{Category, Film, FilmId, FilmState, KeyframeIndex, ProbeReport, Series, Theme};
+use crate::model::{
+    Category, FileIdentity, Film, FilmId, FilmState, Fingerprint, KeyframeIndex, ProbeReport,
+    Series, Theme,
+};
 use crate::office::OfficeStore;
 use crate::scan::{self, ProbeTask, ScanPlan, ScanProblem, WalkReport};
 use crate::search::{SearchError, SearchFilters, SearchIndex};
@@ -134,6 +137,33 @@ impl Catalog {
         self.store.flush()?;
         self.index.commit()?;
         Ok(())
+    }
+
+    /// Marks a film's file to be read again at the next scan: the server found something
+    /// else at its path (another file, a symlink, a FIFO). True when this call marked it;
+    /// one already marked is not written again, so a flood of refused requests costs one
+    /// write.
+    pub fn mark_for_rescan(&self, id: &FilmId) -> Result<bool, CatalogError> {
+        let Some(mut film) = self.store.get(id)? else {
+            return Ok(false);
+        };
+        if film.source.fingerprint.mtime_ns == Fingerprint::RESCAN {
+            return Ok(false);
+        }
+        film.source.fingerprint.mtime_ns = Fingerprint::RESCAN;
+        // Straight to the store: the stored film already carries the office's edits, and
+        // nothing searchable changed.
+        self.store.put(&film)?;
+        self.store.flush()?;
+        Ok(true)
+    }
+
+    /// The identity a scan recorded for the file at `path`, when a film has that path.
+    pub fn identity_at(&self, path: &Path) -> Result<Option<FileIdentity>, CatalogError> {
+        Ok(self
+            .store
+            .film_by_path(path)?
+            .and_then(|f| f.source.fingerprint.identity))
     }
 
     /// Every film, missing and rejected ones included, in id order.

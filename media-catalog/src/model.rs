@@ -272,10 +272,30 @@ pub struct ProbeReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
+    /// Modification time, nanoseconds since the Unix epoch; [`Fingerprint::RESCAN`] when the
+    /// server found the file changed and the next scan must read it again.
     pub mtime_ns: i128,
     /// SHA-256 (hex) of the first and the last MiB.
     pub head_tail_sha256: String,
+    /// The device and inode of the file that was hashed: what the server checks an opened
+    /// file against before it serves it or hands it to a worker. `None` in records written
+    /// before it was kept; the next scan records it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<FileIdentity>,
+}
+
+impl Fingerprint {
+    /// The modification time that marks a file for reading again at the next scan (no file
+    /// has it, so the scan's cheap size-and-time comparison never says "unchanged").
+    pub const RESCAN: i128 = i128::MIN;
+}
+
+/// Which file on disk: its device and inode numbers (`st_dev`, `st_ino`). A file swapped in
+/// at the same path — a symlink, another file, a FIFO — has another identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileIdentity {
+    pub dev: u64,
+    pub ino: u64,
 }
 
 /// The file a film was found in.
@@ -343,6 +363,7 @@ impl Film {
                     size: 1,
                     mtime_ns: 0,
                     head_tail_sha256: String::new(),
+                    identity: None,
                 },
             },
             missing: false,

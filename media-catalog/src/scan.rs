@@ -10,12 +10,13 @@ mod walk;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::folder_meta::MetaError;
-use crate::model::{FilmId, Fingerprint};
+use crate::model::{FileIdentity, FilmId, Fingerprint};
 
 pub(crate) use plan::plan;
 pub use walk::walk_library;
@@ -112,9 +113,25 @@ pub fn is_media_name(name: &str) -> bool {
 
 /// Size, modification time and the SHA-256 of the first and the last MiB (the whole file
 /// when it is under 2 MiB): cheap enough for a library of large films, and a changed
-/// header, trailer or length shows.
+/// header, trailer or length shows. Also the device and inode of the very file hashed, which
+/// the server later checks before it serves the file. Opened without blocking and refused
+/// unless it is a regular file, so a FIFO swapped in cannot stall a scan.
 pub fn fingerprint(path: &Path, size: u64, mtime_ns: i128) -> io::Result<Fingerprint> {
-    let mut file = File::open(path)?;
+    let mut file = File::options()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let identity = Some(FileIdentity {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    });
     let mut hasher = Sha256::new();
     let head = size.min(FINGERPRINT_SPAN);
     io::copy(&mut (&mut file).take(head), &mut hasher)?;
@@ -127,5 +144,6 @@ pub fn fingerprint(path: &Path, size: u64, mtime_ns: i128) -> io::Result<Fingerp
         size,
         mtime_ns,
         head_tail_sha256: hex::encode(hasher.finalize()),
+        identity,
     })
 }

@@ -51,7 +51,10 @@ mod tests {
     fn the_uuid_is_made_once_and_kept() {
         let dir = tempfile::tempdir().expect("dir");
         let first = device_uuid(dir.path()).expect("made");
-        assert!(first.starts_with("uuid:") && is_uuid(&first[5..]), "{first}");
+        assert!(
+            first.starts_with("uuid:") && is_uuid(&first[5..]),
+            "{first}"
+        );
         assert_eq!(device_uuid(dir.path()).expect("read"), first);
     }
 }

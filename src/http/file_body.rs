@@ -10,7 +10,7 @@ use std::fs::{File, Metadata};
 use std::future::Future;
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -22,6 +22,7 @@ use actix_web::web::Bytes;
 use tokio::task::JoinHandle;
 
 use crate::error::AppError;
+use crate::media::safe_open::{OpenRefused, Wanted};
 use crate::metrics::Metrics;
 use crate::streaming::{ByteRange, FileVersion, HotCache, Piece, Validators};
 
@@ -58,18 +59,21 @@ impl OpenFile {
     }
 }
 
-/// Opens a regular file, from `cache` when it holds the current version; one that is gone
-/// (or is not a file) is [`AppError::FileMissing`].
-pub(crate) async fn open(cache: &Arc<HotCache>, path: PathBuf) -> Result<OpenFile, AppError> {
-    if let Some(hit) = cached(cache, &path) {
+/// Opens a regular file under the rule `wanted` sets (see [`safe_open`]), from `cache` when
+/// it holds the current version. One that is gone is [`AppError::FileMissing`]; a catalogued
+/// file that something else has replaced is [`AppError::FileChanged`].
+pub(crate) async fn open(cache: &Arc<HotCache>, wanted: Wanted) -> Result<OpenFile, AppError> {
+    if let Some(hit) = cached(cache, wanted.path()) {
         return Ok(hit);
     }
     let cache = cache.clone();
-    // open(2), fstat(2) and the read of a small file can block on a slow or sleeping disk.
-    super::blocking(move || open_and_read_small(&cache, path)).await
+    // open(2), fstat(2) and the read of a small file can block on a slow or sleeping disk
+    // (never on a FIFO: the open does not block).
+    super::blocking(move || open_and_read_small(&cache, &wanted)).await
 }
 
-/// The cached bytes of `path`, if they are still its content.
+/// The cached bytes of `path`, if they are still its content. They were read through a
+/// checked open; a file swapped in since has another inode, length or time, and misses.
 fn cached(cache: &HotCache, path: &Path) -> Option<OpenFile> {
     if !cache.holds(path) {
         return None;
@@ -91,13 +95,11 @@ fn cached(cache: &HotCache, path: &Path) -> Option<OpenFile> {
     ))
 }
 
-/// Opens `path`; a small file is read whole at once and offered to the cache.
-fn open_and_read_small(cache: &HotCache, path: PathBuf) -> Result<OpenFile, AppError> {
-    let file = File::open(&path).map_err(missing_or_io)?;
+/// Opens the file; a small one is read whole at once and offered to the cache.
+fn open_and_read_small(cache: &HotCache, wanted: &Wanted) -> Result<OpenFile, AppError> {
+    let file = wanted.open().map_err(|e| refused(wanted, e))?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(AppError::FileMissing);
-    }
+    let path = wanted.path().to_owned();
     let version = version(&meta)?;
     if !cache.fits(version.len) {
         return Ok(OpenFile::new(Source::Disk(Arc::new(file)), version));
@@ -129,10 +131,21 @@ fn read_whole(file: &File, len: u64) -> io::Result<Arc<[u8]>> {
     Ok(bytes)
 }
 
-fn missing_or_io(e: io::Error) -> AppError {
-    match e.kind() {
-        io::ErrorKind::NotFound => AppError::FileMissing,
-        _ => AppError::Io(e),
+/// What a refused open means to a client.
+fn refused(wanted: &Wanted, e: OpenRefused) -> AppError {
+    match (wanted, e) {
+        (_, OpenRefused::Missing(_)) => AppError::FileMissing,
+        (_, OpenRefused::Io { source, .. }) => AppError::Io(source),
+        (Wanted::Catalogued { .. }, e) => {
+            tracing::warn!(error = %e, "a library file was swapped since its scan; refused");
+            AppError::FileChanged
+        }
+        // The server's own folders hold no links, FIFOs or stray folders: one that does is
+        // someone else's doing, and is served as nothing at all.
+        (Wanted::Beneath { .. }, e) => {
+            tracing::warn!(error = %e, "a file in the data folder is not one the server made");
+            AppError::FileMissing
+        }
     }
 }
 
@@ -240,6 +253,7 @@ impl MessageBody for FileBody {
 #[cfg(test)]
 mod tests {
     use std::future::poll_fn;
+    use std::path::PathBuf;
     use std::time::Duration;
 
     use super::*;
@@ -267,8 +281,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("film.mp4");
         write_aged(&path, &numbered(len), 60);
-        let file = open(cache, path).await.expect("opens");
+        let file = open(cache, made(dir.path(), path)).await.expect("opens");
         (dir, file)
+    }
+
+    /// A file made under `root`, as the renditions are.
+    fn made(root: &Path, path: PathBuf) -> Wanted {
+        Wanted::Beneath {
+            root: root.to_owned(),
+            path,
+        }
     }
 
     fn span(start: u64, end: u64) -> Piece {
@@ -333,9 +355,9 @@ mod tests {
     async fn a_missing_path_or_a_folder_is_a_missing_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Arc::default();
-        let gone = open(&cache, dir.path().join("gone.mp4")).await;
+        let gone = open(&cache, made(dir.path(), dir.path().join("gone.mp4"))).await;
         assert!(matches!(gone, Err(AppError::FileMissing)));
-        let folder = open(&cache, dir.path().to_owned()).await;
+        let folder = open(&cache, made(dir.path(), dir.path().to_owned())).await;
         assert!(matches!(folder, Err(AppError::FileMissing)));
     }
 
@@ -345,21 +367,27 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("seg-00000.ts");
         write_aged(&path, &[1; 1000], 60);
-        let first = open(&cache, path.clone()).await.expect("opens");
+        let first = open(&cache, made(dir.path(), path.clone()))
+            .await
+            .expect("opens");
         assert_eq!(cache.len(), 1, "kept after the first read");
-        let again = open(&cache, path.clone()).await.expect("a hit");
+        let again = open(&cache, made(dir.path(), path.clone()))
+            .await
+            .expect("a hit");
         assert_eq!(again.validators, first.validators);
         assert!(whole_body(&again).await == [1; 1000][..]);
         // Rewritten in place (same inode): a new length, then only a new time.
         for (bytes, age) in [(vec![2; 1200], 30), (vec![3; 1200], 20)] {
             write_aged(&path, &bytes, age);
-            let now = open(&cache, path.clone()).await.expect("opens");
+            let now = open(&cache, made(dir.path(), path.clone()))
+                .await
+                .expect("opens");
             assert_ne!(now.validators, first.validators);
             assert!(whole_body(&now).await == bytes, "never the stale bytes");
             assert_eq!(cache.len(), 1);
         }
         std::fs::remove_file(&path).expect("remove");
-        let gone = open(&cache, path).await;
+        let gone = open(&cache, made(dir.path(), path)).await;
         assert!(matches!(gone, Err(AppError::FileMissing)));
         assert!(cache.is_empty(), "a gone file's bytes are dropped");
     }
@@ -370,12 +398,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let fresh = dir.path().join("index.m3u8");
         std::fs::write(&fresh, "#EXTM3U\n").expect("write");
-        let file = open(&cache, fresh).await.expect("opens");
+        let file = open(&cache, made(dir.path(), fresh)).await.expect("opens");
         assert!(whole_body(&file).await == b"#EXTM3U\n"[..]);
         assert!(cache.is_empty(), "still being written, perhaps");
         let big = dir.path().join("tv.mp4");
         write_aged(&big, &numbered(5000), 60);
-        let file = open(&cache, big).await.expect("opens");
+        let file = open(&cache, made(dir.path(), big)).await.expect("opens");
         assert!(matches!(file.source, Source::Disk(_)));
         assert!(whole_body(&file).await == numbered(5000));
         assert!(cache.is_empty());

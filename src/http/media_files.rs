@@ -9,6 +9,7 @@ use super::blocking;
 use super::file_body::{self, FileBody, OpenFile};
 use crate::app::App;
 use crate::error::AppError;
+use crate::media::safe_open::Wanted;
 use crate::streaming::multipart::new_boundary;
 use crate::streaming::{content, requested, ByteRange, Multipart, Piece, RangeOutcome};
 
@@ -26,14 +27,27 @@ pub async fn original(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let film = find_film(&app, &id).await?;
-    // The path comes from the catalog record of a server-made id, never from the request.
-    let spec = FileSpec {
+    // The path comes from the catalog record of a server-made id, never from the request;
+    // the file opened must be the one its scan recorded.
+    let wanted = Wanted::Catalogued {
         path: playable_path(&film)?,
+        identity: film.source.fingerprint.identity,
+    };
+    let spec = FileSpec {
+        path: wanted.path().to_owned(),
         name: &film.source.name,
         content_type: content::for_file_name(&film.source.name),
         cache_control: CACHE_CONTROL,
     };
-    let res = send_file(&app, &req, spec).await;
+    let res = send_wanted(&app, &req, spec, wanted).await;
+    if matches!(res, Err(AppError::FileChanged)) {
+        let library = app.library.clone();
+        blocking(move || {
+            library.file_swapped(&film.id);
+            Ok(())
+        })
+        .await?;
+    }
     super::plays::observe(&app, &req, &id, super::plays::Media::File, res)
 }
 
@@ -47,14 +61,28 @@ pub(super) struct FileSpec<'a> {
     pub cache_control: &'static str,
 }
 
-/// Sends a file whole or in ranges, with validators, CORS and DLNA headers; HEAD gets the
-/// headers alone.
+/// Sends a file the server made in its data folder whole or in ranges, with validators, CORS
+/// and DLNA headers; HEAD gets the headers alone.
 pub(super) async fn send_file(
     app: &App,
     req: &HttpRequest,
     spec: FileSpec<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let file = file_body::open(&app.hot_files, spec.path).await?;
+    let wanted = Wanted::Beneath {
+        root: app.settings.data.clone(),
+        path: spec.path.clone(),
+    };
+    send_wanted(app, req, spec, wanted).await
+}
+
+/// [`send_file`] for a file opened under the rule `wanted` sets.
+async fn send_wanted(
+    app: &App,
+    req: &HttpRequest,
+    spec: FileSpec<'_>,
+    wanted: Wanted,
+) -> Result<HttpResponse, AppError> {
+    let file = file_body::open(&app.hot_files, wanted).await?;
     let content_type = spec.content_type;
     let mut res = HttpResponse::Ok();
     common_headers(&mut res, req, spec.name, &file);

@@ -138,6 +138,20 @@ impl Library {
         self.lock_status().watcher = mode.to_owned();
     }
 
+    /// Notes that the file at a film's path is no longer the one its scan recorded (a
+    /// symlink, a FIFO or another file was put in its place): the film is marked so that the
+    /// next scan reads its file again. The watcher's next scan (on the change itself, or the
+    /// periodic one) then catalogues whatever is there now. Blocking.
+    pub fn file_swapped(&self, id: &FilmId) {
+        match self.catalog.mark_for_rescan(id) {
+            Ok(true) => {
+                tracing::warn!(film = %id, "film file swapped since its scan; marked for rescan")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(film = %id, error = ?e, "cannot mark a film for rescan"),
+        }
+    }
+
     /// Scans every folder, logging each summary. Blocking.
     pub fn scan_all(&self, roots: &[PathBuf]) {
         for root in roots {

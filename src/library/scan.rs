@@ -9,6 +9,7 @@ use media_catalog::scan::{walk_library, ProbeTask};
 use media_catalog::{Film, FilmState};
 
 use super::{Library, LibraryError, Progress, ScanSummary};
+use crate::media::protocol::Expected;
 use crate::media::{FailureKind, Reply, Request};
 
 /// Counts shared by the probing threads.
@@ -84,9 +85,11 @@ pub(super) fn probe_one(
     task: &ProbeTask,
     tally: &Mutex<Tally>,
 ) -> Result<Film, LibraryError> {
-    let reply = lib.pool.call(&Request::Probe {
-        path: task.found.path.clone(),
-    });
+    // The file the fingerprint was taken of, and no other, is probed.
+    let path = &task.found.path;
+    let expect = Expected::of(path, task.fingerprint.identity);
+    let request = Request::Probe { path: path.clone() };
+    let reply = lib.pool.call_checked(&request, &expect, None);
     let failure = match reply {
         Reply::Probed { report } => {
             let film = lib.catalog.record_probe(task, &report)?;
@@ -129,6 +132,8 @@ pub(super) fn probe_one(
 fn make_poster(lib: &Library, film: &Film) {
     let Some(media) = &film.media else { return };
     let out = lib.thumb_path(&film.id);
+    let source = &film.source;
+    let expect = Expected::of(&source.path, source.fingerprint.identity);
     let request = if media.is_audio_only() {
         Request::TitleCard {
             title: film.title.clone(),
@@ -142,7 +147,7 @@ fn make_poster(lib: &Library, film: &Film) {
             duration_s: media.duration_s,
         }
     };
-    if let Reply::Failed { failure } = lib.pool.call(&request) {
+    if let Reply::Failed { failure } = lib.pool.call_checked(&request, &expect, None) {
         tracing::warn!(film = %film.id, kind = ?failure.kind, detail = %failure.detail, "no poster made");
     }
 }

@@ -5,12 +5,14 @@
 pub mod card;
 pub mod dedicated;
 mod encoded;
+pub mod inputs;
 pub mod limits;
 pub mod open;
 pub mod pool;
 pub mod prepare;
 pub mod probe;
 pub mod protocol;
+pub mod safe_open;
 pub mod synth;
 pub mod tags;
 pub mod thumb;

@@ -4,12 +4,13 @@
 
 use std::ffi::CStr;
 use std::fs::File;
-use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 
+use super::inputs;
 use super::limits::MediaLimits;
 use super::protocol::{FailureKind, MediaFailure};
 
@@ -18,31 +19,33 @@ use super::protocol::{FailureKind, MediaFailure};
 pub const FORMAT_WHITELIST: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpeg,mpegts,\
 mpegvideo,asf,rm,flv,mp3,wav,ogg,aac,ac3,eac3,flac,h264,hevc,m4v,dv,mxf,amr,au,aiff,wv";
 
-/// Opens `path` for demuxing under the whitelists and `limits`.
+/// Opens `path` for demuxing under the whitelists and `limits`: the checked input of this
+/// request (see [`inputs`]), never whatever the path leads to now.
 pub fn open_input(
     path: &Path,
     limits: &MediaLimits,
 ) -> Result<ffmpeg::format::context::Input, MediaFailure> {
-    refuse_scripts(path)?;
+    let file = inputs::get(path)?;
+    refuse_scripts(&file, path)?;
     let mut opts = ffmpeg::Dictionary::new();
     opts.set("protocol_whitelist", "file");
     opts.set("format_whitelist", FORMAT_WHITELIST);
     opts.set("probesize", &limits.probe_bytes.to_string());
     opts.set("max_streams", &limits.max_streams.to_string());
-    // An explicit `file:` URL, so a name with a colon is never read as another protocol.
-    let url = format!("file:{}", path.display());
-    ffmpeg::format::input_with_dictionary(&url, opts).map_err(|e| classify_open_error(path, e))
+    // An explicit `file:` URL, so a name is never read as another protocol; the checked
+    // descriptor's magic link reopens the very file checked.
+    let url = format!("file:/proc/self/fd/{}", file.as_raw_fd());
+    ffmpeg::format::input_with_dictionary(&url, opts)
+        .map_err(|e| classify_open_error(&file, path, e))
 }
 
 /// Reads the first bytes and refuses text playlists and concat scripts outright.
-fn refuse_scripts(path: &Path) -> Result<(), MediaFailure> {
-    let mut head = [0u8; 4096];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| MediaFailure {
-            kind: FailureKind::Unreadable,
-            detail: format!("cannot read {}: {e}", path.display()),
-        })?;
+fn refuse_scripts(file: &File, path: &Path) -> Result<(), MediaFailure> {
+    let head = inputs::head(file, 4096).map_err(|e| MediaFailure {
+        kind: FailureKind::Unreadable,
+        detail: format!("cannot read {}: {e}", path.display()),
+    })?;
+    let n = head.len();
     if n == 0 {
         return Err(MediaFailure {
             kind: FailureKind::Empty,
@@ -75,7 +78,7 @@ fn refuse_scripts(path: &Path) -> Result<(), MediaFailure> {
     Ok(())
 }
 
-fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
+fn classify_open_error(file: &File, path: &Path, e: ffmpeg::Error) -> MediaFailure {
     let kind = match e {
         ffmpeg::Error::InvalidData | ffmpeg::Error::DemuxerNotFound => FailureKind::NotMedia,
         // FFmpeg answers EINVAL when the recognised format is not on the whitelist — and
@@ -91,7 +94,7 @@ fn classify_open_error(path: &Path, e: ffmpeg::Error) -> MediaFailure {
         _ => FailureKind::NotMedia,
     };
     let sniffed = matches!(kind, FailureKind::NotMedia | FailureKind::Forbidden)
-        .then(|| sniff_format(path))
+        .then(|| sniff_format(file))
         .flatten();
     let kind = match (&sniffed, kind) {
         // Recognised by a whitelisted demuxer that then failed: an MP4 cut before its
@@ -147,13 +150,8 @@ fn is_whitelisted(name: &str) -> bool {
 
 /// The demuxer that best recognises the file's first bytes, and its score (1–100). The
 /// file name is not shown to the probes, so an extension earns nothing.
-fn sniff_format(path: &Path) -> Option<(String, libc::c_int)> {
-    let mut head = Vec::with_capacity(PROBE_HEAD as usize + ffi::AVPROBE_PADDING_SIZE as usize);
-    File::open(path)
-        .ok()?
-        .take(PROBE_HEAD)
-        .read_to_end(&mut head)
-        .ok()?;
+fn sniff_format(file: &File) -> Option<(String, libc::c_int)> {
+    let mut head = inputs::head(file, PROBE_HEAD as usize).ok()?;
     let size = libc::c_int::try_from(head.len()).ok()?;
     // FFmpeg's probes may read AVPROBE_PADDING_SIZE zero bytes past the data.
     head.resize(head.len() + ffi::AVPROBE_PADDING_SIZE as usize, 0);

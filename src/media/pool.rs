@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::protocol::{FailureKind, MediaFailure, Reply, Request};
+use super::protocol::{Envelope, Expected, FailureKind, MediaFailure, Reply, Request};
 use super::worker::WorkerOptions;
 
 /// The longest reply line read from a worker; a longer one ends that worker.
@@ -97,7 +97,19 @@ impl WorkerPool {
     /// Sends `req` to a free worker (waiting for one) and returns its reply. Never panics:
     /// a timeout becomes `Failed{TimedOut}`, a dead worker `Failed{WorkerCrashed}`.
     pub fn call(&self, req: &Request) -> Reply {
-        self.send(req, None)
+        self.send(req, &[], None)
+    }
+
+    /// [`WorkerPool::call`] (or, with `on_progress`, [`WorkerPool::call_with_progress`])
+    /// for a request whose input files must be the ones the catalog recorded: the worker
+    /// refuses an input whose device and inode are not those in `expect`.
+    pub fn call_checked(
+        &self,
+        req: &Request,
+        expect: &[Expected],
+        on_progress: Option<&mut dyn FnMut(f64)>,
+    ) -> Reply {
+        self.send(req, expect, on_progress)
     }
 
     /// Like [`WorkerPool::call`] for a long request (`Prepare`) whose worker reports
@@ -105,12 +117,21 @@ impl WorkerPool {
     /// and restarts the clock, so the time limit is how long a worker may stay *silent*,
     /// not how long the whole request may take.
     pub fn call_with_progress(&self, req: &Request, on_progress: &mut dyn FnMut(f64)) -> Reply {
-        self.send(req, Some(on_progress))
+        self.send(req, &[], Some(on_progress))
     }
 
     /// Delivers `req` to a worker (retrying on workers that died while idle) and waits.
-    fn send(&self, req: &Request, mut on_progress: Option<&mut dyn FnMut(f64)>) -> Reply {
-        let mut line = match serde_json::to_vec(req) {
+    fn send(
+        &self,
+        req: &Request,
+        expect: &[Expected],
+        mut on_progress: Option<&mut dyn FnMut(f64)>,
+    ) -> Reply {
+        let envelope = Envelope {
+            request: req.clone(),
+            expect: expect.to_vec(),
+        };
+        let mut line = match serde_json::to_vec(&envelope) {
             Ok(line) => line,
             Err(e) => {
                 return failed(

@@ -2,9 +2,9 @@
 //! line on the worker's stdin (requests) and stdout (replies). Nothing else may be written
 //! to a worker's stdout; FFmpeg's own log goes to stderr.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use media_catalog::{KeyframeIndex, ProbeReport};
+use media_catalog::{FileIdentity, KeyframeIndex, ProbeReport};
 use serde::{Deserialize, Serialize};
 
 /// A job for a worker. Paths are ones the server chose; clients never supply them.
@@ -37,6 +37,62 @@ pub enum Request {
         segments: Vec<PathBuf>,
         out: PathBuf,
     },
+}
+
+impl Request {
+    /// The files the worker reads: opened and checked before any decoder runs, and the only
+    /// files its sandbox lets it read.
+    pub fn inputs(&self) -> Vec<&Path> {
+        match self {
+            Request::Probe { path } | Request::Poster { path, .. } => vec![path],
+            Request::Prepare { job } => vec![&job.source],
+            Request::Assemble { segments, .. } => segments.iter().map(PathBuf::as_path).collect(),
+            Request::TitleCard { .. } | Request::Synth { .. } => Vec::new(),
+        }
+    }
+
+    /// The folders the worker writes in: the only ones its sandbox lets it write.
+    pub fn output_dirs(&self) -> Vec<&Path> {
+        match self {
+            Request::Probe { .. } => Vec::new(),
+            Request::Prepare { job } => vec![&job.out_dir],
+            Request::Poster { out, .. }
+            | Request::TitleCard { out, .. }
+            | Request::Synth { out, .. }
+            | Request::Assemble { out, .. } => out.parent().into_iter().collect(),
+        }
+    }
+}
+
+/// A request line as written to a worker: the request, and the identity the server's
+/// catalog recorded for some of its input files. The worker opens each input itself, without
+/// blocking, and refuses one that is not a regular file or not the file expected.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Envelope {
+    #[serde(flatten)]
+    pub request: Request,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<Expected>,
+}
+
+/// An input file and the identity it must have.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub path: PathBuf,
+    pub identity: FileIdentity,
+}
+
+impl Expected {
+    /// The expectation for `path` when its identity is known (none otherwise).
+    pub fn of(path: &Path, identity: Option<FileIdentity>) -> Vec<Expected> {
+        identity
+            .map(|identity| Expected {
+                path: path.to_owned(),
+                identity,
+            })
+            .into_iter()
+            .collect()
+    }
 }
 
 /// One film's preparation, as the server hands it to a worker.

@@ -1,16 +1,22 @@
 //! The `dianjiao worker` process: reads one JSON [`Request`] per line on stdin, does it with
 //! FFmpeg, writes one JSON [`Reply`] per line on stdout. It limits its own memory and CPU
 //! priority first, so that a hostile file can only hurt this process, which the server's
-//! [`WorkerPool`](super::pool::WorkerPool) replaces.
+//! [`WorkerPool`](super::pool::WorkerPool) replaces. Each request runs on a thread that
+//! opens and checks its input files, then sandboxes itself to them (see `sandbox`).
 
 use std::io::{self, BufRead, Write};
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
 use super::limits::MediaLimits;
 use super::prepare::{assemble, remux, transcode, Action, Event};
-use super::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request};
-use super::{card, probe, synth, thumb};
+use super::protocol::{
+    Envelope, FailureKind, MediaFailure, PrepareJob, PreparedOutputs, Reply, Request,
+};
+use super::{card, inputs, probe, synth, thumb};
+
+mod sandbox;
 
 /// How a worker process limits itself and the files it opens.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +124,8 @@ fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, WorkerArgsE
 
 /// Runs a worker on this process's stdin and stdout until stdin closes.
 pub fn run(opts: WorkerOptions) -> io::Result<()> {
+    // First, before any thread starts: every thread inherits it.
+    sandbox::no_new_privs();
     exit_when_orphaned()?;
     limit_memory(opts.memory_mb);
     lower_priority(opts.nice);
@@ -163,38 +171,77 @@ pub fn serve<R: BufRead, W: Write>(
         if input.read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        let reply = match serde_json::from_slice::<Request>(&line) {
-            Ok(req) => {
-                let jit = matches!(&req, Request::Prepare { job } if job.jit);
-                let mut last: Option<Instant> = None;
-                let mut report = |event: Event| {
-                    let position_s = match event {
-                        Event::Progress(position_s) => position_s,
-                        // Only a just-in-time job's server waits for segments; any other
-                        // would take the line for the final reply.
-                        Event::SegmentReady(index) if jit => {
-                            // A broken pipe shows up again when the final reply is written.
-                            let _ = write_reply(&mut output, &Reply::Segment { index });
-                            return;
-                        }
-                        Event::SegmentReady(_) => return,
-                    };
-                    if last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
-                        return;
-                    }
-                    let first = last.is_none();
-                    last = Some(Instant::now());
-                    let _ = write_reply(&mut output, &Reply::Progress { position_s });
-                    if first && opts.debug_delay_ms > 0 {
-                        std::thread::sleep(Duration::from_millis(opts.debug_delay_ms));
-                    }
-                };
-                handle_guarded(&req, opts, &mut report)
-            }
+        let reply = match serde_json::from_slice::<Envelope>(&line) {
+            Ok(envelope) => run_request(&envelope, opts, &mut output),
             Err(e) => failed(FailureKind::Unreadable, format!("malformed request: {e}")),
         };
         write_reply(&mut output, &reply)?;
     }
+}
+
+/// Does one request on a thread of its own, which opens and checks the inputs, sandboxes
+/// itself to them, then works; this thread relays its interim lines and returns its reply.
+fn run_request<W: Write>(envelope: &Envelope, opts: &WorkerOptions, output: &mut W) -> Reply {
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let job = std::thread::Builder::new()
+            .name("job".into())
+            // As much stack as a main thread: decoders were written for one.
+            .stack_size(JOB_STACK)
+            .spawn_scoped(scope, move || confined_job(envelope, opts, &tx));
+        let job = match job {
+            Ok(job) => job,
+            Err(e) => return failed(FailureKind::WorkerCrashed, format!("no job thread: {e}")),
+        };
+        for interim in rx {
+            // A broken pipe shows up again when the final reply is written.
+            let _ = write_reply(output, &interim);
+        }
+        job.join()
+            .unwrap_or_else(|_| failed(FailureKind::WorkerCrashed, "the job thread died".into()))
+    })
+}
+
+/// Stack of a request's thread.
+const JOB_STACK: usize = 8 * 1024 * 1024;
+
+/// The request's own thread: inputs opened and checked, the sandbox, then the work.
+fn confined_job(envelope: &Envelope, opts: &WorkerOptions, tx: &Sender<Reply>) -> Reply {
+    let req = &envelope.request;
+    let files = match inputs::open_all(req, &envelope.expect) {
+        Ok(files) => files,
+        Err(failure) => return Reply::Failed { failure },
+    };
+    if let Err(e) = sandbox::restrict_thread(&files, &req.output_dirs()) {
+        return failed(
+            FailureKind::WorkerCrashed,
+            format!("cannot sandbox the job: {e}"),
+        );
+    }
+    let jit = matches!(req, Request::Prepare { job } if job.jit);
+    let mut last: Option<Instant> = None;
+    let mut report = |event: Event| {
+        let position_s = match event {
+            Event::Progress(position_s) => position_s,
+            // Only a just-in-time job's server waits for segments; any other would take the
+            // line for the final reply.
+            Event::SegmentReady(index) if jit => {
+                let _ = tx.send(Reply::Segment { index });
+                return;
+            }
+            Event::SegmentReady(_) => return,
+        };
+        if last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
+            return;
+        }
+        let first = last.is_none();
+        last = Some(Instant::now());
+        let _ = tx.send(Reply::Progress { position_s });
+        if first && opts.debug_delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(opts.debug_delay_ms));
+        }
+    };
+    handle_guarded(req, opts, &mut report)
 }
 
 /// The shortest time between two `Progress` lines (at most 5 a second).

@@ -13,7 +13,7 @@ use super::reuse::{self, Reusable};
 use super::{Preparation, PrepareError, Progress};
 use crate::jit::JitPlan;
 use crate::media::prepare::{decide, Action, Plan};
-use crate::media::protocol::{PrepareJob, PreparedOutputs};
+use crate::media::protocol::{Expected, PrepareJob, PreparedOutputs};
 use crate::media::{MediaFailure, Reply, Request};
 use crate::metrics::Metrics;
 
@@ -219,15 +219,18 @@ fn run_job(
         .unwrap_or_else(|p| p.into_inner())
         .insert(film.id.clone(), progress.clone());
     tracing::info!(film = %film.id, title = %film.title, action = ?job.plan.decision.action, "preparing");
-    prep.pool
-        .call_with_progress(&Request::Prepare { job }, &mut |position_s| {
-            progress.at(position_s, duration);
-            prep.progress
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(film.id.clone(), progress.clone());
-            on_progress(&film.id, &progress);
-        })
+    // The worker prepares the file the scan recorded, and refuses anything swapped in.
+    let expect = Expected::of(&job.source, film.source.fingerprint.identity);
+    let mut report = |position_s| {
+        progress.at(position_s, duration);
+        prep.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(film.id.clone(), progress.clone());
+        on_progress(&film.id, &progress);
+    };
+    let request = Request::Prepare { job };
+    prep.pool.call_checked(&request, &expect, Some(&mut report))
 }
 
 /// Syncs the finished folder and renames it over any earlier renditions of the film.

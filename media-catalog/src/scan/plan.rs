@@ -63,7 +63,10 @@ impl Planner {
     /// A file at the path of a stored film.
     fn known_path(&mut self, i: usize, file: &FoundFile) {
         let stored = self.films[i].fingerprint.clone();
-        let same_stat = stored.size == file.size && stored.mtime_ns == file.mtime_ns;
+        // A record without the file's identity (older than it) is read once to record it.
+        let same_stat = stored.size == file.size
+            && stored.mtime_ns == file.mtime_ns
+            && stored.identity.is_some();
         if same_stat && self.films[i].retry {
             self.back_if_missing(i);
             self.plan.to_probe.push(ProbeTask {

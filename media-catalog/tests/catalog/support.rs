@@ -34,6 +34,7 @@ pub fn film(title: &str, path: &str) -> Film {
                 size: 1,
                 mtime_ns: 1,
                 head_tail_sha256: "00".into(),
+                identity: None,
             },
         },
         missing: false,

@@ -33,6 +33,7 @@ fn film(n: u64, title: &str) -> Film {
                 size: 1,
                 mtime_ns: 0,
                 head_tail_sha256: String::new(),
+                identity: None,
             },
         },
         missing: false,
