@@ -28,7 +28,7 @@ use self::producer::{wait_for, Limits, Producer, Waited};
 use self::seeks::SeekLimit;
 use self::slots::{NoRoom, State};
 use crate::media::prepare::playlist::segment_uri;
-use crate::media::protocol::PrepareJob;
+use crate::media::protocol::{Expected, PrepareJob};
 use crate::media::PoolConfig;
 
 /// A request this many segments or fewer ahead of a producer waits for it; further ahead
@@ -325,7 +325,8 @@ impl Jit {
             jit: true,
         };
         std::fs::create_dir_all(&job.out_dir).map_err(JitError::Start)?;
-        let producer = Producer::start(&self.pool, job, plan.transcodes(), self.limits)
+        let expect = Expected::of(&plan.source, plan.source_identity);
+        let producer = Producer::start(&self.pool, job, &expect, plan.transcodes(), self.limits)
             .map_err(JitError::Start)?;
         tracing::info!(film = %plan.film, from = index, transcodes = plan.transcodes(), "just-in-time producer started");
         state.producers.insert(plan.film.clone(), producer.clone());

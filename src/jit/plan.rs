@@ -22,6 +22,9 @@ pub struct JitPlan {
     pub keyframes: KeyframeIndex,
     pub segments: Vec<Segment>,
     pub source: PathBuf,
+    /// The source's device and inode as the scan recorded them: the worker refuses another
+    /// file swapped in at that path.
+    pub source_identity: Option<media_catalog::FileIdentity>,
     /// When the film was last changed in the catalog (the cache is checked against it).
     pub updated_at: i64,
 }
@@ -47,6 +50,7 @@ impl JitPlan {
             keyframes,
             segments,
             source: film.source.path.clone(),
+            source_identity: film.source.fingerprint.identity,
             updated_at: film.updated_at,
         })
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::media::dedicated::{Dedicated, Heard, KillSwitch};
-use crate::media::protocol::{PrepareJob, Reply, Request};
+use crate::media::protocol::{Expected, PrepareJob, Reply, Request};
 use crate::media::PoolConfig;
 
 /// How often the watching thread looks at the stop flag and the idle clock.
@@ -58,11 +58,12 @@ impl Producer {
     pub fn start(
         cfg: &PoolConfig,
         job: PrepareJob,
+        expect: &[Expected],
         transcodes: bool,
         limits: Limits,
     ) -> std::io::Result<Arc<Producer>> {
         let first = job.first_segment;
-        let worker = Dedicated::start(cfg, &Request::Prepare { job })?;
+        let worker = Dedicated::start(cfg, &Request::Prepare { job }, expect)?;
         let producer = Arc::new(Producer {
             first,
             transcodes,

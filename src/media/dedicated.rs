@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::pool::{spawn, worker_command, PoolConfig, Worker};
-use super::protocol::{Reply, Request};
+use super::protocol::{Envelope, Expected, Reply, Request};
 
 /// A worker carrying out one request; dropping it kills and reaps the process.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ pub enum Heard {
 
 impl Dedicated {
     /// Starts a worker as the pool would (same limits and priority) and hands it `req`.
-    pub fn start(cfg: &PoolConfig, req: &Request) -> io::Result<Dedicated> {
+    pub fn start(cfg: &PoolConfig, req: &Request, expect: &[Expected]) -> io::Result<Dedicated> {
         let mut command = worker_command(cfg);
         let nice = cfg.worker.nice;
         // Someone is waiting for this worker, and a storm of them must not outrun streaming:
@@ -71,7 +71,11 @@ impl Dedicated {
             });
         }
         let mut worker = spawn(&mut command)?;
-        let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;
+        let envelope = Envelope {
+            request: req.clone(),
+            expect: expect.to_vec(),
+        };
+        let mut line = serde_json::to_vec(&envelope).map_err(io::Error::other)?;
         line.push(b'\n');
         worker.stdin.write_all(&line)?;
         worker.stdin.flush()?;

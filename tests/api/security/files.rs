@@ -225,3 +225,18 @@ async fn workers_cannot_gain_privileges() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_film_swapped_after_the_scan_is_not_transcoded_just_in_time() {
+    let app = spawn_app().await;
+    let (id, rung) = crate::jit::unprepared_dvd(&app, "换过.vob", 8).await;
+    // Another film, a valid one, renamed over the catalogued file: a new inode.
+    let other = crate::jit::dvd_vob(app.library.parent().expect("parent"), "另一部.vob", 8);
+    std::fs::rename(&other, app.library.join("换过.vob")).expect("swap in");
+    let res = crate::jit::get(&app, &format!("/hls/{id}/{rung}/seg-00000.ts")).await;
+    assert_ne!(
+        res.status(),
+        200,
+        "a swapped file was transcoded and served"
+    );
+}
