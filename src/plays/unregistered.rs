@@ -74,6 +74,16 @@ impl Plays {
         }
         let horizon = self.now_ms() - self.keep_ms();
         all.retain(|v| v.last_seen_ms >= horizon);
+        // An address registered since is a station's TV now: nothing left to do about it.
+        let stations = &self.deps.stations;
+        let registered = |v: &UnregisteredViewer| {
+            v.address
+                .parse()
+                .ok()
+                .and_then(|ip| stations.station_for_address(ip).ok().flatten())
+                .is_some()
+        };
+        all.retain(|v| !registered(v));
         all.sort_by_key(|v| std::cmp::Reverse(v.last_seen_ms));
         Ok(all)
     }

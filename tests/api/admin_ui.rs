@@ -197,6 +197,7 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
         "station",
         "plan",
         "accounts",
+        "unregistered",
         "xss",
     ] {
         assert_eq!(result["steps"][step], "ok", "{step}: {result}");

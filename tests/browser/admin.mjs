@@ -254,6 +254,18 @@ await step('matrix', async () => {
   await shot('register');
 });
 
+await step('unregistered', async () => {
+  await go('dashboard');
+  const row = page.locator('#unregistered tr', { hasText: cfg.unregistered });
+  await row.waitFor();
+  await row.locator('select').selectOption(out.station_id);
+  await row.locator('button').click();
+  await page.waitForSelector('#toast:has-text("已把")');
+  await page.waitForSelector(`#unregistered:not(:has-text("${cfg.unregistered}"))`);
+  const list = await (await page.request.get(`${base}/api/v1/stations/${out.station_id}/addresses`)).json();
+  check(JSON.stringify(list).includes(cfg.unregistered), `the address was not registered: ${JSON.stringify(list)}`);
+});
+
 await step('xss', async () => {
   const h = cfg.hostile;
   const pages = ['dashboard', 'catalog', `catalog/${h.film}`, 'series', 'stations', `stations/${h.station}`, 'plans', 'downloads', 'accounts'];

@@ -182,4 +182,11 @@ fn one_client_plays_one_film_at_a_time_and_a_flood_of_idle_plays_closes_in_batch
         "stationless plays make no entries"
     );
     assert_eq!(plays.unregistered().expect("stats").len(), 200);
+    // Registered to a station: no longer listed as unregistered.
+    rig.stations
+        .add_address(&station, ip("10.1.0.7"))
+        .expect("address");
+    let left = plays.unregistered().expect("stats");
+    assert_eq!(left.len(), 199);
+    assert!(left.iter().all(|v| v.address != "10.1.0.7"));
 }

@@ -1,8 +1,8 @@
 // 工作概览: the monthly matrix, live showings, viewers at unregistered addresses,
 // preparation, production tasks, pastoral hours and the ledger checkpoint.
 
-import { get } from '../api.js';
-import { clock, fill, h, stateLabel, table } from '../dom.js';
+import { api, get } from '../api.js';
+import { clock, fill, h, stateLabel, table, toast } from '../dom.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 
@@ -85,15 +85,29 @@ async function drawLive(card) {
 }
 
 // Plays at addresses no station registered make no record (only stations do); the office
-// sees who watched and registers the address to its village.
+// sees who watched and registers the address to its village in one click.
 async function drawUnregistered(card) {
   try {
-    const seen = await get('/api/v1/plays/unregistered');
-    const rows = (seen.items || []).map((v) => [v.address, { class: 'num', text: v.plays },
-      { class: 'num', text: Math.round(v.watched_s / 60) }, v.last_film_title, new Date(v.last_seen).toLocaleString('zh-CN', { hour12: false })]);
+    const [seen, stations] = await Promise.all([get('/api/v1/plays/unregistered'), get('/api/v1/stations')]);
+    const active = (stations.items || []).filter((st) => !st.retired);
+    const rows = (seen.items || []).map((v) => {
+      const pick = h('select', { 'aria-label': `${v.address} 所属播放点` },
+        h('option', { value: '', text: '选择播放点…' }),
+        active.map((st) => h('option', { value: st.id, text: `${st.name}（${st.code}）` })));
+      const go = h('button', { type: 'button', text: '登记', 'data-address': v.address, on: { click: async () => {
+        if (!pick.value) { toast('请先选择这台设备所在的播放点。'); return; }
+        try {
+          await api('POST', `/api/v1/stations/${pick.value}/addresses`, { address: v.address });
+          toast(`已把 ${v.address} 登记到 ${pick.selectedOptions[0].text}，以后它的播放计入该站台账。`);
+          await drawUnregistered(card);
+        } catch (e) { toast(e.message); }
+      } } });
+      return [v.address, { class: 'num', text: v.plays }, { class: 'num', text: Math.round(v.watched_s / 60) },
+        v.last_film_title, new Date(v.last_seen).toLocaleString('zh-CN', { hour12: false }), h('span', { class: 'row' }, pick, go)];
+    });
     fill(card, h('h2', { text: `未登记的观看设备（${rows.length}）` }),
-      h('p', { class: 'hint', text: '这些地址的播放不计入台账。若是某村的电视，请到“播放点”页面为该村登记这个地址。' }),
-      table(['地址', { class: 'num', text: '播放次数' }, { class: 'num', text: '分钟' }, '最近影片', '最近时间'], rows,
+      h('p', { class: 'hint', text: '这些地址的播放不计入台账。若是某村的电视（如不能配对的 DLNA 电视），选择它的播放点并点“登记”。' }),
+      table(['地址', { class: 'num', text: '播放次数' }, { class: 'num', text: '分钟' }, '最近影片', '最近时间', '登记到播放点'], rows,
         { empty: '没有未登记的设备在观看。' }));
   } catch (e) { failed(card, '未登记的观看设备', e); }
 }
