@@ -48,7 +48,7 @@ pub async fn original(
         })
         .await?;
     }
-    super::plays::observe(&app, &req, &id, super::plays::Media::File, res)
+    super::observe::observe(&app, &req, &id, super::observe::Media::File, res)
 }
 
 /// A file to send and how to describe it.

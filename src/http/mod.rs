@@ -18,6 +18,7 @@ mod jit;
 mod ledger;
 mod library;
 mod media_files;
+mod observe;
 mod pages;
 mod plays;
 mod renditions;

@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
 
 use super::media_files::{find_film, send_file, FileSpec};
-use super::{jit, plays};
+use super::{jit, observe};
 use crate::app::App;
 use crate::error::AppError;
 
@@ -108,11 +108,11 @@ pub async fn variant_file(
         (Err(AppError::NotReady), None) => jit::media_playlist(&app, &id, &rung).await,
         (other, _) => other,
     };
-    let media = plays::Media::Segment {
+    let media = observe::Media::Segment {
         rung: &rung,
         index: segment,
     };
-    plays::observe(&app, &req, &id, media, res)
+    observe::observe(&app, &req, &id, media, res)
 }
 
 /// The progressive MP4 for DLNA TVs and plain players, with byte ranges.
@@ -122,7 +122,7 @@ pub async fn tv_mp4(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let res = send_top_level(&app, &req, &id, "tv.mp4", "video/mp4").await;
-    plays::observe(&app, &req, &id, plays::Media::File, res)
+    observe::observe(&app, &req, &id, observe::Media::File, res)
 }
 
 /// The id of a film whose renditions are ready.

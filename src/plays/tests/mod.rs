@@ -2,6 +2,7 @@
 //! against a real ledger, stations store and catalog in a temporary folder.
 
 mod inferred;
+mod owners;
 mod reported;
 mod resume;
 
