@@ -81,7 +81,7 @@ impl Plays {
         }
     }
 
-    /// Applies queued media requests, then closes up to [`CLOSE_BATCH`] plays idle past
+    /// Applies queued media requests, then closes up to `CLOSE_BATCH` (64) plays idle past
     /// the limit (or replaced by a newer play of the same client). The closing itself (the
     /// ledger's fsyncs) runs outside the plays lock, so play requests never wait on a
     /// sweep of many plays. Returns how many plays it closed.
