@@ -86,7 +86,12 @@ pub fn parse_search(packet: &[u8]) -> Result<Search, Ignored> {
         .ok_or(Ignored::BadTarget)?;
     let mx = match header_values(req.headers, "MX").as_slice() {
         [] => None,
-        [mx] => Some(mx.trim().parse::<u64>().map_err(|_| Ignored::BadMx)?.min(MAX_MX)),
+        [mx] => Some(
+            mx.trim()
+                .parse::<u64>()
+                .map_err(|_| Ignored::BadMx)?
+                .min(MAX_MX),
+        ),
         _ => return Err(Ignored::BadMx),
     };
     Ok(Search {

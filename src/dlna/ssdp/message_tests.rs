@@ -111,7 +111,10 @@ fn searches_are_answered_for_what_the_server_is_and_nothing_else() {
         cds,
         vec![Target {
             nt: "urn:schemas-upnp-org:service:ContentDirectory:1".into(),
-            usn: format!("{}::urn:schemas-upnp-org:service:ContentDirectory:1", d.uuid),
+            usn: format!(
+                "{}::urn:schemas-upnp-org:service:ContentDirectory:1",
+                d.uuid
+            ),
         }]
     );
     for other in [
@@ -154,13 +157,25 @@ fn an_alive_carries_location_max_age_and_usn_and_reads_back_as_http() {
 fn an_answer_has_the_headers_a_control_point_needs() {
     let d = device();
     let t = &d.answers("upnp:rootdevice")[0];
-    let msg = d.answer(t, Ipv4Addr::new(192, 168, 1, 2), "Thu, 03 Dec 2026 23:00:00 GMT");
+    let msg = d.answer(
+        t,
+        Ipv4Addr::new(192, 168, 1, 2),
+        "Thu, 03 Dec 2026 23:00:00 GMT",
+    );
     let mut headers = [httparse::EMPTY_HEADER; 16];
     let mut res = httparse::Response::new(&mut headers);
     assert!(res.parse(msg.as_bytes()).expect("parses").is_complete());
     assert_eq!(res.code, Some(200));
     let names: Vec<String> = res.headers.iter().map(|h| h.name.to_owned()).collect();
-    for n in ["CACHE-CONTROL", "DATE", "EXT", "LOCATION", "SERVER", "ST", "USN"] {
+    for n in [
+        "CACHE-CONTROL",
+        "DATE",
+        "EXT",
+        "LOCATION",
+        "SERVER",
+        "ST",
+        "USN",
+    ] {
         assert!(names.iter().any(|h| h == n), "{n} in {names:?}");
     }
     assert!(msg.contains("LOCATION: http://192.168.1.2:8080/dlna/description.xml\r\n"));

@@ -24,7 +24,8 @@ use net::{Interface, Sockets};
 
 /// Without a usable interface, look again this often.
 const RETRY: Duration = Duration::from_secs(10);
-/// New registered addresses get an `alive` within this long.
+/// New registered addresses get an `alive`, and changed interfaces (a new DHCP lease, a
+/// cable plugged in) are taken up, within this long.
 const REGISTRY_POLL: Duration = Duration::from_secs(5);
 /// Answers waiting for their random delay, at most (each source has its own limit too).
 const PENDING_ANSWERS: usize = 256;
@@ -149,9 +150,6 @@ async fn serve(
         tokio::select! {
             _ = &mut *stop => return Outcome::Stopped,
             _ = sleep_until(next_round) => {
-                if net::interfaces(&shared.config.interfaces) != ifaces {
-                    return Outcome::InterfacesChanged;
-                }
                 for (iface, socket) in &sockets.each {
                     let to = SocketAddr::V4(SocketAddrV4::new(GROUP, PORT));
                     for t in shared.config.device.all_targets() {
@@ -166,6 +164,9 @@ async fn serve(
                 next_round = Instant::now() + next_interval(&shared.config.device, &mut quick_rounds);
             }
             _ = poll.tick() => {
+                if net::interfaces(&shared.config.interfaces) != ifaces {
+                    return Outcome::InterfacesChanged;
+                }
                 let now = registered(&shared.stations);
                 for ip in now.difference(&announced) {
                     unicast_alive(shared, sockets, *ip).await;
@@ -214,7 +215,7 @@ async fn unicast_alive(shared: &Shared, sockets: &Sockets, ip: Ipv4Addr) {
     let to = SocketAddr::V4(SocketAddrV4::new(ip, PORT));
     for t in shared.config.device.all_targets() {
         let msg = shared.config.device.alive(&t, local, to);
-        send(sockets.from_local(local), &msg, to).await;
+        send(sockets.socket_for(local), &msg, to).await;
     }
 }
 
@@ -230,7 +231,7 @@ async fn byebye(shared: &Shared, sockets: &Sockets) {
         let to = SocketAddr::V4(SocketAddrV4::new(ip, PORT));
         let local = net::local_toward(ip).unwrap_or(Ipv4Addr::UNSPECIFIED);
         for t in device.all_targets() {
-            send(sockets.from_local(local), &device.byebye(&t, to), to).await;
+            send(sockets.socket_for(local), &device.byebye(&t, to), to).await;
         }
     }
 }
@@ -312,7 +313,7 @@ fn on_packet(
         let _permit = permit;
         sleep(delay).await;
         let date = httpdate::fmt_http_date(SystemTime::now());
-        let socket = sockets.from_local(local);
+        let socket = sockets.socket_for(local);
         for t in answers {
             let msg = shared.config.device.answer(&t, local, &date);
             send(socket, &msg, SocketAddr::V4(src)).await;

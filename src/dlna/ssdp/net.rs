@@ -98,7 +98,7 @@ impl Sockets {
     }
 
     /// The socket to send from when the local end is `local` (the first one otherwise).
-    pub fn from_local(&self, local: Ipv4Addr) -> &UdpSocket {
+    pub fn socket_for(&self, local: Ipv4Addr) -> &UdpSocket {
         let found = self.each.iter().find(|(i, _)| i.addr == local);
         &found.unwrap_or(&self.each[0]).1
     }

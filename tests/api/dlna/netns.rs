@@ -28,7 +28,11 @@ impl Netns {
     fn add(test: &str, role: &str) -> Netns {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let short: String = test.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+        let short: String = test
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(12)
+            .collect();
         let name = format!("dj{}-{n}-{short}-{role}", std::process::id());
         ip(&["netns", "add", &name]);
         let ns = Netns { name };
@@ -45,14 +49,23 @@ impl Netns {
 
     /// Runs a command inside the namespace; it must succeed.
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args[0]).args(&args[1..]).output().expect("ip netns exec");
+        let out = self
+            .command(args[0])
+            .args(&args[1..])
+            .output()
+            .expect("ip netns exec");
         assert!(out.status.success(), "{args:?} in {}: {out:?}", self.name);
         out
     }
 
     /// Runs `peer.py` with `args` and reads each line it prints as JSON.
     pub fn peer(&self, args: &[&str]) -> Vec<Value> {
-        let out = self.command(python()).arg(peer_script()).args(args).output().expect("python");
+        let out = self
+            .command(python())
+            .arg(peer_script())
+            .args(args)
+            .output()
+            .expect("python");
         assert!(out.status.success(), "peer.py {args:?}: {out:?}");
         String::from_utf8_lossy(&out.stdout)
             .lines()
@@ -67,25 +80,37 @@ impl Netns {
         let mut child = command.spawn().expect("python");
         let stdout: ChildStdout = child.stdout.take().expect("stdout");
         let lines = BufReader::new(stdout).lines().map_while(Result::ok);
-        (child, lines.map(|l| serde_json::from_str(&l).expect("JSON line")))
+        (
+            child,
+            lines.map(|l| serde_json::from_str(&l).expect("JSON line")),
+        )
     }
 }
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
 fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("the ip command (iproute2)");
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("the ip command (iproute2)");
     assert!(out.status.success(), "ip {args:?}: {out:?}");
 }
 
 /// Joins `a` and `b` with a veth pair named `a_if` / `b_if`, addressed and up.
 fn link(a: &Netns, a_if: &str, a_cidr: &str, b: &Netns, b_if: &str, b_cidr: &str) {
     let peer = ["peer", "name", b_if, "netns", &b.name];
-    ip(&[&["-n", &a.name, "link", "add", a_if, "type", "veth"][..], &peer].concat());
+    ip(&[
+        &["-n", &a.name, "link", "add", a_if, "type", "veth"][..],
+        &peer,
+    ]
+    .concat());
     for (ns, dev, cidr) in [(a, a_if, a_cidr), (b, b_if, b_cidr)] {
         ns.run(&["ip", "addr", "add", cidr, "dev", dev]);
         ns.run(&["ip", "link", "set", dev, "up"]);
@@ -217,7 +242,12 @@ impl Server {
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
         let child = ns
             .command(bin)
-            .args(["serve", "--listen", &format!("0.0.0.0:{HTTP_PORT}"), "--data"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("0.0.0.0:{HTTP_PORT}"),
+                "--data",
+            ])
             .arg(&data)
             .env("DIANJIAO_DLNA", "on")
             .env("DIANJIAO_LOG", "info")
@@ -230,6 +260,15 @@ impl Server {
         let mut server = Server { child, dir };
         server.wait_for_log("DLNA discovery (SSDP) on UDP 1900");
         server
+    }
+
+    /// Stops the server as `systemctl stop` would (SIGTERM) and waits for it to end.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "{status}:\n{}", self.log());
     }
 
     /// The server's `uuid:…` (the USN's device part).
@@ -264,5 +303,8 @@ impl Drop for Server {
 
 /// `http://ip:8080/dlna/description.xml`.
 pub fn location(ip: &str) -> String {
-    format!("http://{ip}:{HTTP_PORT}{}", dianjiao::dlna::DESCRIPTION_PATH)
+    format!(
+        "http://{ip}:{HTTP_PORT}{}",
+        dianjiao::dlna::DESCRIPTION_PATH
+    )
 }

@@ -35,19 +35,20 @@ def search(source_ip, st, timeout):
     )
 
 
-def listen(source_ip, seconds):
+def listen(source_ip, seconds, kind="alive"):
     """async-upnp-client's advertisement listener on UDP 1900; prints `ready`, then the
-    first `alive` for upnp:rootdevice (or nothing when none came within `seconds`)."""
+    first `kind` (alive or byebye) for upnp:rootdevice (nothing if none came in `seconds`)."""
     from async_upnp_client.advertisement import SsdpAdvertisementListener
 
     async def main():
         got = asyncio.get_running_loop().create_future()
 
-        def on_alive(headers):
+        def on_notify(headers):
             if headers.get("NT") == "upnp:rootdevice" and not got.done():
                 got.set_result(wire_headers(headers))
 
-        listener = SsdpAdvertisementListener(on_alive=on_alive, source=(source_ip, 0))
+        callback = {"alive": {"on_alive": on_notify}, "byebye": {"on_byebye": on_notify}}[kind]
+        listener = SsdpAdvertisementListener(**callback, source=(source_ip, 0))
         await listener.async_start()
         out("ready")
         try:

@@ -5,7 +5,9 @@
 use super::netns::{location, Routed, Server, ADMIN, HTTP_PORT};
 
 fn header<'a>(v: &'a serde_json::Value, name: &str) -> &'a str {
-    v[name].as_str().unwrap_or_else(|| panic!("no {name} in {v}"))
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
 }
 
 #[test]

@@ -79,3 +79,30 @@ fn upnpclient_finds_the_servers_location_with_its_own_ssdp_search() {
         server.log()
     );
 }
+
+#[test]
+fn a_tv_on_the_subnet_hears_alive_when_the_server_starts_and_byebye_when_it_stops() {
+    let Some(lan) = Lan::new("alive-byebye") else {
+        return;
+    };
+    let (mut listener, mut heard) = lan.tv.spawn_peer(&["listen", Lan::TV_IP, "60"]);
+    assert_eq!(heard.next(), Some("ready".into()));
+    let server = Server::start(&lan.server);
+    let uuid = server.uuid();
+    let alive = heard
+        .next()
+        .unwrap_or_else(|| panic!("no alive\n{}", server.log()));
+    let _ = listener.wait();
+    assert_eq!(header(&alive, "NTS"), "ssdp:alive");
+    assert_eq!(header(&alive, "LOCATION"), location(Lan::SERVER_IP));
+    assert_eq!(header(&alive, "CACHE-CONTROL"), "max-age=1800");
+    assert_eq!(header(&alive, "USN"), format!("{uuid}::upnp:rootdevice"));
+
+    let (mut listener, mut heard) = lan.tv.spawn_peer(&["listen", Lan::TV_IP, "60", "byebye"]);
+    assert_eq!(heard.next(), Some("ready".into()));
+    server.stop();
+    let byebye = heard.next().expect("a byebye when the server stops");
+    let _ = listener.wait();
+    assert_eq!(header(&byebye, "NTS"), "ssdp:byebye");
+    assert_eq!(header(&byebye, "USN"), format!("{uuid}::upnp:rootdevice"));
+}
