@@ -1,5 +1,6 @@
-//! The per-source search limit: a few searches per window per address, in a bounded map, so
-//! one host (or a flood of made-up sources) cannot turn the server into a datagram amplifier.
+//! The search limits: a few searches per window per address, in a bounded map, and a cap on
+//! all sources together, so one host — or a flood with made-up on-link source addresses —
+//! cannot turn the server into a datagram amplifier.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -9,6 +10,8 @@ use std::time::{Duration, Instant};
 pub const SEARCHES_PER_WINDOW: u32 = 10;
 /// The window of the per-address limit.
 pub const WINDOW: Duration = Duration::from_secs(10);
+/// Searches answered per window from all addresses together.
+pub const ALL_SOURCES_PER_WINDOW: u32 = 300;
 /// Addresses remembered at once; when full, searches from new addresses are not answered
 /// until old windows end (on-link and registered hosts are far fewer than this).
 pub const MAX_SOURCES: usize = 4096;
@@ -17,6 +20,8 @@ pub const MAX_SOURCES: usize = 4096;
 #[derive(Default)]
 pub struct SearchLimit {
     seen: HashMap<IpAddr, (Instant, u32)>,
+    /// The window of all sources together: when it began, how many were answered.
+    all: Option<(Instant, u32)>,
 }
 
 impl SearchLimit {
@@ -34,7 +39,15 @@ impl SearchLimit {
             (*start, *count) = (now, 0);
         }
         *count += 1;
-        *count <= SEARCHES_PER_WINDOW
+        if *count > SEARCHES_PER_WINDOW {
+            return false;
+        }
+        let (start, total) = self.all.get_or_insert((now, 0));
+        if now.saturating_duration_since(*start) >= WINDOW {
+            (*start, *total) = (now, 0);
+        }
+        *total += 1;
+        *total <= ALL_SOURCES_PER_WINDOW
     }
 }
 
@@ -56,15 +69,27 @@ mod tests {
     }
 
     #[test]
+    fn all_sources_together_are_capped_too() {
+        let mut limit = SearchLimit::default();
+        let t0 = Instant::now();
+        let answered = (0..1000u32)
+            .filter(|i| limit.allow(IpAddr::V4(Ipv4Addr::from(i / 5 + 1)), t0))
+            .count();
+        assert_eq!(answered, ALL_SOURCES_PER_WINDOW as usize);
+        assert!(limit.allow(IpAddr::V4(Ipv4Addr::new(10, 9, 9, 9)), t0 + WINDOW));
+    }
+
+    #[test]
     fn the_map_is_bounded_and_makes_room_when_windows_end() {
         let mut limit = SearchLimit::default();
         let t0 = Instant::now();
         for i in 0..MAX_SOURCES as u32 {
-            assert!(limit.allow(IpAddr::V4(Ipv4Addr::from(i + 1)), t0));
+            limit.allow(IpAddr::V4(Ipv4Addr::from(i + 1)), t0);
         }
         let late = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
         assert!(!limit.allow(late, t0), "full: a new source waits");
         assert_eq!(limit.seen.len(), MAX_SOURCES);
+        assert!(!limit.seen.contains_key(&late), "and is not remembered");
         assert!(limit.allow(late, t0 + WINDOW), "old windows ended");
         assert_eq!(limit.seen.len(), 1);
     }

@@ -67,6 +67,24 @@ def upnpclient_scan(timeout):
     out(sorted(e.location for e in upnpclient.ssdp.scan(timeout=int(timeout))))
 
 
+def upnpclient_discover(timeout):
+    """upnpclient.discover(): its SSDP search, then each LOCATION's description fetched and
+    parsed; the devices found, with their services."""
+    import upnpclient
+
+    out(
+        [
+            {
+                "location": d.location,
+                "friendly_name": d.friendly_name,
+                "device_type": d.device_type,
+                "services": sorted(s.service_type for s in d.services),
+            }
+            for d in upnpclient.discover(timeout=int(timeout))
+        ]
+    )
+
+
 def raw(source_ip, to_ip, count, mx, seconds):
     """Sends `count` searches for upnp:rootdevice to `to_ip`:1900 (MX `mx`, or none when
     `mx` is `-`), then counts answers for `seconds`; prints the count and when the last
@@ -122,6 +140,7 @@ COMMANDS = {
     "search": search,
     "listen": listen,
     "upnpclient-scan": upnpclient_scan,
+    "upnpclient-discover": upnpclient_discover,
     "raw": raw,
     "admin-register": admin_register,
 }
