@@ -93,6 +93,7 @@ enum Outcome {
 }
 
 async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let mut waiting_said = false;
     loop {
         let ifaces = net::interfaces(&shared.config.interfaces);
         let bound = match ifaces.is_empty() {
@@ -102,13 +103,16 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
         let sockets = match bound {
             Ok(s) => Arc::new(s),
             Err(e) => {
-                tracing::warn!(error = %e, "DLNA discovery (SSDP) waits for a usable LAN interface");
+                if !std::mem::replace(&mut waiting_said, true) {
+                    tracing::warn!(error = %e, "DLNA discovery (SSDP) waits for a usable LAN interface");
+                }
                 tokio::select! {
                     _ = &mut stop => return,
                     _ = sleep(RETRY) => continue,
                 }
             }
         };
+        waiting_said = false;
         let names: Vec<String> = sockets.each.iter().map(|(i, _)| i.to_string()).collect();
         tracing::info!(interfaces = ?names, "DLNA discovery (SSDP) on UDP 1900");
         let mut receivers = JoinSet::new();
@@ -125,12 +129,6 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
             }
             Outcome::InterfacesChanged => tracing::info!("SSDP: the LAN interfaces changed"),
         }
-    }
-}
-
-impl std::fmt::Display for Interface {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.name, self.addr)
     }
 }
 
@@ -278,16 +276,7 @@ fn on_packet(
         }
     };
     let ip = *src.ip();
-    let on_link = sockets.on_link(ip).map(|i| i.addr);
-    if on_link.is_none() && !is_registered(&shared.stations, ip) {
-        tracing::debug!(%src, "SSDP: search from an off-link, unregistered address ignored");
-        return;
-    }
-    let allowed = {
-        let mut limit = shared.limit.lock().unwrap_or_else(|e| e.into_inner());
-        limit.allow(IpAddr::V4(ip), std::time::Instant::now())
-    };
-    if !allowed {
+    if !admitted(shared, sockets, ip) {
         return;
     }
     let delay_s = match (which, search.mx) {
@@ -304,7 +293,10 @@ fn on_packet(
     };
     let local = match which {
         Some(i) => Some(sockets.each[i].0.addr),
-        None => on_link.or_else(|| net::local_toward(ip)),
+        None => sockets
+            .on_link(ip)
+            .map(|i| i.addr)
+            .or_else(|| net::local_toward(ip)),
     };
     let Some(local) = local else { return };
     let delay = Duration::from_millis(rand::thread_rng().gen_range(0..=delay_s * 1000));
@@ -321,6 +313,19 @@ fn on_packet(
     });
 }
 
-fn is_registered(stations: &Stations, ip: Ipv4Addr) -> bool {
-    matches!(stations.station_for_address(IpAddr::V4(ip)), Ok(Some(_)))
+/// Whether a search from `ip` may be answered: the source is on-link or a registered
+/// station address, and within the search limits (counted here).
+fn admitted(shared: &Shared, sockets: &Sockets, ip: Ipv4Addr) -> bool {
+    let registered = || {
+        matches!(
+            shared.stations.station_for_address(IpAddr::V4(ip)),
+            Ok(Some(_))
+        )
+    };
+    if sockets.on_link(ip).is_none() && !registered() {
+        tracing::debug!(%ip, "SSDP: search from an off-link, unregistered address ignored");
+        return false;
+    }
+    let mut limit = shared.limit.lock().unwrap_or_else(|e| e.into_inner());
+    limit.allow(IpAddr::V4(ip), std::time::Instant::now())
 }

@@ -32,6 +32,12 @@ impl Interface {
     }
 }
 
+impl std::fmt::Display for Interface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.name, self.addr)
+    }
+}
+
 /// The interfaces that are up, not loopback, with an IPv4 address: those named in `wanted`,
 /// or all of them when it is empty. Read afresh each time (DHCP may change them).
 pub fn interfaces(wanted: &[String]) -> Vec<Interface> {
