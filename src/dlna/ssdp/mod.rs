@@ -36,20 +36,39 @@ pub struct SsdpConfig {
     pub device: Device,
     /// Interface names; empty: every non-loopback IPv4 interface that is up.
     pub interfaces: Vec<String>,
+    /// The one address the HTTP server listens on, when it is not all of them: only the
+    /// interface with this address is used (a `LOCATION` elsewhere would not answer).
+    pub only_address: Option<Ipv4Addr>,
 }
 
 impl SsdpConfig {
-    /// From the settings and the port the HTTP server listens on.
-    pub fn new(settings: &Settings, http_port: u16) -> std::io::Result<SsdpConfig> {
+    /// From the settings and the address the HTTP server listens on.
+    pub fn new(settings: &Settings, listen: SocketAddr) -> std::io::Result<SsdpConfig> {
+        let only_address = match listen.ip() {
+            IpAddr::V4(ip) if !ip.is_unspecified() => Some(ip),
+            _ => None,
+        };
         Ok(SsdpConfig {
+            only_address,
             device: Device {
                 uuid: crate::dlna::identity::device_uuid(&settings.data)?,
-                http_port,
+                http_port: listen.port(),
                 max_age_secs: settings.dlna_max_age_secs.clamp(60, 86_400),
                 server: message::server_string(),
             },
             interfaces: settings.dlna_interfaces.clone(),
         })
+    }
+}
+
+impl SsdpConfig {
+    /// The interfaces to use now.
+    fn current_interfaces(&self) -> Vec<Interface> {
+        let mut found = net::interfaces(&self.interfaces);
+        if let Some(only) = self.only_address {
+            found.retain(|i| i.addr == only);
+        }
+        found
     }
 }
 
@@ -95,7 +114,7 @@ enum Outcome {
 async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
     let mut waiting_said = false;
     loop {
-        let ifaces = net::interfaces(&shared.config.interfaces);
+        let ifaces = shared.config.current_interfaces();
         let bound = match ifaces.is_empty() {
             true => Err(std::io::Error::other("no LAN interface is up")),
             false => Sockets::bind(&ifaces),
@@ -162,7 +181,7 @@ async fn serve(
                 next_round = Instant::now() + next_interval(&shared.config.device, &mut quick_rounds);
             }
             _ = poll.tick() => {
-                if net::interfaces(&shared.config.interfaces) != ifaces {
+                if shared.config.current_interfaces() != ifaces {
                     return Outcome::InterfacesChanged;
                 }
                 let now = registered(&shared.stations);
