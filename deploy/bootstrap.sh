@@ -11,7 +11,11 @@
 #   Rust 1.95+ with cargo, and cargo-nextest for `make test`,
 #   Chromium (tests only: the browser test plays prepared films in it with hls.js),
 #   Node.js 20+ with npm (`make web-deps` installs web/'s pinned packages: hls.js for the TV
-#   page, tus-js-client for the office page, playwright-core and acorn for the tests).
+#   page, tus-js-client for the office page, playwright-core and acorn for the tests),
+#   iproute2 and Python 3 with venv (tests only: the DLNA tests run the server and real UPnP
+#   control points in network namespaces; the control points, async-upnp-client and
+#   upnpclient, are pinned in deploy/test-requirements.txt and installed below into
+#   /opt/dianjiao-test-venv, or $DIANJIAO_TEST_VENV).
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +24,7 @@ PACKAGES=(
   ffmpeg
   fonts-wqy-zenhei
   chromium
+  iproute2 python3 python3-venv
 )
 
 # Node often comes from outside apt (nodesource, nvm, an image's own), and bookworm's nodejs
@@ -35,7 +40,29 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# The DLNA tests' UPnP peers, in a venv of their own: made (or brought up to the pinned
+# versions) only when its record of what was installed differs from the requirements.
+test_venv() {
+  local venv="${DIANJIAO_TEST_VENV:-/opt/dianjiao-test-venv}"
+  local wanted="$(dirname "$0")/test-requirements.txt"
+  if [ -x "$venv/bin/python" ] && cmp -s "$wanted" "$venv/dianjiao-requirements.txt"; then
+    return 0
+  fi
+  if ! mkdir -p "$venv" 2>/dev/null || [ ! -w "$venv" ]; then
+    echo "dianjiao: cannot write $venv for the DLNA tests' UPnP peers; run as root, or set" \
+      "DIANJIAO_TEST_VENV to a writable folder (the DLNA tests also need root for network namespaces)" >&2
+    return 0
+  fi
+  echo "dianjiao: installing the DLNA tests' UPnP peers into $venv"
+  local python=python3
+  [ -x /usr/bin/python3 ] && python=/usr/bin/python3 # Debian's, not a pyenv shim
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$wanted"
+  cp "$wanted" "$venv/dianjiao-requirements.txt"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  test_venv
   exit 0
 fi
 
@@ -53,3 +80,4 @@ echo "dianjiao: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+test_venv

@@ -108,8 +108,16 @@ pub struct Settings {
     pub jit_seeks_per_minute: u32,
     /// Seeks one client address may make in a quick run before the per-minute pace applies.
     pub jit_seek_burst: u32,
-    /// Answer DLNA discovery on the LAN.
+    /// DLNA: village TVs find the library from their own media menu (SSDP discovery on UDP
+    /// 1900, ContentDirectory browsing). DLNA has no authentication, so it is off unless
+    /// turned on (`dlna = true`, env `DIANJIAO_DLNA=on`).
     pub dlna: bool,
+    /// Network interfaces (names, e.g. `["eth0"]`) DLNA discovery announces on and answers
+    /// from. Empty: every interface that is up with an IPv4 address, except loopback.
+    pub dlna_interfaces: Vec<String>,
+    /// How long a TV may remember the server without hearing from it (SSDP `max-age`), in
+    /// seconds (60 to 86400); the server announces itself again about every third of it.
+    pub dlna_max_age_secs: u64,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -168,7 +176,9 @@ impl Default for Settings {
             jit_nice: 5,
             jit_seeks_per_minute: 12,
             jit_seek_burst: 6,
-            dlna: true,
+            dlna: false,
+            dlna_interfaces: Vec::new(),
+            dlna_max_age_secs: 1800,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,
@@ -343,7 +353,8 @@ mod tests {
             env(&[
                 ("DIANJIAO_WORKERS", "4"),
                 ("DIANJIAO_LIBRARY", "/a:/b"),
-                ("DIANJIAO_DLNA", "off"),
+                ("DIANJIAO_DLNA", "on"),
+                ("DIANJIAO_DLNA_INTERFACES", "eth0,wlan0"),
                 ("HOME", "/root"),
             ]),
         )
@@ -351,8 +362,14 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert_eq!(s.workers, 4);
         assert_eq!(s.library, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
-        assert!(!s.dlna);
+        assert!(s.dlna);
+        assert_eq!(s.dlna_interfaces, ["eth0", "wlan0"]);
         assert_eq!(s.play_idle_secs, 600);
+    }
+
+    #[test]
+    fn dlna_is_off_unless_turned_on() {
+        assert!(!Settings::load(None, env(&[])).unwrap().dlna);
     }
 
     #[test]

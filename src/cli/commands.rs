@@ -167,9 +167,31 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!("dianjiao listening on http://{addr}");
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
+    let ssdp = start_ssdp(&app, addr);
     let result = server.await.map_err(CliError::Serve);
+    if let Some(ssdp) = ssdp {
+        ssdp.stop().await;
+    }
     app.flush();
     result
+}
+
+/// DLNA discovery, when `dlna` is on: TVs find the server from their media menu.
+fn start_ssdp(app: &App, listen: std::net::SocketAddr) -> Option<crate::dlna::ssdp::Ssdp> {
+    if !app.settings.dlna {
+        return None;
+    }
+    if listen.ip().is_loopback() {
+        tracing::warn!(%listen, "dlna is on, but the server listens only on this machine: TVs cannot reach it (listen on 0.0.0.0 or a LAN address)");
+        return None;
+    }
+    match crate::dlna::ssdp::SsdpConfig::new(&app.settings, listen) {
+        Ok(config) => Some(crate::dlna::ssdp::Ssdp::start(config, app.stations.clone())),
+        Err(e) => {
+            tracing::error!(error = %e, "DLNA discovery cannot start: cannot keep the device identity in the data folder");
+            None
+        }
+    }
 }
 
 fn scan(settings: Settings, library: PathBuf) -> Result<(), CliError> {

@@ -7,6 +7,7 @@
 //! The pieces meet only through [`identity`]: the device's UUID and the URL paths below.
 
 pub mod identity;
+pub mod ssdp;
 
 /// The root device description (`LOCATION` in every SSDP message).
 pub const DESCRIPTION_PATH: &str = "/dlna/description.xml";

@@ -1,0 +1,6 @@
+//! DLNA against real peers we did not write, across network namespaces (see [`netns`]).
+
+mod netns;
+mod routed;
+mod safety;
+mod same_subnet;

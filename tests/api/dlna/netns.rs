@@ -1,0 +1,310 @@
+//! The real-peer harness: network namespaces joined by veth pairs (one subnet, or two
+//! subnets through a router namespace), the real `dianjiao serve` inside one of them, and
+//! the UPnP control points of `peer.py` (async-upnp-client, upnpclient) inside another.
+//! Where namespaces cannot be made (not root, no CAP_NET_ADMIN) the tests say so and pass.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Where `make deps` (deploy/bootstrap.sh) puts the Python peers; overridable for a
+/// machine that keeps them elsewhere.
+pub const VENV: &str = "/opt/dianjiao-test-venv";
+/// The HTTP port the server listens on inside its namespace.
+pub const HTTP_PORT: u16 = 8080;
+/// The admin account made for the server.
+pub const ADMIN: (&str, &str) = ("admin", "dlna-test-password-1");
+
+/// A network namespace, deleted when dropped.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    fn add(test: &str, role: &str) -> Netns {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let short: String = test
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(12)
+            .collect();
+        let name = format!("dj{}-{n}-{short}-{role}", std::process::id());
+        ip(&["netns", "add", &name]);
+        let ns = Netns { name };
+        ns.run(&["ip", "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// A command run inside the namespace.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(program);
+        c
+    }
+
+    /// Runs a command inside the namespace; it must succeed.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self
+            .command(args[0])
+            .args(&args[1..])
+            .output()
+            .expect("ip netns exec");
+        assert!(out.status.success(), "{args:?} in {}: {out:?}", self.name);
+        out
+    }
+
+    /// Runs `peer.py` with `args` and reads each line it prints as JSON.
+    pub fn peer(&self, args: &[&str]) -> Vec<Value> {
+        let out = self
+            .command(python())
+            .arg(peer_script())
+            .args(args)
+            .output()
+            .expect("python");
+        assert!(out.status.success(), "peer.py {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+            .collect()
+    }
+
+    /// Starts `peer.py` with `args` and returns it with its output, line by line.
+    pub fn spawn_peer(&self, args: &[&str]) -> (Child, impl Iterator<Item = Value>) {
+        let mut command = self.command(python());
+        command.arg(peer_script()).args(args).stdout(Stdio::piped());
+        let mut child = command.spawn().expect("python");
+        let stdout: ChildStdout = child.stdout.take().expect("stdout");
+        let lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        (
+            child,
+            lines.map(|l| serde_json::from_str(&l).expect("JSON line")),
+        )
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("the ip command (iproute2)");
+    assert!(out.status.success(), "ip {args:?}: {out:?}");
+}
+
+/// Joins `a` and `b` with a veth pair named `a_if` / `b_if`, addressed and up.
+fn link(a: &Netns, a_if: &str, a_cidr: &str, b: &Netns, b_if: &str, b_cidr: &str) {
+    let peer = ["peer", "name", b_if, "netns", &b.name];
+    ip(&[
+        &["-n", &a.name, "link", "add", a_if, "type", "veth"][..],
+        &peer,
+    ]
+    .concat());
+    for (ns, dev, cidr) in [(a, a_if, a_cidr), (b, b_if, b_cidr)] {
+        ns.run(&["ip", "addr", "add", cidr, "dev", dev]);
+        ns.run(&["ip", "link", "set", dev, "up"]);
+    }
+}
+
+/// Whether this machine lets tests make network namespaces; says why not when it does not.
+fn netns_allowed(test: &str) -> bool {
+    let probe = format!("dj{}-probe", std::process::id());
+    let made = Command::new("ip").args(["netns", "add", &probe]).output();
+    match made {
+        Ok(out) if out.status.success() => {
+            let _ = Command::new("ip").args(["netns", "del", &probe]).status();
+            true
+        }
+        Ok(out) => {
+            let why = String::from_utf8_lossy(&out.stderr);
+            eprintln!("SKIPPED {test}: cannot make network namespaces here (needs root or CAP_NET_ADMIN): {why}");
+            false
+        }
+        Err(e) => {
+            eprintln!("SKIPPED {test}: no `ip` command (iproute2): {e}");
+            false
+        }
+    }
+}
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("DIANJIAO_TEST_VENV").map_or(PathBuf::from(VENV), PathBuf::from);
+    let python = venv.join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: the DLNA tests' UPnP peers (async-upnp-client, upnpclient) are \
+         installed by `make deps` (deploy/bootstrap.sh, as root); run it first",
+        python.display()
+    );
+    python
+}
+
+fn peer_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/dlna/peer.py")
+}
+
+/// A server and a TV on one subnet, 10.77.0.0/24.
+pub struct Lan {
+    pub server: Netns,
+    pub tv: Netns,
+}
+
+impl Lan {
+    pub const SERVER_IP: &str = "10.77.0.1";
+    pub const TV_IP: &str = "10.77.0.2";
+
+    /// `None` (the test passes, having said why) where namespaces cannot be made.
+    pub fn new(test: &str) -> Option<Lan> {
+        if !netns_allowed(test) {
+            return None;
+        }
+        python();
+        let (server, tv) = (Netns::add(test, "srv"), Netns::add(test, "tv"));
+        link(&server, "lan0", "10.77.0.1/24", &tv, "lan0", "10.77.0.2/24");
+        for ns in [&server, &tv] {
+            // Multicast leaves by the default route's interface unless a socket names one.
+            ns.run(&["ip", "route", "add", "default", "dev", "lan0"]);
+        }
+        Some(Lan { server, tv })
+    }
+}
+
+/// A server and a TV on two subnets joined by a router that forwards unicast but routes no
+/// multicast: the server 10.1.0.2/24, the router 10.1.0.1 and 10.2.0.1, the TV 10.2.0.2/24.
+pub struct Routed {
+    pub server: Netns,
+    /// Kept for the namespaces' lifetime; the tests talk only to its two ends.
+    _router: Netns,
+    pub tv: Netns,
+}
+
+impl Routed {
+    pub const SERVER_IP: &str = "10.1.0.2";
+    pub const TV_IP: &str = "10.2.0.2";
+
+    pub fn new(test: &str) -> Option<Routed> {
+        if !netns_allowed(test) {
+            return None;
+        }
+        python();
+        let server = Netns::add(test, "srv");
+        let router = Netns::add(test, "rtr");
+        let tv = Netns::add(test, "tv");
+        link(&server, "wan0", "10.1.0.2/24", &router, "r1", "10.1.0.1/24");
+        link(&router, "r2", "10.2.0.1/24", &tv, "lan0", "10.2.0.2/24");
+        router.run(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+        server.run(&["ip", "route", "add", "default", "via", "10.1.0.1"]);
+        tv.run(&["ip", "route", "add", "default", "via", "10.2.0.1"]);
+        Some(Routed {
+            server,
+            _router: router,
+            tv,
+        })
+    }
+}
+
+/// The real `dianjiao serve` with DLNA on, in a namespace, with an admin account; stopped
+/// when dropped. Drop it before its namespace.
+pub struct Server {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server and waits until SSDP is up (its log says so).
+    pub fn start(ns: &Netns) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let bin = env!("CARGO_BIN_EXE_dianjiao");
+        let mut add = Command::new(bin)
+            .args(["user", "add", "--admin", "--password-stdin", "--data"])
+            .arg(&data)
+            .arg(ADMIN.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("dianjiao user add");
+        let mut stdin = add.stdin.take().expect("stdin");
+        writeln!(stdin, "{}", ADMIN.1).expect("password");
+        drop(stdin);
+        assert!(add.wait().expect("user add").success());
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
+        let child = ns
+            .command(bin)
+            .args([
+                "serve",
+                "--listen",
+                &format!("0.0.0.0:{HTTP_PORT}"),
+                "--data",
+            ])
+            .arg(&data)
+            .env("DIANJIAO_DLNA", "on")
+            .env("DIANJIAO_LOG", "info")
+            .env("DIANJIAO_WORKERS", "1")
+            .env("DIANJIAO_WATCH_FILES", "off")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("dianjiao serve");
+        let mut server = Server { child, dir };
+        server.wait_for_log("DLNA discovery (SSDP) on UDP 1900");
+        server
+    }
+
+    /// Stops the server as `systemctl stop` would (SIGTERM) and waits for it to end.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "{status}:\n{}", self.log());
+    }
+
+    /// The server's `uuid:…` (the USN's device part).
+    pub fn uuid(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("data/dlna/uuid")).expect("uuid");
+        format!("uuid:{}", text.trim())
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn wait_for_log(&mut self, line: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !self.log().contains(line) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the server stopped ({status}):\n{}", self.log());
+            }
+            assert!(Instant::now() < deadline, "no {line:?} in:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `http://ip:8080/dlna/description.xml`.
+pub fn location(ip: &str) -> String {
+    format!(
+        "http://{ip}:{HTTP_PORT}{}",
+        dianjiao::dlna::DESCRIPTION_PATH
+    )
+}

@@ -1,0 +1,149 @@
+"""UPnP control points for the DLNA tests, run inside a network namespace.
+
+The SSDP decoding is the peer libraries' own (async-upnp-client, upnpclient); only the
+safety probes (`raw`) write datagrams by hand, since they send what no library would.
+Every command prints JSON on stdout. Installed by `make deps` (deploy/bootstrap.sh).
+"""
+
+import asyncio
+import json
+import socket
+import sys
+import time
+import urllib.request
+
+
+def out(value):
+    print(json.dumps(value), flush=True)
+
+
+def wire_headers(headers):
+    """The headers as received (the library adds its own `_…` keys and a lower-case
+    `location`, left out here)."""
+    return {k: v for k, v in headers.as_dict().items() if not k.startswith("_") and k != "location"}
+
+
+def search(source_ip, st, timeout):
+    """async-upnp-client's M-SEARCH (multicast, MX = timeout); one line per answer."""
+    from async_upnp_client.search import async_search
+
+    async def on_answer(headers):
+        out(wire_headers(headers))
+
+    asyncio.run(
+        async_search(on_answer, timeout=int(timeout), search_target=st, source=(source_ip, 0))
+    )
+
+
+def listen(source_ip, seconds, kind="alive"):
+    """async-upnp-client's advertisement listener on UDP 1900; prints `ready`, then the
+    first `kind` (alive or byebye) for upnp:rootdevice (nothing if none came in `seconds`)."""
+    from async_upnp_client.advertisement import SsdpAdvertisementListener
+
+    async def main():
+        got = asyncio.get_running_loop().create_future()
+
+        def on_notify(headers):
+            if headers.get("NT") == "upnp:rootdevice" and not got.done():
+                got.set_result(wire_headers(headers))
+
+        callback = {"alive": {"on_alive": on_notify}, "byebye": {"on_byebye": on_notify}}[kind]
+        listener = SsdpAdvertisementListener(**callback, source=(source_ip, 0))
+        await listener.async_start()
+        out("ready")
+        try:
+            out(await asyncio.wait_for(got, float(seconds)))
+        except asyncio.TimeoutError:
+            pass
+        await listener.async_stop()
+
+    asyncio.run(main())
+
+
+def upnpclient_scan(timeout):
+    """upnpclient's own SSDP search: the LOCATIONs it found."""
+    import upnpclient.ssdp
+
+    out(sorted(e.location for e in upnpclient.ssdp.scan(timeout=int(timeout))))
+
+
+def upnpclient_discover(timeout):
+    """upnpclient.discover(): its SSDP search, then each LOCATION's description fetched and
+    parsed; the devices found, with their services."""
+    import upnpclient
+
+    out(
+        [
+            {
+                "location": d.location,
+                "friendly_name": d.friendly_name,
+                "device_type": d.device_type,
+                "services": sorted(s.service_type for s in d.services),
+            }
+            for d in upnpclient.discover(timeout=int(timeout))
+        ]
+    )
+
+
+def raw(source_ip, to_ip, count, mx, seconds):
+    """Sends `count` searches for upnp:rootdevice to `to_ip`:1900 (MX `mx`, or none when
+    `mx` is `-`), then counts answers for `seconds`; prints the count and when the last
+    came, in seconds after the searches were sent."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(source_ip))
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 2)
+    sock.bind((source_ip, 0))
+    lines = ["M-SEARCH * HTTP/1.1", f"HOST: {to_ip}:1900", 'MAN: "ssdp:discover"']
+    if mx != "-":
+        lines.append(f"MX: {mx}")
+    lines.append("ST: upnp:rootdevice")
+    packet = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    for _ in range(int(count)):
+        sock.sendto(packet, (to_ip, 1900))
+    sent = time.monotonic()
+    answers, last = [], None
+    while True:
+        left = sent + float(seconds) - time.monotonic()
+        if left <= 0:
+            break
+        sock.settimeout(left)
+        try:
+            data, _ = sock.recvfrom(2048)
+        except socket.timeout:
+            break
+        if data.startswith(b"HTTP/1.1 200"):
+            answers.append(data.decode(errors="replace"))
+            last = time.monotonic() - sent
+    out({"answers": len(answers), "last_after_s": last, "first": answers[0] if answers else None})
+
+
+def admin_register(base, name, password, address):
+    """The office admin: signs in, makes a station, registers the TV's address to it."""
+
+    def call(path, body, cookie=None):
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST")
+        req.add_header("Content-Type", "application/json")
+        if cookie:
+            req.add_header("Cookie", cookie)
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res, json.load(res)
+
+    res, _ = call("/api/v1/session", {"name": name, "password": password})
+    cookie = res.headers["Set-Cookie"].split(";", 1)[0]
+    _, station = call("/api/v1/stations", {"code": "TV-01", "name": "东村", "kind": "village"}, cookie)
+    path = f"/api/v1/stations/{station['id']}/addresses"
+    call(path, {"address": address}, cookie)
+    out(station["id"])
+
+
+COMMANDS = {
+    "search": search,
+    "listen": listen,
+    "upnpclient-scan": upnpclient_scan,
+    "upnpclient-discover": upnpclient_discover,
+    "raw": raw,
+    "admin-register": admin_register,
+}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
