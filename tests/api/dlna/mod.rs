@@ -1,5 +1,6 @@
 //! DLNA against real peers we did not write, across network namespaces (see [`netns`]).
 
+mod browse;
 mod netns;
 mod routed;
 mod safety;

@@ -224,6 +224,11 @@ pub struct Server {
 impl Server {
     /// Starts the server and waits until SSDP is up (its log says so).
     pub fn start(ns: &Netns) -> Server {
+        Server::start_with(ns, &[], &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments (`--demo`) and environment settings.
+    pub fn start_with(ns: &Netns, args: &[&str], env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         let bin = env!("CARGO_BIN_EXE_dianjiao");
@@ -249,6 +254,8 @@ impl Server {
                 "--data",
             ])
             .arg(&data)
+            .args(args)
+            .envs(env.iter().copied())
             .env("DIANJIAO_DLNA", "on")
             .env("DIANJIAO_LOG", "info")
             .env("DIANJIAO_WORKERS", "1")

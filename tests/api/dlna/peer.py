@@ -136,7 +136,95 @@ def admin_register(base, name, password, address):
     out(station["id"])
 
 
+def browse_and_play(location, folder, series_title, seconds):
+    """A TV's media menu: async-upnp-client reads the description and calls the
+    ContentDirectory's Browse (root → `folder` → `series_title` → its episodes), python-didl-lite
+    decodes the DIDL-Lite; then the first episode's first `res` is read in byte ranges, one a
+    second of film for `seconds`, as a TV plays it. Prints the titles seen, the res and how
+    long the reading took (from the first request to the last answer)."""
+    import aiohttp
+    from async_upnp_client.aiohttp import AiohttpRequester
+    from async_upnp_client.client_factory import UpnpFactory
+    from didl_lite import didl_lite
+
+    async def main():
+        device = await UpnpFactory(AiohttpRequester()).async_create_device(location)
+        browse = device.service("urn:schemas-upnp-org:service:ContentDirectory:1").action("Browse")
+
+        async def children(object_id):
+            answer = await browse.async_call(
+                ObjectID=object_id, BrowseFlag="BrowseDirectChildren", Filter="*",
+                StartingIndex=0, RequestedCount=0, SortCriteria="")
+            return didl_lite.from_xml_string(answer["Result"], strict=False)
+
+        top = await children("0")
+        shelf = next(o for o in top if o.title == folder)
+        series = next(o for o in await children(shelf.id) if o.title == series_title)
+        episodes = await children(series.id)
+        first = episodes[0]
+        res = first.res[0]
+        async with aiohttp.ClientSession() as http:
+            async with http.head(res.uri) as head:
+                length = int(head.headers["Content-Length"])
+            steps = int(float(seconds))
+            started = time.monotonic()
+            for k in range(steps):
+                await asyncio.sleep(max(0.0, started + k - time.monotonic()))
+                lo, hi = length * k // steps, length * (k + 1) // steps - 1
+                async with http.get(res.uri, headers={"Range": f"bytes={lo}-{hi}"}) as got:
+                    assert got.status == 206, got.status
+                    await got.read()
+            took = time.monotonic() - started
+        out({
+            "top": [o.title for o in top],
+            "episodes": [o.title for o in episodes],
+            "uri": res.uri,
+            "protocol_info": res.protocol_info,
+            "took_s": took,
+        })
+
+    asyncio.run(main())
+
+
+def upnpclient_browse(location, folder, series_title):
+    """upnpclient (its own description and SOAP code): Browse root → `folder` →
+    `series_title`; prints the episodes' titles (DIDL-Lite read with the standard library)."""
+    import xml.etree.ElementTree as ET
+    import upnpclient
+
+    dc = "{http://purl.org/dc/elements/1.1/}title"
+    device = upnpclient.Device(location)
+
+    def children(object_id):
+        answer = device.ContentDirectory.Browse(
+            ObjectID=object_id, BrowseFlag="BrowseDirectChildren", Filter="*",
+            StartingIndex=0, RequestedCount=0, SortCriteria="")
+        return [(e.get("id"), e.findtext(dc)) for e in ET.fromstring(answer["Result"])]
+
+    shelf = next(i for i, t in children("0") if t == folder)
+    series = next(i for i, t in children(shelf) if t == series_title)
+    out([t for _, t in children(series)])
+
+
+def admin_viewings(base, name, password):
+    """The office reads the ledger: the `viewing` entries."""
+    req = urllib.request.Request(
+        base + "/api/v1/session", method="POST",
+        data=json.dumps({"name": name, "password": password}).encode())
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=30) as res:
+        cookie = res.headers["Set-Cookie"].split(";", 1)[0]
+    req = urllib.request.Request(base + "/api/v1/ledger?limit=1000")
+    req.add_header("Cookie", cookie)
+    with urllib.request.urlopen(req, timeout=30) as res:
+        entries = json.load(res)["entries"]
+    out([e for e in entries if e["kind"] == "viewing"])
+
+
 COMMANDS = {
+    "browse-and-play": browse_and_play,
+    "upnpclient-browse": upnpclient_browse,
+    "admin-viewings": admin_viewings,
     "search": search,
     "listen": listen,
     "upnpclient-scan": upnpclient_scan,
