@@ -108,8 +108,12 @@ pub struct Settings {
     pub jit_seeks_per_minute: u32,
     /// Seeks one client address may make in a quick run before the per-minute pace applies.
     pub jit_seek_burst: u32,
-    /// Answer DLNA discovery on the LAN.
+    /// Be a DLNA MediaServer on the LAN: answer discovery, serve the device description
+    /// and let TVs browse the library from their own menus, without signing in. Off unless
+    /// turned on (`DIANJIAO_DLNA=on`); when off, the DLNA routes answer 404.
     pub dlna: bool,
+    /// The name TVs show for this server in their media menus; empty: "<township>电教片库".
+    pub dlna_name: String,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -168,7 +172,8 @@ impl Default for Settings {
             jit_nice: 5,
             jit_seeks_per_minute: 12,
             jit_seek_burst: 6,
-            dlna: true,
+            dlna: false,
+            dlna_name: String::new(),
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

@@ -38,13 +38,16 @@ pub enum Access {
     /// Monitoring (`/metrics`): clerks, admins and a scraper with the `metrics_token`; anyone
     /// only while anonymous viewers are allowed and no token is set.
     Monitor,
+    /// The DLNA MediaServer (description, SOAP control): anyone — DLNA has no sign-in —
+    /// but only while `dlna` is on; otherwise the route answers 404 as if it did not exist.
+    Dlna,
 }
 
 impl Access {
     /// Decides for one principal; `anonymous_viewers` is the operator's switch.
     pub fn check(self, who: &Principal, anonymous_viewers: bool) -> Result<(), AppError> {
         match (self, who) {
-            (Access::Public, _) => Ok(()),
+            (Access::Public | Access::Dlna, _) => Ok(()),
             (Access::Viewer, Principal::Anonymous) if anonymous_viewers => Ok(()),
             (Access::Viewer, Principal::Anonymous) => Err(AppError::Unauthenticated),
             (Access::Viewer, Principal::User { .. } | Principal::Device { .. }) => Ok(()),
@@ -78,6 +81,9 @@ pub async fn gate(
         return Err(AppError::Forbidden.into());
     };
     let settings = &app.settings;
+    if access == Access::Dlna && !settings.dlna {
+        return Err(AppError::NotFound { what: "页面" }.into());
+    }
     if !is_safe_method(req.method()) && !same_origin(req.request(), settings) {
         return Err(AppError::CrossSite.into());
     }
@@ -101,7 +107,7 @@ pub async fn gate(
 fn anonymous_allowed(access: Access, settings: &Settings) -> bool {
     match access {
         Access::Monitor => settings.anonymous_viewers && settings.metrics_token.is_empty(),
-        Access::Public | Access::Viewer | Access::Clerk | Access::Admin => {
+        Access::Public | Access::Viewer | Access::Clerk | Access::Admin | Access::Dlna => {
             settings.anonymous_viewers
         }
     }
