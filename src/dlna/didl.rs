@@ -181,7 +181,7 @@ mod tests {
         let mut in_title = false;
         loop {
             match reader.read_event().expect("well-formed") {
-                Event::Start(e) => in_title = e.name().as_ref() == b"dc:title",
+                Event::Start(e) => in_title = e.name().as_ref() == "dc:title",
                 Event::End(_) => in_title = false,
                 Event::Text(t) if in_title => out.push(t.xml10_content().into_owned()),
                 Event::GeneralRef(r) if in_title => {

@@ -41,7 +41,7 @@ pub async fn mrr_scpd() -> HttpResponse {
     xml(description::MRR_SCPD.as_bytes().to_vec())
 }
 
-/// `GET /dlna/icons/{name}`: one of the four device icons.
+/// `GET /dlna/icons/{icon}`: one of the four device icons.
 pub async fn icon(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (_, mime, _, bytes) = ICONS
         .iter()

@@ -62,7 +62,7 @@ fn dlna_routes() -> Vec<RouteDef> {
         def(Method::GET, MRR_SCPD_PATH, Access::Dlna, || {
             web::route().to(dlna::mrr_scpd)
         }),
-        def(Method::GET, "/dlna/icons/{name}", Access::Dlna, || {
+        def(Method::GET, "/dlna/icons/{icon}", Access::Dlna, || {
             web::route().to(dlna::icon)
         }),
         def(Method::POST, CDS_CONTROL_PATH, Access::Dlna, || {

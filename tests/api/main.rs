@@ -5,6 +5,7 @@ mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
+mod dlna_http;
 mod hostile;
 mod jit;
 mod ledger;
