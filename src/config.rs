@@ -112,7 +112,7 @@ pub struct Settings {
     /// and let TVs browse the library from their own menus, without signing in. Off unless
     /// turned on (`DIANJIAO_DLNA=on`); when off, the DLNA routes answer 404.
     pub dlna: bool,
-    /// The name TVs show for this server in their media menus; empty: "<township>电教片库".
+    /// The name TVs show for this server in their media menus; empty: `<township>电教片库`.
     pub dlna_name: String,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.

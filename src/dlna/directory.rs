@@ -150,12 +150,9 @@ fn contents(snap: &Snapshot, plan: &[String], id: &str) -> Result<Children, Faul
                 &snap.series
             } else if other.starts_with("theme/") {
                 &snap.themes
-            } else if other.starts_with("film/") {
+            } else if let Some(film) = other.strip_prefix("film/") {
                 // An item has no children.
-                snap.by_id
-                    .get(&other[5..])
-                    .ok_or(Fault::NoSuchObject)
-                    .map(|_| ())?;
+                snap.by_id.get(film).ok_or(Fault::NoSuchObject)?;
                 return Ok(Children::Films(Vec::new()));
             } else {
                 return Err(Fault::NoSuchObject);

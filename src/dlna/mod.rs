@@ -21,7 +21,7 @@ pub mod soap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-/// The name TVs show: `dlna_name`, else "<township>电教片库".
+/// The name TVs show: `dlna_name`, else `<township>电教片库`.
 pub fn friendly_name(settings: &crate::config::Settings) -> String {
     match settings.dlna_name.trim() {
         "" => format!("{}电教片库", settings.township.trim()),

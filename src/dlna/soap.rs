@@ -139,10 +139,9 @@ fn read_action(text: &str) -> Result<Action, Refused> {
                 place = enter(place, e.local_name().as_ref(), &mut action, done)?;
             }
             Event::Empty(e) => {
-                if enter(place, e.local_name().as_ref(), &mut action, done)? == Place::Action {
-                    // `<u:GetSystemUpdateID/>`: an action with no arguments.
-                    done = true;
-                }
+                // `<u:GetSystemUpdateID/>` is an action with no arguments, done at once.
+                let now = enter(place, e.local_name().as_ref(), &mut action, done)?;
+                done |= now == Place::Action;
             }
             Event::End(_) => {
                 depth = depth.saturating_sub(1);

@@ -432,7 +432,7 @@ async fn paging_and_metadata_answer_counts_and_the_object_itself() {
     let meta = browse(&app, film, "BrowseMetadata", 0, 0, "").await;
     assert_eq!((meta.returned, meta.total), (1, 1));
     assert_eq!(meta.objects[0].name, "item");
-    assert_eq!(meta.ids(), [film.clone()]);
+    assert_eq!(meta.ids(), std::slice::from_ref(film));
     let folder = browse(&app, "series", "BrowseMetadata", 0, 0, "").await;
     assert_eq!(folder.titles(), ["按系列"]);
     assert_eq!(folder.objects[0].attr("parentID"), "0");
