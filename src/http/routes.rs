@@ -132,19 +132,19 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/themes", Viewer, || {
             web::route().to(films::themes)
         }),
-        def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || {
+        def(Method::GET, "/media/{id}/thumb.jpg", Media, || {
             web::route().to(thumbs::get)
         }),
-        def(Method::GET, "/media/{id}/original", Viewer, || {
+        def(Method::GET, "/media/{id}/original", Media, || {
             web::route().to(media_files::original)
         }),
-        def(Method::HEAD, "/media/{id}/original", Viewer, || {
+        def(Method::HEAD, "/media/{id}/original", Media, || {
             web::route().to(media_files::original)
         }),
-        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
+        def(Method::GET, "/media/{id}/tv.mp4", Media, || {
             web::route().to(renditions::tv_mp4)
         }),
-        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
+        def(Method::HEAD, "/media/{id}/tv.mp4", Media, || {
             web::route().to(renditions::tv_mp4)
         }),
         def(Method::GET, "/api/v1/ledger", Clerk, || {

@@ -738,3 +738,49 @@ async fn a_foreign_host_gets_421() {
         assert_eq!(res.status(), 421, "{path}");
     }
 }
+
+#[tokio::test]
+async fn with_anonymous_viewers_off_only_a_registered_address_plays_and_only_while_dlna_is_on() {
+    for dlna in [true, false] {
+        let app = spawn_app_with(|s| {
+            s.dlna = dlna;
+            s.anonymous_viewers = false;
+        })
+        .await;
+        app.synth_clip("党章电视教材 第一集.mp4", 2.0).await;
+        app.scan(&app.library.clone()).await;
+        let film = app.app.catalog.films().expect("films").remove(0).id;
+        let url = app.url(&format!("/media/{film}/original"));
+        let get = || app.client().get(&url).header("range", "bytes=0-9").send();
+        assert_eq!(get().await.expect("get").status(), 401, "unregistered");
+        let stations = app.app.stations.clone();
+        tokio::task::spawn_blocking(move || {
+            let station = stations
+                .create(dianjiao::stations::NewStation {
+                    code: "QLC".into(),
+                    name: "七里村".into(),
+                    kind: dianjiao::stations::StationKind::Village,
+                    township: None,
+                    broadcaster: None,
+                })
+                .expect("station");
+            let ip = "127.0.0.1".parse().expect("ip");
+            stations.add_address(&station.id, ip).expect("address");
+        })
+        .await
+        .expect("join");
+        let expected = if dlna { 206 } else { 401 };
+        assert_eq!(
+            get().await.expect("get").status(),
+            expected,
+            "registered, dlna {dlna}"
+        );
+        let listing = app
+            .client()
+            .get(app.url("/api/v1/films"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(listing.status(), 401, "the JSON catalog stays closed");
+    }
+}
