@@ -107,7 +107,6 @@ fn write_device(w: &mut Writer<Vec<u8>>, name: &str, udn: &str) -> std::io::Resu
     for (element, value) in [
         ("friendlyName", name),
         ("manufacturer", "dianjiao"),
-        ("manufacturerURL", "https://github.com/dianjiao"),
         (
             "modelDescription",
             "乡镇党员电教片库 (township party-education film library)",
