@@ -50,6 +50,8 @@ pub struct App {
     pub reports: Arc<Reports>,
     /// Manual ledger entries (feedback, plans, pastoral sessions, productions, corrections).
     pub entries: Arc<Entries>,
+    /// DLNA MediaServer state: its UUID and the browsable tree.
+    pub dlna: crate::dlna::Dlna,
     db: sled::Db,
 }
 
@@ -191,6 +193,7 @@ impl App {
             pool,
             metrics,
             hot_files: Arc::default(),
+            dlna: crate::dlna::Dlna::default(),
             library,
             preparation,
             jit,

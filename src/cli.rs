@@ -152,6 +152,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         entries: u64,
     },
+    /// DLNA Browse of a folder of this many films, paged by 50, against the JSON listing of
+    /// the same films (p50/p99 per request).
+    Dlna {
+        #[arg(long, default_value_t = 2_000)]
+        films: usize,
+    },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {
         #[arg(long, default_value_t = 64)]

@@ -109,8 +109,9 @@ pub struct Settings {
     /// Seeks one client address may make in a quick run before the per-minute pace applies.
     pub jit_seek_burst: u32,
     /// DLNA: village TVs find the library from their own media menu (SSDP discovery on UDP
-    /// 1900, ContentDirectory browsing). DLNA has no authentication, so it is off unless
-    /// turned on (`dlna = true`, env `DIANJIAO_DLNA=on`).
+    /// 1900, ContentDirectory browsing) and play it without signing in. DLNA has no
+    /// authentication, so it is off unless turned on (`dlna = true`, env
+    /// `DIANJIAO_DLNA=on`); when off, the DLNA routes answer 404.
     pub dlna: bool,
     /// Network interfaces (names, e.g. `["eth0"]`) DLNA discovery announces on and answers
     /// from. Empty: every interface that is up with an IPv4 address, except loopback.
@@ -118,6 +119,8 @@ pub struct Settings {
     /// How long a TV may remember the server without hearing from it (SSDP `max-age`), in
     /// seconds (60 to 86400); the server announces itself again about every third of it.
     pub dlna_max_age_secs: u64,
+    /// The name TVs show for this server in their media menus; empty: `<township>电教片库`.
+    pub dlna_name: String,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -179,6 +182,7 @@ impl Default for Settings {
             dlna: false,
             dlna_interfaces: Vec::new(),
             dlna_max_age_secs: 1800,
+            dlna_name: String::new(),
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

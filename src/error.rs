@@ -48,6 +48,10 @@ pub enum AppError {
     /// end): 409, nothing written.
     #[error("conflict: {message}")]
     Conflict { code: &'static str, message: String },
+    /// A DLNA player asked for a time range (`TimeSeekRange.dlna.org`) of a file that
+    /// seeks by bytes only: 406, as the DLNA guidelines want.
+    #[error("time-based seeking is not supported")]
+    TimeSeekUnsupported,
     /// The request body is over a limit (a roster file, an upload): 413, nothing kept.
     #[error("too large: {message}")]
     TooLarge { message: String },
@@ -156,6 +160,11 @@ impl AppError {
                     "该文件不是可播放的影片：{}",
                     reason.as_deref().unwrap_or("无法识别的文件")
                 ),
+            ),
+            AppError::TimeSeekUnsupported => (
+                "time_seek_unsupported",
+                StatusCode::NOT_ACCEPTABLE,
+                "此文件只能按字节跳转，不能按时间跳转（time-based seeking is not supported; use byte ranges）".into(),
             ),
             AppError::NotReady => (
                 "not_ready",

@@ -112,6 +112,13 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Changes whenever a film or a series description is written (counted since the
+    /// catalog was opened): a cheap test of whether a view built from [`Catalog::films`]
+    /// is still current.
+    pub fn generation(&self) -> u64 {
+        self.store.generation()
+    }
+
     /// One film, missing or not.
     pub fn get(&self, id: &FilmId) -> Result<Option<Film>, CatalogError> {
         Ok(self.store.get(id)?)

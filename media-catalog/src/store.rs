@@ -6,6 +6,8 @@
 //! from it, and the store itself can be rebuilt by a rescan of the library.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -105,6 +107,9 @@ pub struct Store {
     keyframes: sled::Tree,
     series: sled::Tree,
     metas: sled::Tree,
+    /// Counts writes of films and series descriptions since the store was opened: readers
+    /// that keep a view of the catalog (DLNA's tree) know from it when to build it again.
+    generation: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -117,6 +122,7 @@ impl Store {
             keyframes: db.open_tree(KEYFRAMES_TREE)?,
             series: db.open_tree(SERIES_TREE)?,
             metas: db.open_tree(METAS_TREE)?,
+            generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -156,10 +162,17 @@ impl Store {
             films.insert(key.as_bytes(), record.as_slice())?;
             Ok(())
         });
+        self.generation.fetch_add(1, Ordering::Release);
         result.map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Db(e),
         })
+    }
+
+    /// How many writes of films and series descriptions this store has seen since it was
+    /// opened; it changes whenever what the catalog shows may have changed.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The id of the film found at `path`, missing or not.
@@ -255,6 +268,7 @@ impl Store {
         let bytes = encode(name, &SeriesRecord::V1(info.clone()))?;
         if self.series.get(name)?.as_deref() != Some(bytes.as_slice()) {
             self.series.insert(name, bytes)?;
+            self.generation.fetch_add(1, Ordering::Release);
         }
         Ok(())
     }

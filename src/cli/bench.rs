@@ -14,12 +14,14 @@ use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 
 use super::CliError;
 
+mod dlna;
 mod jit;
 mod ledger;
 mod prepare;
 mod serve;
 mod xlsx;
 
+pub use dlna::dlna;
 pub use jit::jit;
 pub use ledger::ledger;
 pub use prepare::prepare;

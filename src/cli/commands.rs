@@ -111,6 +111,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Prepare => super::bench::prepare(),
             BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
             BenchCommand::Jit { hours } => super::bench::jit(hours),
+            BenchCommand::Dlna { films } => super::bench::dlna(films),
             BenchCommand::Serve {
                 connections,
                 seconds,

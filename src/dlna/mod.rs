@@ -5,9 +5,49 @@
 //! `dlna = true`, answers only on the LAN, and parses SOAP with no DTDs or entities.
 //!
 //! The pieces meet only through [`identity`]: the device's UUID and the URL paths below.
+//! The HTTP side: [`description`] (device, SCPDs, icons), [`soap`] (control requests and
+//! faults), [`control`] (the actions), [`content`] and [`directory`] (the tree and its
+//! listings), [`didl`] (DIDL-Lite) and [`profile`] (protocolInfo, DLNA profile names).
 
+pub mod content;
+pub mod control;
+pub mod description;
+pub mod didl;
+pub mod directory;
 pub mod identity;
+pub mod profile;
+pub mod soap;
 pub mod ssdp;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The name TVs show: `dlna_name`, else `<township>电教片库`.
+pub fn friendly_name(settings: &crate::config::Settings) -> String {
+    match settings.dlna_name.trim() {
+        "" => format!("{}电教片库", settings.township.trim()),
+        name => name.to_owned(),
+    }
+}
+
+/// The MediaServer's state kept between requests: its UUID (read once) and the tree.
+#[derive(Default)]
+pub struct Dlna {
+    uuid: OnceLock<String>,
+    /// The browsable tree, rebuilt when the catalog changes.
+    pub tree: content::Tree,
+}
+
+impl Dlna {
+    /// The device's `uuid:…` (see [`identity::device_uuid`]), read or made on first use.
+    pub fn uuid(&self, data: &Path) -> std::io::Result<String> {
+        if let Some(u) = self.uuid.get() {
+            return Ok(u.clone());
+        }
+        let made = identity::device_uuid(data)?;
+        Ok(self.uuid.get_or_init(|| made).clone())
+    }
+}
 
 /// The root device description (`LOCATION` in every SSDP message).
 pub const DESCRIPTION_PATH: &str = "/dlna/description.xml";

@@ -31,6 +31,10 @@ pub enum Access {
     Public,
     /// Catalog reading and playback: anonymous LAN viewers (when allowed), devices, users.
     Viewer,
+    /// A film's files (`tv.mp4`, the original, the poster): as [`Access::Viewer`], and also
+    /// an anonymous caller at an address registered to a station while `dlna` is on — a
+    /// DLNA TV cannot sign in or pair, so its registered address is what admits it.
+    Media,
     /// Township clerks and admins.
     Clerk,
     /// Admins only.
@@ -38,16 +42,23 @@ pub enum Access {
     /// Monitoring (`/metrics`): clerks, admins and a scraper with the `metrics_token`; anyone
     /// only while anonymous viewers are allowed and no token is set.
     Monitor,
+    /// The DLNA MediaServer (description, SOAP control): anyone — DLNA has no sign-in —
+    /// but only while `dlna` is on; otherwise the route answers 404 as if it did not exist.
+    Dlna,
 }
 
 impl Access {
     /// Decides for one principal; `anonymous_viewers` is the operator's switch.
     pub fn check(self, who: &Principal, anonymous_viewers: bool) -> Result<(), AppError> {
         match (self, who) {
-            (Access::Public, _) => Ok(()),
-            (Access::Viewer, Principal::Anonymous) if anonymous_viewers => Ok(()),
-            (Access::Viewer, Principal::Anonymous) => Err(AppError::Unauthenticated),
-            (Access::Viewer, Principal::User { .. } | Principal::Device { .. }) => Ok(()),
+            (Access::Public | Access::Dlna, _) => Ok(()),
+            (Access::Viewer | Access::Media, Principal::Anonymous) if anonymous_viewers => Ok(()),
+            (Access::Viewer | Access::Media, Principal::Anonymous) => {
+                Err(AppError::Unauthenticated)
+            }
+            (Access::Viewer | Access::Media, Principal::User { .. } | Principal::Device { .. }) => {
+                Ok(())
+            }
             (Access::Clerk | Access::Admin, Principal::Anonymous) => Err(AppError::Unauthenticated),
             (Access::Clerk | Access::Admin, Principal::Device { .. }) => Err(AppError::Forbidden),
             (Access::Clerk, Principal::User { .. }) => Ok(()),
@@ -78,12 +89,19 @@ pub async fn gate(
         return Err(AppError::Forbidden.into());
     };
     let settings = &app.settings;
+    if access == Access::Dlna && !settings.dlna {
+        return Err(AppError::NotFound { what: "页面" }.into());
+    }
     if !is_safe_method(req.method()) && !same_origin(req.request(), settings) {
         return Err(AppError::CrossSite.into());
     }
     let (who, renew) = principal(&app, req.request()).await?;
     if access != Access::Monitor || !bearer_matches(req.request(), &settings.metrics_token) {
-        access.check(&who, anonymous_allowed(access, settings))?;
+        let mut anonymous = anonymous_allowed(access, settings);
+        if !anonymous && access == Access::Media && settings.dlna && who == Principal::Anonymous {
+            anonymous = registered_address(&app, req.request()).await?;
+        }
+        access.check(&who, anonymous)?;
     }
     req.extensions_mut().insert(who);
     let mut res = next.call(req).await?;
@@ -101,10 +119,24 @@ pub async fn gate(
 fn anonymous_allowed(access: Access, settings: &Settings) -> bool {
     match access {
         Access::Monitor => settings.anonymous_viewers && settings.metrics_token.is_empty(),
-        Access::Public | Access::Viewer | Access::Clerk | Access::Admin => {
-            settings.anonymous_viewers
-        }
+        Access::Public
+        | Access::Viewer
+        | Access::Media
+        | Access::Clerk
+        | Access::Admin
+        | Access::Dlna => settings.anonymous_viewers,
     }
+}
+
+/// Whether the caller's address is registered to a station (a DLNA TV's admission).
+async fn registered_address(app: &web::Data<App>, req: &HttpRequest) -> Result<bool, AppError> {
+    let Some(ip) = client_ip(req, &app.settings.trusted_proxies) else {
+        return Ok(false);
+    };
+    let stations = app.stations.clone();
+    // A sled read; cheap, but it is I/O, so keep it off the async threads.
+    let found = tokio::task::spawn_blocking(move || stations.station_for_address(ip)).await??;
+    Ok(found.is_some())
 }
 
 /// `Authorization: Bearer <token>` naming the configured token (never an empty one). Both

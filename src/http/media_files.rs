@@ -82,6 +82,11 @@ async fn send_wanted(
     spec: FileSpec<'_>,
     wanted: Wanted,
 ) -> Result<HttpResponse, AppError> {
+    // Every file here seeks by bytes only (DLNA.ORG_OP=01): a time seek is refused before
+    // the file is opened.
+    if req.headers().contains_key("timeseekrange.dlna.org") {
+        return Err(AppError::TimeSeekUnsupported);
+    }
     let file = file_body::open(&app.hot_files, wanted).await?;
     let content_type = spec.content_type;
     let mut res = HttpResponse::Ok();

@@ -10,6 +10,7 @@ pub mod routes;
 mod body;
 mod catalog_edit;
 mod devices;
+mod dlna;
 mod entries;
 mod file_body;
 mod films;

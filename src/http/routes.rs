@@ -7,8 +7,12 @@ use actix_web::{middleware::from_fn, web, Route};
 
 use super::gate::{gate, Access};
 use super::{
-    catalog_edit, devices, entries, films, health, ledger, library, media_files, pages, plays,
-    renditions, reports, session, stations, thumbs, tv, uploads, users,
+    catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
+    plays, renditions, reports, session, stations, thumbs, tv, uploads, users,
+};
+use crate::dlna::{
+    CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
+    DESCRIPTION_PATH, MRR_CONTROL_PATH, MRR_EVENT_PATH, MRR_SCPD_PATH,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -38,10 +42,53 @@ fn def(method: Method, path: &'static str, access: Access, handler: fn() -> Rout
     }
 }
 
+/// UPnP's event subscription methods (GENA).
+fn gena(name: &'static str) -> Method {
+    Method::from_bytes(name.as_bytes()).expect("an HTTP token")
+}
+
+/// The DLNA MediaServer's routes (see [`dlna`]): open to anyone while `dlna` is on.
+fn dlna_routes() -> Vec<RouteDef> {
+    let mut routes = vec![
+        def(Method::GET, DESCRIPTION_PATH, Access::Dlna, || {
+            web::route().to(dlna::device)
+        }),
+        def(Method::GET, CDS_SCPD_PATH, Access::Dlna, || {
+            web::route().to(dlna::cds_scpd)
+        }),
+        def(Method::GET, CM_SCPD_PATH, Access::Dlna, || {
+            web::route().to(dlna::cm_scpd)
+        }),
+        def(Method::GET, MRR_SCPD_PATH, Access::Dlna, || {
+            web::route().to(dlna::mrr_scpd)
+        }),
+        def(Method::GET, "/dlna/icons/{icon}", Access::Dlna, || {
+            web::route().to(dlna::icon)
+        }),
+        def(Method::POST, CDS_CONTROL_PATH, Access::Dlna, || {
+            web::route().to(dlna::cds_control)
+        }),
+        def(Method::POST, CM_CONTROL_PATH, Access::Dlna, || {
+            web::route().to(dlna::cm_control)
+        }),
+        def(Method::POST, MRR_CONTROL_PATH, Access::Dlna, || {
+            web::route().to(dlna::mrr_control)
+        }),
+    ];
+    for path in [CDS_EVENT_PATH, CM_EVENT_PATH, MRR_EVENT_PATH] {
+        for method in ["SUBSCRIBE", "UNSUBSCRIBE"] {
+            routes.push(def(gena(method), path, Access::Dlna, || {
+                web::route().to(dlna::no_eventing)
+            }));
+        }
+    }
+    routes
+}
+
 /// Every route of the server.
 pub fn table() -> Vec<RouteDef> {
     use Access::*;
-    vec![
+    let mut routes = vec![
         // The hottest paths first: actix tries the routes in order.
         def(Method::GET, "/hls/{id}/{rung}/{file}", Viewer, || {
             web::route().to(renditions::variant_file)
@@ -85,19 +132,19 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/themes", Viewer, || {
             web::route().to(films::themes)
         }),
-        def(Method::GET, "/media/{id}/thumb.jpg", Viewer, || {
+        def(Method::GET, "/media/{id}/thumb.jpg", Media, || {
             web::route().to(thumbs::get)
         }),
-        def(Method::GET, "/media/{id}/original", Viewer, || {
+        def(Method::GET, "/media/{id}/original", Media, || {
             web::route().to(media_files::original)
         }),
-        def(Method::HEAD, "/media/{id}/original", Viewer, || {
+        def(Method::HEAD, "/media/{id}/original", Media, || {
             web::route().to(media_files::original)
         }),
-        def(Method::GET, "/media/{id}/tv.mp4", Viewer, || {
+        def(Method::GET, "/media/{id}/tv.mp4", Media, || {
             web::route().to(renditions::tv_mp4)
         }),
-        def(Method::HEAD, "/media/{id}/tv.mp4", Viewer, || {
+        def(Method::HEAD, "/media/{id}/tv.mp4", Media, || {
             web::route().to(renditions::tv_mp4)
         }),
         def(Method::GET, "/api/v1/ledger", Clerk, || {
@@ -319,7 +366,9 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/library/scan", Admin, || {
             web::route().to(library::rescan)
         }),
-    ]
+    ];
+    routes.extend(dlna_routes());
+    routes
 }
 
 /// Adds every route of the table to an actix service config.

@@ -89,17 +89,27 @@ pub fn gather(app: &App, station: Option<&str>) -> Result<HomeInputs, TvError> {
     };
     if let Some(id) = station {
         inputs.resume = app.plays.resume_points(id)?;
-        let report = app.reports.quarterly(id, today.year(), today.quarter())?;
-        let mut items = report.plan.map(|p| p.items).unwrap_or_default();
-        items.sort_by_key(|i| i.month);
+        let items = quarter_plan(app, id)?;
         inputs.required_this_month = items
             .iter()
-            .filter(|i| i.month == today.month())
-            .map(|i| i.film_id.clone())
+            .filter(|(month, _)| *month == today.month())
+            .map(|(_, film)| film.clone())
             .collect();
-        inputs.required = items.into_iter().map(|i| i.film_id).collect();
+        inputs.required = items.into_iter().map(|(_, film)| film).collect();
     }
     Ok(inputs)
+}
+
+/// The films of `station`'s plan for this quarter (the township's calendar) as (month,
+/// film id), by month; also what DLNA's 本站本季度计划 folder lists.
+pub fn quarter_plan(app: &App, station: &str) -> Result<Vec<(u8, String)>, TvError> {
+    let today = app.days.today();
+    let report = app
+        .reports
+        .quarterly(station, today.year(), today.quarter())?;
+    let mut items = report.plan.map(|p| p.items).unwrap_or_default();
+    items.sort_by_key(|i| i.month);
+    Ok(items.into_iter().map(|i| (i.month, i.film_id)).collect())
 }
 
 /// Builds the home rows.
@@ -200,7 +210,7 @@ fn has_theme(f: &Film, theme: &str) -> bool {
 }
 
 /// Series, then episode (unnumbered last), then title.
-fn episode_order(a: &Film, b: &Film) -> std::cmp::Ordering {
+pub(crate) fn episode_order(a: &Film, b: &Film) -> std::cmp::Ordering {
     a.series
         .cmp(&b.series)
         .then_with(|| match (a.episode, b.episode) {

@@ -6,6 +6,7 @@ mod catalog;
 mod catalog_edit;
 mod cli;
 mod dlna;
+mod dlna_http;
 mod hostile;
 mod jit;
 mod ledger;

@@ -306,7 +306,7 @@ fn get(addr: SocketAddr, path: &str) -> usize {
 }
 
 /// Stops the HTTP server from outside its runtime.
-fn futures_stop(handle: actix_web::dev::ServerHandle) {
+pub(super) fn futures_stop(handle: actix_web::dev::ServerHandle) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -14,7 +14,9 @@
 //! * Report routes get their station and period as a query ([`report_query`]).
 //! * Each expectation: `Ok` (any 2xx), `E401`, `E403`, `E422` (passed the gate, then refused
 //!   as unprocessable: e.g. pastoral hours for a village), or `E404` (passed the gate, then
-//!   found nothing: e.g. `GET /api/v1/device` for a caller that is not a TV).
+//!   found nothing: e.g. `GET /api/v1/device` for a caller that is not a TV), `E501` (DLNA
+//!   event subscriptions: no eventing). The server has DLNA on; with it off, the DLNA
+//!   routes answer 404 to everyone (`dlna_http.rs`).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -46,7 +48,11 @@ fn the_expectation_table_names_exactly_the_routes_the_server_has() {
 /// A server with one prepared film, two stations, paired TVs, an address and spare pairing
 /// codes.
 async fn app_with_ids(anonymous_viewers: bool) -> (TestApp, Ids) {
-    let app = spawn_app_with(|s| s.anonymous_viewers = anonymous_viewers).await;
+    let app = spawn_app_with(|s| {
+        s.anonymous_viewers = anonymous_viewers;
+        s.dlna = true;
+    })
+    .await;
     app.add_user(SPARE_USER, Role::Clerk).await;
     app.synth_clip("党章电视教材 第一集.mp4", 2.0).await;
     let summary = app.scan(&app.library.clone()).await;
@@ -165,6 +171,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
                     403 => E403,
                     404 => E404,
                     422 => E422,
+                    501 => E501,
                     other => {
                         failures.push(format!(
                             "{} {path} as role {role}: unexpected {other}",

@@ -16,6 +16,8 @@ pub(super) enum Expect {
     E403,
     E404,
     E422,
+    /// Not implemented (DLNA event subscriptions: no eventing).
+    E501,
 }
 pub(super) use Expect::*;
 
@@ -67,6 +69,7 @@ impl Ids {
             "user" => SPARE_USER.into(),
             "series" => "党章电视教材".into(),
             "register" => "all".into(),
+            "icon" => "icon-48.png".into(),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -126,6 +129,21 @@ pub(super) fn report_query(pattern: &str, ids: &Ids) -> String {
 
 pub(super) fn none(_: &Ids, _: &str) -> Body {
     Body::None
+}
+
+/// A SOAP request for `action` of a UPnP `service` with no arguments but `args`.
+fn soap(service: &str, action: &str, args: &str) -> Body {
+    let xml = format!(
+        "<?xml version=\"1.0\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+         <s:Body><u:{action} xmlns:u=\"urn:schemas-upnp-org:service:{service}:1\">{args}</u:{action}>\
+         </s:Body></s:Envelope>"
+    );
+    Body::Raw("text/xml; charset=\"utf-8\"", xml.into_bytes())
+}
+
+/// A UPnP event subscription method.
+fn gena(name: &str) -> Method {
+    Method::from_bytes(name.as_bytes()).expect("an HTTP token")
 }
 
 #[rustfmt::skip] // A table: one route per line reads (and merges) best.
@@ -277,5 +295,25 @@ pub(super) fn rows() -> Vec<Row> {
           [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
+        // DLNA (on in this table's server): anyone, signed in or not — DLNA has no sign-in.
+        r(Method::GET, "/dlna/description.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/dlna/cds.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/dlna/cm.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/dlna/mrr.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/dlna/icons/{icon}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::POST, "/dlna/cds/control", NoId,
+          |_, _| soap("ContentDirectory", "Browse", "<ObjectID>0</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag><Filter>*</Filter><StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount><SortCriteria></SortCriteria>"),
+          [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::POST, "/dlna/cm/control", NoId,
+          |_, _| soap("ConnectionManager", "GetProtocolInfo", ""), [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::POST, "/dlna/mrr/control", NoId,
+          |_, _| soap("X_MS_MediaReceiverRegistrar", "IsAuthorized", "<DeviceID></DeviceID>"),
+          [Ok, Ok, Ok, Ok, Ok]),
+        r(gena("SUBSCRIBE"), "/dlna/cds/event", NoId, none, [E501, E501, E501, E501, E501]),
+        r(gena("UNSUBSCRIBE"), "/dlna/cds/event", NoId, none, [E501, E501, E501, E501, E501]),
+        r(gena("SUBSCRIBE"), "/dlna/cm/event", NoId, none, [E501, E501, E501, E501, E501]),
+        r(gena("UNSUBSCRIBE"), "/dlna/cm/event", NoId, none, [E501, E501, E501, E501, E501]),
+        r(gena("SUBSCRIBE"), "/dlna/mrr/event", NoId, none, [E501, E501, E501, E501, E501]),
+        r(gena("UNSUBSCRIBE"), "/dlna/mrr/event", NoId, none, [E501, E501, E501, E501, E501]),
     ]
 }
