@@ -60,5 +60,6 @@ bench: deps
 	./target/release/dianjiao bench rescan --files 10000
 	./target/release/dianjiao bench rss --films 1000
 	./target/release/dianjiao bench prepare
+	./target/release/dianjiao bench dlna
 	@./deploy/bench-deps.sh
 	./target/release/dianjiao bench serve --connections 64 --seconds 10

@@ -138,3 +138,25 @@ fn a_routed_village_tv_hears_of_the_server_and_upnpclient_browses_it_to_the_epis
         "{titles:?}"
     );
 }
+
+#[test]
+fn upnpclient_discovers_the_server_and_browses_it_to_the_same_episodes() {
+    let Some(lan) = Lan::new("browse-upnpclient") else {
+        return;
+    };
+    let server = demo_server(&lan.server);
+    let found = lan.tv.peer(&["upnpclient-discover", "3"]);
+    let devices = found[0].as_array().expect("devices");
+    let ours = devices
+        .iter()
+        .find(|d| d["device_type"] == "urn:schemas-upnp-org:device:MediaServer:1")
+        .unwrap_or_else(|| panic!("not discovered: {found:?}\n{}", server.log()));
+    let location = ours["location"].as_str().expect("location");
+    let titles = lan.tv.peer(&["upnpclient-browse", location, SHELF, SERIES]);
+    let titles = titles[0].as_array().expect("titles");
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(
+        titles[0].as_str().expect("title").contains("第一集"),
+        "{titles:?}"
+    );
+}
