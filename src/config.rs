@@ -23,8 +23,8 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Host` and `Forwarded` headers are
     /// believed. Empty: the socket peer is the client and `Host` is what it asked for.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Names (or addresses) the server answers to besides its own addresses, `localhost` and
-    /// loopback, e.g. `["dianying.township.example"]`. Any other `Host` gets 421, which stops
+    /// Names (or addresses) the server answers to besides its own addresses, the machine's
+    /// host name (and `name.local`), `localhost` and loopback, e.g. `["dianying.township.example"]`. Any other `Host` gets 421, which stops
     /// web pages elsewhere from reaching the server through DNS rebinding.
     pub host_names: Vec<String>,
     /// A request body (other than an upload's file data, see `upload_body_timeout_secs`) must

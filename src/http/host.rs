@@ -1,6 +1,7 @@
 //! Which `Host` the server answers: the names in `host_names`, its own addresses (the listen
 //! address and every address of the machine's interfaces, re-read now and then since DHCP
-//! may change them), `localhost` and loopback — with or without a port. Anything else gets
+//! may change them), the machine's own host name (and its `.local` form), `localhost` and
+//! loopback — with or without a port. Anything else gets
 //! 421, so a web page elsewhere cannot reach the server through DNS rebinding (its requests
 //! carry the page's own host name). A request naming no host at all (HTTP/1.0 without
 //! `Host`) is answered: browsers always send `Host`, and old DLNA players may not.
@@ -111,6 +112,12 @@ impl HostAllowList {
                 None => tracing::warn!(entry, "host_names: not a host name, ignored"),
             }
         }
+        // The clerk may type the machine's own name (`http://dianjiao:8080`, or its mDNS
+        // `.local` form): it is the server's, not a name a web page can point elsewhere.
+        if let Some(own) = machine_name() {
+            names.push(format!("{own}.local"));
+            names.push(own);
+        }
         if let Ok(listen) = settings.listen.parse::<SocketAddr>() {
             if !listen.ip().is_unspecified() {
                 addrs.push(listen.ip().to_canonical());
@@ -175,9 +182,31 @@ pub async fn host_gate(
     }
 }
 
+/// The machine's host name, lower case (Linux keeps it in /proc); `None` when unreadable or
+/// not a plain name.
+fn machine_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    match Host::parse(name.trim()) {
+        Some(Host::Name(n)) if n != "localhost" => Some(n),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_machines_own_name_is_allowed() {
+        let Some(own) = machine_name() else {
+            eprintln!("SKIPPED: this machine's host name is not a plain name");
+            return;
+        };
+        let allow = list(&[], "0.0.0.0:8080");
+        assert!(allow.allows(&format!("{own}:8080")), "{own}");
+        assert!(allow.allows(&format!("{own}.local")), "{own}.local");
+        assert!(!allow.allows(&format!("{own}.evil.example")));
+    }
 
     fn list(names: &[&str], listen: &str) -> HostAllowList {
         HostAllowList::new(&Settings {
