@@ -101,7 +101,7 @@ pub fn parse(body: &[u8], soap_action: Option<&str>) -> Result<Action, Refused> 
 }
 
 /// `<!DOCTYPE` or `<!ENTITY` anywhere, in any case.
-fn declares_dtd(body: &[u8]) -> bool {
+pub(crate) fn declares_dtd(body: &[u8]) -> bool {
     body.windows(9)
         .any(|w| w.eq_ignore_ascii_case(b"<!DOCTYPE"))
         || body.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"))
