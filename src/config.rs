@@ -124,6 +124,9 @@ pub struct Settings {
     /// How often the server searches the LAN and the registered station addresses for TV
     /// renderers (`MediaRenderer:1`, for pushing a film to a TV), in seconds (at least 2).
     pub dlna_renderer_search_secs: u64,
+    /// While a film pushed to a TV plays, the server asks the TV where it is this often, in
+    /// seconds (at least 1): each answer is a heartbeat of the play.
+    pub dlna_push_poll_secs: u64,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -187,6 +190,7 @@ impl Default for Settings {
             dlna_max_age_secs: 1800,
             dlna_name: String::new(),
             dlna_renderer_search_secs: 60,
+            dlna_push_poll_secs: 5,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

@@ -40,6 +40,8 @@ pub struct Dlna {
     pub tree: content::Tree,
     /// TV renderers seen by the renderer search, for pushing films.
     pub renderers: std::sync::Arc<renderers::Renderers>,
+    /// Films pushed to renderers, each polled for the exact record.
+    pub pushes: std::sync::Arc<renderers::push::Pushes>,
 }
 
 impl Dlna {

@@ -224,6 +224,20 @@ pub fn response(service: &str, action: &str, outputs: &[(&str, &str)]) -> Vec<u8
     })
 }
 
+/// A control request: `action` of `service` (its URN) with input arguments in order.
+pub fn request(service: &str, action: &str, inputs: &[(&str, &str)]) -> Vec<u8> {
+    envelope(|w| {
+        let name = format!("u:{action}");
+        w.write_event(Event::Start(
+            BytesStart::new(name.as_str()).with_attributes([("xmlns:u", service)]),
+        ))?;
+        for (arg, value) in inputs {
+            text_element(w, arg, value)?;
+        }
+        w.write_event(Event::End(BytesEnd::new(name.as_str())))
+    })
+}
+
 /// A UPnP fault (sent with HTTP 500).
 pub fn fault(f: Fault) -> Vec<u8> {
     envelope(|w| {

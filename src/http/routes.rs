@@ -195,6 +195,24 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/renderers", Viewer, || {
             web::route().to(renderers::list)
         }),
+        def(Method::POST, "/api/v1/renderers/{id}/play", Viewer, || {
+            web::route().to(renderers::play)
+        }),
+        def(Method::POST, "/api/v1/renderers/{id}/pause", Viewer, || {
+            web::route().to(renderers::pause)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/renderers/{id}/resume",
+            Viewer,
+            || web::route().to(renderers::resume),
+        ),
+        def(Method::POST, "/api/v1/renderers/{id}/seek", Viewer, || {
+            web::route().to(renderers::seek)
+        }),
+        def(Method::POST, "/api/v1/renderers/{id}/stop", Viewer, || {
+            web::route().to(renderers::stop)
+        }),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)
         }),

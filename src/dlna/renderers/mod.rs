@@ -4,7 +4,9 @@
 //! by UDN with the station whose registered address it has. Remembered in memory only: after
 //! a restart the first search round (a few seconds) finds them again.
 
+pub mod avt;
 pub mod describe;
+pub mod push;
 pub mod search;
 
 use std::collections::HashMap;
@@ -98,6 +100,18 @@ impl Renderers {
     }
 }
 
+/// The HTTP client for renderers: no redirects (nothing is fetched from anywhere but the
+/// renderer's own address), no proxy, and a new connection for every call (TVs' small HTTP
+/// servers close kept-alive connections without saying so).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap_or_default()
+}
+
 /// The running search.
 pub struct Discovery {
     stop: oneshot::Sender<()>,
@@ -114,18 +128,7 @@ impl Discovery {
     ) -> Discovery {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
-            // No redirects: a description is fetched only from the answering address.
-            let client = match reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .build()
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "renderer search cannot start");
-                    return;
-                }
-            };
+            let client = client();
             loop {
                 let round = search_round(&config, &stations, &renderers, &client);
                 tokio::select! {

@@ -256,11 +256,25 @@ impl Renderer {
             .stderr(Stdio::null())
             .spawn()
             .expect("gmediarender");
-        Some(Renderer {
+        let mut tv = Renderer {
             child,
             log,
             _dir: dir,
-        })
+        };
+        // libupnp retries its bind until the interface's addresses are usable.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !tv.log().contains("Ready for rendering.") {
+            if let Ok(Some(status)) = tv.child.try_wait() {
+                panic!("gmediarender stopped ({status}):\n{}", tv.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gmediarender is not ready:\n{}",
+                tv.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Some(tv)
     }
 
     /// What it has logged so far.
