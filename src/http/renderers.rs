@@ -98,7 +98,8 @@ pub struct PlayBody {
     position_s: Option<f64>,
 }
 
-/// What the TV is told to play: the URI and its DIDL-Lite metadata, and the film's length.
+/// What the TV is told to play: the URI of the film's first `res` (`tv.mp4`, else the
+/// original) and its DIDL-Lite metadata.
 fn what_to_play(app: &App, film_id: &str, base: &str) -> Result<(String, String), AppError> {
     let snapshot = app.dlna.tree.current(&app.catalog, &app.preparation)?;
     let index = *snapshot.by_id.get(film_id).ok_or(AppError::NotFound {
@@ -124,6 +125,13 @@ pub async fn play(
     let r = renderer_for(&app, &who, &id).await?;
     let body = body.into_inner();
     let position_s = body.position_s.unwrap_or(0.0);
+    if !position_s.is_finite() || position_s < 0.0 {
+        return Err(AppError::Unprocessable {
+            code: "invalid",
+            message: "开始位置必须是不小于 0 的秒数（position_s must be a number of seconds ≥ 0）"
+                .into(),
+        });
+    }
     let port = req.app_config().local_addr().port();
     let local = local_toward(r.address)
         .ok_or_else(|| AppError::Renderer(CallError::Unreachable("no route to the TV".into())))?;

@@ -2,8 +2,9 @@
 //! a server-side poll (`GetTransportInfo` + `GetPositionInfo` every `dlna_push_poll_secs`).
 //! Positions become heartbeats of the play through the plays API (its clock checks apply);
 //! `STOPPED`/`NO_MEDIA_PRESENT` or the film's end ends it, and a renderer that stops
-//! answering for `PUSH_GRACE` ends it at its last position. Kept in memory: a restart
-//! leaves the plays to the idle sweeper, which closes them at their last heartbeat.
+//! answering (or never starts playing) for [`PUSH_GRACE`] ends it at its last position.
+//! Kept in memory: a restart leaves the plays to the idle sweeper, which closes them at
+//! their last heartbeat.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -94,6 +95,7 @@ impl Pushes {
         let mut last_answer = Instant::now();
         let mut last_pos: Option<f64> = None;
         let mut seen_playing = false;
+        let began = Instant::now();
         loop {
             tokio::time::sleep(every).await;
             if self.current(renderer).map(|c| c.generation) != Some(s.generation) {
@@ -118,6 +120,10 @@ impl Pushes {
                     }
                     let at_end = matches!((last_pos, s.duration_s), (Some(p), Some(d)) if p >= d - END_SLACK_S);
                     if (transport.idle() && seen_playing) || at_end {
+                        break;
+                    }
+                    if !seen_playing && began.elapsed() >= PUSH_GRACE {
+                        tracing::info!(play = %s.play_id, "a pushed play ends: its TV never started playing");
                         break;
                     }
                 }
