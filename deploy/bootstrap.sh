@@ -15,7 +15,8 @@
 #   iproute2 and Python 3 with venv (tests only: the DLNA tests run the server and real UPnP
 #   control points in network namespaces; the control points, async-upnp-client and
 #   upnpclient, are pinned in deploy/test-requirements.txt and installed below into
-#   /opt/dianjiao-test-venv, or $DIANJIAO_TEST_VENV).
+#   /opt/dianjiao-test-venv, or $DIANJIAO_TEST_VENV); gmediarender with GStreamer's plugins
+#   (tests only: a real TV renderer the server pushes films to).
 set -euo pipefail
 
 PACKAGES=(
@@ -25,6 +26,8 @@ PACKAGES=(
   fonts-wqy-zenhei
   chromium
   iproute2 python3 python3-venv
+  gmediarender gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-libav
 )
 
 # Node often comes from outside apt (nodesource, nvm, an image's own), and bookworm's nodejs

@@ -121,6 +121,12 @@ pub struct Settings {
     pub dlna_max_age_secs: u64,
     /// The name TVs show for this server in their media menus; empty: `<township>电教片库`.
     pub dlna_name: String,
+    /// How often the server searches the LAN and the registered station addresses for TV
+    /// renderers (`MediaRenderer:1`, for pushing a film to a TV), in seconds (at least 2).
+    pub dlna_renderer_search_secs: u64,
+    /// While a film pushed to a TV plays, the server asks the TV where it is this often, in
+    /// seconds (at least 1): each answer is a heartbeat of the play.
+    pub dlna_push_poll_secs: u64,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -183,6 +189,8 @@ impl Default for Settings {
             dlna_interfaces: Vec::new(),
             dlna_max_age_secs: 1800,
             dlna_name: String::new(),
+            dlna_renderer_search_secs: 60,
+            dlna_push_poll_secs: 5,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

@@ -78,6 +78,9 @@ pub enum AppError {
     TooManySeeks { retry_after_s: u64 },
     #[error("no requested range starts inside the {len} bytes")]
     RangeNotSatisfiable { len: u64 },
+    /// A TV's DLNA renderer did not do what was asked (unreachable, slow, a fault).
+    #[error("renderer: {0}")]
+    Renderer(#[from] crate::dlna::renderers::avt::CallError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error("catalog failure")]
@@ -90,6 +93,40 @@ pub enum AppError {
     Io(#[from] std::io::Error),
     #[error("background task failed")]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// What went wrong with a TV's renderer, said for the broadcaster.
+fn renderer_error(
+    e: &crate::dlna::renderers::avt::CallError,
+) -> (&'static str, StatusCode, String) {
+    use crate::dlna::renderers::avt::CallError as C;
+    match e {
+        C::Unreachable(_) => (
+            "renderer_unreachable",
+            StatusCode::BAD_GATEWAY,
+            "电视没有应答，请确认电视已打开、连在网上（the TV cannot be reached）".into(),
+        ),
+        C::Slow => (
+            "renderer_slow",
+            StatusCode::GATEWAY_TIMEOUT,
+            "电视响应太慢，没有按时回答，请稍后再试（the TV answered too slowly）".into(),
+        ),
+        C::Fault(code @ (714 | 716)) => (
+            "renderer_refused_film",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("电视不能播放这部影片（错误 {code}），请换一台电视或换一部影片（the TV refused the film）"),
+        ),
+        C::Fault(code) => (
+            "renderer_refused",
+            StatusCode::BAD_GATEWAY,
+            format!("电视拒绝了这个操作（错误 {code}）（the TV refused the command）"),
+        ),
+        C::Malformed => (
+            "renderer_bad_answer",
+            StatusCode::BAD_GATEWAY,
+            "电视的回答无法识别（the TV's answer could not be read）".into(),
+        ),
+    }
 }
 
 #[derive(Serialize)]
@@ -203,6 +240,7 @@ impl AppError {
                 ("too_large", StatusCode::PAYLOAD_TOO_LARGE, message.clone())
             }
             AppError::Refused { code, message } => (code, StatusCode::FORBIDDEN, message.clone()),
+            AppError::Renderer(e) => renderer_error(e),
             AppError::Limited { code, message, .. } => {
                 (code, StatusCode::TOO_MANY_REQUESTS, message.clone())
             }

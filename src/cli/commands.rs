@@ -170,7 +170,8 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
     let ssdp = start_ssdp(&app, addr);
     let result = server.await.map_err(CliError::Serve);
-    if let Some(ssdp) = ssdp {
+    if let Some((ssdp, renderers)) = ssdp {
+        renderers.stop().await;
         ssdp.stop().await;
     }
     app.flush();
@@ -178,7 +179,10 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
 }
 
 /// DLNA discovery, when `dlna` is on: TVs find the server from their media menu.
-fn start_ssdp(app: &App, listen: std::net::SocketAddr) -> Option<crate::dlna::ssdp::Ssdp> {
+fn start_ssdp(
+    app: &App,
+    listen: std::net::SocketAddr,
+) -> Option<(crate::dlna::ssdp::Ssdp, crate::dlna::renderers::Discovery)> {
     if !app.settings.dlna {
         return None;
     }
@@ -187,7 +191,21 @@ fn start_ssdp(app: &App, listen: std::net::SocketAddr) -> Option<crate::dlna::ss
         return None;
     }
     match crate::dlna::ssdp::SsdpConfig::new(&app.settings, listen) {
-        Ok(config) => Some(crate::dlna::ssdp::Ssdp::start(config, app.stations.clone())),
+        Ok(config) => {
+            // The renderer search (pushing films to TVs) uses the same interfaces.
+            let every =
+                std::time::Duration::from_secs(app.settings.dlna_renderer_search_secs.max(2));
+            let renderers = crate::dlna::renderers::Discovery::start(
+                config.clone(),
+                app.stations.clone(),
+                app.dlna.renderers.clone(),
+                every,
+            );
+            Some((
+                crate::dlna::ssdp::Ssdp::start(config, app.stations.clone()),
+                renderers,
+            ))
+        }
         Err(e) => {
             tracing::error!(error = %e, "DLNA discovery cannot start: cannot keep the device identity in the data folder");
             None

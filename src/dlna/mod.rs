@@ -8,6 +8,7 @@
 //! The HTTP side: [`description`] (device, SCPDs, icons), [`soap`] (control requests and
 //! faults), [`control`] (the actions), [`content`] and [`directory`] (the tree and its
 //! listings), [`didl`] (DIDL-Lite) and [`profile`] (protocolInfo, DLNA profile names).
+//! The other way round, [`renderers`] finds the TVs' own renderers for pushing films to them.
 
 pub mod content;
 pub mod control;
@@ -16,6 +17,7 @@ pub mod didl;
 pub mod directory;
 pub mod identity;
 pub mod profile;
+pub mod renderers;
 pub mod soap;
 pub mod ssdp;
 
@@ -36,6 +38,10 @@ pub struct Dlna {
     uuid: OnceLock<String>,
     /// The browsable tree, rebuilt when the catalog changes.
     pub tree: content::Tree,
+    /// TV renderers seen by the renderer search, for pushing films.
+    pub renderers: std::sync::Arc<renderers::Renderers>,
+    /// Films pushed to renderers, each polled for the exact record.
+    pub pushes: std::sync::Arc<renderers::push::Pushes>,
 }
 
 impl Dlna {

@@ -101,7 +101,7 @@ pub fn parse(body: &[u8], soap_action: Option<&str>) -> Result<Action, Refused> 
 }
 
 /// `<!DOCTYPE` or `<!ENTITY` anywhere, in any case.
-fn declares_dtd(body: &[u8]) -> bool {
+pub(crate) fn declares_dtd(body: &[u8]) -> bool {
     body.windows(9)
         .any(|w| w.eq_ignore_ascii_case(b"<!DOCTYPE"))
         || body.windows(8).any(|w| w.eq_ignore_ascii_case(b"<!ENTITY"))
@@ -218,6 +218,20 @@ pub fn response(service: &str, action: &str, outputs: &[(&str, &str)]) -> Vec<u8
             BytesStart::new(name.as_str()).with_attributes([("xmlns:u", service)]),
         ))?;
         for (arg, value) in outputs {
+            text_element(w, arg, value)?;
+        }
+        w.write_event(Event::End(BytesEnd::new(name.as_str())))
+    })
+}
+
+/// A control request: `action` of `service` (its URN) with input arguments in order.
+pub fn request(service: &str, action: &str, inputs: &[(&str, &str)]) -> Vec<u8> {
+    envelope(|w| {
+        let name = format!("u:{action}");
+        w.write_event(Event::Start(
+            BytesStart::new(name.as_str()).with_attributes([("xmlns:u", service)]),
+        ))?;
+        for (arg, value) in inputs {
             text_element(w, arg, value)?;
         }
         w.write_event(Event::End(BytesEnd::new(name.as_str())))

@@ -8,7 +8,7 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    plays, renditions, reports, session, stations, thumbs, tv, uploads, users,
+    plays, renderers, renditions, reports, session, stations, thumbs, tv, uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -190,6 +190,28 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/api/v1/plays/unregistered", Clerk, || {
             web::route().to(plays::unregistered)
+        }),
+        // TV renderers (DLNA push): a station's device, or office staff with ?station=.
+        def(Method::GET, "/api/v1/renderers", Viewer, || {
+            web::route().to(renderers::list)
+        }),
+        def(Method::POST, "/api/v1/renderers/{id}/play", Viewer, || {
+            web::route().to(renderers::play)
+        }),
+        def(Method::POST, "/api/v1/renderers/{id}/pause", Viewer, || {
+            web::route().to(renderers::pause)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/renderers/{id}/resume",
+            Viewer,
+            || web::route().to(renderers::resume),
+        ),
+        def(Method::POST, "/api/v1/renderers/{id}/seek", Viewer, || {
+            web::route().to(renderers::seek)
+        }),
+        def(Method::POST, "/api/v1/renderers/{id}/stop", Viewer, || {
+            web::route().to(renderers::stop)
         }),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)

@@ -25,6 +25,19 @@ impl Plays {
         asked_station: Option<&str>,
         position_s: f64,
     ) -> Result<Play, PlaysError> {
+        self.start_from(film_id, actor, asked_station, position_s, Source::TvUi)
+    }
+
+    /// [`Plays::start`] of a play whose reports come from `source` (the TV UI, or the
+    /// server's own poll of a renderer it pushed the film to).
+    pub fn start_from(
+        &self,
+        film_id: &str,
+        actor: Actor<'_>,
+        asked_station: Option<&str>,
+        position_s: f64,
+        source: Source,
+    ) -> Result<Play, PlaysError> {
         let (title, duration_s) = self.film(film_id)?;
         let position_s = self.position(position_s, duration_s)?;
         let client = actor.client;
@@ -53,7 +66,7 @@ impl Plays {
             duration_s,
             client,
             owner: owner.clone(),
-            source: Source::TvUi,
+            source,
             started_at: stamp(now),
             started_ms: now,
             last_seen_ms: now,

@@ -26,6 +26,8 @@ pub enum Source {
     Dlna,
     /// Inferred from the media requests of any other player opening a URL.
     Direct,
+    /// Pushed by the server to a TV's DLNA renderer, which reported its position (exact).
+    DlnaPush,
 }
 
 /// Whether a play counts as a showing.

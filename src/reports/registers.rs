@@ -335,6 +335,7 @@ fn run_by(station: &StationHead, source: Source) -> String {
         Source::TvUi => "电视界面",
         Source::Dlna => "DLNA 电视",
         Source::Direct => "直接播放",
+        Source::DlnaPush => "投屏到电视",
     };
     match &station.broadcaster {
         Some(b) => format!("{b}（{via}）"),

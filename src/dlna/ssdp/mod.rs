@@ -4,7 +4,7 @@
 
 mod limit;
 pub mod message;
-mod net;
+pub(crate) mod net;
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -63,7 +63,7 @@ impl SsdpConfig {
 
 impl SsdpConfig {
     /// The interfaces to use now.
-    fn current_interfaces(&self) -> Vec<Interface> {
+    pub(crate) fn current_interfaces(&self) -> Vec<Interface> {
         let mut found = net::interfaces(&self.interfaces);
         if let Some(only) = self.only_address {
             found.retain(|i| i.addr == only);
@@ -205,7 +205,7 @@ fn next_interval(device: &Device, quick_rounds: &mut u32) -> Duration {
 }
 
 /// The IPv4 addresses registered to stations that are not retired.
-fn registered(stations: &Stations) -> HashSet<Ipv4Addr> {
+pub(crate) fn registered(stations: &Stations) -> HashSet<Ipv4Addr> {
     let list = match stations.list() {
         Ok(list) => list,
         Err(e) => {

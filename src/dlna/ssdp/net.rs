@@ -131,6 +131,19 @@ fn sender(addr: Ipv4Addr) -> io::Result<UdpSocket> {
     tokio_socket(socket)
 }
 
+/// A socket on an ephemeral port of `addr` for searching (answers come back to it by
+/// unicast): multicast leaves by `addr`'s interface with the same small TTL.
+pub fn searcher(addr: Ipv4Addr) -> io::Result<UdpSocket> {
+    let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    socket.bind(&SocketAddr::V4(SocketAddrV4::new(addr, 0)).into())?;
+    if !addr.is_unspecified() {
+        socket.set_multicast_if_v4(&addr)?;
+    }
+    socket.set_multicast_ttl_v4(MULTICAST_TTL)?;
+    socket.set_multicast_loop_v4(false)?;
+    tokio_socket(socket)
+}
+
 fn tokio_socket(socket: Socket) -> io::Result<UdpSocket> {
     socket.set_nonblocking(true)?;
     UdpSocket::from_std(StdSocket::from(socket))

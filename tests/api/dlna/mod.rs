@@ -2,6 +2,7 @@
 
 mod browse;
 mod netns;
+mod push;
 mod routed;
 mod safety;
 mod same_subnet;

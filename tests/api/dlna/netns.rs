@@ -214,6 +214,82 @@ impl Routed {
     }
 }
 
+/// Debian's `gmediarender` (a GStreamer UPnP MediaRenderer we did not write) in `ns` on
+/// `interface`, playing at real pace into fake sinks; killed when dropped. `None` (the test
+/// passes, having said why) where it is not installed.
+pub struct Renderer {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Renderer {
+    /// The renderer's UDN.
+    pub const UUID: &str = "8e3c1a52-5c1f-4b7e-9d0a-0d1a9e7f0001";
+
+    pub fn start(ns: &Netns, interface: &str, name: &str, test: &str) -> Option<Renderer> {
+        if Command::new("gmediarender")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("SKIPPED {test}: no gmediarender (Debian package gmediarender; make deps installs it)");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("gmediarender.log");
+        let child = ns
+            .command("gmediarender")
+            .args([
+                "-I",
+                interface,
+                "-f",
+                name,
+                "-u",
+                Renderer::UUID,
+                "--logfile",
+            ])
+            .arg(&log)
+            .args(["--gstout-videopipe", "fakesink sync=true"])
+            .args(["--gstout-audiopipe", "fakesink sync=true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gmediarender");
+        let mut tv = Renderer {
+            child,
+            log,
+            _dir: dir,
+        };
+        // libupnp retries its bind until the interface's addresses are usable.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !tv.log().contains("Ready for rendering.") {
+            if let Ok(Some(status)) = tv.child.try_wait() {
+                panic!("gmediarender stopped ({status}):\n{}", tv.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gmediarender is not ready:\n{}",
+                tv.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Some(tv)
+    }
+
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Renderer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The real `dianjiao serve` with DLNA on, in a namespace, with an admin account; stopped
 /// when dropped. Drop it before its namespace.
 pub struct Server {

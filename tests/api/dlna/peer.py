@@ -221,7 +221,28 @@ def admin_viewings(base, name, password):
     out([e for e in entries if e["kind"] == "viewing"])
 
 
+def admin_call(base, name, password, method, path, body=""):
+    """The office signs in and makes one API call; prints {"status", "body"} (errors too)."""
+    req = urllib.request.Request(
+        base + "/api/v1/session", method="POST",
+        data=json.dumps({"name": name, "password": password}).encode())
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=30) as res:
+        cookie = res.headers["Set-Cookie"].split(";", 1)[0]
+    req = urllib.request.Request(base + path, method=method, data=body.encode() if body else None)
+    req.add_header("Cookie", cookie)
+    if body:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            status, text = res.status, res.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    out({"status": status, "body": json.loads(text) if text else None})
+
+
 COMMANDS = {
+    "admin-call": admin_call,
     "browse-and-play": browse_and_play,
     "upnpclient-browse": upnpclient_browse,
     "admin-viewings": admin_viewings,
