@@ -123,6 +123,7 @@ pub(super) fn report_query(pattern: &str, ids: &Ids) -> String {
             format!("?station={}&from=2026-01-01&to=2026-12-31", ids.station)
         }
         Some(_) => "?year=2026".into(),
+        None if pattern == "/api/v1/renderers" => format!("?station={}", ids.station),
         None => String::new(),
     }
 }
@@ -234,6 +235,15 @@ pub(super) fn rows() -> Vec<Row> {
           |_, _| Body::Json(json!({"text": "讨论"})), [E404, E401, E404, E404, E404]),
         r(Method::POST, "/api/v1/plays/{id}/feedback", Unknown,
           |_, _| Body::Json(json!({"text": "反馈"})), [E404, E401, E404, E404, E404]),
+        // TV renderers (DLNA push): a station's own device or office staff; no such renderer.
+        r(Method::GET, "/api/v1/renderers", NoId, none, [E403, E401, Ok, Ok, Ok]),
+        r(Method::POST, "/api/v1/renderers/{id}/play", Unknown,
+          |ids, _| Body::Json(json!({"film_id": ids.film})), [E404, E401, E404, E404, E404]),
+        r(Method::POST, "/api/v1/renderers/{id}/pause", Unknown, none, [E404, E401, E404, E404, E404]),
+        r(Method::POST, "/api/v1/renderers/{id}/resume", Unknown, none, [E404, E401, E404, E404, E404]),
+        r(Method::POST, "/api/v1/renderers/{id}/seek", Unknown,
+          |_, _| Body::Json(json!({"position_s": 1.0})), [E404, E401, E404, E404, E404]),
+        r(Method::POST, "/api/v1/renderers/{id}/stop", Unknown, none, [E404, E401, E404, E404, E404]),
         // Web pages (public files; `/` and the slash-less forms redirect to them).
         r(Method::GET, "/", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
