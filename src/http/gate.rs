@@ -3,6 +3,8 @@
 //! our own pages (Origin check against CSRF, against the host the client really asked for:
 //! see [`super::client`]). `/metrics` also takes a scraper's bearer token.
 
+use std::net::IpAddr;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
@@ -228,6 +230,25 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let who = req.extensions().get::<Principal>().cloned();
         std::future::ready(Ok(Caller(who.unwrap_or(Principal::Anonymous))))
+    }
+}
+
+/// The caller and their address (the socket peer, or a trusted proxy's client): who a
+/// play request is from, in one extractor.
+pub struct CallerAt(pub Principal, pub Option<IpAddr>);
+
+impl FromRequest for CallerAt {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let who = req.extensions().get::<Principal>().cloned();
+        let proxies = req
+            .app_data::<web::Data<App>>()
+            .map(|app| app.settings.trusted_proxies.clone())
+            .unwrap_or_default();
+        let client = client_ip(req, &proxies);
+        std::future::ready(Ok(CallerAt(who.unwrap_or(Principal::Anonymous), client)))
     }
 }
 

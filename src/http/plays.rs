@@ -3,12 +3,12 @@
 //! `GET /api/v1/plays/unregistered` for the dashboard. Media requests reach the plays
 //! through [`super::observe`].
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::blocking;
-use super::gate::{client_ip, Caller};
+use super::gate::CallerAt;
 use crate::app::App;
 use crate::error::AppError;
 use crate::plays::{Actor, PlaysError};
@@ -114,11 +114,9 @@ pub struct ListQuery {
 /// Starts a reported play → `201 {"play_id", "station_id", "started_at"}`.
 pub async fn start(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     body: web::Json<StartBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let body = body.into_inner();
     let play = blocking(move || {
@@ -141,12 +139,10 @@ pub async fn start(
 /// A position heartbeat → the play as it stands.
 pub async fn heartbeat(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<PositionBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let view = blocking(move || {
         let actor = Actor { who: &who, client };
@@ -159,12 +155,10 @@ pub async fn heartbeat(
 /// Ends a play → its viewing record and ledger `seq` (the same again on a repeat).
 pub async fn end(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<EndBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let ended = blocking(move || {
         let actor = Actor { who: &who, client };
@@ -202,12 +196,10 @@ pub async fn list(
 /// A party member signs in → `201` with the entry, or `200` with the first one.
 pub async fn sign_in(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<SigninBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let done = blocking(move || {
         let actor = Actor { who: &who, client };
@@ -225,12 +217,10 @@ pub async fn sign_in(
 /// The discussion after a showing → `201` with the entry.
 pub async fn discussion(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let entry = blocking(move || {
         let actor = Actor { who: &who, client };
@@ -243,12 +233,10 @@ pub async fn discussion(
 /// Feedback about a showing → `201` with the entry.
 pub async fn feedback(
     app: web::Data<App>,
-    req: HttpRequest,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_ip(&req, &app.settings.trusted_proxies);
     let plays = app.plays.clone();
     let entry = blocking(move || {
         let actor = Actor { who: &who, client };
