@@ -88,6 +88,8 @@ pub enum OpenError {
     Uploads(#[from] UploadError),
     #[error("cannot open the report indexes")]
     Reports(#[from] ReportsError),
+    #[error("cannot open the TV renderers' store")]
+    Renderers(#[from] crate::dlna::renderers::known::KnownError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
 }
@@ -193,7 +195,7 @@ impl App {
             pool,
             metrics,
             hot_files: Arc::default(),
-            dlna: crate::dlna::Dlna::default(),
+            dlna: crate::dlna::Dlna::open(&db)?,
             library,
             preparation,
             jit,

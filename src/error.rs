@@ -81,6 +81,9 @@ pub enum AppError {
     /// A TV's DLNA renderer did not do what was asked (unreachable, slow, a fault).
     #[error("renderer: {0}")]
     Renderer(#[from] crate::dlna::renderers::avt::CallError),
+    /// The store of registered TV locations failed.
+    #[error("renderer store: {0}")]
+    RendererStore(#[source] crate::dlna::renderers::known::KnownError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
     #[error("catalog failure")]
@@ -109,12 +112,17 @@ fn renderer_error(
         C::Slow => (
             "renderer_slow",
             StatusCode::GATEWAY_TIMEOUT,
-            "电视响应太慢，没有按时回答，请稍后再试（the TV answered too slowly）".into(),
+            "电视没有按时回答，这次操作没有完成；请确认电视开着、没有卡住，再试一次（the TV did not answer in time）".into(),
         ),
-        C::Fault(code @ (714 | 716)) => (
+        C::Fault(714) => (
             "renderer_refused_film",
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("电视不能播放这部影片（错误 {code}），请换一台电视或换一部影片（the TV refused the film）"),
+            "电视说它不支持这种文件（错误 714），请换一台电视或换一部影片（the TV does not support this kind of file）".into(),
+        ),
+        C::Fault(716) => (
+            "renderer_refused_film",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "电视说它找不到这个文件（错误 716），请确认电视能连上服务器后再试（the TV could not find the file）".into(),
         ),
         C::Fault(code) => (
             "renderer_refused",
@@ -298,6 +306,7 @@ impl AppError {
             | AppError::Ledger(_)
             | AppError::Preparation(_)
             | AppError::Io(_)
+            | AppError::RendererStore(_)
             | AppError::Task(_) => internal(),
         }
     }

@@ -45,6 +45,14 @@ pub struct Dlna {
 }
 
 impl Dlna {
+    /// With the renderers kept in `db` (locations the office registered).
+    pub fn open(db: &sled::Db) -> Result<Dlna, renderers::known::KnownError> {
+        Ok(Dlna {
+            renderers: std::sync::Arc::new(renderers::Renderers::open(db)?),
+            ..Dlna::default()
+        })
+    }
+
     /// The device's `uuid:…` (see [`identity::device_uuid`]), read or made on first use.
     pub fn uuid(&self, data: &Path) -> std::io::Result<String> {
         if let Some(u) = self.uuid.get() {

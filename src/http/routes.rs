@@ -8,8 +8,8 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    plays, renderer_status, renderers, renditions, reports, session, stations, thumbs, tv, uploads,
-    users,
+    plays, renderer_locations, renderer_status, renderers, renditions, reports, session, stations,
+    thumbs, tv, uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -273,6 +273,12 @@ pub fn table() -> Vec<RouteDef> {
             "/api/v1/stations/{id}/addresses/{address}",
             Admin,
             || web::route().to(devices::remove_address),
+        ),
+        def(
+            Method::POST,
+            "/api/v1/stations/{id}/renderers",
+            Admin,
+            || web::route().to(renderer_locations::add),
         ),
         def(Method::POST, "/api/v1/devices/pair", Public, || {
             web::route().to(devices::pair)

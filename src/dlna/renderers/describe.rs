@@ -55,6 +55,17 @@ pub fn location_at(location: &str, from: Ipv4Addr) -> Result<reqwest::Url, Unusa
     Ok(url)
 }
 
+/// A location the office types in: `http://` at an IPv4 address (its station's registered
+/// address, checked by the caller), no user name — returned with that address.
+pub fn registrable(location: &str) -> Result<(reqwest::Url, Ipv4Addr), Unusable> {
+    let url = reqwest::Url::parse(location.trim()).map_err(|_| Unusable::ElsewhereLocation)?;
+    let ip = url
+        .host_str()
+        .and_then(|h| h.parse::<Ipv4Addr>().ok())
+        .ok_or(Unusable::ElsewhereLocation)?;
+    location_at(url.as_str(), ip).map(|u| (u, ip))
+}
+
 /// Fetches and reads the description at `url` (already checked by [`location_at`]).
 pub async fn fetch(client: &reqwest::Client, url: &reqwest::Url) -> Result<Description, Unusable> {
     let body = get_capped(client, url, MAX_DESCRIPTION).await?;

@@ -1,11 +1,14 @@
 //! TV renderers (`MediaRenderer:1`) the server can push films to: found by searching the LAN
 //! interfaces and the registered station addresses every `dlna_renderer_search_secs`
 //! ([`search`]), each described by its own device description ([`describe`]), and remembered
-//! by UDN with the station whose registered address it has. Remembered in memory only: after
-//! a restart the first search round (a few seconds) finds them again.
+//! by UDN with the station whose registered address it has. Renderers a search cannot find
+//! (routed villages) are registered by the office with their description's location
+//! ([`known`], kept across restarts) and read again each round. The renderers seen are
+//! remembered in memory: after a restart the first search round finds them again.
 
 pub mod avt;
 pub mod describe;
+pub mod known;
 pub mod push;
 pub mod search;
 pub mod status;
@@ -35,6 +38,9 @@ pub struct Renderer {
     pub address: Ipv4Addr,
     /// When it last answered a search (RFC 3339, UTC).
     pub last_seen: String,
+    /// The description's location, for a renderer the office registered by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// The station whose registered address it has, if any.
     #[serde(skip)]
     pub station_id: Option<String>,
@@ -45,13 +51,27 @@ pub struct Renderer {
     seen_ms: i64,
 }
 
-/// The renderers seen, by UDN.
+/// The renderers seen, by UDN, and (with a store) the locations registered for them.
 #[derive(Default)]
 pub struct Renderers {
     seen: Mutex<HashMap<String, Renderer>>,
+    known: Option<known::Known>,
 }
 
 impl Renderers {
+    /// Renderers kept in `db` (registered locations) as well as in memory.
+    pub fn open(db: &sled::Db) -> Result<Renderers, known::KnownError> {
+        Ok(Renderers {
+            seen: Mutex::default(),
+            known: Some(known::Known::open(db)?),
+        })
+    }
+
+    /// The store of registered locations (none for a server without a data folder).
+    pub fn known(&self) -> Option<&known::Known> {
+        self.known.as_ref()
+    }
+
     /// The renderers at `station`'s addresses, by name.
     pub fn for_station(&self, station_id: &str) -> Vec<Renderer> {
         let seen = self.lock();
@@ -69,16 +89,21 @@ impl Renderers {
         self.lock().get(id).cloned()
     }
 
-    /// Remembers what a search round found at `address`.
-    pub fn remember(&self, d: describe::Description, address: Ipv4Addr, station: Option<String>) {
+    /// Remembers what a search round found at `address` (from a registered `location`).
+    pub fn remember(
+        &self,
+        d: describe::Description,
+        address: Ipv4Addr,
+        station: Option<String>,
+        location: Option<String>,
+    ) -> Renderer {
         let now = time::OffsetDateTime::now_utc();
         let renderer = Renderer {
             id: d.udn,
             name: d.friendly_name,
             address,
-            last_seen: now
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            last_seen: known::now(),
+            location,
             station_id: station,
             av_transport: d.av_transport,
             seen_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -93,7 +118,8 @@ impl Renderers {
                 seen.remove(&oldest);
             }
         }
-        seen.insert(renderer.id.clone(), renderer);
+        seen.insert(renderer.id.clone(), renderer.clone());
+        renderer
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Renderer>> {
@@ -174,8 +200,44 @@ async fn search_round(
             Err(e) => Err(e),
         };
         match described {
-            Ok(d) => renderers.remember(d, ip, station),
+            Ok(d) => {
+                renderers.remember(d, ip, station, None);
+            }
             Err(why) => tracing::debug!(%ip, %location, %why, "renderer left out"),
+        }
+    }
+    read_registered(stations, renderers, client).await;
+}
+
+/// Reads the registered locations' descriptions again; each is kept for the station its
+/// address is registered to now (none: left out).
+async fn read_registered(stations: &Stations, renderers: &Renderers, client: &reqwest::Client) {
+    let Some(known) = renderers.known() else {
+        return;
+    };
+    let registered = match known.locations() {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "renderer search: cannot read the registered locations");
+            return;
+        }
+    };
+    for r in registered {
+        let Ok((url, ip)) = describe::registrable(&r.location) else {
+            continue;
+        };
+        let station = stations.station_for_address(IpAddr::V4(ip)).ok().flatten();
+        if station.is_none() {
+            tracing::debug!(location = %r.location, "a registered TV location whose address is no station's any more is left out");
+            continue;
+        }
+        match describe::fetch(client, &url).await {
+            Ok(d) => {
+                renderers.remember(d, ip, station, Some(r.location));
+            }
+            Err(why) => {
+                tracing::info!(location = %r.location, %why, "a registered TV did not give its description")
+            }
         }
     }
 }

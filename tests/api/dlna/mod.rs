@@ -1,6 +1,7 @@
 //! DLNA against real peers we did not write, across network namespaces (see [`netns`]).
 
 mod browse;
+mod faults;
 mod netns;
 mod push;
 mod routed;

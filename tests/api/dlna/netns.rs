@@ -226,6 +226,8 @@ pub struct Renderer {
 impl Renderer {
     /// The renderer's UDN.
     pub const UUID: &str = "8e3c1a52-5c1f-4b7e-9d0a-0d1a9e7f0001";
+    /// gmediarender's own HTTP port (its default).
+    pub const PORT: u16 = 49494;
 
     pub fn start(ns: &Netns, interface: &str, name: &str, test: &str) -> Option<Renderer> {
         if Command::new("gmediarender")
@@ -280,6 +282,17 @@ impl Renderer {
     /// What it has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Its description's location at `ip` (gmediarender listens on its default port).
+    pub fn location(ip: &str) -> String {
+        format!("http://{ip}:{}/description.xml", Renderer::PORT)
+    }
+
+    /// Switches the TV off: the process is killed and reaped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -241,7 +241,94 @@ def admin_call(base, name, password, method, path, body=""):
     out({"status": status, "body": json.loads(text) if text else None})
 
 
+def fault_proxy(listen_ip, listen_port, upstream, action, mode, arg):
+    """A fault injector in front of a real renderer (gmediarender), run in the TV's namespace:
+    serves the renderer's description with its URLs pointing here (its UDN and name
+    marked with the port, so the server sees another TV), forwards every other request to the renderer
+    unchanged, except SOAP `action`: `fault` answers it with UPnP error `arg` (the renderer
+    never sees it); `delay` forwards it at once and holds the renderer's answer `arg` seconds.
+    Prints "ready", then one line per SOAP action seen, until killed."""
+    import http.server
+    import re
+    import urllib.parse
+
+    up = urllib.parse.urlsplit(upstream)
+    here = f"http://{listen_ip}:{listen_port}"
+
+    def fault(code):
+        return (
+            '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+            's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><s:Fault>'
+            "<faultcode>s:Client</faultcode><faultstring>UPnPError</faultstring><detail>"
+            '<UPnPError xmlns="urn:schemas-upnp-org:control-1-0">'
+            f"<errorCode>{code}</errorCode><errorDescription>injected</errorDescription>"
+            "</UPnPError></detail></s:Fault></s:Body></s:Envelope>"
+        ).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def log_message(self, *args):
+            pass
+
+        def forward(self, body=None):
+            req = urllib.request.Request(
+                f"{up.scheme}://{up.netloc}{self.path}", data=body, method=self.command)
+            for name in ("Content-Type", "SOAPACTION"):
+                if self.headers.get(name):
+                    req.add_header(name, self.headers[name])
+            try:
+                with urllib.request.urlopen(req, timeout=30) as res:
+                    return res.status, res.headers.get("Content-Type", "text/xml"), res.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers.get("Content-Type", "text/xml"), e.read()
+
+        def answer(self, status, ctype, body):
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            status, ctype, body = self.forward()
+            if self.path == up.path:
+                text = body.decode().replace(f"{up.scheme}://{up.netloc}", here)
+                text = re.sub(r"<UDN>([^<]*)</UDN>", r"<UDN>\1-fault-" + listen_port + "</UDN>", text)
+                text = re.sub(r"<friendlyName>([^<]*)</friendlyName>",
+                              r"<friendlyName>\1 (fault injector)</friendlyName>", text)
+                body = text.encode()
+            self.answer(status, ctype, body)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            name = (self.headers.get("SOAPACTION") or "").strip('"').rsplit("#", 1)[-1]
+            empty = b"<CurrentURIMetaData></CurrentURIMetaData>" in body or \
+                b"<CurrentURIMetaData/>" in body
+            out({"action": name, "empty_metadata": empty})
+            if name == action and mode == "fault":
+                return self.answer(500, 'text/xml; charset="utf-8"', fault(arg))
+            status, ctype, answer = self.forward(body)
+            if name == action and mode == "delay":
+                time.sleep(float(arg))
+            self.answer(status, ctype, answer)
+
+    server = http.server.ThreadingHTTPServer((listen_ip, int(listen_port)), Handler)
+    out("ready")
+    server.serve_forever()
+
+
+def avt_state(location):
+    """The renderer's own answer to GetTransportInfo (upnpclient), read past any proxy."""
+    import upnpclient
+
+    device = upnpclient.Device(location)
+    out(device.AVTransport.GetTransportInfo(InstanceID=0)["CurrentTransportState"])
+
+
 COMMANDS = {
+    "fault-proxy": fault_proxy,
+    "avt-state": avt_state,
     "admin-call": admin_call,
     "browse-and-play": browse_and_play,
     "upnpclient-browse": upnpclient_browse,

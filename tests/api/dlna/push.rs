@@ -13,35 +13,47 @@ const TV_NAME: &str = "Dongcun TV";
 
 /// The demo library with DLNA on, searching for renderers every 2 s and polling a pushed
 /// film every second (plays close after 2 s without a heartbeat).
-fn push_server(ns: &Netns) -> Server {
-    Server::start_with(
-        ns,
-        &["--demo"],
-        &[
-            ("DIANJIAO_PLAY_IDLE_SECS", "2"),
-            ("DIANJIAO_PLAY_MIN_SECS", "5"),
-            ("DIANJIAO_DLNA_RENDERER_SEARCH_SECS", "2"),
-            ("DIANJIAO_DLNA_PUSH_POLL_SECS", "1"),
-        ],
-    )
+pub(super) fn push_server(ns: &Netns) -> Server {
+    push_server_with(ns, &[("DIANJIAO_PLAY_IDLE_SECS", "2")])
+}
+
+/// [`push_server`] with other settings (`env` first: its keys win).
+pub(super) fn push_server_with(ns: &Netns, env: &[(&str, &str)]) -> Server {
+    let defaults = [
+        ("DIANJIAO_PLAY_MIN_SECS", "5"),
+        ("DIANJIAO_DLNA_RENDERER_SEARCH_SECS", "2"),
+        ("DIANJIAO_DLNA_PUSH_POLL_SECS", "1"),
+    ];
+    let mut all: Vec<(&str, &str)> = env.to_vec();
+    all.extend(
+        defaults
+            .iter()
+            .filter(|(k, _)| !env.iter().any(|(e, _)| e == k)),
+    );
+    Server::start_with(ns, &["--demo"], &all)
 }
 
 /// The office calls `method path` with `body` through the server's loopback.
-fn office(ns: &Netns, method: &str, path: &str, body: &str) -> (u64, Value) {
+pub(super) fn office(ns: &Netns, method: &str, path: &str, body: &str) -> (u64, Value) {
     let base = format!("http://127.0.0.1:{HTTP_PORT}");
     let out = ns.peer(&["admin-call", &base, ADMIN.0, ADMIN.1, method, path, body]);
     let status = out[0]["status"].as_u64().expect("status");
     (status, out[0]["body"].clone())
 }
 
-fn register(server_ns: &Netns, tv_ip: &str) -> String {
+pub(super) fn register(server_ns: &Netns, tv_ip: &str) -> String {
     let base = format!("http://127.0.0.1:{HTTP_PORT}");
     let out = server_ns.peer(&["admin-register", &base, ADMIN.0, ADMIN.1, tv_ip]);
     out[0].as_str().expect("station id").to_owned()
 }
 
 /// Waits (at most 30 s) until the station's renderer list is not empty.
-fn renderers_of(ns: &Netns, station: &str, server: &Server, tv: &Renderer) -> Vec<Value> {
+pub(super) fn renderers_of(
+    ns: &Netns,
+    station: &str,
+    server: &Server,
+    tv: &Renderer,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, body) = office(
@@ -108,7 +120,7 @@ fn the_office_sees_the_tv_renderer_of_a_station_by_its_registered_address() {
 }
 
 /// The first episode's film id (12 s), once the demo films are ready for TVs.
-fn first_episode(ns: &Netns) -> String {
+pub(super) fn first_episode(ns: &Netns) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let (_, films) = office(ns, "GET", "/api/v1/films?per_page=100", "");
@@ -132,14 +144,14 @@ fn first_episode(ns: &Netns) -> String {
 }
 
 /// The play as the office sees it.
-fn play_of(ns: &Netns, play: &str) -> Value {
+pub(super) fn play_of(ns: &Netns, play: &str) -> Value {
     let (status, body) = office(ns, "GET", &format!("/api/v1/plays/{play}"), "");
     assert_eq!(status, 200, "{body}");
     body
 }
 
 /// Waits (at most 30 s) until `done` holds of the play.
-fn wait_play(
+pub(super) fn wait_play(
     ns: &Netns,
     play: &str,
     what: &str,
@@ -158,7 +170,11 @@ fn wait_play(
 }
 
 /// Waits (at most 30 s) until `done` holds of the renderer's status.
-fn wait_status(status_of: &dyn Fn() -> Value, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(super) fn wait_status(
+    status_of: &dyn Fn() -> Value,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let s = status_of();
