@@ -131,6 +131,10 @@ pub struct Settings {
     /// ends the play at its last reported position after this many seconds (at least 2);
     /// so does a TV that never starts playing. Until then the phone shows it as unreachable.
     pub dlna_push_grace_secs: u64,
+    /// Commands to TVs (pause, resume, seek, stop, volume) one phone, or one office address,
+    /// may send a minute; past it they are refused with 429 for the rest of the minute.
+    /// 0 turns the limit off.
+    pub dlna_renderer_commands_per_minute: u32,
     /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
     /// libraries they load (`make web-deps`); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -196,6 +200,7 @@ impl Default for Settings {
             dlna_renderer_search_secs: 60,
             dlna_push_poll_secs: 5,
             dlna_push_grace_secs: 30,
+            dlna_renderer_commands_per_minute: 30,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

@@ -22,6 +22,7 @@ mod media_files;
 mod observe;
 mod pages;
 mod plays;
+mod renderer_control;
 mod renderer_locations;
 mod renderer_status;
 mod renderers;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::blocking;
-use super::gate::Caller;
+use super::gate::{Caller, CallerAt};
+use super::renderer_control::count_command;
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::dlna::didl;
@@ -89,7 +90,7 @@ pub(super) async fn renderer_for(
     }
 }
 
-fn transport(r: &Renderer) -> AvTransport {
+pub(super) fn transport(r: &Renderer) -> AvTransport {
     AvTransport {
         client: crate::dlna::renderers::client(),
         control_url: r.av_transport.clone(),
@@ -257,10 +258,11 @@ async fn current(app: &App, who: &Principal, id: &str) -> Result<push::Session, 
 /// `POST /api/v1/renderers/{id}/pause`.
 pub async fn pause(
     app: web::Data<App>,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let s = current(&app, &who, &id).await?;
+    count_command(&app, &who, client)?;
     s.avt.call("Pause", &[]).await?;
     Ok(HttpResponse::Ok().json(json!({ "play_id": s.play_id })))
 }
@@ -268,10 +270,11 @@ pub async fn pause(
 /// `POST /api/v1/renderers/{id}/resume`.
 pub async fn resume(
     app: web::Data<App>,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let s = current(&app, &who, &id).await?;
+    count_command(&app, &who, client)?;
     s.avt.call("Play", &[("Speed", "1")]).await?;
     Ok(HttpResponse::Ok().json(json!({ "play_id": s.play_id })))
 }
@@ -284,11 +287,12 @@ pub struct SeekBody {
 /// `POST /api/v1/renderers/{id}/seek {"position_s"}` (REL_TIME).
 pub async fn seek(
     app: web::Data<App>,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
     body: web::Json<SeekBody>,
 ) -> Result<HttpResponse, AppError> {
     let s = current(&app, &who, &id).await?;
+    count_command(&app, &who, client)?;
     let p = body.position_s;
     if !p.is_finite() || p < 0.0 || s.duration_s.is_some_and(|d| p > d) {
         return Err(AppError::Unprocessable {
@@ -305,10 +309,11 @@ pub async fn seek(
 /// `POST /api/v1/renderers/{id}/stop`: the TV stops, and the play ends at its last position.
 pub async fn stop(
     app: web::Data<App>,
-    Caller(who): Caller,
+    CallerAt(who, client): CallerAt,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let s = current(&app, &who, &id).await?;
+    count_command(&app, &who, client)?;
     let at = match s.avt.position().await {
         Ok(Some(p)) => Some(p),
         _ => s.live.position_s,

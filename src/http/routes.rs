@@ -8,8 +8,8 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    plays, renderer_locations, renderer_status, renderers, renditions, reports, session, stations,
-    thumbs, tv, uploads, users,
+    plays, renderer_control, renderer_locations, renderer_status, renderers, renditions, reports,
+    session, stations, thumbs, tv, uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -217,6 +217,12 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/renderers/{id}/status", Viewer, || {
             web::route().to(renderer_status::status)
         }),
+        def(
+            Method::POST,
+            "/api/v1/renderers/{id}/volume",
+            Viewer,
+            || web::route().to(renderer_control::volume),
+        ),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)
         }),

@@ -1,4 +1,4 @@
-//! Driving a renderer's AVTransport:1 over SOAP: each call posted with a time-out, its
+//! Driving a renderer's AVTransport:1 (and RenderingControl:1, for the volume) over SOAP: each call posted with a time-out, its
 //! answer (capped) read by the same SOAP reader as the server's own control requests, and a
 //! UPnP fault's `errorCode` read with `quick-xml`.
 
@@ -10,6 +10,8 @@ use quick_xml::Reader;
 use crate::dlna::soap;
 
 const SERVICE: &str = "urn:schemas-upnp-org:service:AVTransport:1";
+/// The volume's service.
+pub const RENDERING_CONTROL: &str = "urn:schemas-upnp-org:service:RenderingControl:1";
 /// Answers longer than this are not read (a GetPositionInfo answer is well under 4 KiB).
 const MAX_ANSWER: usize = 64 * 1024;
 
@@ -40,7 +42,8 @@ impl Transport {
     }
 }
 
-/// One renderer's AVTransport control point.
+/// One renderer's AVTransport control point (or, with its own control URL, another service's:
+/// [`AvTransport::call_service`]).
 #[derive(Clone)]
 pub struct AvTransport {
     pub client: reqwest::Client,
@@ -55,15 +58,25 @@ impl AvTransport {
         action: &str,
         args: &[(&str, &str)],
     ) -> Result<Vec<(String, String)>, CallError> {
+        self.call_service(SERVICE, action, args).await
+    }
+
+    /// Calls `action` of `service` at this control URL (InstanceID 0 first).
+    pub async fn call_service(
+        &self,
+        service: &str,
+        action: &str,
+        args: &[(&str, &str)],
+    ) -> Result<Vec<(String, String)>, CallError> {
         let mut inputs = vec![("InstanceID", "0")];
         inputs.extend_from_slice(args);
-        let body = soap::request(SERVICE, action, &inputs);
+        let body = soap::request(service, action, &inputs);
         let sent = self
             .client
             .post(&self.control_url)
             .timeout(self.timeout)
             .header("Content-Type", "text/xml; charset=\"utf-8\"")
-            .header("SOAPACTION", format!("\"{SERVICE}#{action}\""))
+            .header("SOAPACTION", format!("\"{service}#{action}\""))
             .body(body)
             .send()
             .await;

@@ -1,6 +1,6 @@
 //! A renderer's device description, fetched from the `LOCATION` of its search answer and
 //! read with `quick-xml` (no DTDs, no entities beyond XML's five): its UDN, friendly name and
-//! the control URL of its AVTransport service.
+//! the control URLs of its AVTransport and RenderingControl services.
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -25,6 +25,8 @@ pub struct Description {
     pub friendly_name: String,
     /// Absolute `http://` URL of AVTransport's control point, on the renderer's own address.
     pub av_transport: String,
+    /// RenderingControl's control point (volume), when the same device has one.
+    pub rendering_control: Option<String>,
 }
 
 /// Why a description was not taken. Logged at debug level only.
@@ -118,6 +120,7 @@ pub fn parse(body: &[u8], base: &reqwest::Url) -> Result<Description, Unusable> 
     let mut devices: Vec<DeviceSeen> = Vec::new();
     let (mut url_base, mut service_type, mut control) = (None, String::new(), String::new());
     let mut found: Option<(String, String, String)> = None;
+    let mut rendering: Option<(String, String)> = None;
     let mut text_now = String::new();
     loop {
         match reader.read_event().map_err(|_| Unusable::Malformed)? {
@@ -163,6 +166,11 @@ pub fn parse(body: &[u8], base: &reqwest::Url) -> Result<Description, Unusable> 
                             found = Some((d.udn.clone(), d.name.clone(), control.clone()));
                         }
                     }
+                    ("service", _) if service_type.contains(":service:RenderingControl:") => {
+                        if let (None, Some(d)) = (&rendering, devices.last()) {
+                            rendering = Some((d.udn.clone(), control.clone()));
+                        }
+                    }
                     ("device", _) => {
                         devices.pop();
                     }
@@ -181,15 +189,22 @@ pub fn parse(body: &[u8], base: &reqwest::Url) -> Result<Description, Unusable> 
         Some(u) if u.host() == base.host() => u,
         _ => base.clone(),
     };
-    let url = base.join(&control).map_err(|_| Unusable::NoTransport)?;
-    if url.scheme() != "http" || url.host() != base.host() {
-        return Err(Unusable::ElsewhereLocation);
-    }
+    let url = control_at(&base, &control).ok_or(Unusable::ElsewhereLocation)?;
+    let rendering_control = rendering
+        .filter(|(u, c)| *u == udn && !c.is_empty())
+        .and_then(|(_, c)| control_at(&base, &c));
     Ok(Description {
         udn,
         friendly_name: friendly_name.chars().take(128).collect(),
-        av_transport: url.to_string(),
+        av_transport: url,
+        rendering_control,
     })
+}
+
+/// A control URL resolved against `base`, when it stays `http://` on `base`'s host.
+fn control_at(base: &reqwest::Url, control: &str) -> Option<String> {
+    let url = base.join(control).ok()?;
+    (url.scheme() == "http" && url.host() == base.host()).then(|| url.to_string())
 }
 
 fn push(text: &mut String, piece: &str) {
@@ -221,6 +236,10 @@ mod tests {
         <controlURL>/upnp/control/cm</controlURL>
       </service>
       <service>
+        <serviceType>urn:schemas-upnp-org:service:RenderingControl:1</serviceType>
+        <controlURL>/upnp/control/rendercontrol1</controlURL>
+      </service>
+      <service>
         <serviceType>urn:schemas-upnp-org:service:AVTransport:1</serviceType>
         <serviceId>urn:upnp-org:serviceId:AVTransport</serviceId>
         <controlURL>upnp/control/rendertransport1</controlURL>
@@ -242,6 +261,10 @@ mod tests {
             d.av_transport,
             "http://10.77.0.2:49494/upnp/control/rendertransport1"
         );
+        assert_eq!(
+            d.rendering_control.as_deref(),
+            Some("http://10.77.0.2:49494/upnp/control/rendercontrol1")
+        );
     }
 
     #[test]
@@ -253,7 +276,7 @@ mod tests {
             parse(away.as_bytes(), &base()),
             Err(Unusable::ElsewhereLocation)
         ));
-        let none = GMEDIARENDER.replace("AVTransport:1", "RenderingControl:1");
+        let none = GMEDIARENDER.replace("AVTransport:1", "ContentDirectory:1");
         assert!(matches!(
             parse(none.as_bytes(), &base()),
             Err(Unusable::NoTransport)

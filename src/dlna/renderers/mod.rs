@@ -9,6 +9,7 @@
 pub mod avt;
 pub mod describe;
 pub mod known;
+pub mod limits;
 pub mod push;
 pub mod search;
 pub mod status;
@@ -47,6 +48,9 @@ pub struct Renderer {
     /// AVTransport's control URL.
     #[serde(skip)]
     pub av_transport: String,
+    /// RenderingControl's control URL (volume), if it has one.
+    #[serde(skip)]
+    pub rendering_control: Option<String>,
     #[serde(skip)]
     seen_ms: i64,
 }
@@ -106,6 +110,7 @@ impl Renderers {
             location,
             station_id: station,
             av_transport: d.av_transport,
+            rendering_control: d.rendering_control,
             seen_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
         };
         let mut seen = self.lock();

@@ -57,6 +57,8 @@ pub struct Pushes {
     sessions: Mutex<HashMap<String, Session>>,
     next: Mutex<u64>,
     ended: Mutex<HashMap<String, EndedNote>>,
+    /// Commands (pause, resume, seek, stop, volume) each caller sent this minute.
+    pub commands: super::limits::CommandBudget,
 }
 
 impl Pushes {

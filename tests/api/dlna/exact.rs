@@ -13,6 +13,8 @@ pub(super) struct Pushing<'a> {
     pub ns: &'a Netns,
     pub server: &'a Server,
     pub tv: &'a Renderer,
+    /// The TV's namespace, where its own answers are read.
+    pub tv_ns: &'a Netns,
     pub tv_ip: &'a str,
     pub station: &'a str,
 }
@@ -101,6 +103,30 @@ impl Pushing<'_> {
             (paused["state"].as_str(), paused["message"].as_str()),
             (Some("paused"), None),
             "{paused}"
+        );
+
+        // The volume, as the TV itself reads it back.
+        for level in [37, 80] {
+            let (status, body) = office(
+                lan_server,
+                "POST",
+                &path("volume"),
+                &format!(r#"{{"level":{level}}}"#),
+            );
+            assert_eq!(
+                (status, &body["level"]),
+                (200, &Value::from(level)),
+                "{body}"
+            );
+            let location = Renderer::location(self.tv_ip);
+            let said = self.tv_ns.peer(&["get-volume", &location]);
+            assert_eq!(said[0], level, "the TV's own volume");
+        }
+        let (status, body) = office(lan_server, "POST", &path("volume"), r#"{"level":101}"#);
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (422, Some("invalid")),
+            "{body}"
         );
 
         // Back to the start, then on to the end: the film ends the play by itself.

@@ -115,11 +115,36 @@ fn a_tv_that_refuses_the_film_or_answers_too_late_is_said_so_and_nothing_is_logg
     let Some(tv) = Renderer::start(&lan.tv, "lan0", TV_NAME, test) else {
         return;
     };
-    let server = push_server_with(&lan.server, &[("DIANJIAO_PLAY_IDLE_SECS", "2")]);
+    let server = push_server_with(
+        &lan.server,
+        &[
+            ("DIANJIAO_PLAY_IDLE_SECS", "2"),
+            ("DIANJIAO_DLNA_RENDERER_COMMANDS_PER_MINUTE", "3"),
+        ],
+    );
     let station = register(&lan.server, Lan::TV_IP);
     let film = first_episode(&lan.server);
     renderers_of(&lan.server, &station, &server, &tv);
     let logs = || format!("server:\n{}\ngmediarender:\n{}", server.log(), tv.log());
+
+    // A caller sends the TV at most 3 commands a minute (this test's setting).
+    let volume = format!("/api/v1/renderers/uuid:{}/volume", Renderer::UUID);
+    for _ in 0..3 {
+        let (status, body) = office(&lan.server, "POST", &volume, r#"{"level":20}"#);
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = office(&lan.server, "POST", &volume, r#"{"level":20}"#);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("too_many_commands")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("太频繁")),
+        "{body}"
+    );
 
     // The TV refuses the file type, with the metadata and again without.
     for (port, code, said) in [

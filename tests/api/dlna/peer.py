@@ -326,7 +326,16 @@ def avt_state(location):
     out(device.AVTransport.GetTransportInfo(InstanceID=0)["CurrentTransportState"])
 
 
+def get_volume(location):
+    """The renderer's own answer to RenderingControl GetVolume (upnpclient)."""
+    import upnpclient
+
+    device = upnpclient.Device(location)
+    out(device.RenderingControl.GetVolume(InstanceID=0, Channel="Master")["CurrentVolume"])
+
+
 COMMANDS = {
+    "get-volume": get_volume,
     "fault-proxy": fault_proxy,
     "avt-state": avt_state,
     "admin-call": admin_call,

@@ -203,6 +203,7 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
         ns: &lan.server,
         server: &server,
         tv: &tv,
+        tv_ns: &lan.tv,
         tv_ip: Lan::TV_IP,
         station: &station,
     };

@@ -76,6 +76,7 @@ fn a_tv_in_a_routed_village_registered_by_its_location_plays_a_pushed_film_exact
         ns: &net.server,
         server: &server,
         tv: &tv,
+        tv_ns: &net.tv,
         tv_ip: Routed::TV_IP,
         station: &station,
     };
