@@ -57,14 +57,24 @@ pub(super) async fn station_of(
     }
 }
 
-/// `GET /api/v1/renderers` → `[{"id", "name", "address", "last_seen"}]`.
+/// `GET /api/v1/renderers` → `[{"id", "name", "address", "last_seen", "last_used",
+/// "present", "location"?}]`, those present first.
 pub async fn list(
     app: web::Data<App>,
     Caller(who): Caller,
     query: web::Query<StationQuery>,
 ) -> Result<HttpResponse, AppError> {
     let station = station_of(&app, &who, query.into_inner().station).await?;
-    Ok(HttpResponse::Ok().json(app.dlna.renderers.for_station(&station)))
+    // The office sees every TV the station has had; a phone only those it can push to now.
+    let absent = matches!(who, Principal::User { .. });
+    let renderers = app.dlna.renderers.clone();
+    let list = blocking(move || {
+        renderers
+            .listing(&station, absent)
+            .map_err(AppError::RendererStore)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// The renderer `id` if the caller may drive it: a device only its own station's; office
@@ -181,6 +191,12 @@ pub async fn play(
             return Err(e);
         }
     };
+    let (renderers, used) = (app.dlna.renderers.clone(), r.clone());
+    let _ = blocking(move || {
+        renderers.used(&used);
+        Ok(())
+    })
+    .await;
     let session = push::Session::new(&play, who, client, avt);
     let polling = polling(&app);
     app.dlna

@@ -42,6 +42,10 @@ pub struct Renderer {
     /// The description's location, for a renderer the office registered by it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// When a film was last pushed to it (RFC 3339, UTC), kept across restarts.
+    pub last_used: Option<String>,
+    /// Seen by a search since the server started (false: known from before, not seen yet).
+    pub present: bool,
     /// The station whose registered address it has, if any.
     #[serde(skip)]
     pub station_id: Option<String>,
@@ -53,6 +57,25 @@ pub struct Renderer {
     pub rendering_control: Option<String>,
     #[serde(skip)]
     seen_ms: i64,
+}
+
+impl Renderer {
+    /// A renderer known from the store and not seen since the start: listed, not pushable.
+    fn absent(s: known::Stored) -> Renderer {
+        Renderer {
+            id: s.id,
+            name: s.name,
+            address: s.address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
+            last_seen: s.last_seen,
+            location: s.location,
+            last_used: s.last_used,
+            present: false,
+            station_id: Some(s.station_id),
+            av_transport: String::new(),
+            rendering_control: None,
+            seen_ms: 0,
+        }
+    }
 }
 
 /// The renderers seen, by UDN, and (with a store) the locations registered for them.
@@ -108,6 +131,8 @@ impl Renderers {
             address,
             last_seen: known::now(),
             location,
+            last_used: None,
+            present: true,
             station_id: station,
             av_transport: d.av_transport,
             rendering_control: d.rendering_control,
@@ -124,7 +149,62 @@ impl Renderers {
             }
         }
         seen.insert(renderer.id.clone(), renderer.clone());
+        drop(seen);
+        self.keep(&renderer);
         renderer
+    }
+
+    /// Keeps a station's renderer in the store (a small sled write: no flush).
+    fn keep(&self, r: &Renderer) {
+        let (Some(known), Some(station)) = (&self.known, &r.station_id) else {
+            return;
+        };
+        let stored = known::Stored {
+            v: 1,
+            station_id: station.clone(),
+            id: r.id.clone(),
+            name: r.name.clone(),
+            address: r.address.to_string(),
+            last_seen: r.last_seen.clone(),
+            last_used: None,
+            location: r.location.clone(),
+        };
+        if let Err(e) = known.seen(stored) {
+            tracing::warn!(error = %e, "a renderer could not be kept in the store");
+        }
+    }
+
+    /// Notes in the store that a film was pushed to `r` (blocking: a sled flush).
+    pub fn used(&self, r: &Renderer) {
+        if let (Some(known), Some(station)) = (&self.known, &r.station_id) {
+            if let Err(e) = known.used(station, &r.id) {
+                tracing::warn!(error = %e, "a renderer's last use could not be kept");
+            }
+        }
+    }
+
+    /// The station's renderers for the list: those seen since the start, with their last
+    /// use; with `absent`, also those known from before and not seen since (blocking: reads
+    /// the store).
+    pub fn listing(
+        &self,
+        station_id: &str,
+        absent: bool,
+    ) -> Result<Vec<Renderer>, known::KnownError> {
+        let mut list = self.for_station(station_id);
+        let stored = match &self.known {
+            Some(k) => k.of_station(station_id)?,
+            None => Vec::new(),
+        };
+        for s in stored {
+            match list.iter_mut().find(|r| r.id == s.id) {
+                Some(r) => r.last_used = s.last_used,
+                None if absent => list.push(Renderer::absent(s)),
+                None => {}
+            }
+        }
+        list.sort_by(|a, b| (!a.present, &a.name, &a.id).cmp(&(!b.present, &b.name, &b.id)));
+        Ok(list)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Renderer>> {

@@ -9,3 +9,4 @@ mod push_routed;
 mod routed;
 mod safety;
 mod same_subnet;
+mod server;

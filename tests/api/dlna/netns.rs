@@ -1,9 +1,10 @@
 //! The real-peer harness: network namespaces joined by veth pairs (one subnet, or two
 //! subnets through a router namespace), the real `dianjiao serve` inside one of them, and
-//! the UPnP control points of `peer.py` (async-upnp-client, upnpclient) inside another.
+//! the UPnP control points of `peer.py` (async-upnp-client, upnpclient) inside another
+//! ([`super::server`] starts the server).
 //! Where namespaces cannot be made (not root, no CAP_NET_ADMIN) the tests say so and pass.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,6 +15,8 @@ use serde_json::Value;
 /// Where `make deps` (deploy/bootstrap.sh) puts the Python peers; overridable for a
 /// machine that keeps them elsewhere.
 pub const VENV: &str = "/opt/dianjiao-test-venv";
+pub use super::server::{location, Server};
+
 /// The HTTP port the server listens on inside its namespace.
 pub const HTTP_PORT: u16 = 8080;
 /// The admin account made for the server.
@@ -301,106 +304,4 @@ impl Drop for Renderer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The real `dianjiao serve` with DLNA on, in a namespace, with an admin account; stopped
-/// when dropped. Drop it before its namespace.
-pub struct Server {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts the server and waits until SSDP is up (its log says so).
-    pub fn start(ns: &Netns) -> Server {
-        Server::start_with(ns, &[], &[])
-    }
-
-    /// [`Server::start`] with more `serve` arguments (`--demo`) and environment settings.
-    pub fn start_with(ns: &Netns, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let data = dir.path().join("data");
-        let bin = env!("CARGO_BIN_EXE_dianjiao");
-        let mut add = Command::new(bin)
-            .args(["user", "add", "--admin", "--password-stdin", "--data"])
-            .arg(&data)
-            .arg(ADMIN.0)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("dianjiao user add");
-        let mut stdin = add.stdin.take().expect("stdin");
-        writeln!(stdin, "{}", ADMIN.1).expect("password");
-        drop(stdin);
-        assert!(add.wait().expect("user add").success());
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("log");
-        let child = ns
-            .command(bin)
-            .args([
-                "serve",
-                "--listen",
-                &format!("0.0.0.0:{HTTP_PORT}"),
-                "--data",
-            ])
-            .arg(&data)
-            .args(args)
-            .envs(env.iter().copied())
-            .env("DIANJIAO_DLNA", "on")
-            .env("DIANJIAO_LOG", "info")
-            .env("DIANJIAO_WORKERS", "1")
-            .env("DIANJIAO_WATCH_FILES", "off")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("dianjiao serve");
-        let mut server = Server { child, dir };
-        server.wait_for_log("DLNA discovery (SSDP) on UDP 1900");
-        server
-    }
-
-    /// Stops the server as `systemctl stop` would (SIGTERM) and waits for it to end.
-    pub fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
-        let status = self.child.wait().expect("wait");
-        assert!(status.success(), "{status}:\n{}", self.log());
-    }
-
-    /// The server's `uuid:…` (the USN's device part).
-    pub fn uuid(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("data/dlna/uuid")).expect("uuid");
-        format!("uuid:{}", text.trim())
-    }
-
-    /// What the server has logged so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
-    }
-
-    fn wait_for_log(&mut self, line: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !self.log().contains(line) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server stopped ({status}):\n{}", self.log());
-            }
-            assert!(Instant::now() < deadline, "no {line:?} in:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `http://ip:8080/dlna/description.xml`.
-pub fn location(ip: &str) -> String {
-    format!(
-        "http://{ip}:{HTTP_PORT}{}",
-        dianjiao::dlna::DESCRIPTION_PATH
-    )
 }

@@ -191,7 +191,7 @@ pub(super) fn wait_status(
 fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_viewing() {
     let test = "push-play";
     let Some(lan) = Lan::new(test) else { return };
-    let Some(tv) = Renderer::start(&lan.tv, "lan0", TV_NAME, test) else {
+    let Some(mut tv) = Renderer::start(&lan.tv, "lan0", TV_NAME, test) else {
         return;
     };
     let server = push_server(&lan.server);
@@ -199,6 +199,11 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
     let film = first_episode(&lan.server);
     let list = renderers_of(&lan.server, &station, &server, &tv);
     let id = list[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        (&list[0]["last_used"], &list[0]["present"]),
+        (&Value::Null, &Value::Bool(true)),
+        "{list:?}"
+    );
     let setup = Pushing {
         ns: &lan.server,
         server: &server,
@@ -208,4 +213,40 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
         station: &station,
     };
     setup.plays_exactly(&id, &film);
+
+    // After a restart, with the TV switched off, the office still sees the station's TV and
+    // when a film was last pushed to it (not pushable until it is seen again).
+    let listed = |station: &str| {
+        let path = format!("/api/v1/renderers?station={station}");
+        let (status, body) = office(&lan.server, "GET", &path, "");
+        assert_eq!(status, 200, "{body}");
+        body.as_array().expect("a list").clone()
+    };
+    let used = listed(&station)[0]["last_used"].clone();
+    assert!(used.as_str().is_some_and(|t| t.ends_with('Z')), "{used}");
+    tv.kill();
+    let server = server.restart(&lan.server);
+    let after = listed(&station);
+    assert_eq!(after.len(), 1, "{after:?}\n{}", server.log());
+    let r = &after[0];
+    assert_eq!(
+        (r["id"].as_str(), &r["name"]),
+        (Some(id.as_str()), &Value::from(TV_NAME)),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["last_used"], &r["present"]),
+        (&used, &Value::Bool(false)),
+        "{r}"
+    );
+    let (status, _) = office(
+        &lan.server,
+        "POST",
+        &format!("/api/v1/renderers/{id}/play"),
+        &format!(r#"{{"film_id":"{film}"}}"#),
+    );
+    assert_eq!(
+        status, 404,
+        "a TV not seen since the restart is not pushed to"
+    );
 }
