@@ -127,8 +127,8 @@ pub struct Settings {
     /// While a film pushed to a TV plays, the server asks the TV where it is this often, in
     /// seconds (at least 1): each answer is a heartbeat of the play.
     pub dlna_push_poll_secs: u64,
-    /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
-    /// libraries they load (`make web-deps`); relative paths are from the working directory.
+    /// Folder of the web pages (`tv/`, `admin/`) and of `vendor/` with the browser libraries
+    /// they load (hls.js, tus-js-client); relative paths are from the working directory.
     pub web_dir: PathBuf,
     /// Largest upload accepted, in bytes (default 50 GiB); refused with 413 before any byte
     /// when the client declares more, and when a transfer runs past it.

@@ -155,9 +155,6 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     .await
     .map_err(|e| CliError::Serve(std::io::Error::other(e)))??;
     let app = Arc::new(app);
-    if app.accounts.user_count() == 0 {
-        tracing::warn!("no office accounts yet: create one with `dianjiao user add --admin NAME`");
-    }
     app.preparation.start(app.settings.prepare_parallel);
     crate::library::watch(
         app.library.clone(),
@@ -167,6 +164,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     );
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!("dianjiao listening on http://{addr}");
+    crate::startup::announce(addr, app.accounts.user_count());
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
     let ssdp = start_ssdp(&app, addr);
     let result = server.await.map_err(CliError::Serve);

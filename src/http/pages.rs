@@ -12,11 +12,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::app::App;
 use crate::error::AppError;
 
-/// The browser libraries served from `web/node_modules` (installed by `make web-deps`):
-/// name in the URL → path under `web_dir`. Nothing else under node_modules is reachable.
+/// The browser libraries served from `web/vendor/` (copies of the pinned npm builds, checked
+/// against `web/node_modules` by `make test`, so running needs no Node): name in the URL →
+/// path under `web_dir`. Nothing else under `web_dir` is reachable this way.
 const VENDOR: &[(&str, &str)] = &[
-    ("hls.min.js", "node_modules/hls.js/dist/hls.min.js"),
-    ("tus.min.js", "node_modules/tus-js-client/dist/tus.min.js"),
+    ("hls.min.js", "vendor/hls.min.js"),
+    ("tus.min.js", "vendor/tus.min.js"),
 ];
 
 /// Scripts only from here; media and images also as blobs (hls.js feeds MSE from blobs).

@@ -37,4 +37,5 @@ mod uploads;
 mod uploads_media;
 mod uploads_restart;
 mod uploads_transfer;
+mod vendor;
 mod watch;
