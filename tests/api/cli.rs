@@ -169,8 +169,14 @@ fn serve_with_piped_output_prints_lan_urls_with_the_port_and_no_colour_codes() {
         .expect("stderr")
         .read_to_string(&mut err)
         .expect("stderr");
-    assert!(!out.contains('\x1b') && !err.contains('\x1b'), "{out}\n{err}");
-    assert!(err.contains("listening"), "the log still goes to stderr: {err}");
+    assert!(
+        !out.contains('\x1b') && !err.contains('\x1b'),
+        "{out}\n{err}"
+    );
+    assert!(
+        err.contains("listening"),
+        "the log still goes to stderr: {err}"
+    );
     assert!(
         out.contains("还没有乡办公室账号") && out.contains("dianjiao user add --admin"),
         "{out}"
@@ -182,7 +188,10 @@ fn serve_with_piped_output_prints_lan_urls_with_the_port_and_no_colour_codes() {
         .filter(|w| w.starts_with("http://"))
         .collect();
     if out.contains("没有找到局域网地址") {
-        assert!(urls.iter().all(|u| u.starts_with("http://127.0.0.1:")), "{out}");
+        assert!(
+            urls.iter().all(|u| u.starts_with("http://127.0.0.1:")),
+            "{out}"
+        );
     } else {
         assert!(urls.len() >= 2, "{out}");
         for url in &urls {
@@ -193,9 +202,15 @@ fn serve_with_piped_output_prints_lan_urls_with_the_port_and_no_colour_codes() {
                 .expect("host");
             let addr: std::net::SocketAddr = host.parse().expect("an address with a port");
             assert_eq!(addr.port(), port, "{out}");
-            assert!(!addr.ip().is_loopback() && !addr.ip().is_unspecified(), "{out}");
+            assert!(
+                !addr.ip().is_loopback() && !addr.ip().is_unspecified(),
+                "{out}"
+            );
         }
         assert!(out.contains(&format!(":{port}/tv/")) && out.contains(&format!(":{port}/admin/")));
     }
-    assert!(urls.iter().any(|u| u.ends_with(&format!(":{port}/admin/"))), "{out}");
+    assert!(
+        urls.iter().any(|u| u.ends_with(&format!(":{port}/admin/"))),
+        "{out}"
+    );
 }

@@ -12,6 +12,7 @@ mod jit;
 mod ledger;
 mod ledger_crash;
 mod ledger_http;
+mod library_names;
 mod plays;
 mod plays_devices;
 mod plays_inferred;

@@ -59,8 +59,17 @@ fn vendored_browser_libraries_match_the_pinned_npm_builds() {
     );
     for v in &list {
         let pinned = pins["devDependencies"][&v.package].as_str();
-        assert_eq!(pinned, Some(v.version.as_str()), "{}: web/package.json pin", v.package);
-        let installed = json(&web.join("node_modules").join(&v.package).join("package.json"));
+        assert_eq!(
+            pinned,
+            Some(v.version.as_str()),
+            "{}: web/package.json pin",
+            v.package
+        );
+        let installed = json(
+            &web.join("node_modules")
+                .join(&v.package)
+                .join("package.json"),
+        );
         assert_eq!(
             installed["version"].as_str(),
             Some(v.version.as_str()),
@@ -88,7 +97,11 @@ fn vendored_browser_libraries_match_the_pinned_npm_builds() {
     }
     // Nothing in the folder that the list does not account for.
     for entry in std::fs::read_dir(web.join("vendor")).expect("web/vendor") {
-        let name = entry.expect("entry").file_name().into_string().expect("name");
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .into_string()
+            .expect("name");
         assert!(
             name == "VERSIONS" || list.iter().any(|v| v.file == name || v.licence == name),
             "web/vendor/{name} is not listed in VERSIONS"

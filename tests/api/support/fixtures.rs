@@ -264,6 +264,20 @@ pub fn gbk_titled_avi(dir: &Path) -> PathBuf {
     path
 }
 
+/// A Windows Media file named in pinyin or digits whose container carries a title tag, as
+/// township discs often are (`rongruguan.wmv` titled 社会主义荣辱观教育). Recipe: the
+/// `windows.wmv` recipe (WMV2 + WMA2 in ASF) with `-metadata title=<title>`.
+pub fn titled_wmv(dir: &Path, file: &str, title: &str) -> PathBuf {
+    let path = dir.join(file);
+    let args = INPUTS
+        .split_whitespace()
+        .chain("-pix_fmt yuv420p -c:v wmv2 -c:a wmav2 -metadata".split_whitespace())
+        .map(OsStr::new);
+    let title = format!("title={title}");
+    ffmpeg(args.chain([OsStr::new(&title), path.as_os_str()]));
+    path
+}
+
 /// A portrait phone clip: [`CAMERA_MP4`] remuxed with a display matrix that players turn
 /// 90° clockwise. Recipe: `-c copy -metadata:s:v:0 rotate=270` — FFmpeg 5.1's CLI writes
 /// its `rotate` override as a counter-clockwise matrix, so 270 gives what a phone writes.
