@@ -1,12 +1,14 @@
 //! Black-box tests: the real binary, real FFmpeg on generated media, real HTTP on loopback.
 
 mod admin_ui;
+mod backup;
 mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
 mod dlna;
 mod dlna_http;
+mod doctor;
 mod hostile;
 mod jit;
 mod ledger;
