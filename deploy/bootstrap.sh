@@ -28,6 +28,9 @@ PACKAGES=(
   iproute2 python3 python3-venv
   gmediarender gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-libav
+  # Tests only: systemd-analyze checks deploy/'s units; setpriv runs doctor's test without
+  # root's right to read any folder.
+  systemd util-linux
 )
 
 # Node often comes from outside apt (nodesource, nvm, an image's own), and bookworm's nodejs

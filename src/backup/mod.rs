@@ -16,9 +16,10 @@
 //!   copy against the checkpoint. Every entry acknowledged before the backup began is in
 //!   it, and no entry that was not yet durable (it might still fail) is. A report index in
 //!   the dump never points past the copied ledger; indexes behind it catch up on open.
-//! * **Files** — uploaded originals, poster frames, the DLNA identity, everything in the
-//!   folder but the database, the search index (rebuilt from the catalog), the ledger,
-//!   unfinished uploads and segments made just in time — are mirrored incrementally
+//! * **Files** — uploaded originals, poster frames, the DLNA identity, unfinished uploads
+//!   (an upload's offset is its file's length, so a copy resumes where the copy stops):
+//!   everything in the folder but the database, the search index (rebuilt from the
+//!   catalog), the ledger and segments made just in time — are mirrored incrementally
 //!   ([`files`]: size + mtime); renditions only with `--renditions`, since preparation can
 //!   make them again.
 //!
@@ -29,11 +30,13 @@
 
 mod control;
 mod dump;
+mod error;
 pub mod files;
+mod ledger_copy;
 mod restore;
 
 use std::fs;
-use std::io::{BufWriter, Read, Seek, Write};
+use std::io::{BufWriter, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -41,14 +44,14 @@ use serde::{Deserialize, Serialize};
 
 pub use control::{serve_control, Extent, CONTROL_SOCKET};
 pub use dump::{read_db, write_db, DumpStats};
+pub use error::BackupError;
 pub use files::CopyStats;
 pub use restore::{restore, Restored};
 
 use crate::config::Settings;
-use crate::ledger::{
-    Checkpoint, CheckpointError, KeyError, Ledger, LedgerError, VerifierKey, KEY_FILE, LOG_FILE,
-    PUBLIC_KEY_FILE,
-};
+use crate::ledger::Ledger;
+pub(crate) use ledger_copy::check_ledger_copy;
+use ledger_copy::{check_extends, copy_ledger};
 
 /// The manifest's file name in a backup folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -59,15 +62,7 @@ const VERSION: u32 = 1;
 const CHECKPOINT_FILE: &str = "checkpoint";
 const DB_FILE: &str = "db.jsonl";
 /// Top-level names of the data folder that are not mirrored into `files/`.
-const NOT_FILES: &[&str] = &[
-    "db",
-    "index",
-    "ledger",
-    "jit",
-    "uploads",
-    CONTROL_SOCKET,
-    "renditions",
-];
+const NOT_FILES: &[&str] = &["db", "index", "ledger", "jit", CONTROL_SOCKET, "renditions"];
 
 /// What the last complete backup run made.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -120,83 +115,6 @@ impl Progress for Quiet {
     fn begin(&self, _: &str, _: u64) {}
     fn advance(&self, _: u64, _: &str) {}
     fn end(&self) {}
-}
-
-/// Why a backup or a restore failed; worded for the township's operator.
-#[derive(Debug, thiserror::Error)]
-pub enum BackupError {
-    #[error("无法写入 {path}（cannot write the backup or the new data folder）")]
-    Target {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("无法读取 {path}（cannot read from the data folder or the backup）")]
-    Source {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("服务器的控制接口 {path} 无法使用：请以服务器的账户运行备份（cannot talk to the running server over its control socket; run the backup as the server's user）")]
-    Control {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("数据文件夹被另一个进程占用，但它没有回应备份请求：请先升级或重启服务器（the data folder is in use by a process that does not answer on control.sock: restart the server with this version）")]
-    NoControl,
-    #[error("服务器没能做出快照：{0}（the server could not make the snapshot）")]
-    Server(String),
-    #[error("无法打开数据文件夹")]
-    Open(#[from] crate::app::OpenError),
-    #[error("数据库读写出错（database error）")]
-    Db(#[from] sled::Error),
-    #[error("账本出错（ledger error）")]
-    Ledger(#[from] LedgerError),
-    #[error("账本签名密钥出错（ledger key error）")]
-    Key(#[from] KeyError),
-    #[error("备份中的账本检查点不对（the backup's ledger checkpoint does not check out）")]
-    Checkpoint(#[from] CheckpointError),
-    #[error("复制的账本有 {found} 条，检查点说 {expected} 条（the copied ledger does not match its checkpoint）")]
-    LedgerMismatch { expected: u64, found: u64 },
-    #[error("账本没有接续上次备份的内容：第 {seq} 条与上次备份不同，或账本变短了；请先查明原因，不会覆盖上次的备份（the ledger does not extend the one in the last backup at seq {seq}; the last backup is kept）")]
-    LedgerDiverged { seq: u64 },
-    #[error("数据库快照写出失败（cannot write the database dump）")]
-    DumpWrite(#[source] std::io::Error),
-    #[error("数据库快照读入失败（cannot read the database dump）")]
-    DumpRead(#[source] std::io::Error),
-    #[error("数据库快照格式不对（the database dump is not valid JSON Lines）")]
-    DumpFormat(#[source] serde_json::Error),
-    #[error("数据库快照不完整：{0}（the database dump is broken）")]
-    DumpBroken(&'static str),
-    #[error("{0} 不是 dianjiao 的备份文件夹，也不是空文件夹（not a dianjiao backup folder, and not empty: nothing was written）")]
-    NotABackup(PathBuf),
-    #[error("备份由更新版本的 dianjiao 制作（格式版本 {0}），请用新版本恢复（made by a newer dianjiao; restore it with that version）")]
-    TooNew(u32),
-    #[error(
-        "{0} 不是空文件夹：恢复只写入新的空文件夹（restore writes only into a new, empty folder）"
-    )]
-    NotEmpty(PathBuf),
-    #[error("备份说明文件无法读写（cannot read or write the manifest）")]
-    Manifest(#[source] serde_json::Error),
-    #[error("无法整理片库记录（cannot update the catalog of the restored folder）")]
-    Catalog(#[from] media_catalog::CatalogError),
-}
-
-impl BackupError {
-    pub(crate) fn target(path: &Path, source: std::io::Error) -> Self {
-        BackupError::Target {
-            path: path.to_owned(),
-            source,
-        }
-    }
-
-    pub(crate) fn source(path: &Path, source: std::io::Error) -> Self {
-        BackupError::Source {
-            path: path.to_owned(),
-            source,
-        }
-    }
 }
 
 /// What a backup run did.
@@ -340,68 +258,6 @@ fn count_dump(path: &Path) -> Result<DbCounts, BackupError> {
         trees: stats.trees,
         records: stats.records,
     })
-}
-
-/// Copies `ledger.log` up to `extent.end` and the key files into `dest`, writes the
-/// checkpoint beside them and checks the copy against it.
-fn copy_ledger(src: &Path, dest: &Path, extent: &Extent) -> Result<Checkpoint, BackupError> {
-    let log = src.join(LOG_FILE);
-    let mut input = fs::File::open(&log).map_err(|e| BackupError::source(&log, e))?;
-    input.rewind().map_err(|e| BackupError::source(&log, e))?;
-    let out_path = dest.join(LOG_FILE);
-    let mut out = fs::File::create(&out_path).map_err(|e| BackupError::target(&out_path, e))?;
-    let copied = std::io::copy(&mut (&mut input).take(extent.end), &mut out)
-        .map_err(|e| BackupError::target(&out_path, e))?;
-    if copied != extent.end {
-        return Err(BackupError::LedgerMismatch {
-            expected: extent.end,
-            found: copied,
-        });
-    }
-    out.sync_all()
-        .map_err(|e| BackupError::target(&out_path, e))?;
-    for name in [KEY_FILE, PUBLIC_KEY_FILE] {
-        let (from, to) = (src.join(name), dest.join(name));
-        let bytes = fs::read(&from).map_err(|e| BackupError::source(&from, e))?;
-        write_synced(&to, &bytes)?;
-    }
-    write_synced(&dest.join(CHECKPOINT_FILE), extent.checkpoint.as_bytes())?;
-    check_ledger_copy(dest)
-}
-
-/// Checks a copied ledger folder: the checkpoint is signed by its key and names exactly
-/// the chain the log holds (every frame and link checked on the way).
-pub(crate) fn check_ledger_copy(dir: &Path) -> Result<Checkpoint, BackupError> {
-    let read = |name: &str| {
-        let path = dir.join(name);
-        fs::read_to_string(&path).map_err(|e| BackupError::source(&path, e))
-    };
-    let key: VerifierKey = read(PUBLIC_KEY_FILE)?.parse()?;
-    let checkpoint = Checkpoint::open(&read(CHECKPOINT_FILE)?, &key)?;
-    let ledger = Ledger::open_read_only(dir)?;
-    if ledger.len() != checkpoint.size() || ledger.head() != checkpoint.root() {
-        return Err(BackupError::LedgerMismatch {
-            expected: checkpoint.size(),
-            found: ledger.len(),
-        });
-    }
-    Ok(checkpoint)
-}
-
-/// The new copy must extend the last backup's ledger: same entry at its last seq.
-fn check_extends(dir: &Path, previous: &Manifest) -> Result<(), BackupError> {
-    if previous.ledger_len == 0 {
-        return Ok(());
-    }
-    let seq = previous.ledger_len - 1;
-    let ledger = Ledger::open_read_only(dir)?;
-    if ledger.len() < previous.ledger_len {
-        return Err(BackupError::LedgerDiverged { seq });
-    }
-    match ledger.iter(seq)?.next() {
-        Some(Ok(entry)) if entry.hash.to_string() == previous.ledger_head => Ok(()),
-        _ => Err(BackupError::LedgerDiverged { seq }),
-    }
 }
 
 /// After the manifest is in place: older snapshots go, and files whose source is gone.

@@ -6,6 +6,7 @@ mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
+mod deploy;
 mod dlna;
 mod dlna_http;
 mod doctor;
