@@ -84,11 +84,7 @@ fn answer(stream: UnixStream, db: &sled::Db, ledger: &Ledger) -> std::io::Result
 }
 
 /// The database dump, then the ledger's extent taken after it.
-pub(super) fn snapshot(
-    db: &sled::Db,
-    ledger: &Ledger,
-    out: &mut dyn Write,
-) -> Result<(), BackupError> {
+fn snapshot(db: &sled::Db, ledger: &Ledger, out: &mut dyn Write) -> Result<(), BackupError> {
     dump::write_db(db, out)?;
     let (checkpoint, end) = ledger.durable_extent()?;
     let line = Line::Ledger {

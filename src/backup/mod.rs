@@ -227,27 +227,15 @@ fn direct_snapshot(settings: &Settings, out: &mut dyn Write) -> Result<Extent, B
         Err(crate::app::OpenError::DataInUse(_)) => return Err(BackupError::NoControl),
         Err(e) => return Err(e.into()),
     };
+    dump::write_db(&db, out)?;
+    // After the dump, as the server does: every entry an index points at is in the copy.
     let ledger = Ledger::open_read_only(&settings.ledger_dir())?;
-    let mut buf = Vec::new();
-    control::snapshot(&db, &ledger, &mut buf)?;
-    // The last line is the ledger's extent; the rest is the dump.
-    let cut = buf[..buf.len().saturating_sub(1)]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    out.write_all(&buf[..cut]).map_err(BackupError::DumpWrite)?;
-    match serde_json::from_slice(&buf[cut..]).map_err(BackupError::DumpFormat)? {
-        dump::Line::Ledger {
-            len,
-            end,
-            checkpoint,
-        } => Ok(Extent {
-            len,
-            end,
-            checkpoint,
-        }),
-        _ => Err(BackupError::DumpBroken("no ledger line after the dump")),
-    }
+    let (checkpoint, end) = ledger.durable_extent()?;
+    Ok(Extent {
+        len: checkpoint.size(),
+        end,
+        checkpoint: checkpoint.as_note().to_owned(),
+    })
 }
 
 fn count_dump(path: &Path) -> Result<DbCounts, BackupError> {

@@ -68,16 +68,15 @@ impl Check {
 /// All checks, in the order printed.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// How many checks need action (0: all is well).
+    pub needs_action: usize,
     pub checks: Vec<Check>,
 }
 
 impl Report {
     /// How many checks need action.
     pub fn needs_action(&self) -> usize {
-        self.checks
-            .iter()
-            .filter(|c| c.status == Status::Action)
-            .count()
+        self.needs_action
     }
 
     /// The report as lines for a terminal: `[正常] 摘要 — detail`, then a verdict.
@@ -104,11 +103,36 @@ impl Report {
 /// Runs every check. `exe` is this program (started as a worker). Blocking: it starts a
 /// worker process and reads the whole ledger.
 pub fn run(settings: &Settings, exe: &Path) -> Report {
+    let listen = system::listen(settings);
+    assemble(settings, exe, listen)
+}
+
+/// The same checks from inside the running server (the office dashboard): the listen
+/// address is the one this answer came through. One run at a time in the process: each
+/// starts a worker and reads the whole ledger.
+pub fn run_in_server(settings: &Settings, exe: &Path) -> Report {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let listen = Check::new(
+        "listen",
+        Status::Ok,
+        "服务器正在运行，并在监听地址上应答（本页就是它答的）。",
+        format!("listen = {}", settings.listen),
+    );
+    assemble(settings, exe, listen)
+}
+
+fn assemble(settings: &Settings, exe: &Path, listen: Check) -> Report {
     let mut checks = vec![system::worker(settings, exe)];
     checks.extend(system::disk_space(settings));
     checks.extend(checks::ledger_and_clock(settings));
     checks.extend(checks::permissions(settings));
     checks.extend(checks::libraries(settings));
-    checks.push(system::listen(settings));
-    Report { checks }
+    checks.push(listen);
+    Report {
+        needs_action: checks.iter().filter(|c| c.status == Status::Action).count(),
+        checks,
+    }
 }

@@ -279,6 +279,22 @@ async fn a_backup_under_load_restores_into_a_folder_that_verifies_and_serves() {
         "{again}"
     );
     server.stop();
+    // With the server stopped, the backup opens the folder itself; nothing new to copy.
+    let third = run(os(&[&"backup", &"--data", &data, &"--to", &backup])).await;
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    let again = manifest(&backup);
+    assert_eq!(
+        (
+            again["from_server"].as_bool(),
+            again["files"]["copied"].as_u64()
+        ),
+        (Some(false), Some(0)),
+        "{again}"
+    );
 
     let out = run(os(&[&"restore", &"--from", &backup, &"--data", &restored])).await;
     assert!(

@@ -133,3 +133,46 @@ fn an_unreadable_library_folder_needs_action_and_is_named() {
     assert!(text.contains(&named), "{text}");
     assert!(text.contains("Permission denied"), "{text}");
 }
+
+#[tokio::test]
+async fn the_office_dashboard_gets_the_same_checks_as_json() {
+    let app = crate::support::spawn_app().await;
+    let ledger = app.app.ledger.clone();
+    tokio::task::spawn_blocking(move || {
+        let draft = Draft::new(
+            EntryKind::Discussion,
+            Some("ST01"),
+            json!({ "text": "讨论" }),
+        );
+        ledger.append(draft).expect("appended")
+    })
+    .await
+    .expect("join");
+    let admin = app
+        .signed_in("admin", dianjiao::accounts::Role::Admin)
+        .await;
+    let res = admin
+        .get(app.url("/api/v1/doctor"))
+        .send()
+        .await
+        .expect("doctor");
+    assert_eq!(res.status(), 200);
+    let report: serde_json::Value = res.json().await.expect("json");
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} check in {report}"))
+            .clone()
+    };
+    assert_eq!(check("ledger")["status"], "ok", "{report}");
+    assert!(check("ledger")["summary"]
+        .as_str()
+        .unwrap()
+        .contains("1 条记录"));
+    assert_eq!(check("ffmpeg_worker")["status"], "ok", "{report}");
+    assert_eq!(check("listen")["status"], "ok", "{report}");
+    assert_eq!(report["needs_action"], 0, "{report}");
+}
