@@ -6,7 +6,7 @@
 //!   sled database, which only one process may open, and whose files cannot be copied
 //!   consistently while written. So `backup` asks the running server over its control
 //!   socket (`<data>/control.sock`, [`serve_control`]) and the server streams a dump of
-//!   every tree ([`dump`], JSON Lines). With no server running, `backup` opens the folder
+//!   every tree (`dump.rs`, JSON Lines). With no server running, `backup` opens the folder
 //!   itself (taking the lock, so no server starts half way) and writes the same dump.
 //! * **The ledger** is taken *after* the database: the server reports its durable length,
 //!   a signed checkpoint of it and the byte length of the log holding exactly those
