@@ -55,6 +55,8 @@ pub enum BackupError {
     NotABackup(PathBuf),
     #[error("备份由更新版本的 dianjiao 制作（格式版本 {0}），请用新版本恢复（made by a newer dianjiao; restore it with that version）")]
     TooNew(u32),
+    #[error("备份文件夹 {backup} 和数据文件夹 {data} 不能互相包含：请把备份放在数据文件夹之外，最好在另一块磁盘上（the backup folder and the data folder must not contain each other）")]
+    Nested { data: PathBuf, backup: PathBuf },
     #[error(
         "{0} 不是空文件夹：恢复只写入新的空文件夹（restore writes only into a new, empty folder）"
     )]

@@ -34,6 +34,8 @@ mod error;
 pub mod files;
 mod ledger_copy;
 mod restore;
+#[cfg(test)]
+mod tests;
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -132,6 +134,7 @@ pub fn backup(
     options: &BackupOptions,
     progress: &dyn Progress,
 ) -> Result<BackupSummary, BackupError> {
+    refuse_nested(&settings.data, to)?;
     let previous = prepare_target(to)?;
     let snapshot = next_snapshot_name(previous.as_ref());
     let snap = to.join(&snapshot);
@@ -175,6 +178,27 @@ pub fn backup(
         manifest,
         folder: to.to_owned(),
     })
+}
+
+/// A backup inside the data folder would copy itself; a data folder inside the backup
+/// would be pruned by it.
+fn refuse_nested(data: &Path, to: &Path) -> Result<(), BackupError> {
+    let data = fs::canonicalize(data).map_err(|e| BackupError::source(data, e))?;
+    let target = match fs::canonicalize(to) {
+        Ok(t) => t,
+        // Not made yet: judge by its parent.
+        Err(_) => match to.parent().map(fs::canonicalize) {
+            Some(Ok(parent)) => parent.join(to.file_name().unwrap_or_default()),
+            _ => return Ok(()),
+        },
+    };
+    if target.starts_with(&data) || data.starts_with(&target) {
+        return Err(BackupError::Nested {
+            data,
+            backup: target,
+        });
+    }
+    Ok(())
 }
 
 /// Makes `to` if needed; returns the manifest of the backup already there. A non-empty

@@ -203,6 +203,19 @@ async fn a_backup_under_load_restores_into_a_folder_that_verifies_and_serves() {
     let clips = tempfile::tempdir().expect("clips");
     let clip = fixtures::clip(clips.path(), fixtures::CAMERA_MP4).path;
     add_admin(&data);
+    let inside = run(os(&[
+        &"backup",
+        &"--data",
+        &data,
+        &"--to",
+        &data.join("backup"),
+    ]))
+    .await;
+    assert!(
+        !inside.status.success(),
+        "a backup inside the data folder is refused"
+    );
+    assert!(String::from_utf8_lossy(&inside.stderr).contains("不能互相包含"));
     let server = Server::start(&data, Some(&library));
     let admin = server.admin().await;
     let station = post(
