@@ -2,6 +2,7 @@
 
 mod admin_ui;
 mod backup;
+mod backup_refusals;
 mod browser;
 mod catalog;
 mod catalog_edit;
