@@ -42,6 +42,9 @@ if [ "$MODE" = test ]; then
     iproute2 python3 python3-venv
     gmediarender gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
     gstreamer1.0-libav
+    # systemd-analyze checks deploy/'s units; setpriv runs doctor's test without root's
+    # right to read any folder.
+    systemd util-linux
   )
 fi
 

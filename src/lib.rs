@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod dlna;
+pub mod doctor;
 pub mod entries;
 pub mod error;
 pub mod http;

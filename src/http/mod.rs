@@ -11,6 +11,7 @@ mod body;
 mod catalog_edit;
 mod devices;
 mod dlna;
+mod doctor;
 mod entries;
 mod file_body;
 mod films;

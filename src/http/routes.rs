@@ -388,6 +388,10 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/library/scan", Admin, || {
             web::route().to(library::rescan)
         }),
+        // `dianjiao doctor`'s checks for the office dashboard (src/doctor).
+        def(Method::GET, "/api/v1/doctor", Admin, || {
+            web::route().to(super::doctor::report)
+        }),
     ];
     routes.extend(dlna_routes());
     routes

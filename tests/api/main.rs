@@ -1,12 +1,16 @@
 //! Black-box tests: the real binary, real FFmpeg on generated media, real HTTP on loopback.
 
 mod admin_ui;
+mod backup;
+mod backup_refusals;
 mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
+mod deploy;
 mod dlna;
 mod dlna_http;
+mod doctor;
 mod hostile;
 mod jit;
 mod ledger;

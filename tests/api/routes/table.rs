@@ -305,6 +305,7 @@ pub(super) fn rows() -> Vec<Row> {
           [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
+        r(Method::GET, "/api/v1/doctor", NoId, none, [E401, E401, E403, Ok, E403]),
         // DLNA (on in this table's server): anyone, signed in or not — DLNA has no sign-in.
         r(Method::GET, "/dlna/description.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/dlna/cds.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
