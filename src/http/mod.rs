@@ -22,6 +22,7 @@ mod media_files;
 mod observe;
 mod pages;
 mod plays;
+pub mod qr;
 mod renderers;
 mod renditions;
 mod reports;

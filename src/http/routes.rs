@@ -243,6 +243,12 @@ pub fn table() -> Vec<RouteDef> {
             Admin,
             || web::route().to(devices::make_code),
         ),
+        def(
+            Method::GET,
+            "/api/v1/stations/{id}/pairing-codes/{code}/qr.svg",
+            Admin,
+            || web::route().to(devices::pairing_qr),
+        ),
         def(Method::GET, "/api/v1/stations/{id}/devices", Admin, || {
             web::route().to(devices::list)
         }),

@@ -29,6 +29,7 @@ mod session;
 mod stations;
 mod stations_addresses;
 mod stations_devices;
+mod stations_phone;
 mod stations_roster;
 mod support;
 mod tv;

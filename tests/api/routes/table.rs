@@ -53,6 +53,8 @@ pub(super) struct Ids {
     pub(super) device_token: String,
     /// Unused pairing codes for `station`, one per pairing request.
     pub(super) codes: Mutex<Vec<String>>,
+    /// A live pairing code of `station` that nothing uses (its QR code row).
+    pub(super) qr_code: String,
 }
 
 impl Ids {
@@ -70,6 +72,7 @@ impl Ids {
             "series" => "党章电视教材".into(),
             "register" => "all".into(),
             "icon" => "icon-48.png".into(),
+            "code" => self.qr_code.clone(),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -199,6 +202,8 @@ pub(super) fn rows() -> Vec<Row> {
           |_, who| Body::Raw("text/csv", format!("姓名,党员编号\n李四,r-{who}\n").into_bytes()),
           [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/stations/{id}/pairing-codes", Station, none,
+          [E401, E401, E403, Ok, E403]),
+        r(Method::GET, "/api/v1/stations/{id}/pairing-codes/{code}/qr.svg", Station, none,
           [E401, E401, E403, Ok, E403]),
         r(Method::GET, "/api/v1/stations/{id}/devices", Station, none,
           [E401, E401, E403, Ok, E403]),

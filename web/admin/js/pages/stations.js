@@ -145,13 +145,16 @@ function drawPairing(card, st) {
   make.addEventListener('click', async () => {
     try {
       const c = await api('POST', `/api/v1/stations/${st.id}/pairing-codes`);
+      const qr = `/api/v1/stations/${st.id}/pairing-codes/${encodeURIComponent(c.code)}/qr.svg`;
       fill(out, h('div', { class: 'code', id: 'pairing-code', text: c.code }),
-        h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次。` }));
+        h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次（一台电视或一部手机）。` }),
+        h('img', { src: qr, id: 'pairing-qr', class: 'qr', width: 200, height: 200, alt: `配对码 ${c.code} 的二维码` }),
+        h('p', { class: 'hint', text: '播放员的手机：用手机相机或微信“扫一扫”扫这个二维码，打开播放员页面，配对码已填好。' }));
     } catch (e) { fill(out, h('p', { class: 'error', text: e.message })); }
     drawPairingPause(pause);
   });
   const pause = h('div', {});
-  fill(card, h('h2', { text: '电视配对' }), h('p', { class: 'hint', text: '给这个播放点的电视生成一次性配对码。' }), pause, make, out);
+  fill(card, h('h2', { text: '电视和手机配对' }), h('p', { class: 'hint', text: '给这个播放点的电视或播放员手机生成一次性配对码。' }), pause, make, out);
   drawPairingPause(pause);
 }
 
@@ -168,12 +171,12 @@ async function drawPairingPause(box) {
 
 async function drawDevices(card, st) {
   const list = await get(`/api/v1/stations/${st.id}/devices`);
-  const rows = list.items.map((d) => [d.name || '（未命名电视）', (d.paired_at || '').slice(0, 16).replace('T', ' '), d.client || '',
+  const rows = list.items.map((d) => [d.name || (d.kind === 'phone' ? '（未命名手机）' : '（未命名电视）'), d.kind === 'phone' ? '手机' : '电视', (d.paired_at || '').slice(0, 16).replace('T', ' '), d.client || '',
     h('button', { type: 'button', class: 'danger', text: '解除', on: { click: async () => {
-      if (!window.confirm(`解除电视“${d.name || d.device_id}”的配对？`)) return;
+      if (!window.confirm(`解除${d.kind === 'phone' ? '手机' : '电视'}“${d.name || d.device_id}”的配对？`)) return;
       try { await api('DELETE', `/api/v1/stations/${st.id}/devices/${d.device_id}`); drawDevices(card, st); } catch (e) { toast(e.message); }
     } } })]);
-  fill(card, h('h2', { text: '已配对的电视' }), table(['电视', '配对时间', '地址', ''], rows, { empty: '还没有配对的电视。' }));
+  fill(card, h('h2', { text: '已配对的电视和手机' }), table(['名称', '类型', '配对时间', '地址', ''], rows, { empty: '还没有配对的电视或手机。', class: 'devices' }));
 }
 
 async function drawAddresses(card, st, admin) {
