@@ -21,6 +21,7 @@ mod library;
 mod media_files;
 mod observe;
 mod pages;
+mod photos;
 mod plays;
 pub mod qr;
 mod renderers;

@@ -15,6 +15,7 @@ mod ledger_http;
 mod plays;
 mod plays_devices;
 mod plays_inferred;
+mod plays_photo;
 mod prepare;
 mod prepare_crash;
 mod prepare_remux;
