@@ -106,7 +106,8 @@ pub async fn pairing_qr(
         what: "有效的配对码（no such live pairing code）",
     })?;
     let url = format!("{}/m/?code={}", origin(&req, &app), live.code);
-    let svg = super::qr::svg(&url).ok_or_else(|| AppError::BadRequest("无法生成二维码".into()))?;
+    let svg = super::qr::svg(&url)
+        .ok_or_else(|| AppError::BadRequest("无法生成二维码（cannot make the QR code）".into()))?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header(("cache-control", "no-store"))
