@@ -2,6 +2,7 @@
 
 mod browse;
 mod netns;
+mod office_push;
 mod push;
 mod routed;
 mod safety;
