@@ -293,6 +293,12 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/admin/{tail:.*}", Public, || {
             web::route().to(pages::admin)
         }),
+        def(Method::GET, "/m", Public, || {
+            web::route().to(pages::add_slash)
+        }),
+        def(Method::GET, "/m/{tail:.*}", Public, || {
+            web::route().to(pages::phone)
+        }),
         def(Method::GET, "/vendor/{name}", Public, || {
             web::route().to(pages::vendor)
         }),

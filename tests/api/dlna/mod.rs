@@ -2,6 +2,7 @@
 
 mod browse;
 mod netns;
+mod phone;
 mod push;
 mod routed;
 mod safety;

@@ -9,11 +9,11 @@ use serde_json::Value;
 use super::netns::{Lan, Netns, Renderer, Server, ADMIN, HTTP_PORT};
 
 /// The renderer's name as the TV shows it (ASCII: gmediarender's own encoding is unsure).
-const TV_NAME: &str = "Dongcun TV";
+pub(super) const TV_NAME: &str = "Dongcun TV";
 
 /// The demo library with DLNA on, searching for renderers every 2 s and polling a pushed
 /// film every second (plays close after 2 s without a heartbeat).
-fn push_server(ns: &Netns) -> Server {
+pub(super) fn push_server(ns: &Netns) -> Server {
     Server::start_with(
         ns,
         &["--demo"],
@@ -27,7 +27,7 @@ fn push_server(ns: &Netns) -> Server {
 }
 
 /// The office calls `method path` with `body` through the server's loopback.
-fn office(ns: &Netns, method: &str, path: &str, body: &str) -> (u64, Value) {
+pub(super) fn office(ns: &Netns, method: &str, path: &str, body: &str) -> (u64, Value) {
     let base = format!("http://127.0.0.1:{HTTP_PORT}");
     let out = ns.peer(&["admin-call", &base, ADMIN.0, ADMIN.1, method, path, body]);
     let status = out[0]["status"].as_u64().expect("status");
@@ -41,7 +41,12 @@ fn register(server_ns: &Netns, tv_ip: &str) -> String {
 }
 
 /// Waits (at most 30 s) until the station's renderer list is not empty.
-fn renderers_of(ns: &Netns, station: &str, server: &Server, tv: &Renderer) -> Vec<Value> {
+pub(super) fn renderers_of(
+    ns: &Netns,
+    station: &str,
+    server: &Server,
+    tv: &Renderer,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, body) = office(
@@ -108,7 +113,7 @@ fn the_office_sees_the_tv_renderer_of_a_station_by_its_registered_address() {
 }
 
 /// The first episode's film id (12 s), once the demo films are ready for TVs.
-fn first_episode(ns: &Netns) -> String {
+pub(super) fn first_episode(ns: &Netns) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let (_, films) = office(ns, "GET", "/api/v1/films?per_page=100", "");

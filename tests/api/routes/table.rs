@@ -250,6 +250,8 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::GET, "/admin", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         // Uploads (tus): discovery is public; an unknown upload is the handler's 404.
         r(Method::OPTIONS, "/api/v1/uploads", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
