@@ -22,6 +22,7 @@ mod media_files;
 mod observe;
 mod pages;
 mod plays;
+mod renderer_status;
 mod renderers;
 mod renditions;
 mod reports;

@@ -244,6 +244,7 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/renderers/{id}/seek", Unknown,
           |_, _| Body::Json(json!({"position_s": 1.0})), [E404, E401, E404, E404, E404]),
         r(Method::POST, "/api/v1/renderers/{id}/stop", Unknown, none, [E404, E401, E404, E404, E404]),
+        r(Method::GET, "/api/v1/renderers/{id}/status", Unknown, none, [E404, E401, E404, E404, E404]),
         // Web pages (public files; `/` and the slash-less forms redirect to them).
         r(Method::GET, "/", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
