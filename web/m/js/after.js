@@ -129,7 +129,7 @@
       }), 'good');
       button.textContent = M.t('go_home');
       entry.el.classList.add('saved');
-      if (status.scrollIntoView) status.scrollIntoView(false);
+      if (button.scrollIntoView) button.scrollIntoView(false);
     } catch (e) {
       status.say(M.say(e), 'bad');
     }
