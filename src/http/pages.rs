@@ -1,8 +1,9 @@
 //! The web pages: the TV UI at `/tv/`, the township office's admin UI at `/admin/`, the
 //! broadcaster's phone page at `/m/`, and the few npm-built browser libraries they use at
 //! `/vendor/{name}` — static files from the `web_dir` setting. The pages themselves are
-//! public; everything they show comes from the API, which checks who is asking. A strict Content-Security-Policy stops injected markup
-//! from running scripts even where escaping were forgotten.
+//! public; everything they show comes from the API, which checks who is asking. A strict
+//! Content-Security-Policy stops injected markup from running scripts even where escaping
+//! were forgotten.
 
 use std::path::{Component, Path, PathBuf};
 
