@@ -44,7 +44,7 @@
     });
     redraw();
     if (!members.length) return el('p.empty', M.t('after_no_roster'));
-    return [count, list];
+    return [el('p.hint', M.t('after_roster_hint')), count, list];
   }
 
   function discussion(state) {
