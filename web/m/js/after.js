@@ -8,13 +8,20 @@
 
   M.screens = M.screens || {};
 
-  // A showing still waiting for its sign-in, kept on the phone (it may sleep or reload).
+  // A showing still waiting for its sign-in, kept on the phone (it may sleep or reload) for
+  // a few hours: the server takes a showing's sign-ins for two hours after its end.
   var PENDING = 'dj_m_after';
+  var PENDING_MS = 3 * 3600 * 1000;
   M.pending = {
     get: function () {
-      try { return JSON.parse(localStorage.getItem(PENDING) || 'null'); } catch (e) { return null; }
+      var p = null;
+      try { p = JSON.parse(localStorage.getItem(PENDING) || 'null'); } catch (e) { return null; }
+      return p && Date.now() - (p.at || 0) < PENDING_MS ? p : null;
     },
-    set: function (v) { try { localStorage.setItem(PENDING, JSON.stringify(v)); } catch (e) { /* private mode */ } },
+    set: function (v) {
+      v.at = Date.now();
+      try { localStorage.setItem(PENDING, JSON.stringify(v)); } catch (e) { /* private mode */ }
+    },
     clear: function () { try { localStorage.removeItem(PENDING); } catch (e) { /* private mode */ } }
   };
 
