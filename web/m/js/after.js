@@ -19,7 +19,7 @@
       return p && Date.now() - (p.at || 0) < PENDING_MS ? p : null;
     },
     set: function (v) {
-      v.at = Date.now();
+      if (!v.at) v.at = Date.now();
       try { localStorage.setItem(PENDING, JSON.stringify(v)); } catch (e) { /* private mode */ }
     },
     clear: function () { try { localStorage.removeItem(PENDING); } catch (e) { /* private mode */ } }
@@ -149,7 +149,8 @@
       var film = params.film || {};
       var state = { signed: {}, saved: false };
       entry.state = state;
-      M.pending.set({ play_id: params.play_id, film_id: film.id, title: film.title || '' });
+      var before = M.pending.get();
+      M.pending.set(before && before.play_id === params.play_id ? before : { play_id: params.play_id, film_id: film.id, title: film.title || '' });
       var status = ui.status('after');
       var finish = ui.button(M.t('after_done'), function () { done(entry, status, finish); }, 'primary.wide', 'done');
       var body = [
