@@ -146,6 +146,9 @@ pub struct Settings {
     pub log: String,
     /// Caps on what media files may declare.
     pub media_limits: MediaLimits,
+    /// Largest photo of a showing's room (JPEG or PNG from the broadcaster's phone) taken,
+    /// in bytes (default 8 MiB); larger ones are refused with 413.
+    pub photo_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -202,6 +205,7 @@ impl Default for Settings {
             upload_body_timeout_secs: 60,
             log: "info".into(),
             media_limits: MediaLimits::default(),
+            photo_max_bytes: 8 << 20,
         }
     }
 }
@@ -304,6 +308,11 @@ impl Settings {
 
     pub fn thumbs_dir(&self) -> PathBuf {
         self.data.join("thumbs")
+    }
+
+    /// Where photos of showings are kept, by SHA-256 (`<data>/photos`).
+    pub fn photos_dir(&self) -> PathBuf {
+        self.data.join("photos")
     }
 }
 

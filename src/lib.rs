@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod library;
 pub mod media;
 pub mod metrics;
+pub mod photos;
 pub mod plays;
 pub mod preparation;
 pub mod records;

@@ -8,8 +8,8 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    plays, renderer_status, renderers, renditions, reports, session, stations, thumbs, tv, uploads,
-    users,
+    photos, plays, renderer_status, renderers, renditions, reports, session, stations, thumbs, tv,
+    uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -238,6 +238,15 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/plays/{id}/feedback", Viewer, || {
             web::route().to(plays::feedback)
         }),
+        def(Method::POST, "/api/v1/plays/{id}/photo", Viewer, || {
+            web::route().to(photos::add)
+        }),
+        def(
+            Method::GET,
+            "/api/v1/plays/{id}/photos/{sha256}",
+            Clerk,
+            || web::route().to(photos::get),
+        ),
         def(Method::POST, "/api/v1/stations/{id}/roster", Clerk, || {
             web::route().to(stations::import_roster)
         }),
@@ -246,6 +255,12 @@ pub fn table() -> Vec<RouteDef> {
             "/api/v1/stations/{id}/pairing-codes",
             Admin,
             || web::route().to(devices::make_code),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/stations/{id}/pairing-codes/{code}/qr.svg",
+            Admin,
+            || web::route().to(devices::pairing_qr),
         ),
         def(Method::GET, "/api/v1/stations/{id}/devices", Admin, || {
             web::route().to(devices::list)

@@ -24,8 +24,8 @@ pub use addresses::parse_address;
 pub use checklist::{ChecklistEntry, ChecklistItem, ChecklistUpdate};
 pub use import::RosterFormat;
 pub use model::{
-    Address, Device, Member, NewMember, NewStation, Paired, PairingCode, Station, StationKind,
-    StationUpdate,
+    Address, Device, DeviceKind, Member, NewMember, NewStation, Paired, PairingCode, Station,
+    StationKind, StationUpdate,
 };
 pub use pairing_limit::PairingStatus;
 pub use roster::{ImportReport, RejectedRow};

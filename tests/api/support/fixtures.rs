@@ -146,7 +146,7 @@ pub const CAMERA_MP4: &str = "camera.mp4";
 pub const CAMERA_KEYFRAMES: [f64; 5] = [0.0, 0.48, 0.96, 1.44, 1.92];
 
 /// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
-fn ffmpeg<I, S>(args: I)
+pub(crate) fn ffmpeg<I, S>(args: I)
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
