@@ -104,6 +104,7 @@ async function pairing(page) {
     out.station = await text(page, '.bar-station');
     out.home_sections = await page.locator('.home-rows .card h2').allTextContents();
     out.url_after_pairing = page.url();
+    out.device = await page.evaluate(async () => (await (await fetch('/api/v1/device')).json()).device);
     await shot(page, 'home');
   }, true);
 }

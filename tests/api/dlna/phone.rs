@@ -151,6 +151,11 @@ fn check_phone(result: &Value, job: &Value, wrong_code: &Value) {
         .unwrap_or("?code=")
         .contains("code="));
     assert_eq!(result["station"], "七里村");
+    assert_eq!(
+        result["device"]["kind"], "phone",
+        "paired as a phone: {}",
+        result["device"]
+    );
     assert!(
         result["found"]
             .as_array()
@@ -173,6 +178,7 @@ fn check_phone(result: &Value, job: &Value, wrong_code: &Value) {
     assert_eq!(result["pause_label"], "继续", "paused, the button resumes");
     assert_eq!(result["signed"], job["members"]);
     assert_eq!(result["count"], "已选 2 人 / 名册共 5 人");
+    assert_eq!(result["photo_status"], "照片已保存（共 1 张）。");
     let saved = result["saved"].as_str().expect("saved");
     for part in ["签到 2 人", "讨论 1 条", "照片 1 张"] {
         assert!(saved.contains(part), "{saved}");
@@ -216,9 +222,20 @@ fn check_registers(ns: &Netns, station: &str, result: &Value, photo: &Path) {
             .map(|row| row["values"].clone())
             .collect()
     };
+    let digest = hex(&Sha256::digest(std::fs::read(photo).expect("photo")));
     let viewing = rows("viewing");
     assert_eq!(viewing.len(), 1, "{viewing:?}");
-    assert_eq!(viewing[0]["film_title"], FILM);
+    let v = &viewing[0];
+    assert_eq!(
+        (&v["film_title"], &v["attendees"]),
+        (&json!(FILM), &json!(2)),
+        "{v}"
+    );
+    assert_eq!(
+        (&v["photo"], &v["photos"]),
+        (&json!("有照片"), &json!([digest])),
+        "{v}"
+    );
     let names: Vec<Value> = rows("signin")
         .iter()
         .map(|r| r["member_name"].clone())
@@ -228,7 +245,6 @@ fn check_registers(ns: &Netns, station: &str, result: &Value, photo: &Path) {
     assert_eq!(discussion.len(), 1, "{discussion:?}");
     assert_eq!(discussion[0]["text"], result["discussion"]);
     // The photo: its SHA-256 in a ledger entry of this play.
-    let digest = hex(&Sha256::digest(std::fs::read(photo).expect("photo")));
     let ledger = office_ok(ns, 200, "GET", "/api/v1/ledger?limit=1000", &Value::Null);
     let with_photo = ledger["entries"]
         .as_array()

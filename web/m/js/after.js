@@ -91,10 +91,9 @@
       label.textContent = M.t('after_photo_again');
       status.say(M.t('after_photo_uploading'));
       state.photo = M.api.post('/api/v1/plays/' + encodeURIComponent(playId) + '/photo', file).then(function () {
-        state.photoSaved = true;
-        status.say(M.t('after_photo_saved'), 'good');
+        state.photos = (state.photos || 0) + 1;
+        status.say(M.t('after_photo_saved', { n: state.photos }), 'good');
       }, function (e) {
-        state.photoSaved = false;
         status.say(M.say(e), 'bad');
       });
     });
@@ -132,7 +131,7 @@
       status.say(M.t('after_saved', {
         n: n,
         discussion: state.discussed ? M.t('after_saved_discussion') : '',
-        photo: state.photoSaved ? M.t('after_saved_photo') : ''
+        photo: state.photos ? M.t('after_saved_photo', { n: state.photos }) : ''
       }), 'good');
       button.textContent = M.t('go_home');
       entry.el.classList.add('saved');

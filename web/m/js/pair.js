@@ -7,15 +7,9 @@
 
   M.screens = M.screens || {};
 
-  // Pairs as a phone; a server that does not know `kind` yet refuses the body (400) before
-  // looking at the code, so the code is then sent alone.
+  // Pairs as the station's phone (the office lists it as a phone, not a TV).
   async function pairWith(code) {
-    try {
-      await M.api.post('/api/v1/devices/pair', { code: code, kind: 'phone' });
-    } catch (e) {
-      if (e.status !== 400) throw e;
-      await M.api.post('/api/v1/devices/pair', { code: code });
-    }
+    await M.api.post('/api/v1/devices/pair', { code: code, kind: 'phone' });
     return M.api.get('/api/v1/device');
   }
 
