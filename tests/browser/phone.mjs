@@ -162,6 +162,7 @@ async function whilePlaying(page) {
       await tap(page, '[data-act="stop-yes"]');
     }
     await screen(page, 'after');
+    out.after_why = await text(page, '[data-screen="after"] .why');
   }, true);
 }
 

@@ -176,6 +176,11 @@ fn check_phone(result: &Value, job: &Value, wrong_code: &Value) {
         assert_eq!(seen["visible"], true);
     }
     assert_eq!(result["pause_label"], "继续", "paused, the button resumes");
+    let why = result["after_why"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("放映已停止") && why.contains("本次放映记入台账 0:"),
+        "the server's sentence for a stop, and the time credited: {why}"
+    );
     assert_eq!(result["signed"], job["members"]);
     assert_eq!(result["count"], "已选 2 人 / 名册共 5 人");
     assert_eq!(result["photo_status"], "照片已保存（共 1 张）。");

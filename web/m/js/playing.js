@@ -19,6 +19,13 @@
     return at;
   }
 
+  // How the play ended, in the server's sentence, and the film time the register credits.
+  function endedText(ended) {
+    var text = ended.message || M.t('after_ended');
+    if (typeof ended.watched_s === 'number') text += '\n' + M.t('after_watched', { time: ui.clock(ended.watched_s) });
+    return text;
+  }
+
   function Session(entry) {
     var p = entry.params;
     this.entry = entry;
@@ -57,7 +64,7 @@
   // One status answer on the screen; the end of this play leads to the sign-in.
   Session.prototype.show = function (s) {
     var parts = this.entry.parts;
-    if (s.ended && s.ended.play_id === this.playId) { this.finish(s.ended.message || M.t('after_ended')); return; }
+    if (s.ended && s.ended.play_id === this.playId) { this.finish(endedText(s.ended)); return; }
     if (s.play_id && s.play_id !== this.playId) { this.lost(M.t('play_other')); return; }
     if (!s.play_id || !ACTIVE[s.state]) { this.lost(M.t('play_gone')); return; }
     this.last = s;
@@ -134,8 +141,16 @@
   // Stopped, the play is over (the server ends it where the TV was): on to the sign-in.
   Session.prototype.stop = async function () {
     clearTimeout(this.timer);
-    if (await this.send('stop')) this.finish(M.t('after_stopped'));
-    else if (!this.done) this.schedule();
+    if (!(await this.send('stop'))) {
+      if (!this.done) this.schedule();
+      return;
+    }
+    var why = M.t('after_stopped');
+    try {
+      var s = await M.api.get(this.path('status'));
+      if (s.ended && s.ended.play_id === this.playId) why = endedText(s.ended);
+    } catch (e) { /* the sign-in matters more than the sentence */ }
+    this.finish(why);
   };
 
   function controls(session) {

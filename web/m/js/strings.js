@@ -83,6 +83,7 @@ M.STR = {
   after_film: '刚才播放：《{title}》',
   after_ended: '影片已播完。',
   after_stopped: '已停止播放。',
+  after_watched: '本次放映记入台账 {time}。',
   after_roster: '党员签到',
   after_roster_hint: '点名字签到，再点一次取消。',
   after_count: '已选 {n} 人 / 名册共 {total} 人',
