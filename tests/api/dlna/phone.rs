@@ -99,7 +99,7 @@ fn screenshots() -> PathBuf {
 
 /// The office's side before the broadcaster starts: the TV's address registered to the
 /// station, the film's cues, this quarter's plan, a pairing code. Returns the job for
-/// `phone.mjs` and the station and film ids.
+/// `phone.mjs`.
 fn prepare(ns: &Netns, station: &str, film: &str, dir: &Path) -> Value {
     let addresses = format!("/api/v1/stations/{station}/addresses");
     office_ok(ns, 201, "POST", &addresses, &json!({"address": Lan::TV_IP}));
