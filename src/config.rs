@@ -127,6 +127,10 @@ pub struct Settings {
     /// While a film pushed to a TV plays, the server asks the TV where it is this often, in
     /// seconds (at least 1): each answer is a heartbeat of the play.
     pub dlna_push_poll_secs: u64,
+    /// A TV that stops answering while a pushed film plays (switched off, off the network)
+    /// ends the play at its last reported position after this many seconds (at least 2);
+    /// so does a TV that never starts playing. Until then the phone shows it as unreachable.
+    pub dlna_push_grace_secs: u64,
     /// Folder of the web pages (`tv/`, `admin/`) and of `vendor/` with the browser libraries
     /// they load (hls.js, tus-js-client); relative paths are from the working directory.
     pub web_dir: PathBuf,
@@ -194,6 +198,7 @@ impl Default for Settings {
             dlna_name: String::new(),
             dlna_renderer_search_secs: 60,
             dlna_push_poll_secs: 5,
+            dlna_push_grace_secs: 30,
             web_dir: PathBuf::from("web"),
             upload_max_bytes: 50 << 30,
             upload_expire_hours: 24.0,

@@ -25,6 +25,7 @@ mod pages;
 mod photos;
 mod plays;
 pub mod qr;
+mod renderer_status;
 mod renderers;
 mod renditions;
 mod reports;

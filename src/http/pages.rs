@@ -1,8 +1,9 @@
-//! The web pages: the TV UI at `/tv/`, the township office's admin UI at `/admin/`, and the
-//! few npm-built browser libraries they use at `/vendor/{name}` — static files from the
-//! `web_dir` setting. The pages themselves are public; everything they show comes from the
-//! API, which checks who is asking. A strict Content-Security-Policy stops injected markup
-//! from running scripts even where escaping were forgotten.
+//! The web pages: the TV UI at `/tv/`, the township office's admin UI at `/admin/`, the
+//! broadcaster's phone page at `/m/`, and the few npm-built browser libraries they use at
+//! `/vendor/{name}` — static files from the `web_dir` setting. The pages themselves are
+//! public; everything they show comes from the API, which checks who is asking. A strict
+//! Content-Security-Policy stops injected markup from running scripts even where escaping
+//! were forgotten.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -30,7 +31,7 @@ pub async fn root() -> HttpResponse {
     redirect("/tv/")
 }
 
-/// `/tv` and `/admin` without the slash → with it, so relative links work.
+/// `/tv`, `/admin` and `/m` without the slash → with it, so relative links work.
 pub async fn add_slash(req: HttpRequest) -> HttpResponse {
     redirect(&format!("{}/", req.path()))
 }
@@ -51,6 +52,15 @@ pub async fn admin(
     tail: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     page(&app, &req, "admin", &tail).await
+}
+
+/// A file of the broadcaster's phone page.
+pub async fn phone(
+    app: web::Data<App>,
+    req: HttpRequest,
+    tail: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    page(&app, &req, "m", &tail).await
 }
 
 /// A vendored browser library.

@@ -15,6 +15,7 @@ use crate::accounts::Principal;
 use crate::app::App;
 use crate::dlna::didl;
 use crate::dlna::renderers::avt::{format_time, AvTransport, CallError};
+use crate::dlna::renderers::status::EndReason;
 use crate::dlna::renderers::{push, Renderer};
 use crate::dlna::ssdp::net::local_toward;
 use crate::error::AppError;
@@ -23,6 +24,8 @@ use crate::records::Source;
 
 /// A TV that takes longer than this to answer a command is "too slow".
 const SOAP_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a best-effort `Stop` (after a failed push) is waited for.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Deserialize)]
 pub struct StationQuery {
@@ -65,7 +68,11 @@ pub async fn list(
 
 /// The renderer `id` if the caller may drive it: a device only its own station's; office
 /// staff any station's. A renderer at no station's address cannot be pushed to.
-async fn renderer_for(app: &App, who: &Principal, id: &str) -> Result<Renderer, AppError> {
+pub(super) async fn renderer_for(
+    app: &App,
+    who: &Principal,
+    id: &str,
+) -> Result<Renderer, AppError> {
     let not_found = AppError::NotFound { what: "电视" };
     let r = app.dlna.renderers.get(id).ok_or(not_found)?;
     let Some(station) = r.station_id.clone() else {
@@ -140,34 +147,17 @@ pub async fn play(
     let (uri, metadata) = blocking(move || what_to_play(&app2, &film, &base)).await?;
     let avt = transport(&r);
     if let Some(old) = app.dlna.pushes.take(&r.id) {
-        let last = app.dlna.pushes.last_position(&old.play_id);
-        push::end(&app.plays, &old, last).await;
-    }
-    if !avt.transport_info().await?.idle() {
-        avt.call("Stop", &[]).await?;
-    }
-    let set = avt
-        .call(
-            "SetAVTransportURI",
-            &[("CurrentURI", &uri), ("CurrentURIMetaData", &metadata)],
-        )
-        .await;
-    if let Err(CallError::Fault(code)) = set {
-        tracing::info!(renderer = %r.id, code, "the TV refused the metadata; trying without");
-        avt.call(
-            "SetAVTransportURI",
-            &[("CurrentURI", &uri), ("CurrentURIMetaData", "")],
-        )
-        .await?;
-    } else {
-        set?;
-    }
-    avt.call("Play", &[("Speed", "1")]).await?;
-    if position_s > 0.0 {
-        let target = format_time(position_s);
-        let _ = avt
-            .call("Seek", &[("Unit", "REL_TIME"), ("Target", &target)])
+        let (at, why) = (old.live.position_s, EndReason::Replaced);
+        app.dlna
+            .pushes
+            .finish(&r.id, &app.plays, &old, at, why)
             .await;
+    }
+    if let Err(e) = tell_tv(&avt, &uri, &metadata, position_s).await {
+        if matches!(e, CallError::Slow) {
+            stop_best_effort(&avt).await;
+        }
+        return Err(e.into());
     }
     let client = IpAddr::V4(r.address);
     let asked = match &who {
@@ -186,17 +176,73 @@ pub async fn play(
     let play = match started {
         Ok(p) => p,
         Err(e) => {
-            let _ = avt.call("Stop", &[]).await;
+            stop_best_effort(&avt).await;
             return Err(e);
         }
     };
-    let duration = (play.duration_s > 0.0).then_some(play.duration_s);
-    let session = push::Session::new(play.id.clone(), who, client, avt, duration);
-    let every = Duration::from_secs(app.settings.dlna_push_poll_secs.max(1));
+    let session = push::Session::new(&play, who, client, avt);
+    let polling = polling(&app);
     app.dlna
         .pushes
-        .begin(&r.id, session, app.plays.clone(), every);
+        .begin(&r.id, session, app.plays.clone(), polling);
     Ok(HttpResponse::Created().json(json!({ "play_id": play.id })))
+}
+
+/// Tells the TV to play `uri`: `Stop` first when it is busy, `SetAVTransportURI` (again
+/// with empty metadata when it refuses the metadata), `Play`, and `Seek` to `position_s`.
+async fn tell_tv(
+    avt: &AvTransport,
+    uri: &str,
+    metadata: &str,
+    position_s: f64,
+) -> Result<(), CallError> {
+    if !avt.transport_info().await?.idle() {
+        avt.call("Stop", &[]).await?;
+    }
+    let set = avt
+        .call(
+            "SetAVTransportURI",
+            &[("CurrentURI", uri), ("CurrentURIMetaData", metadata)],
+        )
+        .await;
+    if let Err(CallError::Fault(code)) = set {
+        tracing::info!(control = %avt.control_url, code, "the TV refused the metadata; trying without");
+        avt.call(
+            "SetAVTransportURI",
+            &[("CurrentURI", uri), ("CurrentURIMetaData", "")],
+        )
+        .await?;
+    } else {
+        set?;
+    }
+    avt.call("Play", &[("Speed", "1")]).await?;
+    if position_s > 0.0 {
+        let target = format_time(position_s);
+        let _ = avt
+            .call("Seek", &[("Unit", "REL_TIME"), ("Target", &target)])
+            .await;
+    }
+    Ok(())
+}
+
+/// A TV that answered too slowly may still start playing later: it is told to stop, without
+/// waiting long for that answer either.
+async fn stop_best_effort(avt: &AvTransport) {
+    let quick = AvTransport {
+        timeout: STOP_TIMEOUT,
+        ..avt.clone()
+    };
+    if let Err(e) = quick.call("Stop", &[]).await {
+        tracing::info!(control = %avt.control_url, error = %e, "the TV did not take a Stop after a failed push");
+    }
+}
+
+/// How pushed plays are polled, from the settings.
+pub(super) fn polling(app: &App) -> push::Polling {
+    push::Polling {
+        every: Duration::from_secs(app.settings.dlna_push_poll_secs.max(1)),
+        grace: Duration::from_secs(app.settings.dlna_push_grace_secs.max(2)),
+    }
 }
 
 /// The renderer's current pushed play, for transport control.
@@ -265,11 +311,12 @@ pub async fn stop(
     let s = current(&app, &who, &id).await?;
     let at = match s.avt.position().await {
         Ok(Some(p)) => Some(p),
-        _ => app.dlna.pushes.last_position(&s.play_id),
+        _ => s.live.position_s,
     };
     let stopped = s.avt.call("Stop", &[]).await;
     if let Some(s) = app.dlna.pushes.take(&id) {
-        push::end(&app.plays, &s, at).await;
+        let why = EndReason::Stopped;
+        app.dlna.pushes.finish(&id, &app.plays, &s, at, why).await;
     }
     stopped?;
     Ok(HttpResponse::Ok().json(json!({ "play_id": s.play_id })))

@@ -8,7 +8,8 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    photos, plays, renderers, renditions, reports, session, stations, thumbs, tv, uploads, users,
+    photos, plays, renderer_status, renderers, renditions, reports, session, stations, thumbs, tv,
+    uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -213,6 +214,9 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/renderers/{id}/stop", Viewer, || {
             web::route().to(renderers::stop)
         }),
+        def(Method::GET, "/api/v1/renderers/{id}/status", Viewer, || {
+            web::route().to(renderer_status::status)
+        }),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)
         }),
@@ -307,6 +311,12 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/admin/{tail:.*}", Public, || {
             web::route().to(pages::admin)
+        }),
+        def(Method::GET, "/m", Public, || {
+            web::route().to(pages::add_slash)
+        }),
+        def(Method::GET, "/m/{tail:.*}", Public, || {
+            web::route().to(pages::phone)
         }),
         def(Method::GET, "/vendor/{name}", Public, || {
             web::route().to(pages::vendor)

@@ -8,6 +8,7 @@ pub mod avt;
 pub mod describe;
 pub mod push;
 pub mod search;
+pub mod status;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};

@@ -3,6 +3,7 @@
 mod browse;
 mod netns;
 mod office_push;
+mod phone;
 mod push;
 mod routed;
 mod safety;

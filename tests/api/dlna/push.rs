@@ -162,6 +162,19 @@ fn wait_play(
     }
 }
 
+/// Waits (at most 30 s) until `done` holds of the renderer's status.
+fn wait_status(status_of: &dyn Fn() -> Value, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = status_of();
+        if done(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "{what}: {s}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 #[test]
 fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_viewing() {
     let test = "push-play";
@@ -176,6 +189,17 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
     let id = list[0]["id"].as_str().expect("id").to_owned();
     let logs = || format!("server:\n{}\ngmediarender:\n{}", server.log(), tv.log());
     let path = |action: &str| format!("/api/v1/renderers/{id}/{action}");
+    let status_of = || {
+        let (status, body) = office(&lan.server, "GET", &path("status"), "");
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let idle = status_of();
+    assert_eq!(
+        (idle["state"].as_str(), &idle["ended"]),
+        (Some("idle"), &Value::Null),
+        "{idle}"
+    );
 
     let (status, body) = office(
         &lan.server,
@@ -199,6 +223,28 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
     );
     assert_eq!(p["client"], Lan::TV_IP, "{p}");
 
+    // The phone's view: playing, and the TV's position advances.
+    let now = status_of();
+    assert_eq!(now["state"], "playing", "{now}");
+    assert_eq!(
+        (&now["play_id"], &now["film_id"]),
+        (&body["play_id"], &Value::from(film.as_str())),
+        "{now}"
+    );
+    assert!(
+        now["title"].as_str().is_some_and(|t| t.contains("第一集")),
+        "{now}"
+    );
+    assert!(
+        now["duration_s"].as_f64().is_some_and(|d| d > 10.0),
+        "{now}"
+    );
+    let first_pos = now["position_s"].as_f64().expect("position");
+    let advanced = wait_status(&status_of, "the status position advances", |s| {
+        s["position_s"].as_f64() > Some(first_pos)
+    });
+    assert_eq!(advanced["state"], "playing", "{advanced}");
+
     // Paused, the reported position stays where it is.
     let (status, body) = office(&lan.server, "POST", &path("pause"), "");
     assert_eq!(status, 200, "{body}");
@@ -214,6 +260,12 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
         (later - held).abs() < 0.6,
         "paused, yet {held} → {later}\n{}",
         logs()
+    );
+    let paused = status_of();
+    assert_eq!(
+        (paused["state"].as_str(), paused["message"].as_str()),
+        (Some("paused"), None),
+        "{paused}"
     );
 
     // Back to the start, then on to the end: the film ends the play by itself.
@@ -243,6 +295,20 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
         "watched {watched} s, the TV last said {last} s: {ended}"
     );
     assert!(last >= 10.0, "played to the end: {ended}");
+    let after = wait_status(&status_of, "the status says the film ended", |s| {
+        s["state"] == "idle"
+    });
+    let note = &after["ended"];
+    assert_eq!(
+        (note["play_id"].as_str(), note["reason"].as_str()),
+        (Some(play.as_str()), Some("film_end")),
+        "{after}"
+    );
+    assert_eq!(note["watched_s"], viewing["watched_s"], "{after}");
+    assert!(
+        note["message"].as_str().is_some_and(|m| m.contains("放完")),
+        "{after}"
+    );
 
     // A second push, stopped half-way: it ends where the TV stopped.
     let (status, body) = office(
@@ -264,6 +330,20 @@ fn a_pushed_film_plays_on_the_tv_and_the_renderer_s_positions_make_one_exact_vie
     assert_eq!(status, 200, "{body}");
     let stopped = play_of(&lan.server, &second);
     assert_eq!(stopped["active"], false, "{stopped}");
+    let after = status_of();
+    assert_eq!(after["state"], "idle", "{after}");
+    assert_eq!(after["play_id"], Value::Null, "{after}");
+    let note = &after["ended"];
+    assert_eq!(
+        (note["play_id"].as_str(), note["reason"].as_str()),
+        (Some(second.as_str()), Some("stopped")),
+        "{after}"
+    );
+    assert_eq!(
+        note["watched_s"], stopped["viewing"]["watched_s"],
+        "{after}"
+    );
+    assert!(note["watched_s"].as_u64() >= Some(2), "{after}");
     let (status, _) = office(&lan.server, "POST", &path("pause"), "");
     assert_eq!(status, 409, "nothing is pushed any more");
 

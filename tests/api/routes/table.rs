@@ -261,12 +261,15 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::POST, "/api/v1/renderers/{id}/seek", Unknown,
           |_, _| Body::Json(json!({"position_s": 1.0})), [E404, E401, E404, E404, E404]),
         r(Method::POST, "/api/v1/renderers/{id}/stop", Unknown, none, [E404, E401, E404, E404, E404]),
+        r(Method::GET, "/api/v1/renderers/{id}/status", Unknown, none, [E404, E401, E404, E404, E404]),
         // Web pages (public files; `/` and the slash-less forms redirect to them).
         r(Method::GET, "/", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         // Uploads (tus): discovery is public; an unknown upload is the handler's 404.
         r(Method::OPTIONS, "/api/v1/uploads", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
