@@ -196,6 +196,16 @@ async function after(page) {
     await shot(page, 'after-photo');
     if (await page.locator('[data-status="photo"].bad').count()) throw new Error(`the photo was not saved: ${out.photo_status}`);
   });
+  // A camera-sized photo (larger than the server takes) is redrawn smaller before it goes.
+  if (job.big_photo) await step(page, 'big-photo', async () => {
+    await page.setInputFiles('#photo', job.big_photo);
+    await page.waitForFunction(() => {
+      const s = document.querySelector('[data-status="photo"]');
+      return s && (s.classList.contains('bad') || s.textContent.includes('共 2 张'));
+    }, null, { timeout: WAIT_MS });
+    out.big_photo_status = await text(page, '[data-status="photo"]');
+    if (await page.locator('[data-status="photo"].bad').count()) throw new Error(`the large photo was not saved: ${out.big_photo_status}`);
+  });
   await step(page, 'done', async () => {
     await page.locator('.card.roster').scrollIntoViewIfNeeded();
     await shot(page, 'after');

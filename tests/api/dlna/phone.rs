@@ -93,6 +93,27 @@ fn room_photo(dir: &Path) -> PathBuf {
     path
 }
 
+/// A photo as a phone camera makes it: 4000×3000 of noise as a PNG, larger than the server
+/// takes (`photo_max_bytes`), so the page must redraw it smaller before it is sent.
+fn camera_photo(dir: &Path) -> PathBuf {
+    let path = dir.join("camera.png");
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc2=size=4000x3000:rate=1", "-frames:v", "1"])
+        .args(["-vf", "noise=alls=60:allf=u"])
+        .arg(&path)
+        .output()
+        .expect("the ffmpeg CLI is installed (see TOOLCHAIN.md)");
+    assert!(out.status.success(), "ffmpeg: {out:?}");
+    let bytes = std::fs::metadata(&path).expect("camera photo").len();
+    let limit = dianjiao::config::Settings::default().photo_max_bytes;
+    assert!(
+        bytes > limit,
+        "the camera photo ({bytes} B) must exceed {limit} B"
+    );
+    path
+}
+
 fn screenshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/screenshots")
 }
@@ -131,7 +152,8 @@ fn prepare(ns: &Netns, station: &str, film: &str, dir: &Path) -> Value {
         .collect();
     json!({
         "code": code, "query": "dzdsjc", "film": FILM, "cues": cues, "members": names,
-        "discussion": DISCUSSION, "photo": room_photo(dir), "shots": screenshots(),
+        "discussion": DISCUSSION, "photo": room_photo(dir), "big_photo": camera_photo(dir),
+        "shots": screenshots(),
     })
 }
 
@@ -184,8 +206,9 @@ fn check_phone(result: &Value, job: &Value, wrong_code: &Value) {
     assert_eq!(result["signed"], job["members"]);
     assert_eq!(result["count"], "已选 2 人 / 名册共 5 人");
     assert_eq!(result["photo_status"], "照片已保存（共 1 张）。");
+    assert_eq!(result["big_photo_status"], "照片已保存（共 2 张）。");
     let saved = result["saved"].as_str().expect("saved");
-    for part in ["签到 2 人", "讨论 1 条", "照片 1 张"] {
+    for part in ["签到 2 人", "讨论 1 条", "照片 2 张"] {
         assert!(saved.contains(part), "{saved}");
     }
     assert_eq!(result["page_errors"], json!([]), "{result}");
@@ -236,11 +259,9 @@ fn check_registers(ns: &Netns, station: &str, result: &Value, photo: &Path) {
         (&json!(FILM), &json!(2)),
         "{v}"
     );
-    assert_eq!(
-        (&v["photo"], &v["photos"]),
-        (&json!("有照片"), &json!([digest])),
-        "{v}"
-    );
+    assert_eq!(v["photo"], "有照片（2 张）", "{v}");
+    assert_eq!(v["photos"][0], json!(digest), "{v}");
+    assert_eq!(v["photos"].as_array().map(Vec::len), Some(2), "{v}");
     let names: Vec<Value> = rows("signin")
         .iter()
         .map(|r| r["member_name"].clone())
@@ -262,6 +283,20 @@ fn check_registers(ns: &Netns, station: &str, result: &Value, photo: &Path) {
     assert!(
         with_photo.is_some(),
         "no ledger entry of {play} holds the photo's {digest}: {ledger}"
+    );
+    // The camera photo arrived redrawn: a JPEG of at most 1920 px on its long side, 4:3.
+    let camera = ledger["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["payload"])
+        .find(|p| p["play_id"] == play && p["sha256"].is_string() && p["sha256"] != digest.as_str())
+        .unwrap_or_else(|| panic!("no second photo entry of {play}: {ledger}"));
+    assert_eq!(camera["content_type"], "image/jpeg", "{camera}");
+    assert_eq!(
+        (camera["width"].as_u64(), camera["height"].as_u64()),
+        (Some(1920), Some(1440)),
+        "{camera}"
     );
 }
 

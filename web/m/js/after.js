@@ -70,7 +70,40 @@
     return [chips, text];
   }
 
-  // The photo: taken (or picked), shown, and uploaded straight away with its own type.
+  // A camera photo is often larger than slow village Wi-Fi carries in the server's time
+  // limit (and than `photo_max_bytes`): one over this size, or of a type the server does not
+  // take (HEIC, WebP), is redrawn as a JPEG at most PHOTO_SIDE pixels on its long side.
+  var PHOTO_KEEP_BYTES = 1536 * 1024;
+  var PHOTO_SIDE = 1920;
+
+  // Resolves to the Blob to upload: the file itself when it is small JPEG/PNG or cannot be
+  // redrawn here (no canvas, undecodable), else the smaller JPEG.
+  function shrink(file) {
+    return new Promise(function (resolve) {
+      var taken = /^image\/(jpeg|png)$/.test(file.type || '');
+      var canvasOk = window.URL && typeof HTMLCanvasElement !== 'undefined' && HTMLCanvasElement.prototype.toBlob;
+      if ((taken && file.size <= PHOTO_KEEP_BYTES) || !canvasOk) { resolve(file); return; }
+      var img = new Image();
+      var url = URL.createObjectURL(file);
+      img.onload = function () {
+        URL.revokeObjectURL(url);
+        var w = img.naturalWidth, h = img.naturalHeight;
+        var scale = Math.min(1, PHOTO_SIDE / Math.max(w, h, 1));
+        var canvas = document.createElement('canvas');
+        canvas.width = Math.max(1, Math.round(w * scale));
+        canvas.height = Math.max(1, Math.round(h * scale));
+        canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          resolve(blob && (!taken || blob.size < file.size) ? blob : file);
+        }, 'image/jpeg', 0.85);
+      };
+      img.onerror = function () { URL.revokeObjectURL(url); resolve(file); };
+      img.src = url;
+    });
+  }
+
+  // The photo: taken (or picked), shown, made small enough (see `shrink`) and uploaded
+  // straight away with its own type.
   function photo(playId, state) {
     var input = el('input.photo-input');
     input.type = 'file';
@@ -90,7 +123,9 @@
       if (window.URL) { preview.src = URL.createObjectURL(file); preview.style.display = ''; }
       label.textContent = M.t('after_photo_again');
       status.say(M.t('after_photo_uploading'));
-      state.photo = M.api.post('/api/v1/plays/' + encodeURIComponent(playId) + '/photo', file).then(function () {
+      state.photo = shrink(file).then(function (blob) {
+        return M.api.post('/api/v1/plays/' + encodeURIComponent(playId) + '/photo', blob);
+      }).then(function () {
         state.photos = (state.photos || 0) + 1;
         status.say(M.t('after_photo_saved', { n: state.photos }), 'good');
       }, function (e) {
