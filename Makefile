@@ -4,34 +4,39 @@ CARGO ?= cargo
 DATA ?= ./data
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test deps web-deps web-check fmt-check clippy unit doc bench
+.PHONY: run test deps run-deps web-deps web-check fmt-check clippy unit doc bench
 
+## everything for make test and make bench (Node 20 included: deploy/bootstrap.sh)
 deps:
-	@./deploy/bootstrap.sh
+	@./deploy/bootstrap.sh test
 
-## make run: build (release) and start the server with the demo library on :8080 (web-deps:
-## the TV page plays through hls.js from web/node_modules)
-run: deps web-deps
+## what building and running needs: no Node, no npm (the browser libraries are in web/vendor)
+run-deps:
+	@./deploy/bootstrap.sh run
+
+## make run: build (release) and start the server with the demo library on :8080
+run: run-deps
 	$(CARGO) build --release --locked
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)
 
 ## make test: format check, clippy -D warnings, every test, docs with -D warnings
 test: deps web-deps web-check fmt-check clippy unit doc
 
-## web/'s pinned test packages (playwright-core, hls.js) for the browser test; npm ci only when
+## web/'s pinned test packages (playwright-core, acorn; hls.js and tus-js-client, which
+## tests/api/vendor.rs checks web/vendor/ against) for the tests; npm ci only when
 ## web/package-lock.json is newer than the last install (npm writes node_modules/.package-lock.json)
 web-deps: web/node_modules/.package-lock.json
 
 web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 	@command -v node >/dev/null && command -v npm >/dev/null && \
 		node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { \
-		echo "dianjiao: make run and make test need Node.js 20+ with npm (web pages, browser tests); install it from https://nodejs.org or NodeSource" >&2; \
+		echo "dianjiao: make test needs Node.js 20+ with npm (browser tests); deploy/bootstrap.sh test installs it as root, or install it from https://nodejs.org" >&2; \
 		exit 1; }
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-## The TV UI must parse on old TV browsers: every script under web/tv and the vendored
-## hls.min.js it loads, as ES2017 (acorn; see tests/web/es2017.mjs)
+## The TV UI and the phone page must parse on old browsers: every script under web/tv, web/m
+## and web/vendor/hls.min.js they load, as ES2017 (acorn; see tests/web/es2017.mjs)
 web-check: web-deps
 	node tests/web/es2017.mjs --vendor
 

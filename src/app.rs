@@ -210,6 +210,11 @@ impl App {
         })
     }
 
+    /// The database, for the backup snapshot (`backup::serve_control`).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     /// Flushes the stores; called on shutdown.
     pub fn flush(&self) {
         self.plays.flush();

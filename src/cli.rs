@@ -3,6 +3,7 @@
 mod bench;
 mod commands;
 mod ledger;
+mod maint;
 mod prepare_bar;
 mod scan_bar;
 
@@ -76,6 +77,39 @@ pub enum Command {
     /// The ledger of record: verify it or an export, export it, print a signed checkpoint.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Back up the data folder while the server runs (a consistent snapshot; later runs
+    /// copy only new or changed files).
+    Backup {
+        #[command(flatten)]
+        data: DataArg,
+        /// The backup folder (made if missing; a previous backup there is brought up to date).
+        #[arg(long)]
+        to: PathBuf,
+        /// Keep the prepared renditions too (otherwise they are made again after a restore).
+        #[arg(long)]
+        renditions: bool,
+    },
+    /// Rebuild a data folder from a backup; refuses a folder that is not empty.
+    Restore {
+        /// The backup folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new data folder (missing or empty).
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Check the installation and the data folder; prints plain words, exits 1 when
+    /// something needs action.
+    Doctor {
+        #[command(flatten)]
+        data: DataArg,
+        /// A library folder to check (repeatable; added to the configured ones).
+        #[arg(long)]
+        library: Vec<PathBuf>,
+        /// Print the checks as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks against named references (results go into README).
     #[command(hide = true, subcommand)]
     Bench(BenchCommand),

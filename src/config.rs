@@ -135,8 +135,8 @@ pub struct Settings {
     /// may send a minute; past it they are refused with 429 for the rest of the minute.
     /// 0 turns the limit off.
     pub dlna_renderer_commands_per_minute: u32,
-    /// Folder of the web pages (`tv/`, `admin/`) and of `node_modules/` with the browser
-    /// libraries they load (`make web-deps`); relative paths are from the working directory.
+    /// Folder of the web pages (`tv/`, `admin/`) and of `vendor/` with the browser libraries
+    /// they load (hls.js, tus-js-client); relative paths are from the working directory.
     pub web_dir: PathBuf,
     /// Largest upload accepted, in bytes (default 50 GiB); refused with 413 before any byte
     /// when the client declares more, and when a transfer runs past it.
@@ -150,6 +150,9 @@ pub struct Settings {
     pub log: String,
     /// Caps on what media files may declare.
     pub media_limits: MediaLimits,
+    /// Largest photo of a showing's room (JPEG or PNG from the broadcaster's phone) taken,
+    /// in bytes (default 8 MiB); larger ones are refused with 413.
+    pub photo_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -207,6 +210,7 @@ impl Default for Settings {
             upload_body_timeout_secs: 60,
             log: "info".into(),
             media_limits: MediaLimits::default(),
+            photo_max_bytes: 8 << 20,
         }
     }
 }
@@ -309,6 +313,11 @@ impl Settings {
 
     pub fn thumbs_dir(&self) -> PathBuf {
         self.data.join("thumbs")
+    }
+
+    /// Where photos of showings are kept, by SHA-256 (`<data>/photos`).
+    pub fn photos_dir(&self) -> PathBuf {
+        self.data.join("photos")
     }
 }
 

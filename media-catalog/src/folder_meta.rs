@@ -215,7 +215,7 @@ fn entry_key(relative: &Path) -> String {
     relative
         .components()
         .filter_map(|c| match c {
-            Component::Normal(part) => Some(part.to_string_lossy()),
+            Component::Normal(part) => Some(crate::os_path::display_name(part)),
             _ => None,
         })
         .collect::<Vec<_>>()

@@ -8,6 +8,7 @@ pub mod folder_meta;
 pub mod model;
 pub mod names;
 pub mod office;
+pub mod os_path;
 pub mod scan;
 pub mod search;
 pub mod store;

@@ -301,9 +301,11 @@ pub struct FileIdentity {
 /// The file a film was found in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SourceFile {
-    /// Absolute path on disk. Internal: never shown to clients, never taken from them.
+    /// Absolute path on disk, with the raw bytes of a name that is not UTF-8. Internal: never
+    /// shown to clients, never taken from them.
+    #[serde(with = "crate::os_path::serde_path")]
     pub path: PathBuf,
-    /// The original file name, kept as metadata.
+    /// The original file name, kept as metadata (decoded as GB18030 when not UTF-8).
     pub name: String,
     pub fingerprint: Fingerprint,
 }

@@ -77,7 +77,7 @@ pub fn parse_name(stem: &str) -> ParsedName {
 pub fn parse_path(path: &Path) -> ParsedName {
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| crate::os_path::display_name(s).into_owned())
         .unwrap_or_default();
     let Some((number, part)) = generic_disc_number(&stem) else {
         return parse_name(&stem);
@@ -148,7 +148,7 @@ fn meaningful_folder(path: &Path) -> Option<String> {
         .skip(1)
         .take(4)
         .filter_map(|dir| dir.file_name())
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|name| crate::os_path::display_name(name).into_owned())
         .find(|name| !is_disc_layout_folder(name))
 }
 

@@ -37,7 +37,8 @@ const MEDIA_EXTENSIONS: [&str; 29] = [
 pub struct FoundFile {
     /// The path under the (canonical) library root; through a symlink, the link's path.
     pub path: PathBuf,
-    /// The file name.
+    /// The file name as text (decoded as GB18030 when it is not UTF-8; `path` keeps the
+    /// bytes).
     pub name: String,
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.

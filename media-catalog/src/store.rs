@@ -50,6 +50,7 @@ enum SeriesRecord {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScanEntry {
     pub id: FilmId,
+    #[serde(with = "crate::os_path::serde_path")]
     pub path: PathBuf,
     pub fingerprint: Fingerprint,
     pub missing: bool,
@@ -295,7 +296,7 @@ impl Store {
 
 /// The path index key: the path's UTF-8 bytes (the scanner only passes UTF-8 paths).
 fn path_key(path: &Path) -> Vec<u8> {
-    path.to_string_lossy().as_bytes().to_vec()
+    crate::os_path::path_bytes(path).to_vec()
 }
 
 fn decode_film(key: &str, bytes: &[u8]) -> Result<Film, StoreError> {

@@ -49,6 +49,10 @@ pub enum CliError {
     Reindex(#[from] media_catalog::CatalogError),
     #[error(transparent)]
     Ledger(#[from] super::LedgerCliError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
+    #[error("{0} 项检查需要处理（{0} checks need action）")]
+    DoctorFound(usize),
 }
 
 /// Loads the settings and runs the command.
@@ -104,6 +108,24 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, command.data());
             Ok(super::ledger::run(&settings, command)?)
         }
+        Command::Backup {
+            data,
+            to,
+            renditions,
+        } => {
+            apply_data(&mut settings, &data);
+            super::maint::backup(&settings, &to, renditions)
+        }
+        Command::Restore { from, data } => super::maint::restore(&from, &data),
+        Command::Doctor {
+            data,
+            library,
+            json,
+        } => {
+            apply_data(&mut settings, &data);
+            settings.library.extend(library);
+            super::maint::doctor(&settings, json)
+        }
         Command::Bench(b) => match b {
             BenchCommand::Probe { files } => super::bench::probe(files),
             BenchCommand::Rescan { files } => super::bench::rescan(files),
@@ -155,9 +177,6 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     .await
     .map_err(|e| CliError::Serve(std::io::Error::other(e)))??;
     let app = Arc::new(app);
-    if app.accounts.user_count() == 0 {
-        tracing::warn!("no office accounts yet: create one with `dianjiao user add --admin NAME`");
-    }
     app.preparation.start(app.settings.prepare_parallel);
     crate::library::watch(
         app.library.clone(),
@@ -167,7 +186,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     );
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!("dianjiao listening on http://{addr}");
+    crate::startup::announce(addr, app.accounts.user_count());
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
+    crate::backup::serve_control(&app.settings.data, app.db().clone(), app.ledger.clone());
     let ssdp = start_ssdp(&app, addr);
     let result = server.await.map_err(CliError::Serve);
     if let Some((ssdp, renderers)) = ssdp {

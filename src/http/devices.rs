@@ -1,6 +1,7 @@
-//! Paired TVs and registered addresses:
+//! Paired TVs and phones, and registered addresses:
 //! `POST /api/v1/stations/{id}/pairing-codes` (admin makes a code),
-//! `POST /api/v1/devices/pair` (a TV enters it and gets the `dj_device` cookie),
+//! `GET /api/v1/stations/{id}/pairing-codes/{code}/qr.svg` (that code as a QR code for a phone),
+//! `POST /api/v1/devices/pair` (a TV or phone enters it and gets the `dj_device` cookie),
 //! `GET /api/v1/stations/{id}/devices`, `DELETE /api/v1/stations/{id}/devices/{device_id}`,
 //! `GET /api/v1/device` (a paired TV asks who it is: its station and the roster to sign in
 //! from), `GET /api/v1/devices/pairing-status` (is pairing paused after too many wrong
@@ -13,11 +14,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::blocking;
+use super::client::{from_trusted_proxy, requested_host};
 use super::gate::{client_ip, Caller, DEVICE_COOKIE};
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::stations::parse_address;
+use crate::stations::{parse_address, DeviceKind};
 
 /// The `dj_device` cookie for `token`: it lives as long as the token may stay unused (the
 /// server refuses the token after that anyway); renewed when the TV uses it, about daily.
@@ -40,6 +42,9 @@ pub struct PairBody {
     /// An optional name for the admin's list (e.g. 「村委会电视」).
     #[serde(default)]
     pub name: Option<String>,
+    /// `tv` (the default) or `phone` (the broadcaster's phone).
+    #[serde(default)]
+    pub kind: DeviceKind,
 }
 
 /// `POST /api/v1/stations/{id}/addresses`.
@@ -61,8 +66,8 @@ pub async fn make_code(
     })))
 }
 
-/// Pairs the calling TV: sets the `dj_device` cookie, answers
-/// `200 {"station_id","station_name","device_id"}`. Wrong, expired or used codes get one
+/// Pairs the calling TV or phone: sets the `dj_device` cookie, answers
+/// `200 {"station_id","station_name","device_id","kind"}`. Wrong, expired or used codes get one
 /// and the same 422; after too many wrong codes from one address, or from all addresses
 /// this hour (pairing paused), 429 with `Retry-After` and a sentence saying which.
 pub async fn pair(
@@ -72,15 +77,58 @@ pub async fn pair(
 ) -> Result<HttpResponse, AppError> {
     let client = client_ip(&req, &app.settings.trusted_proxies);
     let stations = app.stations.clone();
-    let PairBody { code, name } = body.into_inner();
-    let paired = blocking(move || Ok(stations.pair(&code, client, name.as_deref())?)).await?;
-    tracing::info!(station = %paired.station.code, device = %paired.device.device_id, "TV paired");
+    let PairBody { code, name, kind } = body.into_inner();
+    let paired =
+        blocking(move || Ok(stations.pair_as(&code, client, name.as_deref(), kind)?)).await?;
+    tracing::info!(station = %paired.station.code, device = %paired.device.device_id, ?kind, "device paired");
     let cookie = device_cookie(paired.token, app.settings.device_idle());
     Ok(HttpResponse::Ok().cookie(cookie).json(json!({
         "station_id": paired.station.id,
         "station_name": paired.station.name,
         "device_id": paired.device.device_id,
+        "kind": paired.device.kind,
     })))
+}
+
+/// `GET /api/v1/stations/{id}/pairing-codes/{code}/qr.svg`: a live code of that station as
+/// a QR code of `<origin>/m/?code=NNNNNN`, so a phone's camera opens the phone page with
+/// the code filled in. The origin is the one the office is using (its `Host`, which the
+/// Host allow-list has already accepted). Any other code: 404.
+pub async fn pairing_qr(
+    app: web::Data<App>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, code) = path.into_inner();
+    let stations = app.stations.clone();
+    let live = blocking(move || Ok(stations.live_code(&id, &code)?)).await?;
+    let live = live.ok_or(AppError::NotFound {
+        what: "有效的配对码（no such live pairing code）",
+    })?;
+    let url = format!("{}/m/?code={}", origin(&req, &app), live.code);
+    let svg = super::qr::svg(&url)
+        .ok_or_else(|| AppError::BadRequest("无法生成二维码（cannot make the QR code）".into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("cache-control", "no-store"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(svg))
+}
+
+/// `scheme://host[:port]` the caller is using: the `Host` it sent (already on the allow-list)
+/// and the scheme (forwarded by a trusted proxy, else plain HTTP); the listen address when
+/// the request named no host.
+fn origin(req: &HttpRequest, app: &App) -> String {
+    let proxies = &app.settings.trusted_proxies;
+    let host = requested_host(req, proxies)
+        .filter(|h| !h.is_empty() && !h.contains(['/', '"', '<', '>', ' ', '@', '?', '#']))
+        .unwrap_or_else(|| req.app_config().local_addr().to_string());
+    let scheme = if from_trusted_proxy(req, proxies) && req.connection_info().scheme() == "https" {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// `{"paused", "paused_until", "wrong_codes", "max_wrong_per_hour", "message"}`: whether

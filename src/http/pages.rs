@@ -1,8 +1,9 @@
-//! The web pages: the TV UI at `/tv/`, the township office's admin UI at `/admin/`, and the
-//! few npm-built browser libraries they use at `/vendor/{name}` — static files from the
-//! `web_dir` setting. The pages themselves are public; everything they show comes from the
-//! API, which checks who is asking. A strict Content-Security-Policy stops injected markup
-//! from running scripts even where escaping were forgotten.
+//! The web pages: the TV UI at `/tv/`, the township office's admin UI at `/admin/`, the
+//! broadcaster's phone page at `/m/`, and the few npm-built browser libraries they use at
+//! `/vendor/{name}` — static files from the `web_dir` setting. The pages themselves are
+//! public; everything they show comes from the API, which checks who is asking. A strict
+//! Content-Security-Policy stops injected markup from running scripts even where escaping
+//! were forgotten.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,11 +13,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::app::App;
 use crate::error::AppError;
 
-/// The browser libraries served from `web/node_modules` (installed by `make web-deps`):
-/// name in the URL → path under `web_dir`. Nothing else under node_modules is reachable.
+/// The browser libraries served from `web/vendor/` (copies of the pinned npm builds, checked
+/// against `web/node_modules` by `make test`, so running needs no Node): name in the URL →
+/// path under `web_dir`. Nothing else under `web_dir` is reachable this way.
 const VENDOR: &[(&str, &str)] = &[
-    ("hls.min.js", "node_modules/hls.js/dist/hls.min.js"),
-    ("tus.min.js", "node_modules/tus-js-client/dist/tus.min.js"),
+    ("hls.min.js", "vendor/hls.min.js"),
+    ("tus.min.js", "vendor/tus.min.js"),
 ];
 
 /// Scripts only from here; media and images also as blobs (hls.js feeds MSE from blobs).
@@ -29,7 +31,7 @@ pub async fn root() -> HttpResponse {
     redirect("/tv/")
 }
 
-/// `/tv` and `/admin` without the slash → with it, so relative links work.
+/// `/tv`, `/admin` and `/m` without the slash → with it, so relative links work.
 pub async fn add_slash(req: HttpRequest) -> HttpResponse {
     redirect(&format!("{}/", req.path()))
 }
@@ -50,6 +52,15 @@ pub async fn admin(
     tail: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     page(&app, &req, "admin", &tail).await
+}
+
+/// A file of the broadcaster's phone page.
+pub async fn phone(
+    app: web::Data<App>,
+    req: HttpRequest,
+    tail: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    page(&app, &req, "m", &tail).await
 }
 
 /// A vendored browser library.

@@ -1,7 +1,7 @@
 //! Play sessions over HTTP: `POST /api/v1/plays` (+ `/heartbeat`, `/end`, `/signins`,
 //! `/discussion`, `/feedback`), `GET /api/v1/plays[/{id}]` and
-//! `GET /api/v1/plays/unregistered` for the dashboard. Media requests reach the plays
-//! through [`super::observe`].
+//! `GET /api/v1/plays/unregistered` for the dashboard. Photos of a showing are in
+//! [`super::photos`]. Media requests reach the plays through [`super::observe`].
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -62,6 +62,7 @@ impl From<PlaysError> for AppError {
                 message,
                 retry_after_secs,
             },
+            P::Photo(e) => e.into(),
             P::Stations(e) => e.into(),
             P::Ledger(e) => AppError::Ledger(e),
             P::Catalog(e) => AppError::Catalog(e),

@@ -1,6 +1,8 @@
 //! TV renderers over HTTP: `GET /api/v1/renderers` lists those seen at the caller's station
 //! (a paired device's own; office staff name one with `?station=`), and pushing a film to
-//! one (`/play`, `/pause`, `/resume`, `/seek`, `/stop`). See [`crate::dlna::renderers`].
+//! one (`/play`, `/pause`, `/resume`, `/seek`, `/stop`). Its status is in
+//! `renderer_status`, the volume and the command budget in `renderer_control`, TVs
+//! registered by location in `renderer_locations`. See [`crate::dlna::renderers`].
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -8,8 +8,8 @@ use actix_web::{middleware::from_fn, web, Route};
 use super::gate::{gate, Access};
 use super::{
     catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    plays, renderer_control, renderer_locations, renderer_status, renderers, renditions, reports,
-    session, stations, thumbs, tv, uploads, users,
+    photos, plays, renderer_control, renderer_locations, renderer_status, renderers, renditions,
+    reports, session, stations, thumbs, tv, uploads, users,
 };
 use crate::dlna::{
     CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
@@ -244,6 +244,15 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::POST, "/api/v1/plays/{id}/feedback", Viewer, || {
             web::route().to(plays::feedback)
         }),
+        def(Method::POST, "/api/v1/plays/{id}/photo", Viewer, || {
+            web::route().to(photos::add)
+        }),
+        def(
+            Method::GET,
+            "/api/v1/plays/{id}/photos/{sha256}",
+            Clerk,
+            || web::route().to(photos::get),
+        ),
         def(Method::POST, "/api/v1/stations/{id}/roster", Clerk, || {
             web::route().to(stations::import_roster)
         }),
@@ -252,6 +261,12 @@ pub fn table() -> Vec<RouteDef> {
             "/api/v1/stations/{id}/pairing-codes",
             Admin,
             || web::route().to(devices::make_code),
+        ),
+        def(
+            Method::GET,
+            "/api/v1/stations/{id}/pairing-codes/{code}/qr.svg",
+            Admin,
+            || web::route().to(devices::pairing_qr),
         ),
         def(Method::GET, "/api/v1/stations/{id}/devices", Admin, || {
             web::route().to(devices::list)
@@ -308,6 +323,12 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::GET, "/admin/{tail:.*}", Public, || {
             web::route().to(pages::admin)
+        }),
+        def(Method::GET, "/m", Public, || {
+            web::route().to(pages::add_slash)
+        }),
+        def(Method::GET, "/m/{tail:.*}", Public, || {
+            web::route().to(pages::phone)
         }),
         def(Method::GET, "/vendor/{name}", Public, || {
             web::route().to(pages::vendor)
@@ -403,6 +424,10 @@ pub fn table() -> Vec<RouteDef> {
         }),
         def(Method::POST, "/api/v1/library/scan", Admin, || {
             web::route().to(library::rescan)
+        }),
+        // `dianjiao doctor`'s checks for the office dashboard (src/doctor).
+        def(Method::GET, "/api/v1/doctor", Admin, || {
+            web::route().to(super::doctor::report)
         }),
     ];
     routes.extend(dlna_routes());

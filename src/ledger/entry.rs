@@ -93,11 +93,13 @@ pub enum EntryKind {
     StationChange,
     /// Points at an earlier entry with a reason; nothing is ever edited in place.
     Correction,
+    /// A photo of the room at a showing (its SHA-256; the file is kept beside the ledger).
+    Photo,
 }
 
 impl EntryKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EntryKind; 10] = [
+    pub const ALL: [EntryKind; 11] = [
         EntryKind::Viewing,
         EntryKind::Signin,
         EntryKind::Discussion,
@@ -108,6 +110,7 @@ impl EntryKind {
         EntryKind::PastoralSession,
         EntryKind::StationChange,
         EntryKind::Correction,
+        EntryKind::Photo,
     ];
 
     /// The name used on the wire and on disk.
@@ -123,6 +126,7 @@ impl EntryKind {
             EntryKind::PastoralSession => "pastoral_session",
             EntryKind::StationChange => "station_change",
             EntryKind::Correction => "correction",
+            EntryKind::Photo => "photo",
         }
     }
 }

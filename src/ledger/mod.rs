@@ -248,6 +248,14 @@ impl Ledger {
         self.sign(tip)
     }
 
+    /// A signed checkpoint of the durable ledger and the byte length of the log that holds
+    /// exactly its entries: what a backup copies. The log below that length never changes
+    /// (appends go after it; only a torn tail past it is ever cut).
+    pub fn durable_extent(&self) -> Result<(Checkpoint, u64), LedgerError> {
+        let tip = self.committer.tip();
+        Ok((self.sign(tip)?, tip.end))
+    }
+
     fn sign(&self, tip: Tip) -> Result<Checkpoint, LedgerError> {
         let dir = self.log_path.parent().unwrap_or(Path::new("."));
         let signer = self

@@ -13,9 +13,15 @@ use super::{Library, LibraryError};
 
 impl Library {
     /// Probes and catalogues the one file at `path` (its folder's `catalog.toml`, if any,
-    /// describes it) and wakes preparation when it is playable. A file already catalogued at
-    /// this path keeps its film. Blocking; waits for a running scan to end.
-    pub fn ingest_file(&self, path: &Path) -> Result<Film, LibraryError> {
+    /// describes it) and wakes preparation when it is playable. `source_name` is the name the
+    /// file had where it came from (an upload's client file name), kept as the film's
+    /// `source_name`; without it, the name on disk. A file already catalogued at this path
+    /// keeps its film. Blocking; waits for a running scan to end.
+    pub fn ingest_file(
+        &self,
+        path: &Path,
+        source_name: Option<&str>,
+    ) -> Result<Film, LibraryError> {
         let read = |source| LibraryError::Read {
             path: path.to_owned(),
             source,
@@ -27,11 +33,13 @@ impl Library {
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as i128);
+        let on_disk = || {
+            path.file_name()
+                .map(|n| media_catalog::os_path::display_name(n).into_owned())
+                .unwrap_or_default()
+        };
         let found = FoundFile {
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            name: source_name.map_or_else(on_disk, str::to_owned),
             path: path.clone(),
             size: meta.len(),
             mtime_ns,

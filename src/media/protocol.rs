@@ -12,9 +12,13 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     /// Probe a media file: container, streams, tags, keyframe index.
-    Probe { path: PathBuf },
+    Probe {
+        #[serde(with = "media_catalog::os_path::serde_path")]
+        path: PathBuf,
+    },
     /// Write a JPEG poster frame taken near 10 % of the film, skipping black or flat frames.
     Poster {
+        #[serde(with = "media_catalog::os_path::serde_path")]
         path: PathBuf,
         out: PathBuf,
         duration_s: f64,
@@ -78,6 +82,7 @@ pub struct Envelope {
 /// An input file and the identity it must have.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expected {
+    #[serde(with = "media_catalog::os_path::serde_path")]
     pub path: PathBuf,
     pub identity: FileIdentity,
 }
@@ -98,7 +103,8 @@ impl Expected {
 /// One film's preparation, as the server hands it to a worker.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PrepareJob {
-    /// The original file.
+    /// The original file (a library file's name may be other than UTF-8).
+    #[serde(with = "media_catalog::os_path::serde_path")]
     pub source: PathBuf,
     /// What to make: remux or transcode, the ladder, the segment target.
     pub plan: super::prepare::Plan,

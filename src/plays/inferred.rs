@@ -177,6 +177,7 @@ impl Plays {
             furthest_s: 0.0,
             watched: Spans::default(),
             signins: Vec::new(),
+            photos: Vec::new(),
             group: Some(group),
             closing_from: None,
             ended: None,

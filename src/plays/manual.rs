@@ -101,6 +101,13 @@ impl Plays {
     /// limit of such entries.
     fn for_entry(&self, id: &str, actor: &Actor<'_>) -> Result<Play, PlaysError> {
         let (play, _) = self.writable(&self.lock(), id, actor)?;
+        self.take_entry(&play, id, "讨论和反馈")?;
+        Ok(play)
+    }
+
+    /// Counts one more entry (discussion, feedback, a photo) against the hourly limit of
+    /// `play`'s owner; `what` names them in the refusal.
+    pub(super) fn take_entry(&self, play: &Play, id: &str, what: &str) -> Result<(), PlaysError> {
         let key = play
             .owner
             .as_ref()
@@ -110,17 +117,16 @@ impl Plays {
             .take(&key, limit, self.now_ms())
             .map_err(|retry_after_secs| PlaysError::TooMany {
                 message: format!(
-                    "一小时内最多记录 {limit} 条讨论和反馈，请 {} 分钟后再试（too many entries this hour）",
+                    "一小时内最多记录 {limit} 条{what}，请 {} 分钟后再试（too many entries this hour）",
                     retry_after_secs.div_ceil(60)
                 ),
                 retry_after_secs,
-            })?;
-        Ok(play)
+            })
     }
 
     /// Play `id` and its station, if `actor` may add to it now: its owner, a play with a
     /// station, open, or ended less than the grace time ago on the same local day.
-    fn writable(
+    pub(super) fn writable(
         &self,
         st: &State,
         id: &str,
@@ -159,7 +165,7 @@ impl Plays {
         Ok((play, station))
     }
 
-    fn append(
+    pub(super) fn append(
         &self,
         kind: EntryKind,
         play: &Play,

@@ -20,6 +20,7 @@ mod inferred;
 mod limits;
 mod manual;
 mod model;
+mod photo;
 mod reported;
 mod resume;
 pub mod spans;
@@ -37,6 +38,7 @@ use media_catalog::{Catalog, CatalogError, FilmId};
 pub use model::{
     Actor, Delivered, Ended, Hit, Owner, Play, PlayKind, PlayView, Requester, READ_AHEAD_S,
 };
+pub use photo::{PhotoAdded, MAX_PHOTOS_PER_PLAY};
 pub use resume::ResumePoint;
 pub use spans::Spans;
 pub use unregistered::UnregisteredViewer;
@@ -83,6 +85,9 @@ pub enum PlaysError {
     EntriesClosed { grace_mins: u64 },
     #[error("本次播放正在结束，请稍后再试（the play is being closed, try again）")]
     Closing(String),
+    /// A photo was not taken (not a JPEG or PNG, too large) or could not be stored.
+    #[error(transparent)]
+    Photo(crate::photos::PhotoError),
     /// A per-client limit was reached; the sentence says which.
     #[error("{message}")]
     TooMany {

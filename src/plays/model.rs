@@ -60,6 +60,9 @@ pub struct Play {
     /// Sign-ins, one per member, with their entries (a repeat returns the same entry).
     #[serde(default)]
     pub signins: Vec<Entry>,
+    /// Photos of the room, with their entries (the same photo again returns its entry).
+    #[serde(default)]
+    pub photos: Vec<Entry>,
     /// Inferred plays: what their media requests are grouped by (see [`Requester::group`]).
     #[serde(default)]
     pub group: Option<String>,

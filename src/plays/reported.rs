@@ -74,6 +74,7 @@ impl Plays {
             furthest_s: position_s,
             watched: Spans::default(),
             signins: Vec::new(),
+            photos: Vec::new(),
             group: None,
             closing_from: None,
             ended: None,

@@ -111,6 +111,27 @@ pub struct Discussion {
     pub day: SameDay,
 }
 
+/// Kind `photo`: a photo of the room at a showing (evidence county inspectors ask for). The
+/// image itself is kept under the data folder as `photos/<sha256>.<jpg|png>`; the entry
+/// pins it by its SHA-256, so a swapped file no longer matches the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Photo {
+    pub play_id: String,
+    pub film_id: String,
+    pub film_title: String,
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits.
+    pub sha256: String,
+    /// The file's size in bytes.
+    pub bytes: u64,
+    /// `image/jpeg` or `image/png`, from the file's own header.
+    pub content_type: String,
+    /// Pixels, from the image header.
+    pub width: u32,
+    pub height: u32,
+    #[serde(flatten)]
+    pub day: SameDay,
+}
+
 /// Kind `feedback`: feedback sent upward (信息反馈薄), optionally about a showing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Feedback {

@@ -243,6 +243,7 @@ pub fn report_date(entry: &Entry, days: &Days) -> Option<LocalDate> {
         EntryKind::Signin
         | EntryKind::Discussion
         | EntryKind::Feedback
+        | EntryKind::Photo
         | EntryKind::PastoralSession => p["showing_date"].as_str().and_then(LocalDate::parse),
         _ => None,
     };

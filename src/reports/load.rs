@@ -9,8 +9,8 @@ use super::index::{report_date, Index};
 use super::ReportsError;
 use crate::ledger::{Entry, EntryKind, Ledger};
 use crate::records::{
-    Days, Discussion, Feedback, InfoReport, LocalDate, PastoralSession, Plan, ProductionDelivered,
-    Signin, Viewing,
+    Days, Discussion, Feedback, InfoReport, LocalDate, PastoralSession, Photo, Plan,
+    ProductionDelivered, Signin, Viewing,
 };
 
 /// Seqs this far apart are read in one pass rather than by seeking again.
@@ -31,6 +31,7 @@ pub enum Record {
     Plan(Plan),
     Production(ProductionDelivered),
     Pastoral(PastoralSession),
+    Photo(Photo),
     /// Another kind, or a payload that does not decode.
     Other,
 }
@@ -199,6 +200,7 @@ fn decode(kind: EntryKind, seq: u64, payload: serde_json::Value) -> Record {
         EntryKind::Plan => de(seq, payload).map(Record::Plan),
         EntryKind::ProductionDelivered => de(seq, payload).map(Record::Production),
         EntryKind::PastoralSession => de(seq, payload).map(Record::Pastoral),
+        EntryKind::Photo => de(seq, payload).map(Record::Photo),
         EntryKind::StationChange | EntryKind::Correction => None,
     };
     record.unwrap_or(Record::Other)

@@ -1,7 +1,8 @@
 //! The monthly matrix (月查): every station × the 12 months of a year — showings, minutes
 //! watched, attendees (distinct members signed in), participation rate (attendees / the
 //! current roster) and 电教信息 sent; a month that is over with no showing is flagged
-//! below the one-showing floor. Retired stations appear when they had activity that year.
+//! below the one-showing floor, unless it ended before the station existed (not applicable).
+//! Retired stations appear when they had activity that year.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -29,6 +30,9 @@ pub struct MatrixCell {
     pub info_reports: u32,
     /// Over and without a showing (months not over yet are never flagged).
     pub below_floor: bool,
+    /// The month ended before the station was set up and before its first record: there
+    /// was no floor to meet (never `below_floor`).
+    pub not_applicable: bool,
 }
 
 /// One station's line.
@@ -52,6 +56,8 @@ pub struct Matrix {
 /// What one station did in one span, before it is a cell.
 #[derive(Default)]
 struct Tally<'a> {
+    /// The earliest date of a record counted here.
+    first: Option<LocalDate>,
     showings: u32,
     watched_s: u64,
     members: BTreeSet<&'a str>,
@@ -68,11 +74,13 @@ impl Tally<'_> {
             participation_rate: (roster > 0).then(|| self.members.len() as f64 / roster as f64),
             info_reports: self.info_reports,
             below_floor: false,
+            not_applicable: false,
         }
     }
 }
 
 fn add<'a>(tally: &mut Tally<'a>, item: &'a Item) {
+    tally.first = Some(tally.first.map_or(item.date, |d| d.min(item.date)));
     match &item.record {
         Record::Viewing(v) if v.status == ViewingStatus::Showing => {
             tally.showings += 1;
@@ -86,11 +94,13 @@ fn add<'a>(tally: &mut Tally<'a>, item: &'a Item) {
     }
 }
 
-/// Builds the matrix from the year's items (`rosters`: station id → members now).
+/// Builds the matrix from the year's items (`rosters`: station id → members now;
+/// `created`: station id → the local date it was set up).
 pub fn build(
     year: i32,
     stations: &[Station],
     rosters: &HashMap<String, usize>,
+    created: &HashMap<String, LocalDate>,
     items: &[Item],
     today: LocalDate,
 ) -> Matrix {
@@ -115,14 +125,23 @@ pub fn build(
             let roster = rosters.get(&s.id).copied().unwrap_or(0);
             let empty = (Vec::new(), Tally::default());
             let (months, whole) = tallies.get(s.id.as_str()).unwrap_or(&empty);
+            // Records entered for the months before a station was added to the server count
+            // it as existing from the first of them.
+            let start = match (created.get(&s.id).copied(), whole.first) {
+                (Some(c), Some(f)) => Some(c.min(f)),
+                (c, f) => c.or(f),
+            };
             let months: Vec<MatrixCell> = (1..=12u8)
                 .map(|m| {
                     let mut cell = match months.get(usize::from(m - 1)) {
                         Some(t) => t.cell(m, roster),
                         None => Tally::default().cell(m, roster),
                     };
-                    let over = Period::month(year, m).is_some_and(|p| p.to < today);
-                    cell.below_floor = over && cell.showings < 1;
+                    let period = Period::month(year, m);
+                    let over = period.is_some_and(|p| p.to < today);
+                    cell.not_applicable =
+                        period.is_some_and(|p| start.is_some_and(|start| p.to < start));
+                    cell.below_floor = over && !cell.not_applicable && cell.showings < 1;
                     cell
                 })
                 .collect();
@@ -154,7 +173,7 @@ impl Tabular for Matrix {
         cols.extend(months.iter().map(String::as_str));
         cols.push("全年");
         let header = format!(
-            "{} 年  各站点逐月放映情况（不足 1 场的月份标“未达标”）",
+            "{} 年  各站点逐月放映情况（不足 1 场的月份标“未达标”；建站以前的月份标“未建站”）",
             self.year
         );
         let mut t = Table::new("月查", "电教播放月查表", header, &cols);
@@ -174,8 +193,10 @@ impl Tabular for Matrix {
                     Cell::text(*label),
                 ];
                 for c in &row.months {
-                    cells.push(match (i, c.below_floor) {
-                        (0, true) => Cell::text("0 未达标"),
+                    cells.push(match (i, c.below_floor, c.not_applicable) {
+                        (0, _, true) => Cell::text("未建站"),
+                        (_, _, true) => Cell::text("—"),
+                        (0, true, _) => Cell::text("0 未达标"),
                         _ => value(c),
                     });
                 }

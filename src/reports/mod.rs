@@ -211,10 +211,15 @@ impl Reports {
             .iter()
             .map(|s| Ok((s.id.clone(), self.stations.members(&s.id)?.len())))
             .collect::<Result<_, ReportsError>>()?;
+        let created = stations
+            .iter()
+            .filter_map(|s| Some((s.id.clone(), self.days.date_of_stamp(&s.created_at)?)))
+            .collect();
         Ok(matrix::build(
             year,
             &stations,
             &rosters,
+            &created,
             &items,
             self.days.today(),
         ))

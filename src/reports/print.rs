@@ -62,7 +62,19 @@ pub fn page(report: &dyn Tabular) -> String {
                 } else {
                     ""
                 };
-                let _ = write!(html, "<td{class}>{}</td>", escape(&cell.display()));
+                match cell {
+                    Cell::Link { text, href } => {
+                        let _ = write!(
+                            html,
+                            "<td><a href=\"{}\">{}</a></td>",
+                            escape(href),
+                            escape(text)
+                        );
+                    }
+                    _ => {
+                        let _ = write!(html, "<td{class}>{}</td>", escape(&cell.display()));
+                    }
+                }
             }
             html.push_str("</tr>\n");
         }

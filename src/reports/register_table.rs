@@ -41,6 +41,20 @@ impl Register {
         for row in &self.rows {
             let mut cells = vec![Cell::num(row.seq as f64)];
             for (key, _) in self.register.columns() {
+                let first_url = row
+                    .values
+                    .get("photo_urls")
+                    .and_then(|u| u.get(0))
+                    .and_then(Value::as_str);
+                if let (&"photo", Some(href), Some(Value::String(text))) =
+                    (key, first_url, row.values.get("photo"))
+                {
+                    cells.push(Cell::Link {
+                        text: text.clone(),
+                        href: href.to_owned(),
+                    });
+                    continue;
+                }
                 cells.push(match row.values.get(*key) {
                     Some(Value::Number(n)) => Cell::num(n.as_f64().unwrap_or(0.0)),
                     Some(Value::String(s)) => Cell::text(s.clone()),

@@ -2,6 +2,7 @@
 //! pastoral sessions at a herding point), 讨论登记薄, 信息反馈薄 (feedback and 电教信息),
 //! 党员签到册. Late entries carry 补记 with both dates; corrected ones 已更正 with the reason
 //! and are left out of the totals; aborted plays are listed as 未完成 but are not showings.
+//! A showing with a photo of the room (a `photo` entry of its play) says 有照片, with links.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -62,6 +63,7 @@ impl RegisterKind {
                 ("run_by", "播放人"),
                 ("attendees", "收看人数"),
                 ("status", "状态"),
+                ("photo", "照片"),
             ],
             RegisterKind::Discussion => &[
                 ("date", "日期"),
@@ -164,13 +166,14 @@ pub fn build(
     items: &[Item],
 ) -> Vec<Register> {
     let attendees = attendees_by_play(items);
+    let photos = photos_by_play(items);
     kinds
         .iter()
         .map(|&kind| {
             let rows_of = |part: &[Item]| -> Vec<RegisterRow> {
                 part.iter()
                     .filter(|i| period.contains(i.date))
-                    .filter_map(|item| row(kind, item, station, &attendees))
+                    .filter_map(|item| row(kind, item, station, &attendees, &photos))
                     .collect()
             };
             // A long register's rows are made on two threads, in order.
@@ -216,15 +219,43 @@ pub fn attendees_by_play(items: &[Item]) -> HashMap<String, usize> {
         .collect()
 }
 
+/// The SHA-256 of each play's photos, in ledger order (corrected photos left out).
+pub fn photos_by_play(items: &[Item]) -> HashMap<String, Vec<String>> {
+    let mut photos: HashMap<String, Vec<String>> = HashMap::new();
+    for item in items.iter().filter(|i| i.counts()) {
+        if let Record::Photo(p) = &item.record {
+            photos
+                .entry(p.play_id.clone())
+                .or_default()
+                .push(p.sha256.clone());
+        }
+    }
+    photos
+}
+
+/// Where the office reads a play's photo: a path on this server, made only of a play id
+/// and a SHA-256 that are what the server makes (`None` for anything else).
+pub fn photo_url(play_id: &str, sha256: &str) -> Option<String> {
+    let id_ok = !play_id.is_empty()
+        && play_id.len() <= 64
+        && play_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let sha_ok = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    (id_ok && sha_ok).then(|| format!("/api/v1/plays/{play_id}/photos/{sha256}"))
+}
+
 fn row(
     kind: RegisterKind,
     item: &Item,
     station: &StationHead,
     attendees: &HashMap<String, usize>,
+    photos: &HashMap<String, Vec<String>>,
 ) -> Option<RegisterRow> {
     match (kind, &item.record) {
         (RegisterKind::Viewing, Record::Viewing(v)) => {
-            Some(viewing_row(item, v, station, attendees))
+            let shas = photos.get(&v.play_id).map_or(&[][..], Vec::as_slice);
+            Some(viewing_row(item, v, station, attendees, shas))
         }
         (RegisterKind::Viewing, Record::Pastoral(p)) => {
             let values = json!({
@@ -274,9 +305,19 @@ fn viewing_row(
     v: &Viewing,
     station: &StationHead,
     attendees: &HashMap<String, usize>,
+    photos: &[String],
 ) -> RegisterRow {
     let shown = v.status == ViewingStatus::Showing;
     let count = attendees.get(&v.play_id).copied().unwrap_or(0);
+    let urls: Vec<String> = photos
+        .iter()
+        .filter_map(|sha| photo_url(&v.play_id, sha))
+        .collect();
+    let photo = match urls.len() {
+        0 => String::new(),
+        1 => "有照片".into(),
+        n => format!("有照片（{n} 张）"),
+    };
     let values = json!({
         "date": item.date, "started_at": v.started_at,
         "film_id": v.film_id, "film_title": v.film_title,
@@ -284,6 +325,7 @@ fn viewing_row(
         "run_by": run_by(station, v.source), "attendees": count,
         "status": if shown { "已放映" } else { "未完成" },
         "play_id": v.play_id,
+        "photo": photo, "photo_urls": urls, "photos": photos,
     });
     let mut row = RegisterRow::new(item, "viewing", values);
     row.counted = row.counted && shown;

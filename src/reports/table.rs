@@ -7,6 +7,12 @@
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// Text that links to `href` (a path on this server) on the printable page; plain text
+    /// in a workbook.
+    Link {
+        text: String,
+        href: String,
+    },
     Empty,
 }
 
@@ -24,7 +30,7 @@ impl Cell {
     /// The cell as printed.
     pub fn display(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Link { text: s, .. } => s.clone(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
             Cell::Number(n) => format!("{n:.1}"),
             Cell::Empty => String::new(),

@@ -45,7 +45,7 @@ fn write_table(
         for (c, cell) in row.iter().enumerate() {
             let col = c as u16;
             match cell {
-                Cell::Text(s) => {
+                Cell::Text(s) | Cell::Link { text: s, .. } => {
                     sheet.write_string(r, col, s)?;
                 }
                 Cell::Number(n) => {

@@ -1,6 +1,7 @@
-//! Pairing TVs to stations: a 6-digit code made by an admin, entered once on the TV with
-//! the remote, exchanged for a long-lived random device token. Only the token's SHA-256 is
-//! stored, so a copy of the database pairs nothing. Wrong codes are counted per client
+//! Pairing TVs (and the broadcaster's phone) to stations: a 6-digit code made by an admin,
+//! entered once on the TV with the remote (or opened from a QR code on the phone),
+//! exchanged for a long-lived random device token. Only the token's SHA-256 is stored, so a
+//! copy of the database pairs nothing. Wrong codes are counted per client
 //! address and for the whole server (see `pairing_limit`), and all get one answer. A token
 //! unused for `device_idle` lapses; its last use is written at most about once a day.
 
@@ -13,7 +14,8 @@ use time::OffsetDateTime;
 
 use super::store::{self, read};
 use super::{
-    CodeRefusal, Device, Paired, PairingCode, PairingStatus, Station, Stations, StationsError,
+    CodeRefusal, Device, DeviceKind, Paired, PairingCode, PairingStatus, Station, Stations,
+    StationsError,
 };
 
 /// A device's last use is written again once it is this old (or half the idle limit, if
@@ -94,9 +96,21 @@ impl Stations {
         client: Option<IpAddr>,
         name: Option<&str>,
     ) -> Result<Paired, StationsError> {
+        self.pair_as(code, client, name, DeviceKind::Tv)
+    }
+
+    /// Pairs a device of `kind` (a TV or the broadcaster's phone) with a code, as
+    /// [`Stations::pair`]: the same codes, limits and rights for both.
+    pub fn pair_as(
+        &self,
+        code: &str,
+        client: Option<IpAddr>,
+        name: Option<&str>,
+        kind: DeviceKind,
+    ) -> Result<Paired, StationsError> {
         let from = client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         let attempt = self.pairing_limit.reserve(from)?;
-        let paired = self.pair_with(code, client, name);
+        let paired = self.pair_with(code, client, name, kind);
         match &paired {
             Err(StationsError::Code(why)) => {
                 tracing::info!(client = %from, ?why, "pairing code refused");
@@ -118,9 +132,14 @@ impl Stations {
         code: &str,
         client: Option<IpAddr>,
         name: Option<&str>,
+        kind: DeviceKind,
     ) -> Result<Paired, StationsError> {
+        let label = match kind {
+            DeviceKind::Tv => "电视名称 (name)",
+            DeviceKind::Phone => "手机名称 (name)",
+        };
         let name = match name {
-            Some(n) if !n.trim().is_empty() => Some(store::field("电视名称 (name)", n, 32)?),
+            Some(n) if !n.trim().is_empty() => Some(store::field(label, n, 32)?),
             _ => None,
         };
         let now = store::now_utc();
@@ -135,9 +154,11 @@ impl Stations {
             // To the fraction of a second, unlike `paired_at`: it is compared with short idle
             // limits in tests.
             last_used_at: Some(store::stamp(OffsetDateTime::now_utc())),
+            kind,
         };
         let detail = serde_json::json!({
             "device_id": device.device_id, "client": device.client, "name": device.name,
+            "kind": device.kind,
         });
         if let Err(e) = self.record(&station, "device_paired", detail) {
             let tree = &self.trees.pairing_codes;
@@ -186,7 +207,20 @@ impl Stations {
         })
     }
 
-    /// The TVs paired to a station, oldest first; tokens are never listed (not kept).
+    /// A code of `station_id` that still pairs (unused, not expired), for showing it again
+    /// (as a QR code); `None` for any other code.
+    pub fn live_code(
+        &self,
+        station_id: &str,
+        code: &str,
+    ) -> Result<Option<PairingCode>, StationsError> {
+        self.require(station_id)?;
+        let record: Option<PairingCode> = read(&self.trees.pairing_codes, code.as_bytes())?;
+        let now = store::now_utc();
+        Ok(record.filter(|c| c.station_id == station_id && is_live(c, now)))
+    }
+
+    /// The TVs and phones paired to a station, oldest first; tokens are never listed (not kept).
     pub fn devices(&self, station_id: &str) -> Result<Vec<Device>, StationsError> {
         self.require(station_id)?;
         let mut all = store::all(&self.trees.devices, |d: &Device| d.station_id == station_id)?;

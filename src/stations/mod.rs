@@ -24,8 +24,8 @@ pub use addresses::parse_address;
 pub use checklist::{ChecklistEntry, ChecklistItem, ChecklistUpdate};
 pub use import::RosterFormat;
 pub use model::{
-    Address, Device, Member, NewMember, NewStation, Paired, PairingCode, Station, StationKind,
-    StationUpdate,
+    Address, Device, DeviceKind, Member, NewMember, NewStation, Paired, PairingCode, Station,
+    StationKind, StationUpdate,
 };
 pub use pairing_limit::PairingStatus;
 pub use roster::{ImportReport, RejectedRow};
@@ -166,9 +166,10 @@ impl Stations {
         })
     }
 
-    /// Makes a station; its code must be new. Returns once the ledger entry is durable.
+    /// Makes a station; its code must be new. Returns once the ledger entry is durable. Its
+    /// `created_at` is that entry's time (the ledger's clock), so the two always agree.
     pub fn create(&self, new: NewStation) -> Result<Station, StationsError> {
-        let station = Station {
+        let mut station = Station {
             id: store::new_id("st_"),
             code: store::field("站点编号 (code)", &new.code, 32)?,
             name: store::field("站点名称 (name)", &new.name, 64)?,
@@ -187,9 +188,12 @@ impl Stations {
             "created",
             serde_json::json!({ "kind": station.kind, "township": station.township }),
         );
-        if let Err(e) = recorded {
-            self.trees.release_code(&station.code, &station.id);
-            return Err(e);
+        match recorded {
+            Ok(at) => station.created_at = at,
+            Err(e) => {
+                self.trees.release_code(&station.code, &station.id);
+                return Err(e);
+            }
         }
         self.trees.put_station(&station)?;
         Ok(station)
@@ -271,7 +275,7 @@ impl Stations {
         station: &Station,
         action: &str,
         detail: serde_json::Value,
-    ) -> Result<(), StationsError> {
+    ) -> Result<String, StationsError> {
         let change = StationChange {
             action: action.to_owned(),
             code: station.code.clone(),
@@ -279,12 +283,12 @@ impl Stations {
             detail,
         };
         let payload = serde_json::to_value(change)?;
-        self.ledger.append(Draft::new(
+        let entry = self.ledger.append(Draft::new(
             EntryKind::StationChange,
             Some(&station.id),
             payload,
         ))?;
-        Ok(())
+        Ok(entry.at)
     }
 }
 

@@ -106,7 +106,30 @@ pub struct StationUpdate {
     pub township: Option<String>,
 }
 
-/// A TV paired to a station. Its device token is never stored, only its SHA-256.
+/// What a paired device is: the station's TV, or the broadcaster's phone (the "station
+/// phone" that picks films and pushes them to the TV). Both are the station's devices with
+/// the same rights; the kind is for the office's list and the pages the device is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// 电视 — also what records from before phones existed read as.
+    #[default]
+    Tv,
+    /// 手机 — the broadcaster's phone (`/m/`).
+    Phone,
+}
+
+impl DeviceKind {
+    /// The Chinese name shown in the office.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceKind::Tv => "电视",
+            DeviceKind::Phone => "手机",
+        }
+    }
+}
+
+/// A TV or phone paired to a station. Its device token is never stored, only its SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
     /// Server-made (`dv_` + 10 hex digits); names the device in the admin UI and the ledger.
@@ -124,6 +147,9 @@ pub struct Device {
     /// records from before this was kept: then `paired_at` counts).
     #[serde(default)]
     pub last_used_at: Option<String>,
+    /// A TV or a phone (absent on records from before phones: a TV).
+    #[serde(default)]
+    pub kind: DeviceKind,
 }
 
 /// A TV paired just now: the device record and the token for its cookie (shown once).
@@ -157,4 +183,19 @@ pub struct Address {
     pub station_id: String,
     /// RFC 3339 UTC.
     pub added_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_record_from_before_phones_reads_as_a_tv() {
+        let old = r#"{"device_id":"dv_0123456789","station_id":"st_0123456789","paired_at":"2026-01-01T00:00:00Z"}"#;
+        let device: Device = serde_json::from_str(old).expect("reads");
+        assert_eq!(device.kind, DeviceKind::Tv);
+        let phone = serde_json::to_value(DeviceKind::Phone).expect("json");
+        assert_eq!(phone, "phone");
+        assert_eq!(DeviceKind::Phone.label(), "手机");
+    }
 }

@@ -77,7 +77,10 @@ impl Uploads {
     fn ingest(&self, id: &str) -> Result<Film, UploadError> {
         let mut up = self.get(id)?;
         let (_, path) = self.media_path(&up);
-        let film = self.deps.library.ingest_file(&path)?;
+        let film = self
+            .deps
+            .library
+            .ingest_file(&path, up.meta.filename.as_deref().map(client_base_name))?;
         tracing::info!(upload = %id, film = %film.id, state = ?film.state, "upload catalogued");
         up.film_id = Some(film.id.to_string());
         self.save(&up)?;
@@ -125,9 +128,30 @@ impl Uploads {
     }
 }
 
+/// The client's file name without any folder a browser or tool may have put before it
+/// (`C:\fakepath\新闻.mp4`): metadata only, never a path on this server.
+fn client_base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\'])
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or(name)
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), UploadError> {
     use std::io::Write;
     let mut f = fs::File::create(path).map_err(io(path))?;
     f.write_all(bytes).map_err(io(path))?;
     f.sync_all().map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_base_name;
+
+    #[test]
+    fn a_client_file_name_loses_any_folder_before_it() {
+        assert_eq!(client_base_name("党建新闻.MP4"), "党建新闻.MP4");
+        assert_eq!(client_base_name("C:\\fakepath\\新闻.mp4"), "新闻.mp4");
+        assert_eq!(client_base_name("../../etc/片.mp4"), "片.mp4");
+        assert_eq!(client_base_name("片.mp4/"), "片.mp4");
+    }
 }

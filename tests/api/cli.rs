@@ -129,3 +129,88 @@ fn a_second_process_on_the_same_data_folder_is_told_clearly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn serve_with_piped_output_prints_lan_urls_with_the_port_and_no_colour_codes() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().expect("dir");
+    let port = std::net::TcpListener::bind("0.0.0.0:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_dianjiao"))
+        .args(["serve", "--listen", &format!("0.0.0.0:{port}"), "--data"])
+        .arg(dir.path())
+        .env("DIANJIAO_LOG", "info")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The message ends with the accounts line; read standard output up to it.
+    let mut stdout = BufReader::new(server.stdout.take().expect("stdout"));
+    let mut out = String::new();
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        out.push_str(&line);
+        if line.contains("账号") {
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let mut err = String::new();
+    server
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(
+        !out.contains('\x1b') && !err.contains('\x1b'),
+        "{out}\n{err}"
+    );
+    assert!(
+        err.contains("listening"),
+        "the log still goes to stderr: {err}"
+    );
+    assert!(
+        out.contains("还没有乡办公室账号") && out.contains("dianjiao user add --admin"),
+        "{out}"
+    );
+    // Every URL printed names the port and a LAN (not loopback, not 0.0.0.0) address; a
+    // machine with no LAN address says so instead.
+    let urls: Vec<&str> = out
+        .split_whitespace()
+        .filter(|w| w.starts_with("http://"))
+        .collect();
+    if out.contains("没有找到局域网地址") {
+        assert!(
+            urls.iter().all(|u| u.starts_with("http://127.0.0.1:")),
+            "{out}"
+        );
+    } else {
+        assert!(urls.len() >= 2, "{out}");
+        for url in &urls {
+            let host = url
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .expect("host");
+            let addr: std::net::SocketAddr = host.parse().expect("an address with a port");
+            assert_eq!(addr.port(), port, "{out}");
+            assert!(
+                !addr.ip().is_loopback() && !addr.ip().is_unspecified(),
+                "{out}"
+            );
+        }
+        assert!(out.contains(&format!(":{port}/tv/")) && out.contains(&format!(":{port}/admin/")));
+    }
+    assert!(
+        urls.iter().any(|u| u.ends_with(&format!(":{port}/admin/"))),
+        "{out}"
+    );
+}

@@ -173,6 +173,10 @@ async fn an_uploaded_film_is_catalogued_as_a_local_production_and_prepared() {
     assert_eq!(view["film_state"], "ready");
     let film = film(&app, &admin, view["film_id"].as_str().unwrap()).await;
     assert_eq!(film["title"], "红旗镇党建新闻");
+    assert_eq!(
+        film["source_name"], "党建新闻.MP4",
+        "the clerk's file name, not the server-made one"
+    );
     assert_eq!(film["category"], "local");
     assert_eq!(film["producer"], "红旗镇");
     let delivered = production_entries(&app);

@@ -201,6 +201,7 @@ await step('station', async () => {
   await page.waitForSelector('#pairing-code');
   out.pairing_code = (await page.textContent('#pairing-code')).trim();
   check(out.pairing_code.length >= 4, `pairing code ${out.pairing_code}`);
+  await page.waitForFunction(() => { const i = document.querySelector('#pairing-qr'); return i && i.complete && i.naturalWidth > 0; });
   check((await page.textContent('.roster-title')).includes('2 人'), 'the roster count did not follow the import');
   await shot('station', true);
 });

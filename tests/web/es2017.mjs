@@ -2,10 +2,10 @@
 // optional chaining, no `??`, no object spread, no top-level await, no `catch {}`...).
 // Parses each file with acorn (`ecmaVersion: 2017`, scripts, not modules).
 //
-//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv)
+//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv and web/m)
 //
 // Prints one JSON line {"ok", "checked": [...], "failed": [{file, line, column, error}]} and
-// exits 1 when a file does not parse. `--vendor` also checks the vendored hls.min.js (which
+// exits 1 when a file does not parse. `--vendor` also checks web/vendor/hls.min.js (which
 // the TV loads, but which is not ours: see web/README.md for what it needs).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -26,8 +26,8 @@ try {
 const args = process.argv.slice(2);
 const vendor = args.includes('--vendor');
 const roots = args.filter((a) => a !== '--vendor');
-if (!roots.length) roots.push(join(repo, 'web/tv'));
-if (vendor) roots.push(join(repo, 'web/node_modules/hls.js/dist/hls.min.js'));
+if (!roots.length) roots.push(join(repo, 'web/tv'), join(repo, 'web/m'));
+if (vendor) roots.push(join(repo, 'web/vendor/hls.min.js'));
 
 function scripts(path) {
   const st = statSync(path);

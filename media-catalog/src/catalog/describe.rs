@@ -17,8 +17,9 @@ pub(super) fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// A new film. What `catalog.toml` says wins over the container's title tag, which is only
-/// used when the file name is a generic disc name, which in turn wins over the file name.
+/// A new film. What `catalog.toml` says wins over the container's title tag, which is used
+/// when the file name is a generic disc name, or has no Chinese in it while the tag has
+/// (`rongruguan.wmv` tagged 社会主义荣辱观教育); otherwise the file name gives the title.
 pub(super) fn new_film(
     id: FilmId,
     task: &ProbeTask,
@@ -31,11 +32,11 @@ pub(super) fn new_film(
     let parsed = parse_path(path);
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy())
+        .map(crate::os_path::display_name)
         .unwrap_or_default();
     let tag_title = tags
-        .filter(|_| is_generic_disc_name(&stem))
-        .and_then(title_tag);
+        .and_then(title_tag)
+        .filter(|tag| is_generic_disc_name(&stem) || (!has_chinese(&stem) && has_chinese(tag)));
     let named = tag_title.unwrap_or(parsed.title);
     let d = description.unwrap_or_default();
     let title = d
@@ -110,7 +111,7 @@ pub(super) fn redescribed(mut film: Film, d: FileDescription, now: i64) -> Film 
 pub(super) fn rescanned(mut film: Film, entry: ScanEntry, now: i64) -> Film {
     if film.source.path != entry.path {
         if let Some(name) = entry.path.file_name() {
-            film.source.name = name.to_string_lossy().into_owned();
+            film.source.name = crate::os_path::display_name(name).into_owned();
         }
         film.source.path = entry.path;
     }
@@ -126,6 +127,12 @@ fn source_of(task: &ProbeTask) -> SourceFile {
         name: task.found.name.clone(),
         fingerprint: task.fingerprint.clone(),
     }
+}
+
+/// True when `text` has a Chinese character (a CJK ideograph, basic block or extension A).
+fn has_chinese(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}'))
 }
 
 /// The container's `title` tag (any case: Matroska writes `TITLE`), when it says something.

@@ -6,11 +6,13 @@
 //! loop and a link to a file already found does not catalogue it twice.
 
 use std::collections::{HashSet, VecDeque};
+use std::ffi::OsString;
 use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use super::{is_media_name, FoundFile, WalkReport};
+use crate::os_path::display_name;
 
 /// Folders that hold no films: a Windows USB stick's recycle bin and index, fsck's lost files.
 const SKIPPED_FOLDERS: [&str; 3] = ["$RECYCLE.BIN", "System Volume Information", "lost+found"];
@@ -68,14 +70,14 @@ impl Walker {
             if !self.visited_dirs.insert(real.clone()) {
                 continue;
             }
-            for (name, file_type) in self.read_folder(&dir) {
-                let path = dir.join(&name);
+            for (raw, name, file_type) in self.read_folder(&dir) {
+                let path = dir.join(&raw);
                 if file_type.is_symlink() {
                     self.links.push_back(path);
                 } else if file_type.is_dir() {
-                    stack.push((path, real.join(&name)));
+                    stack.push((path, real.join(&raw)));
                 } else if file_type.is_file() && is_media_name(&name) {
-                    self.found_targets.insert(real.join(&name));
+                    self.found_targets.insert(real.join(&raw));
                     let meta = fs::symlink_metadata(&path);
                     self.add_file(path, name, meta);
                 }
@@ -83,8 +85,9 @@ impl Walker {
         }
     }
 
-    /// The entries of a folder worth looking at, sorted by name so a walk is repeatable.
-    fn read_folder(&mut self, dir: &Path) -> Vec<(String, fs::FileType)> {
+    /// The entries of a folder worth looking at, sorted by name so a walk is repeatable: the
+    /// name on disk (raw bytes, to open it) and as text (GB18030 when it is not UTF-8).
+    fn read_folder(&mut self, dir: &Path) -> Vec<(OsString, String, fs::FileType)> {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
@@ -101,18 +104,13 @@ impl Walker {
                     continue;
                 }
             };
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                // Stored paths and the API are UTF-8; a GBK name from an old archive must be
-                // renamed rather than half-shown.
-                let shown = entry.path().to_string_lossy().into_owned();
-                self.problem(format!("file name is not UTF-8, rename it: {shown}"));
-                continue;
-            };
+            let raw = entry.file_name();
+            let name = display_name(&raw).into_owned();
             if name.starts_with('.') || SKIPPED_FOLDERS.contains(&name.as_str()) {
                 continue;
             }
             match entry.file_type() {
-                Ok(file_type) => out.push((name, file_type)),
+                Ok(file_type) => out.push((raw, name, file_type)),
                 Err(e) => self.problem(format!("cannot read {}: {e}", entry.path().display())),
             }
         }
@@ -140,7 +138,7 @@ impl Walker {
             self.walk_tree(link, target);
             return;
         }
-        let Some(name) = link.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+        let Some(name) = link.file_name().map(|n| display_name(n).into_owned()) else {
             return;
         };
         if meta.is_file() && is_media_name(&name) && self.found_targets.insert(target) {

@@ -111,6 +111,35 @@ fn a_title_tag_does_not_replace_a_meaningful_file_name() {
 }
 
 #[test]
+fn a_chinese_title_tag_wins_over_a_file_name_without_chinese_only() {
+    let (_db_dir, db) = temp_db();
+    let catalog = Catalog::open_with_ram_index(&db).expect("open");
+    let root = tempfile::tempdir().expect("temp dir");
+    for name in ["rongruguan.wmv", "0412.wmv", "荣辱观.wmv", "lecture.wmv"] {
+        write_file(root.path(), name, name.as_bytes());
+    }
+    let plan = catalog.plan_scan(&walk_library(root.path())).expect("plan");
+    let titled = |name: &str, tag: &str| {
+        let task = plan
+            .to_probe
+            .iter()
+            .find(|t| t.found.name == name)
+            .expect("planned");
+        catalog
+            .record_probe(task, &probe_report(Some(tag)))
+            .expect("record")
+            .title
+    };
+    assert_eq!(
+        titled("rongruguan.wmv", "社会主义荣辱观教育"),
+        "社会主义荣辱观教育"
+    );
+    assert_eq!(titled("0412.wmv", " 社会主义 荣辱观 "), "社会主义 荣辱观");
+    assert_eq!(titled("荣辱观.wmv", "社会主义荣辱观教育"), "荣辱观");
+    assert_eq!(titled("lecture.wmv", "Title 1"), "lecture");
+}
+
+#[test]
 fn a_refused_file_is_kept_as_a_rejected_film_listed_only_on_request() {
     let (_db_dir, db) = temp_db();
     let catalog = Catalog::open_with_ram_index(&db).expect("open");

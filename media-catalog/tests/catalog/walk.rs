@@ -213,3 +213,25 @@ fn a_large_file_is_hashed_by_its_head_and_tail() {
 fn fingerprinting_a_missing_file_is_an_io_error() {
     assert!(fingerprint(Path::new("/nonexistent/a.mpg"), 1, 0).is_err());
 }
+
+#[test]
+fn a_gbk_named_file_in_a_gbk_named_folder_is_found_with_its_name_decoded() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let root = tempfile::tempdir().expect("temp dir");
+    // 学习资料/党课.mp4 in GBK, as a Windows disc or an old zip file names them.
+    let dir = root
+        .path()
+        .join(OsStr::from_bytes(b"\xd1\xa7\xcf\xb0\xd7\xca\xc1\xcf"));
+    fs::create_dir(&dir).expect("dir");
+    let file = dir.join(OsStr::from_bytes(b"\xb5\xb3\xbf\xce.mp4"));
+    fs::write(&file, b"film").expect("write");
+    let report = walk_library(root.path());
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(report.files[0].name, "党课.mp4");
+    assert_eq!(
+        fs::read(&report.files[0].path).expect("the raw path opens the file"),
+        b"film"
+    );
+}

@@ -271,6 +271,7 @@ fn every_kind_is_accepted_and_named_in_snake_case() {
     }
     let names: Vec<&str> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
     assert!(names.contains(&"info_report") && names.contains(&"production_delivered"));
+    assert!(names.contains(&"photo"));
 }
 
 #[test]

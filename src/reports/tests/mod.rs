@@ -1,6 +1,7 @@
 //! Domain tests of the reports: a scripted year (`scenario.rs`) checked against numbers
 //! worked out by hand, and the index checked against the log (`index.rs`).
 
+mod floor;
 mod index;
 mod scenario;
 

@@ -4,6 +4,8 @@ mod browse;
 mod exact;
 mod faults;
 mod netns;
+mod office_push;
+mod phone;
 mod push;
 mod push_routed;
 mod routed;

@@ -10,7 +10,7 @@ use super::exact::Pushing;
 use super::netns::{Lan, Netns, Renderer, Server, ADMIN, HTTP_PORT};
 
 /// The renderer's name as the TV shows it (ASCII: gmediarender's own encoding is unsure).
-const TV_NAME: &str = "Dongcun TV";
+pub(super) const TV_NAME: &str = "Dongcun TV";
 
 /// The demo library with DLNA on, searching for renderers every 2 s and polling a pushed
 /// film every second (plays close after 2 s without a heartbeat).

@@ -90,6 +90,7 @@ async fn app_with_ids(anonymous_viewers: bool) -> (TestApp, Ids) {
         let codes = (0..6)
             .map(|_| stations.make_pairing_code(&station.id).expect("code").code)
             .collect();
+        let qr_code = stations.make_pairing_code(&station.id).expect("code").code;
         Ids {
             film: film.id.to_string(),
             rung,
@@ -99,6 +100,7 @@ async fn app_with_ids(anonymous_viewers: bool) -> (TestApp, Ids) {
             spare_address: spare_address.into(),
             device_token: tv.token,
             codes: Mutex::new(codes),
+            qr_code,
         }
     })
     .await

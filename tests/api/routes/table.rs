@@ -53,6 +53,8 @@ pub(super) struct Ids {
     pub(super) device_token: String,
     /// Unused pairing codes for `station`, one per pairing request.
     pub(super) codes: Mutex<Vec<String>>,
+    /// A live pairing code of `station` that nothing uses (its QR code row).
+    pub(super) qr_code: String,
 }
 
 impl Ids {
@@ -70,6 +72,8 @@ impl Ids {
             "series" => "党章电视教材".into(),
             "register" => "all".into(),
             "icon" => "icon-48.png".into(),
+            "code" => self.qr_code.clone(),
+            "sha256" => "0".repeat(64),
             other => panic!("no value for {{{other}}}: add it to Ids::fill"),
         }
     }
@@ -142,6 +146,13 @@ fn soap(service: &str, action: &str, args: &str) -> Body {
     Body::Raw("text/xml; charset=\"utf-8\"", xml.into_bytes())
 }
 
+/// A PNG header of 1 × 1 pixel: enough for the photo route to take it as a PNG.
+fn tiny_png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    b
+}
+
 /// A UPnP event subscription method.
 fn gena(name: &str) -> Method {
     Method::from_bytes(name.as_bytes()).expect("an HTTP token")
@@ -200,6 +211,8 @@ pub(super) fn rows() -> Vec<Row> {
           [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/stations/{id}/pairing-codes", Station, none,
           [E401, E401, E403, Ok, E403]),
+        r(Method::GET, "/api/v1/stations/{id}/pairing-codes/{code}/qr.svg", Station, none,
+          [E401, E401, E403, Ok, E403]),
         r(Method::GET, "/api/v1/stations/{id}/devices", Station, none,
           [E401, E401, E403, Ok, E403]),
         r(Method::DELETE, "/api/v1/stations/{id}/devices/{device_id}", Spare, none,
@@ -238,6 +251,10 @@ pub(super) fn rows() -> Vec<Row> {
           |_, _| Body::Json(json!({"text": "讨论"})), [E404, E401, E404, E404, E404]),
         r(Method::POST, "/api/v1/plays/{id}/feedback", Unknown,
           |_, _| Body::Json(json!({"text": "反馈"})), [E404, E401, E404, E404, E404]),
+        r(Method::POST, "/api/v1/plays/{id}/photo", Unknown,
+          |_, _| Body::Raw("image/png", tiny_png()), [E404, E401, E404, E404, E404]),
+        r(Method::GET, "/api/v1/plays/{id}/photos/{sha256}", Unknown, none,
+          [E401, E401, E404, E404, E403]),
         // TV renderers (DLNA push): a station's own device or office staff; no such renderer.
         r(Method::GET, "/api/v1/renderers", NoId, none, [E403, E401, Ok, Ok, Ok]),
         r(Method::POST, "/api/v1/renderers/{id}/play", Unknown,
@@ -256,6 +273,8 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::GET, "/admin", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/tv/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/admin/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
+        r(Method::GET, "/m/{tail:.*}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/vendor/{name}", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         // Uploads (tus): discovery is public; an unknown upload is the handler's 404.
         r(Method::OPTIONS, "/api/v1/uploads", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
@@ -311,6 +330,7 @@ pub(super) fn rows() -> Vec<Row> {
           [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
+        r(Method::GET, "/api/v1/doctor", NoId, none, [E401, E401, E403, Ok, E403]),
         // DLNA (on in this table's server): anyone, signed in or not — DLNA has no sign-in.
         r(Method::GET, "/dlna/description.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/dlna/cds.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),

@@ -146,7 +146,7 @@ pub const CAMERA_MP4: &str = "camera.mp4";
 pub const CAMERA_KEYFRAMES: [f64; 5] = [0.0, 0.48, 0.96, 1.44, 1.92];
 
 /// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
-fn ffmpeg<I, S>(args: I)
+pub(crate) fn ffmpeg<I, S>(args: I)
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -261,6 +261,20 @@ pub fn gbk_titled_avi(dir: &Path) -> PathBuf {
         OsStr::from_bytes(&title),
         path.as_os_str(),
     ]));
+    path
+}
+
+/// A Windows Media file named in pinyin or digits whose container carries a title tag, as
+/// township discs often are (`rongruguan.wmv` titled 社会主义荣辱观教育). Recipe: the
+/// `windows.wmv` recipe (WMV2 + WMA2 in ASF) with `-metadata title=<title>`.
+pub fn titled_wmv(dir: &Path, file: &str, title: &str) -> PathBuf {
+    let path = dir.join(file);
+    let args = INPUTS
+        .split_whitespace()
+        .chain("-pix_fmt yuv420p -c:v wmv2 -c:a wmav2 -metadata".split_whitespace())
+        .map(OsStr::new);
+    let title = format!("title={title}");
+    ffmpeg(args.chain([OsStr::new(&title), path.as_os_str()]));
     path
 }
 

@@ -20,19 +20,23 @@ pub struct NodeRun {
 /// Runs `tests/browser/<script> BASE ARG` (Node.js 20+, `make web-deps`) off the async
 /// threads the server shares; panics with its output when it printed no JSON line.
 pub async fn run_node(script: &str, base: &str, arg: String) -> NodeRun {
+    let (script, base) = (script.to_owned(), base.to_owned());
+    tokio::task::spawn_blocking(move || run_node_with(Command::new("node"), &script, &base, arg))
+        .await
+        .expect("join")
+}
+
+/// [`run_node`] by `node`, a command that runs Node.js (e.g. inside a network namespace),
+/// on this thread.
+pub fn run_node_with(mut node: Command, script: &str, base: &str, arg: String) -> NodeRun {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/browser")
         .join(script);
-    let base = base.to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(&path)
-            .args([base, arg])
-            .output()
-            .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)")
-    })
-    .await
-    .expect("join");
+    let out = node
+        .arg(&path)
+        .args([base, &arg])
+        .output()
+        .expect("node runs (Node.js 20+: see deploy/bootstrap.sh)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let result =

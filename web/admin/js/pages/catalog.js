@@ -1,9 +1,10 @@
 // 片库编目: the film list with search, and a film's description form with a player to pick
-// the moments of its prompts (播中提示).
+// the moments of its prompts (播中提示), and "play on a station's TV" (tvpush.js).
 
 import { api, get } from '../api.js';
 import { clock, fill, h, parseClock, stateLabel, table, toast } from '../dom.js';
 import { clearDraft, loadDraft, restoreDraft, watchDraft } from '../drafts.js';
+import { pushCard } from './tvpush.js';
 
 const CATEGORIES = [['', '（未分类）'], ['central', '中央'], ['provincial', '省'], ['county', '市县'], ['local', '本地制作']];
 const STATES = [['', '全部（不含拒收）'], ['ready', '可播放'], ['queued', '排队准备'], ['preparing', '准备中'], ['failed', '准备失败'], ['rejected', '已拒收']];
@@ -94,7 +95,8 @@ async function edit(box, id, alive) {
     h('div', { class: 'split' }, form,
       h('div', {},
         h('div', { class: 'card video-box' }, video, h('div', { class: 'row' }, '当前时刻 ', now)),
-        h('div', { class: 'card' }, table(['', ''], facts.map(([k, v]) => [{ class: 'muted nowrap', text: k }, v]), { noHead: true })))));
+        h('div', { class: 'card' }, table(['', ''], facts.map(([k, v]) => [{ class: 'muted nowrap', text: k }, v]), { noHead: true })),
+        pushCard(film, alive))));
   attach(video, film);
 }
 

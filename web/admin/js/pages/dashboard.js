@@ -41,12 +41,13 @@ async function drawMatrix(card, year) {
       const thisMonth = year === now.getFullYear() && month === now.getMonth() + 1;
       let cls = c.below_floor ? 'below' : 'ok';
       if (future(month)) cls = 'future';
+      else if (c.not_applicable) cls = 'future';
       else if (thisMonth && !c.showings) cls = 'pending';
-      const tip = `${st.name} ${month} 月：放映 ${c.showings} 场，${c.attendees || 0} 人次` +
+      const tip = c.not_applicable ? `${st.name} ${month} 月：尚未建站，不计入达标` : `${st.name} ${month} 月：放映 ${c.showings} 场，${c.attendees || 0} 人次` +
         (c.participation_rate != null ? `，参与率 ${Math.round(c.participation_rate * 100)}%` : '') +
         `，信息 ${c.info_reports || 0} 条 — 点击查看登记薄`;
       return {
-        class: `m ${cls}`, title: tip, text: future(month) ? '' : c.showings,
+        class: `m ${cls}`, title: tip, text: future(month) ? '' : (c.not_applicable ? '—' : c.showings),
         'data-station': st.id, 'data-month': month,
         on: { click: () => { location.hash = `#/register/${st.id}/${year}/${month}`; } },
       };
@@ -62,7 +63,7 @@ async function drawMatrix(card, year) {
   fill(card,
     h('h2', { text: `月查：${year} 年各播放点每月放映场次` }),
     h('p', { class: 'legend hint' }, '每月至少放映 1 场（全年 12 场）。 ',
-      h('span', { class: 'ok', text: '达标' }), h('span', { class: 'below', text: '未达标' }), h('span', { class: 'pending', text: '本月尚未放映' }), h('span', { class: 'future', text: '未到' }),
+      h('span', { class: 'ok', text: '达标' }), h('span', { class: 'below', text: '未达标' }), h('span', { class: 'pending', text: '本月尚未放映' }), h('span', { class: 'future', text: '未到 / 未建站（—）' }),
       ' 点击格子查看该站当月登记薄。'),
     table(['播放点', { class: 'num', text: '党员' }, ...MONTHS.map((x) => ({ class: 'num', text: `${x}月` })), { class: 'num', text: '全年' }, { class: 'num', text: '未达标月' }],
       rows, { class: 'matrix', empty: '还没有播放点。请到“播放点”页面添加。' }));

@@ -7,7 +7,7 @@ export const REGISTERS = [['viewing', '收看情况登记薄'], ['discussion', '
 
 /** The registers' columns, as the printed registers head them. */
 const COLUMNS = {
-  viewing: [['date', '日期'], ['film_title', '影片'], ['duration_min', '片长（分钟）'], ['watched_min', '收看时长（分钟）'], ['run_by', '播放人'], ['attendees', '收看人数'], ['status', '状态']],
+  viewing: [['date', '日期'], ['film_title', '影片'], ['duration_min', '片长（分钟）'], ['watched_min', '收看时长（分钟）'], ['run_by', '播放人'], ['attendees', '收看人数'], ['status', '状态'], ['photo', '照片']],
   discussion: [['date', '日期'], ['film_title', '影片'], ['text', '讨论内容']],
   feedback: [['date', '日期'], ['category', '类别'], ['title', '标题'], ['text', '内容']],
   signin: [['date', '日期'], ['film_title', '影片'], ['member_name', '姓名'], ['member_no', '党员编号']],
@@ -25,7 +25,12 @@ export async function render(box, args) {
     // The printed columns; ids and times kept for machines stay in the JSON download.
     const keys = known.length ? known : Array.from(new Set(r.rows.flatMap((row) => Object.keys(row.values))));
     const label = (k) => ((COLUMNS[r.register] || []).find(([x]) => x === k) || [k, k])[1];
-    const rows = r.rows.map((row) => [...keys.map((k) => (k === 'date' ? { class: 'nowrap', text: fmt(row.values[k]) } : fmt(row.values[k]))), (row.marks || []).join('、')]);
+    const cell = (row, k) => {
+      if (k === 'date') return { class: 'nowrap', text: fmt(row.values[k]) };
+      if (k === 'photo') return photoLinks(row.values.photo_urls);
+      return fmt(row.values[k]);
+    };
+    const rows = r.rows.map((row) => [...keys.map((k) => cell(row, k)), (row.marks || []).join('、')]);
     return h('div', { class: 'card' }, h('h2', { text: `${r.title}（${r.rows.length} 条）` }),
       table([...keys.map(label), '备注'], rows, { empty: '本月没有记录。' }));
   });
@@ -40,6 +45,12 @@ export async function render(box, args) {
       h('a', { href: `/api/v1/reports/registers/all?${q('json')}`, target: '_blank', text: 'JSON' }),
       h('a', { href: `#/stations/${station}`, text: '播放点详情' })),
     sections);
+}
+
+// 有照片: one link per photo of the showing (they open in a new tab, served by the server).
+function photoLinks(urls) {
+  if (!Array.isArray(urls) || !urls.length) return '';
+  return h('span', { class: 'photos' }, urls.map((u, i) => h('a', { href: u, target: '_blank', rel: 'noopener', class: 'photo-link', text: urls.length > 1 ? `照片${i + 1}` : '有照片' })));
 }
 
 function fmt(v) {

@@ -1,5 +1,6 @@
 // 播放点: the list and a new station; one station's details, roster (with import),
-// pairing codes, paired TVs, DLNA addresses and the 六有 checklist.
+// pairing codes (with a QR code for the broadcaster's phone), paired TVs and phones, DLNA
+// addresses, the TVs found there and the 六有 checklist.
 
 import { api, get } from '../api.js';
 import { fill, h, table, toast } from '../dom.js';
@@ -53,16 +54,18 @@ async function detail(box, id, alive) {
   const cards = {
     info: h('div', { class: 'card' }), roster: h('div', { class: 'card wide' }), pairing: h('div', { class: 'card' }),
     devices: h('div', { class: 'card' }), addresses: h('div', { class: 'card' }), checklist: h('div', { class: 'card' }),
+    renderers: h('div', { class: 'card', id: 'station-renderers' }),
   };
   fill(box, h('h1', {}, h('span', { text: st.name }), h('span', { class: 'muted', text: ` ${st.code} · ${kindLabel(st.kind)}` }),
     st.retired_at ? h('span', { class: 'error', text: '（已撤销）' }) : null),
   h('p', {}, h('a', { href: '#/stations', text: '← 全部播放点' }), ' · ',
     h('a', { href: `#/register/${st.id}/${new Date().getFullYear()}/${new Date().getMonth() + 1}`, text: '本月登记薄' })),
-  h('div', { class: 'grid' }, cards.info, cards.checklist, admin ? cards.pairing : null, admin ? cards.devices : null, cards.addresses, cards.roster));
+  h('div', { class: 'grid' }, cards.info, cards.checklist, admin ? cards.pairing : null, admin ? cards.devices : null, cards.addresses, cards.renderers, cards.roster));
   drawInfo(cards.info, st, admin);
   drawChecklist(cards.checklist, st);
   drawRoster(cards.roster, st);
   drawAddresses(cards.addresses, st, admin);
+  drawRenderers(cards.renderers, st);
   if (admin) { drawPairing(cards.pairing, st); drawDevices(cards.devices, st); }
 }
 
@@ -145,13 +148,16 @@ function drawPairing(card, st) {
   make.addEventListener('click', async () => {
     try {
       const c = await api('POST', `/api/v1/stations/${st.id}/pairing-codes`);
+      const qr = `/api/v1/stations/${st.id}/pairing-codes/${encodeURIComponent(c.code)}/qr.svg`;
       fill(out, h('div', { class: 'code', id: 'pairing-code', text: c.code }),
-        h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次。` }));
+        h('p', { class: 'hint', text: `在村里电视的“配对”页面用遥控器输入这个码。有效期至 ${new Date(c.expires_at).toLocaleString('zh-CN')}，只能用一次（一台电视或一部手机）。` }),
+        h('img', { src: qr, id: 'pairing-qr', class: 'qr', width: 200, height: 200, alt: `配对码 ${c.code} 的二维码` }),
+        h('p', { class: 'hint', text: '播放员的手机：用手机相机或微信“扫一扫”扫这个二维码，打开播放员页面，配对码已填好。' }));
     } catch (e) { fill(out, h('p', { class: 'error', text: e.message })); }
     drawPairingPause(pause);
   });
   const pause = h('div', {});
-  fill(card, h('h2', { text: '电视配对' }), h('p', { class: 'hint', text: '给这个播放点的电视生成一次性配对码。' }), pause, make, out);
+  fill(card, h('h2', { text: '电视和手机配对' }), h('p', { class: 'hint', text: '给这个播放点的电视或播放员手机生成一次性配对码。' }), pause, make, out);
   drawPairingPause(pause);
 }
 
@@ -168,12 +174,12 @@ async function drawPairingPause(box) {
 
 async function drawDevices(card, st) {
   const list = await get(`/api/v1/stations/${st.id}/devices`);
-  const rows = list.items.map((d) => [d.name || '（未命名电视）', (d.paired_at || '').slice(0, 16).replace('T', ' '), d.client || '',
+  const rows = list.items.map((d) => [d.name || (d.kind === 'phone' ? '（未命名手机）' : '（未命名电视）'), d.kind === 'phone' ? '手机' : '电视', (d.paired_at || '').slice(0, 16).replace('T', ' '), d.client || '',
     h('button', { type: 'button', class: 'danger', text: '解除', on: { click: async () => {
-      if (!window.confirm(`解除电视“${d.name || d.device_id}”的配对？`)) return;
+      if (!window.confirm(`解除${d.kind === 'phone' ? '手机' : '电视'}“${d.name || d.device_id}”的配对？`)) return;
       try { await api('DELETE', `/api/v1/stations/${st.id}/devices/${d.device_id}`); drawDevices(card, st); } catch (e) { toast(e.message); }
     } } })]);
-  fill(card, h('h2', { text: '已配对的电视' }), table(['电视', '配对时间', '地址', ''], rows, { empty: '还没有配对的电视。' }));
+  fill(card, h('h2', { text: '已配对的电视和手机' }), table(['名称', '类型', '配对时间', '地址', ''], rows, { empty: '还没有配对的电视或手机。', class: 'devices' }));
 }
 
 async function drawAddresses(card, st, admin) {
@@ -189,4 +195,15 @@ async function drawAddresses(card, st, admin) {
   fill(card, h('h2', { text: 'DLNA 电视地址' }),
     h('p', { class: 'hint', text: '不能配对的电视（用 DLNA 投屏的），按它的 IP 地址记到这个播放点。' }),
     table(['地址', '登记', ''], rows, { empty: '没有登记地址。' }), admin ? h('div', { class: 'row' }, input, add) : null);
+}
+
+// The TVs (DLNA renderers) the server has found at this station's addresses: what the office
+// can push a film to from a film's page.
+async function drawRenderers(card, st) {
+  let list = [];
+  try { list = await get(`/api/v1/renderers?station=${encodeURIComponent(st.id)}`); } catch (e) { fill(card, h('h2', { text: '站点的电视（DLNA 投屏）' }), h('p', { class: 'error', text: e.message })); return; }
+  const when = (t) => (t ? new Date(t).toLocaleString('zh-CN') : '');
+  fill(card, h('h2', { text: '站点的电视（DLNA 投屏）' }),
+    h('p', { class: 'hint', text: '服务器在这个播放点登记的地址上找到的电视；在影片页面可以让它们播放影片。' }),
+    table(['电视', '地址', '最后发现'], list.map((r) => [r.name, r.address, when(r.last_seen)]), { empty: '还没有找到电视。', class: 'renderers' }));
 }
