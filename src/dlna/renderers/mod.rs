@@ -3,8 +3,9 @@
 //! ([`search`]), each described by its own device description ([`describe`]), and remembered
 //! by UDN with the station whose registered address it has. Renderers a search cannot find
 //! (routed villages) are registered by the office with their description's location
-//! ([`known`], kept across restarts) and read again each round. The renderers seen are
-//! remembered in memory: after a restart the first search round finds them again.
+//! ([`known`]) and read again each round. The renderers seen are pushable while in memory;
+//! each station's are also kept in the store ([`known`]: name, last seen, last used), so the
+//! office still sees them after a restart, until a search round finds them again.
 
 pub mod avt;
 pub mod describe;
@@ -86,7 +87,7 @@ pub struct Renderers {
 }
 
 impl Renderers {
-    /// Renderers kept in `db` (registered locations) as well as in memory.
+    /// Renderers kept in `db` (each station's, and registered locations) as well as in memory.
     pub fn open(db: &sled::Db) -> Result<Renderers, known::KnownError> {
         Ok(Renderers {
             seen: Mutex::default(),
@@ -94,7 +95,7 @@ impl Renderers {
         })
     }
 
-    /// The store of registered locations (none for a server without a data folder).
+    /// The store (none for renderers kept in memory only).
     pub fn known(&self) -> Option<&known::Known> {
         self.known.as_ref()
     }
@@ -139,6 +140,14 @@ impl Renderers {
             seen_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
         };
         let mut seen = self.lock();
+        // Found by a search as well as at its registered location: it keeps the location.
+        let renderer = match (&renderer.location, seen.get(&renderer.id)) {
+            (None, Some(old)) => Renderer {
+                location: old.location.clone(),
+                ..renderer
+            },
+            _ => renderer,
+        };
         if seen.len() >= MAX_RENDERERS && !seen.contains_key(&renderer.id) {
             let oldest = seen
                 .values()
