@@ -340,6 +340,13 @@ fn on_a_phone_the_broadcaster_pairs_pushes_a_film_reads_its_cues_and_records_the
         );
     }
     check_phone(&run.result, &job, &wrong["message"]);
+    let volume = lan
+        .tv
+        .peer(&["get-volume", &Renderer::location(Lan::TV_IP)]);
+    assert_eq!(
+        volume[0], 35,
+        "the TV's own volume after the phone's slider"
+    );
     let photo = PathBuf::from(job["photo"].as_str().expect("photo"));
     check_registers(&lan.server, &station, &run.result, &photo);
 }

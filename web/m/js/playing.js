@@ -164,12 +164,23 @@
       pause,
       ui.button(M.t('play_fwd30'), function () { session.seekBy(STEP_S); }, 'big', 'fwd30')
     ]);
+    // The TV's volume: the TV does not say its level, so the slider starts in the middle and
+    // each release sends where it was left.
+    var volume = el('input.volume');
+    volume.type = 'range';
+    volume.min = '0';
+    volume.max = '100';
+    volume.step = '5';
+    volume.value = '50';
+    volume.id = 'volume';
+    volume.addEventListener('change', function () { session.send('volume', { level: Number(volume.value) }); });
+    var volumeRow = el('label.volume-row', [el('span', M.t('play_volume')), volume]);
     var stop = ui.button(M.t('play_stop'), function () { ask.style.display = ''; stop.style.display = 'none'; }, 'danger.wide', 'stop');
     ui.add(ask, el('div.row', [
       ui.button(M.t('play_stop_no'), function () { ask.style.display = 'none'; stop.style.display = ''; }, 'big', 'stop-no'),
       ui.button(M.t('play_stop_yes'), function () { session.stop(); }, 'danger.big', 'stop-yes')
     ]));
-    return { box: el('div.controls', [row, stop, ask]), pause: pause };
+    return { box: el('div.controls', [row, volumeRow, stop, ask]), pause: pause };
   }
 
   M.screens.playing = {

@@ -68,6 +68,7 @@ M.STR = {
   play_pause: '暂停',
   play_resume: '继续',
   play_stop: '停止',
+  play_volume: '电视音量',
   play_stop_ask: '确定停止播放？停止后进入签到。',
   play_stop_yes: '停止播放',
   play_stop_no: '继续播放',

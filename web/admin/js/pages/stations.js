@@ -65,7 +65,7 @@ async function detail(box, id, alive) {
   drawChecklist(cards.checklist, st);
   drawRoster(cards.roster, st);
   drawAddresses(cards.addresses, st, admin);
-  drawRenderers(cards.renderers, st);
+  drawRenderers(cards.renderers, st, admin);
   if (admin) { drawPairing(cards.pairing, st); drawDevices(cards.devices, st); }
 }
 
@@ -197,13 +197,27 @@ async function drawAddresses(card, st, admin) {
     table(['地址', '登记', ''], rows, { empty: '没有登记地址。' }), admin ? h('div', { class: 'row' }, input, add) : null);
 }
 
-// The TVs (DLNA renderers) the server has found at this station's addresses: what the office
-// can push a film to from a film's page.
-async function drawRenderers(card, st) {
+// The TVs (DLNA renderers) the server has found at this station's addresses, or been given
+// by their description address (routed villages, where TVs cannot be found by multicast):
+// what the office can push a film to from a film's page, and when each was last used.
+async function drawRenderers(card, st, admin) {
+  const title = h('h2', { text: '站点的电视（DLNA 投屏）' });
   let list = [];
-  try { list = await get(`/api/v1/renderers?station=${encodeURIComponent(st.id)}`); } catch (e) { fill(card, h('h2', { text: '站点的电视（DLNA 投屏）' }), h('p', { class: 'error', text: e.message })); return; }
+  try { list = await get(`/api/v1/renderers?station=${encodeURIComponent(st.id)}`); } catch (e) { fill(card, title, h('p', { class: 'error', text: e.message })); return; }
   const when = (t) => (t ? new Date(t).toLocaleString('zh-CN') : '');
-  fill(card, h('h2', { text: '站点的电视（DLNA 投屏）' }),
+  const rows = list.map((r) => [r.name, r.address, r.present === false ? '重启后还没找到' : when(r.last_seen), when(r.last_used) || '从未']);
+  const location = h('input', { id: 'renderer-location', placeholder: '如 http://192.168.1.20:49152/description.xml', size: 40 });
+  const add = h('button', { type: 'button', text: '添加电视' });
+  add.addEventListener('click', async () => {
+    try {
+      await api('POST', `/api/v1/stations/${st.id}/renderers`, { location: location.value.trim() });
+      toast('已添加，这台电视可以投屏了。');
+      drawRenderers(card, st, admin);
+    } catch (e) { toast(e.message); }
+  });
+  fill(card, title,
     h('p', { class: 'hint', text: '服务器在这个播放点登记的地址上找到的电视；在影片页面可以让它们播放影片。' }),
-    table(['电视', '地址', '最后发现'], list.map((r) => [r.name, r.address, when(r.last_seen)]), { empty: '还没有找到电视。', class: 'renderers' }));
+    table(['电视', '地址', '最后发现', '最后使用'], rows, { empty: '还没有找到电视。', class: 'renderers' }),
+    admin ? h('p', { class: 'hint', text: '隔着路由器的村（另一个网段）找不到电视时：先把电视的 IP 登记到上面的地址里，再填电视的 DLNA 描述地址（电视说明书或投屏设置里可查）。' }) : null,
+    admin ? h('div', { class: 'row' }, location, add) : null);
 }

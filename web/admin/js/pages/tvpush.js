@@ -53,7 +53,9 @@ async function listRenderers(ui) {
   ui.play.disabled = true;
   if (!ui.station.value) { fill(ui.renderer); return; }
   try {
-    const list = await get(`/api/v1/renderers?station=${encodeURIComponent(ui.station.value)}`);
+    // TVs remembered from before a restart but not found since cannot be pushed to.
+    const all = await get(`/api/v1/renderers?station=${encodeURIComponent(ui.station.value)}`);
+    const list = all.filter((r) => r.present !== false);
     if (!list.length) {
       fill(ui.renderer, h('option', { value: '', text: '（没有找到电视）' }));
       ui.error.textContent = '这个播放点还没有找到电视：请打开电视并连上网络，确认电视的地址已登记到这个播放点，稍等一分钟再点“重新查找电视”。';
