@@ -92,12 +92,16 @@ pub enum OpenError {
     Renderers(#[from] crate::dlna::renderers::known::KnownError),
     #[error("cannot start the media worker processes")]
     Workers(#[source] std::io::Error),
+    #[error(transparent)]
+    Format(#[from] crate::data_format::FormatError),
 }
 
 impl App {
     /// Opens the data folder and starts the worker pool. `exe` is this program's binary,
     /// which the pool runs as `dianjiao worker`.
     pub fn open(settings: Settings, exe: PathBuf) -> Result<App, OpenError> {
+        // First, before any folder is made: a folder from a newer release is left untouched.
+        let format = crate::data_format::check(&settings.data)?;
         for dir in [settings.data.clone(), settings.thumbs_dir()] {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -113,6 +117,10 @@ impl App {
         // After the database: its lock says first whether another server holds the folder.
         let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
+        format.upgrade(&crate::data_format::Stores {
+            db: &db,
+            catalog: &catalog,
+        })?;
         let stations = Arc::new(Stations::open_with(
             &db,
             ledger.clone(),
@@ -338,6 +346,7 @@ fn open_plays(
 }
 
 pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
+    crate::data_format::check(&settings.data)?;
     let path = settings.db_dir();
     sled::Config::new()
         .path(&path)

@@ -128,6 +128,7 @@ fn assemble(settings: &Settings, exe: &Path, listen: Check) -> Report {
     let mut checks = vec![system::worker(settings, exe)];
     checks.extend(system::disk_space(settings));
     checks.extend(checks::ledger_and_clock(settings));
+    checks.push(crate::data_format::doctor_check(&settings.data));
     checks.extend(checks::permissions(settings));
     checks.extend(checks::libraries(settings));
     checks.push(listen);

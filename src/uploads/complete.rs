@@ -130,7 +130,7 @@ impl Uploads {
 
 /// The client's file name without any folder a browser or tool may have put before it
 /// (`C:\fakepath\新闻.mp4`): metadata only, never a path on this server.
-fn client_base_name(name: &str) -> &str {
+pub(crate) fn client_base_name(name: &str) -> &str {
     name.rsplit(['/', '\\'])
         .find(|part| !part.trim().is_empty())
         .unwrap_or(name)

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::entries::{Entries, EntriesError};
 use crate::library::{Library, LibraryError};
 
+pub(crate) use complete::client_base_name;
 pub use patch::PatchWriter;
 pub use record::{MetaError, Upload, UploadMeta, UploadState};
 

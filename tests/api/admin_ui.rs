@@ -2,8 +2,9 @@
 //! driven by playwright-core) against the real server: sign in, upload a film through the
 //! page and see it reach `ready`, describe it (the session expiring on the way), add a
 //! station, import a roster, make a pairing code, plan a quarter, add and reset an account,
-//! open the monthly matrix and a register; and the hostile name test across the admin
-//! pages, the printable register and its XLSX. Screenshots go to
+//! open the monthly matrix and a register, see the doctor's checks (系统自检) with the detail
+//! on demand; and the hostile name test across the admin pages, the printable register and
+//! its XLSX. Screenshots go to
 //! `target/test-output/screenshots/admin-*.png`. Needs `make web-deps` and `chromium`.
 
 use std::io::Cursor;
@@ -198,6 +199,7 @@ async fn the_office_works_through_the_admin_pages_and_names_stay_text() {
         "plan",
         "accounts",
         "unregistered",
+        "doctor",
         "xss",
     ] {
         assert_eq!(result["steps"][step], "ok", "{step}: {result}");

@@ -40,6 +40,7 @@ mod stations_roster;
 mod support;
 mod tv;
 mod tv_xss;
+mod upgrade;
 mod uploads;
 mod uploads_media;
 mod uploads_restart;

@@ -267,6 +267,24 @@ await step('unregistered', async () => {
   check(JSON.stringify(list).includes(cfg.unregistered), `the address was not registered: ${JSON.stringify(list)}`);
 });
 
+await step('doctor', async () => {
+  await go('dashboard');
+  const ledger = page.locator('#doctor li[data-check="ledger"]');
+  await ledger.waitFor({ timeout: 60000 });
+  check((await ledger.locator('.state').textContent()) === '正常', 'the ledger check is not 正常');
+  check((await ledger.locator('.summary').textContent()).trim().length > 0, 'the ledger check has no summary');
+  const format = page.locator('#doctor li[data-check="data_format"] .state');
+  check((await format.textContent()) === '正常', 'the data format check is not 正常');
+  const detail = ledger.locator('.pre');
+  check(!(await detail.isVisible()), 'the detail shows before it is asked for');
+  await ledger.locator('button', { hasText: '详情' }).click();
+  check(await detail.isVisible() && (await detail.textContent()).length > 0, 'the detail does not open');
+  const words = await page.locator('#doctor li .state').allTextContents();
+  check(words.every((w) => ['正常', '注意', '需处理'].includes(w)), `unknown status words: ${words}`);
+  await page.locator('#doctor').scrollIntoViewIfNeeded();
+  await shot('doctor');
+});
+
 await step('xss', async () => {
   const h = cfg.hostile;
   const pages = ['dashboard', 'catalog', `catalog/${h.film}`, 'series', 'stations', `stations/${h.station}`, 'plans', 'downloads', 'accounts'];

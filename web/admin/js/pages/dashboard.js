@@ -1,8 +1,10 @@
 // 工作概览: the monthly matrix, live showings, viewers at unregistered addresses,
-// preparation, production tasks, pastoral hours and the ledger checkpoint.
+// preparation, production tasks, pastoral hours, the ledger checkpoint and, for admins, the
+// doctor's checks (系统自检).
 
 import { api, get } from '../api.js';
 import { clock, fill, h, stateLabel, table, toast } from '../dom.js';
+import { session } from '../session.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 
@@ -16,12 +18,14 @@ export async function render(box, args) {
   const prep = h('div', { class: 'card' });
   const yearly = h('div', { class: 'card' });
   const ledger = h('div', { class: 'card' });
+  // The checks are the admin's (GET /api/v1/doctor is admin only).
+  const doctor = session.role === 'admin' ? h('div', { class: 'card wide doctor', id: 'doctor' }) : null;
   fill(box,
     h('div', { class: 'row' }, h('h1', { text: '工作概览' }), yearSel),
-    h('div', { class: 'grid' }, matrix, live, strangers, prep, yearly, ledger));
+    h('div', { class: 'grid' }, matrix, live, strangers, prep, yearly, ledger, doctor));
   await Promise.all([
     drawMatrix(matrix, year), drawLive(live), drawUnregistered(strangers), drawPreparation(prep),
-    drawYearly(yearly, year), drawLedger(ledger),
+    drawYearly(yearly, year), drawLedger(ledger), doctor ? drawDoctor(doctor) : null,
   ]);
 }
 
@@ -164,4 +168,32 @@ async function drawLedger(card) {
       h('div', { class: 'pre', text: note }),
       h('p', {}, h('a', { href: '#/downloads', text: '导出台账 →' })));
   } catch (e) { failed(card, '台账检查点', e); }
+}
+
+const DOCTOR_WORDS = { ok: '正常', warn: '注意', action: '需处理' };
+
+// 系统自检: `dianjiao doctor`'s checks, each a coloured word and its summary; the technical
+// detail opens on demand. The card stays last while all is well and moves first when
+// something needs action. The checks start a worker and read the whole ledger: a few seconds.
+async function drawDoctor(card) {
+  fill(card, h('h2', { text: '系统自检' }), h('p', { class: 'muted', text: '正在检查…' }));
+  let report;
+  try { report = await get('/api/v1/doctor'); } catch (e) { return failed(card, '系统自检', e); }
+  const rows = (report.checks || []).map((c) => {
+    const detail = h('div', { class: 'pre', hidden: true, text: c.detail });
+    const more = h('button', { type: 'button', class: 'link', text: '详情', on: { click: () => {
+      detail.hidden = !detail.hidden;
+      more.textContent = detail.hidden ? '详情' : '收起';
+    } } });
+    return h('li', { 'data-check': c.id, 'data-status': c.status },
+      h('span', { class: `state ${c.status}`, text: DOCTOR_WORDS[c.status] || c.status }), ' ',
+      h('span', { class: 'summary', text: c.summary }), ' ', more, detail);
+  });
+  const again = h('button', { type: 'button', text: '重新检查', on: { click: () => drawDoctor(card) } });
+  const verdict = report.needs_action
+    ? h('span', { class: 'error', text: `${report.needs_action} 项需要处理，见下面标“需处理”的行。` })
+    : h('span', { class: 'ok-text', text: '全部正常，无需处理。' });
+  fill(card, h('div', { class: 'row' }, h('h2', { text: '系统自检' }), verdict, again),
+    h('ul', { class: 'checks' }, rows));
+  if (report.needs_action && card.parentNode) card.parentNode.prepend(card);
 }
