@@ -142,6 +142,11 @@ pub struct Settings {
     pub log: String,
     /// Caps on what media files may declare.
     pub media_limits: MediaLimits,
+    /// With `serve --demo` on a fresh data folder: also make the office account `demo` (its
+    /// password printed once at start), full-length demo films and a past year of showings,
+    /// sign-ins, discussion, feedback, plans and a local production (entries marked
+    /// `"origin": "demo"`). Off: the demo library (short clips) and stations only.
+    pub demo_year: bool,
 }
 
 impl Default for Settings {
@@ -197,6 +202,7 @@ impl Default for Settings {
             upload_body_timeout_secs: 60,
             log: "info".into(),
             media_limits: MediaLimits::default(),
+            demo_year: true,
         }
     }
 }

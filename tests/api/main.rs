@@ -5,6 +5,7 @@ mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
+mod demo;
 mod dlna;
 mod dlna_http;
 mod hostile;
