@@ -58,8 +58,6 @@ pub enum DemoError {
     Entries(#[from] crate::entries::EntriesError),
     #[error("the clock is before the demo year could start")]
     NoTime,
-    #[error("the demo library has no film long enough for the demo year")]
-    NoFilms,
 }
 
 /// What `serve --demo` did at this start, for the start-up message.
@@ -125,6 +123,12 @@ pub fn start(app: &mut App, data: &Path, script: &Script) -> Result<Started, Dem
         println!("演示数据：正在编目演示片库（cataloguing the demo library）");
         app.library.scan(&root, &crate::library::Quiet)?;
         let (reels, local) = reels(app)?;
+        if reels.is_empty() {
+            // A library of short clips kept from a start with `demo_year` off.
+            tracing::warn!("the demo library has no full-length film: no demo year");
+            ensure_stations(&app.stations)?;
+            return Ok(started);
+        }
         let before = app.ledger.len();
         year::write(app, script, &reels, local)?;
         started.entries = app.ledger.len() - before;
@@ -164,9 +168,6 @@ fn reels(app: &App) -> Result<(Vec<showings::Reel>, office::Local), DemoError> {
         party_news: find("党建新闻"),
         feature: find("专题片"),
     };
-    if reels.is_empty() {
-        return Err(DemoError::NoFilms);
-    }
     Ok((reels.into_iter().map(|(_, r)| r).collect(), local))
 }
 

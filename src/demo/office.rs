@@ -140,23 +140,7 @@ impl<'a> Office<'a> {
                 point,
                 year,
                 quarter,
-            } => {
-                let months = quarter * 3 - 2..=quarter * 3;
-                let items = months
-                    .map(|month| PlanItemRequest {
-                        month,
-                        film_id: self.reels[planned_reel(*point, (*year, month), self.reels.len())]
-                            .id
-                            .clone(),
-                    })
-                    .collect();
-                let req = PlanRequest {
-                    year: *year,
-                    quarter: *quarter,
-                    items,
-                };
-                entries.plan(&self.points[*point].id, req)?;
-            }
+            } => self.plan(*point, *year, *quarter)?,
             Task::Info { point, month } => {
                 let (title, text) =
                     texts::INFO_REPORTS[(point + month) % texts::INFO_REPORTS.len()];
@@ -182,6 +166,25 @@ impl<'a> Office<'a> {
             }
             Task::Production(production) => self.production(*production)?,
         }
+        Ok(())
+    }
+
+    /// Point `p`'s plan for a quarter: the film planned for each of its months.
+    fn plan(&self, p: usize, year: i32, quarter: u8) -> Result<(), DemoError> {
+        let items = (quarter * 3 - 2..=quarter * 3)
+            .map(|month| PlanItemRequest {
+                month,
+                film_id: self.reels[planned_reel(p, (year, month), self.reels.len())]
+                    .id
+                    .clone(),
+            })
+            .collect();
+        let req = PlanRequest {
+            year,
+            quarter,
+            items,
+        };
+        self.app.entries.plan(&self.points[p].id, req)?;
         Ok(())
     }
 
