@@ -146,7 +146,11 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     let (app, demo) = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
         // `--demo` writes its demo year on a scripted clock; otherwise the system's.
         let script = crate::demo::Script::default();
-        let mut app = App::open_with(settings, exe(), script.ledger_options())?;
+        let options = match demo {
+            true => script.ledger_options(),
+            false => crate::ledger::LedgerOptions::default(),
+        };
+        let mut app = App::open_with(settings, exe(), options)?;
         let demo = demo
             .then(|| crate::demo::start(&mut app, &data, &script))
             .transpose()?;
