@@ -100,6 +100,17 @@ impl App {
     /// Opens the data folder and starts the worker pool. `exe` is this program's binary,
     /// which the pool runs as `dianjiao worker`.
     pub fn open(settings: Settings, exe: PathBuf) -> Result<App, OpenError> {
+        App::open_with(settings, exe, crate::ledger::LedgerOptions::default())
+    }
+
+    /// [`App::open`] with the ledger's clock and origin mark from `ledger` (its other
+    /// options are ignored): the play sessions and manual entries keep the same clock.
+    /// `serve --demo` scripts them to write its demo year; everything else uses the system's.
+    pub fn open_with(
+        settings: Settings,
+        exe: PathBuf,
+        ledger: crate::ledger::LedgerOptions,
+    ) -> Result<App, OpenError> {
         // First, before any folder is made: a folder from a newer release is left untouched.
         let format = crate::data_format::check(&settings.data)?;
         for dir in [settings.data.clone(), settings.thumbs_dir()] {
@@ -115,7 +126,12 @@ impl App {
         let db = open_db(&settings)?;
         keep_private(&settings);
         // After the database: its lock says first whether another server holds the folder.
-        let ledger = Arc::new(Ledger::open(&settings.ledger_dir())?);
+        let options = crate::ledger::LedgerOptions {
+            clock: ledger.clock,
+            origin: ledger.origin,
+            ..crate::ledger::LedgerOptions::default()
+        };
+        let ledger = Arc::new(Ledger::open_with(&settings.ledger_dir(), options)?);
         let catalog = Arc::new(Catalog::open(&db, &settings.index_dir())?);
         format.upgrade(&crate::data_format::Stores {
             db: &db,
@@ -333,7 +349,7 @@ fn open_plays(
     let cfg = PlaysConfig {
         idle_secs: settings.play_idle_secs,
         min_secs: settings.play_min_secs,
-        clock: crate::ledger::LedgerClock::default(),
+        clock: ledger.clock(),
         limits: PlayLimits {
             entry_grace_secs: settings.play_entry_grace_mins.saturating_mul(60),
             open_per_client: settings.plays_open_per_client.max(1),

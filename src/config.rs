@@ -153,6 +153,11 @@ pub struct Settings {
     /// Largest photo of a showing's room (JPEG or PNG from the broadcaster's phone) taken,
     /// in bytes (default 8 MiB); larger ones are refused with 413.
     pub photo_max_bytes: u64,
+    /// With `serve --demo` on a fresh data folder: also make the office account `demo` (its
+    /// password printed once at start), full-length demo films and a past year of showings,
+    /// sign-ins, discussion, feedback, plans and a local production (entries marked
+    /// `"origin": "demo"`). Off: the demo library (short clips) and stations only.
+    pub demo_year: bool,
 }
 
 impl Default for Settings {
@@ -211,6 +216,7 @@ impl Default for Settings {
             log: "info".into(),
             media_limits: MediaLimits::default(),
             photo_max_bytes: 8 << 20,
+            demo_year: true,
         }
     }
 }

@@ -165,14 +165,18 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
         source,
     })?;
     let data = settings.data.clone();
-    let app = tokio::task::spawn_blocking(move || -> Result<App, CliError> {
-        let mut app = App::open(settings, exe())?;
-        if demo {
-            let root = crate::demo::ensure(&data, &app.pool)?;
-            app.settings.library.push(root);
-            crate::demo::ensure_stations(&app.stations).map_err(crate::demo::DemoError::from)?;
-        }
-        Ok(app)
+    let (app, demo) = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
+        // `--demo` writes its demo year on a scripted clock; otherwise the system's.
+        let script = crate::demo::Script::default();
+        let options = match demo {
+            true => script.ledger_options(),
+            false => crate::ledger::LedgerOptions::default(),
+        };
+        let mut app = App::open_with(settings, exe(), options)?;
+        let demo = demo
+            .then(|| crate::demo::start(&mut app, &data, &script))
+            .transpose()?;
+        Ok((app, demo))
     })
     .await
     .map_err(|e| CliError::Serve(std::io::Error::other(e)))??;
@@ -187,6 +191,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     let addr = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!("dianjiao listening on http://{addr}");
     crate::startup::announce(addr, app.accounts.user_count());
+    for line in demo.iter().flat_map(crate::demo::Started::lines) {
+        println!("{line}");
+    }
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
     crate::backup::serve_control(&app.settings.data, app.db().clone(), app.ledger.clone());
     let ssdp = start_ssdp(&app, addr);

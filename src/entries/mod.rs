@@ -91,7 +91,7 @@ impl Entries {
     /// 信息反馈: `text`, optionally the `showing_date` it is about (default today).
     pub fn feedback(&self, station: &str, req: FeedbackRequest) -> Result<Entry, EntriesError> {
         let station = self.stations.require(station)?;
-        let today = self.days.today();
+        let today = self.today();
         let payload = Feedback {
             text: requests::text("反馈内容 (text)", &req.text, 2000)?,
             play_id: None,
@@ -114,7 +114,7 @@ impl Entries {
         let payload = InfoReport {
             title: requests::text("标题 (title)", &req.title, 100)?,
             text: requests::text("内容 (text)", &req.text, 5000)?,
-            entered_date: self.days.today(),
+            entered_date: self.today(),
         };
         self.append(EntryKind::InfoReport, Some(&station), payload)
     }
@@ -151,7 +151,7 @@ impl Entries {
                 station.name
             )));
         }
-        let today = self.days.today();
+        let today = self.today();
         let hours = req.hours;
         if !(hours.is_finite() && hours > 0.0 && hours <= 24.0) {
             return Err(EntriesError::Invalid(
@@ -172,7 +172,7 @@ impl Entries {
 
     /// A local production received (township-wide, no station).
     pub fn production(&self, req: ProductionRequest) -> Result<Entry, EntriesError> {
-        let year = req.year.unwrap_or_else(|| self.days.today().year());
+        let year = req.year.unwrap_or_else(|| self.today().year());
         if !(2000..=2100).contains(&year) {
             return Err(EntriesError::Invalid(format!(
                 "年份 {year} 不对（year must be 2000 to 2100）"
@@ -213,6 +213,11 @@ impl Entries {
             })?;
         let draft = Draft::correction(req.corrects, &reason, corrected.station.as_deref());
         Ok(self.ledger.append(draft)?)
+    }
+
+    /// Today by the ledger's clock (the system's, or the demo year's script).
+    fn today(&self) -> crate::records::LocalDate {
+        self.days.date_of(self.ledger.now())
     }
 
     fn film_title(&self, film_id: &str) -> Result<String, EntriesError> {

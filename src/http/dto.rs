@@ -245,6 +245,10 @@ pub struct SessionDto {
     pub signed_in: bool,
     pub name: Option<String>,
     pub role: Option<&'static str>,
+    /// The ledger holds the demo year of `serve --demo` (the office shows 演示数据);
+    /// left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
 }
 
 /// Body of `POST /api/v1/users`.

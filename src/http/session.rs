@@ -33,26 +33,30 @@ pub async fn sign_in(
         signed_in: true,
         name: Some(user.name),
         role: Some(user.role.as_str()),
+        demo: crate::demo::has_demo_year(&app.settings.data),
     }))
 }
 
-/// Who the caller is.
-pub async fn who_am_i(caller: Caller) -> HttpResponse {
+/// Who the caller is (and, to the office, whether the ledger holds the demo year).
+pub async fn who_am_i(app: web::Data<App>, caller: Caller) -> HttpResponse {
     let dto = match caller.0 {
         Principal::User { name, role } => SessionDto {
             signed_in: true,
             name: Some(name),
             role: Some(role.as_str()),
+            demo: crate::demo::has_demo_year(&app.settings.data),
         },
         Principal::Device { station, .. } => SessionDto {
             signed_in: true,
             name: Some(station),
             role: Some("device"),
+            demo: false,
         },
         Principal::Anonymous => SessionDto {
             signed_in: false,
             name: None,
             role: None,
+            demo: false,
         },
     };
     HttpResponse::Ok().json(dto)

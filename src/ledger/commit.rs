@@ -110,6 +110,11 @@ impl Committer {
         self.lock().durable
     }
 
+    /// The clock that stamps entries.
+    pub(crate) fn clock(&self) -> &LedgerClock {
+        &self.clock
+    }
+
     /// How many syncs have been made.
     pub(crate) fn syncs(&self) -> u64 {
         self.lock().syncs

@@ -29,6 +29,7 @@ mod export;
 mod frame;
 mod keys;
 mod open;
+mod origin;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +42,7 @@ pub use entry::{ChainHash, Draft, DraftError, Entry, EntryKind, MAX_PAYLOAD_BYTE
 pub use error::{Damage, LedgerError};
 pub use export::{verify_export, ExportError, ExportReport, Tamper};
 pub use keys::{KeyError, VerifierKey, KEY_FILE, PUBLIC_KEY_FILE};
+pub use origin::{OriginMark, ORIGIN_FIELD};
 
 use commit::{Committer, Tip};
 use frame::{FrameReader, Next};
@@ -61,6 +63,8 @@ pub struct LedgerOptions {
     pub group_commit: bool,
     /// Where `at` comes from: the system clock, except in tests that script a year.
     pub clock: LedgerClock,
+    /// Marks appended entries' payloads while set (the demo year); unset by default.
+    pub origin: OriginMark,
 }
 
 impl Default for LedgerOptions {
@@ -69,6 +73,7 @@ impl Default for LedgerOptions {
             name: None,
             group_commit: true,
             clock: LedgerClock::default(),
+            origin: OriginMark::default(),
         }
     }
 }
@@ -113,6 +118,7 @@ pub struct Ledger {
     log_path: PathBuf,
     signer: Option<Signer>,
     committer: Committer,
+    origin: OriginMark,
 }
 
 /// What [`Ledger::verify`] found: the whole log is intact.
@@ -152,8 +158,21 @@ impl Ledger {
 
     /// Seals `draft` as the next entry and returns once it is on disk. An invalid draft is
     /// refused before anything is written.
-    pub fn append(&self, draft: Draft) -> Result<Entry, LedgerError> {
+    pub fn append(&self, mut draft: Draft) -> Result<Entry, LedgerError> {
+        self.origin.apply(&mut draft);
         self.committer.append(draft)
+    }
+
+    /// Now by the clock that stamps this ledger's entries (the system clock, or a scripted
+    /// one): what "today" means for an entry made now.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.committer.clock().now()
+    }
+
+    /// The clock that stamps this ledger's entries, for the services that must agree with
+    /// it (play sessions).
+    pub fn clock(&self) -> LedgerClock {
+        self.committer.clock().clone()
     }
 
     /// Durable entries (seqs `0..len`).

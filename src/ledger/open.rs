@@ -84,6 +84,7 @@ pub(crate) fn read_write(
         log_path,
         signer: Some(signer),
         committer,
+        origin: options.origin.clone(),
     })
 }
 
@@ -107,6 +108,7 @@ pub(crate) fn read_only(dir: &Path) -> Result<Ledger, LedgerError> {
             true,
             super::LedgerClock::default(),
         ),
+        origin: super::OriginMark::default(),
     })
 }
 

@@ -8,6 +8,7 @@ mod catalog;
 mod catalog_edit;
 mod cli;
 mod deploy;
+mod demo;
 mod dlna;
 mod dlna_http;
 mod doctor;

@@ -54,6 +54,7 @@ function setSession(s) {
   session.role = s.signed_in ? s.role : null;
   document.getElementById('who').textContent = session.name ? `${session.name}（${session.role === 'admin' ? '管理员' : '办事员'}）` : '';
   document.getElementById('logout').hidden = !session.name;
+  document.getElementById('demo-badge').hidden = !(session.name && s.demo);
   document.getElementById('nav').hidden = !session.name;
   main.classList.toggle('bare', !session.name);
   document.querySelectorAll('#nav [data-admin]').forEach((a) => { a.hidden = session.role !== 'admin'; });
