@@ -192,7 +192,7 @@ pub fn describe_failure(
         Some(w) => (
             FilmState::Queued,
             format!(
-                "第 {tries} 次准备失败：{why}。{} 后自动再试（最多试 {max} 次）",
+                "第 {tries} 次准备失败：{why}。{}后自动再试（最多试 {max} 次）",
                 wait_words(w)
             ),
         ),
