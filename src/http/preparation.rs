@@ -58,8 +58,9 @@ pub struct QueueItemDto {
     /// When the next try may start (RFC 3339 UTC), while it waits for it.
     pub retry_at: Option<String>,
     pub failures: Vec<FailureDto>,
-    /// 0–100 while preparing.
+    /// 0–100 while preparing, and the seconds left once the speed is known.
     pub percent: Option<f64>,
+    pub eta_s: Option<f64>,
 }
 
 /// Who moved a film to the front.
@@ -89,6 +90,7 @@ fn stamp(ms: i64) -> Option<String> {
 
 fn item(app: &App, position: usize, p: Place) -> QueueItemDto {
     let now = crate::preparation::now_ms();
+    let progress = app.preparation.progress(&p.film.id);
     QueueItemDto {
         position,
         state: p.film.state.as_str(),
@@ -112,10 +114,8 @@ fn item(app: &App, position: usize, p: Place) -> QueueItemDto {
                 refused: f.refused,
             })
             .collect(),
-        percent: app
-            .preparation
-            .progress(&p.film.id)
-            .map(|pr| (pr.percent * 10.0).round() / 10.0),
+        percent: progress.as_ref().map(|pr| (pr.percent * 10.0).round() / 10.0),
+        eta_s: progress.and_then(|pr| pr.eta_s).map(f64::round),
         film_id: p.film.id.to_string(),
         title: p.film.title,
         series: p.film.series,
