@@ -152,15 +152,17 @@ impl App {
             metrics.clone(),
             settings.thumbs_dir(),
         ));
-        let preparation = Arc::new(Preparation::open(
-            &db,
-            catalog.clone(),
-            pool.clone(),
-            metrics.clone(),
-            settings.renditions_dir(),
-            settings.jit_dir(),
-        )?
-        .with_retries(prepare_retries(&settings)));
+        let preparation = Arc::new(
+            Preparation::open(
+                &db,
+                catalog.clone(),
+                pool.clone(),
+                metrics.clone(),
+                settings.renditions_dir(),
+                settings.jit_dir(),
+            )?
+            .with_retries(prepare_retries(&settings)),
+        );
         let wake = preparation.clone();
         library.on_new_films(Box::new(move || wake.notify()));
         let jit = Arc::new(Jit::new(

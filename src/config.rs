@@ -374,7 +374,9 @@ fn seconds_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::E
             if v.is_finite() && v >= 0.0 {
                 Ok(v)
             } else {
-                Err(serde::de::Error::custom(format!("{v} is not a number of seconds")))
+                Err(serde::de::Error::custom(format!(
+                    "{v} is not a number of seconds"
+                )))
             }
         })
         .collect()

@@ -114,7 +114,9 @@ fn item(app: &App, position: usize, p: Place) -> QueueItemDto {
                 refused: f.refused,
             })
             .collect(),
-        percent: progress.as_ref().map(|pr| (pr.percent * 10.0).round() / 10.0),
+        percent: progress
+            .as_ref()
+            .map(|pr| (pr.percent * 10.0).round() / 10.0),
         eta_s: progress.and_then(|pr| pr.eta_s).map(f64::round),
         film_id: p.film.id.to_string(),
         title: p.film.title,

@@ -81,11 +81,7 @@ pub fn why(film: &Film, signals: &Signals) -> Why {
 
 /// The queue: films being prepared first, then the queued ones in order. A film is in it
 /// when it is `queued` or `preparing`, its file is there and it was probed.
-pub fn order(
-    films: Vec<Film>,
-    entries: &HashMap<String, Entry>,
-    signals: &Signals,
-) -> Vec<Place> {
+pub fn order(films: Vec<Film>, entries: &HashMap<String, Entry>, signals: &Signals) -> Vec<Place> {
     let mut places: Vec<Place> = films
         .into_iter()
         .filter(|f| matches!(f.state, FilmState::Queued | FilmState::Preparing))

@@ -52,7 +52,13 @@ fn planned_then_local_then_watched_then_the_rest_newest_first() {
     let whys: Vec<Why> = places.iter().map(|p| p.why).collect();
     assert_eq!(
         whys,
-        [Why::Plan, Why::Local, Why::Watching, Why::Recent, Why::Recent]
+        [
+            Why::Plan,
+            Why::Local,
+            Why::Watching,
+            Why::Recent,
+            Why::Recent
+        ]
     );
 }
 

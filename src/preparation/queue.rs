@@ -134,7 +134,10 @@ pub fn for_file(stored: Option<Entry>, film: &Film) -> Entry {
 }
 
 pub(super) fn put(tree: &sled::Tree, id: &FilmId, e: &Entry) -> Result<(), PrepareError> {
-    tree.insert(id.as_str(), serde_json::to_vec(&EntryRecord::V1(e.clone()))?)?;
+    tree.insert(
+        id.as_str(),
+        serde_json::to_vec(&EntryRecord::V1(e.clone()))?,
+    )?;
     tree.flush()?;
     Ok(())
 }
@@ -171,7 +174,13 @@ pub(super) fn record_failure(
     });
     entry.retry_at_ms = wait.map(|w| now_ms.saturating_add(w.as_millis() as i64));
     put(tree, &film.id, &entry)?;
-    Ok(describe_failure(why, tries, retries.max_tries(), refused, wait))
+    Ok(describe_failure(
+        why,
+        tries,
+        retries.max_tries(),
+        refused,
+        wait,
+    ))
 }
 
 /// The film's state and reason after failed try number `tries` (of `max`).

@@ -36,12 +36,18 @@ fn each_failure_waits_its_turn_then_the_film_gives_up_keeping_every_reason() {
 
     let (state, reason) = record_failure(&t, &retries(), &f, "又错", false, 70_000).expect("2");
     assert_eq!(state, FilmState::Queued);
-    assert!(reason.contains("第 2 次") && reason.contains("10 分钟"), "{reason}");
+    assert!(
+        reason.contains("第 2 次") && reason.contains("10 分钟"),
+        "{reason}"
+    );
     assert_eq!(current(&t, &f).expect("e").retry_at_ms, Some(670_000));
 
     let (state, reason) = record_failure(&t, &retries(), &f, "还错", false, 700_000).expect("3");
     assert_eq!(state, FilmState::Failed);
-    assert!(reason.contains("第 3 次") && reason.contains("不再自动重试"), "{reason}");
+    assert!(
+        reason.contains("第 3 次") && reason.contains("不再自动重试"),
+        "{reason}"
+    );
     let e = current(&t, &f).expect("e");
     assert_eq!(e.retry_at_ms, None);
     let reasons: Vec<&str> = e.failures.iter().map(|x| x.reason.as_str()).collect();

@@ -93,7 +93,11 @@ pub(super) fn prepare_one(
     on_progress: &dyn Fn(&FilmId, &Progress),
 ) -> Result<(), PrepareError> {
     let Some(media) = &film.media else {
-        return finish(prep, &film.id, Err(refused("没有可用的媒体信息，请重新扫描")));
+        return finish(
+            prep,
+            &film.id,
+            Err(refused("没有可用的媒体信息，请重新扫描")),
+        );
     };
     let plan = decide(media);
     if plan.decision.action == Action::Unplayable {
