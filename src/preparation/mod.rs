@@ -127,7 +127,7 @@ impl Preparation {
     /// The queue now: films being prepared, then the queued ones in the order they will be
     /// taken, each with why it is there and its tries.
     pub fn queue(&self) -> Result<Vec<Place>, PrepareError> {
-        run::queue(self)
+        run::in_order(self)
     }
 
     /// "先准备这部": puts the film at the front of the queue (a failed one back in it, its

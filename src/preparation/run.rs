@@ -47,7 +47,7 @@ pub(super) fn recover(prep: &Preparation) -> Result<(), PrepareError> {
 pub(super) fn next_queued(prep: &Preparation) -> Result<Option<Film>, PrepareError> {
     let _claim = CLAIM.lock().unwrap_or_else(|p| p.into_inner());
     let now = queue::now_ms();
-    let next = queue(prep)?
+    let next = in_order(prep)?
         .into_iter()
         .find(|p| p.film.state == FilmState::Queued && !p.waiting(now));
     let Some(Place { mut film, .. }) = next else {
@@ -61,7 +61,7 @@ pub(super) fn next_queued(prep: &Preparation) -> Result<Option<Film>, PrepareErr
 }
 
 /// The queue in order (see `order.rs`).
-pub(super) fn queue(prep: &Preparation) -> Result<Vec<Place>, PrepareError> {
+pub(super) fn in_order(prep: &Preparation) -> Result<Vec<Place>, PrepareError> {
     let signals = prep.signals.get().map(|hook| hook()).unwrap_or_default();
     let entries = queue::all(&prep.queue)?;
     Ok(order::order(prep.catalog.films()?, &entries, &signals))
