@@ -178,14 +178,17 @@ impl App {
             metrics.clone(),
             settings.thumbs_dir(),
         ));
-        let preparation = Arc::new(Preparation::open(
-            &db,
-            catalog.clone(),
-            pool.clone(),
-            metrics.clone(),
-            settings.renditions_dir(),
-            settings.jit_dir(),
-        )?);
+        let preparation = Arc::new(
+            Preparation::open(
+                &db,
+                catalog.clone(),
+                pool.clone(),
+                metrics.clone(),
+                settings.renditions_dir(),
+                settings.jit_dir(),
+            )?
+            .with_retries(prepare_retries(&settings)),
+        );
         let wake = preparation.clone();
         library.on_new_films(Box::new(move || wake.notify()));
         let jit = Arc::new(Jit::new(
@@ -202,6 +205,12 @@ impl App {
         });
         let prepared = jit.clone();
         preparation.on_ready(Box::new(move |id| prepared.forget(id)));
+        preparation.set_signals(crate::preparation::signals_source(
+            reports.clone(),
+            stations.clone(),
+            days,
+            jit.clone(),
+        ));
         let plays = open_plays(
             &settings,
             &db,
@@ -401,5 +410,16 @@ pub fn pool_config(settings: &Settings, exe: PathBuf) -> PoolConfig {
             limits: settings.media_limits.clone(),
             debug_delay_ms: settings.worker_debug_delay_ms,
         },
+    }
+}
+
+/// `prepare_retry_after_secs` as the preparation's retry waits.
+fn prepare_retries(settings: &Settings) -> crate::preparation::Retries {
+    crate::preparation::Retries {
+        after: settings
+            .prepare_retry_after_secs
+            .iter()
+            .filter_map(|&s| Duration::try_from_secs_f64(s).ok())
+            .collect(),
     }
 }

@@ -76,6 +76,11 @@ pub struct Settings {
     pub device_idle_days: f64,
     /// Films prepared at the same time (each takes one worker; keep below `workers`).
     pub prepare_parallel: usize,
+    /// A failed preparation is tried again after each of these waits, in seconds (fractions
+    /// allowed): as many tries again as waits; `[]` never. A file refused as not a film is
+    /// not tried again; a changed file starts its count afresh. Env: comma-separated.
+    #[serde(deserialize_with = "seconds_list")]
+    pub prepare_retry_after_secs: Vec<f64>,
     /// Close an inferred play after this idle time, in seconds (playback ledger).
     pub play_idle_secs: u64,
     /// Plays shorter than this are recorded as aborted, in seconds (playback ledger).
@@ -187,6 +192,7 @@ impl Default for Settings {
             pairing_max_wrong_per_hour: 30,
             device_idle_days: 365.0,
             prepare_parallel: 1,
+            prepare_retry_after_secs: vec![60.0, 600.0, 3600.0],
             play_idle_secs: 600,
             play_min_secs: 60,
             play_entry_grace_mins: 120,
@@ -359,6 +365,32 @@ fn apply_env(table: &mut toml::Table, name: &str, value: &str) -> Result<(), Con
     };
     table.insert(key, parsed);
     Ok(())
+}
+
+/// Seconds as numbers, or as numeric strings (how a `DIANJIAO_*` list arrives).
+fn seconds_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Secs {
+        Number(f64),
+        Text(String),
+    }
+    Vec::<Secs>::deserialize(d)?
+        .into_iter()
+        .map(|s| {
+            let v = match s {
+                Secs::Number(n) => n,
+                Secs::Text(t) => t.trim().parse().map_err(serde::de::Error::custom)?,
+            };
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{v} is not a number of seconds"
+                )))
+            }
+        })
+        .collect()
 }
 
 fn parse_bool(s: &str) -> Option<bool> {

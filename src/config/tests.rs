@@ -54,3 +54,19 @@ fn an_unknown_key_in_the_file_is_refused() {
         Err(ConfigError::Invalid(_))
     ));
 }
+
+#[test]
+fn preparation_retry_waits_come_from_the_file_or_a_comma_separated_variable() {
+    let defaults = Settings::load(None, env(&[])).unwrap();
+    assert_eq!(defaults.prepare_retry_after_secs, [60.0, 600.0, 3600.0]);
+    let from_env = env(&[("DIANJIAO_PREPARE_RETRY_AFTER_SECS", "30,300")]);
+    let s = Settings::load(None, from_env).unwrap();
+    assert_eq!(s.prepare_retry_after_secs, [30.0, 300.0]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "prepare_retry_after_secs = [5, 0.5]\n").unwrap();
+    let s = Settings::load(Some(&file), env(&[])).unwrap();
+    assert_eq!(s.prepare_retry_after_secs, [5.0, 0.5]);
+    let bad = env(&[("DIANJIAO_PREPARE_RETRY_AFTER_SECS", "soon")]);
+    assert!(Settings::load(None, bad).is_err());
+}

@@ -24,6 +24,7 @@ mod observe;
 mod pages;
 mod photos;
 mod plays;
+mod preparation;
 pub mod qr;
 mod renderer_control;
 mod renderer_locations;

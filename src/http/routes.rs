@@ -429,6 +429,16 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/doctor", Admin, || {
             web::route().to(super::doctor::report)
         }),
+        // The office's preparation panel (src/preparation): the queue, "先准备这部".
+        def(Method::GET, "/api/v1/preparation/queue", Clerk, || {
+            web::route().to(super::preparation::queue)
+        }),
+        def(
+            Method::POST,
+            "/api/v1/preparation/queue/{id}/first",
+            Clerk,
+            || web::route().to(super::preparation::first),
+        ),
     ];
     routes.extend(dlna_routes());
     routes

@@ -226,6 +226,17 @@ impl Jit {
         self.lock().running()
     }
 
+    /// Films a producer is working on now: somebody is watching them before they are
+    /// prepared (the preparation queue puts them ahead of films nobody asked for).
+    pub fn producing(&self) -> Vec<FilmId> {
+        self.lock()
+            .producers
+            .iter()
+            .filter(|(_, p)| p.alive())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Stops the film's producer (if any) and waits until its worker is gone; what it made
     /// stays.
     pub fn stop(&self, film: &FilmId) {

@@ -1,14 +1,21 @@
 //! Preparation: every catalogued film is made TV-ready once, in the background, in the
-//! worker pool. The queue is the catalog itself — films in state `queued`, persisted in sled —
-//! so it survives restarts; a film found `preparing` at start-up was interrupted and is
-//! queued again. Output is written to a temporary folder, synced, and renamed into place only
-//! when complete: a half-written rendition is never served. Owns `renditions/` in the data
-//! folder and the sled tree `prepare.outcomes` (what was decided and made, per film).
+//! worker pool. The queue is the catalog's films in state `queued` plus the queue records
+//! (tries, hand-made order) in sled, so it survives restarts; a film found `preparing` at
+//! start-up was interrupted and is queued again. Films are taken in priority order (see
+//! `order.rs`), not catalog order; a failed try is repeated after the waits of
+//! [`Retries`], a refused file never. Output is written to a temporary folder, synced, and
+//! renamed into place only when complete: a half-written rendition is never served. Owns
+//! `renditions/` in the data folder and the sled trees `prepare.outcomes` (what was decided
+//! and made, per film) and `prepare.queue` (see `queue.rs`).
 
+mod front;
+mod order;
 mod outcome;
 mod progress;
+mod queue;
 mod reuse;
 mod run;
+mod signals;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -19,8 +26,12 @@ use media_catalog::{Catalog, CatalogError, FilmId};
 use crate::media::WorkerPool;
 use crate::metrics::Metrics;
 
+pub use front::Moved;
+pub use order::{Place, Signals, SignalsHook, Why};
 pub use outcome::Outcome;
 pub use progress::Progress;
+pub use queue::{now_ms, Entry as QueueEntry, Failure as QueueFailure, First, Retries};
+pub use signals::source as signals_source;
 
 /// Why preparation bookkeeping failed (a film's own failure is recorded on the film).
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +57,11 @@ pub struct Preparation {
     metrics: Arc<Metrics>,
     dir: PathBuf,
     outcomes: sled::Tree,
+    /// Tries and hand-made order per film (see `queue.rs`).
+    queue: sled::Tree,
+    retries: Retries,
+    /// Says what is planned and watched now (the order's signals); none until set.
+    signals: std::sync::OnceLock<SignalsHook>,
     progress: Mutex<std::collections::HashMap<FilmId, Progress>>,
     /// Wakes idle runners when a scan has queued films.
     wake: (Mutex<bool>, Condvar),
@@ -77,6 +93,9 @@ impl Preparation {
             pool,
             metrics,
             outcomes: db.open_tree("prepare.outcomes")?,
+            queue: db.open_tree("prepare.queue")?,
+            retries: Retries::default(),
+            signals: std::sync::OnceLock::new(),
             progress: Mutex::new(Default::default()),
             wake: (Mutex::new(false), Condvar::new()),
             after_ready: std::sync::OnceLock::new(),
@@ -85,6 +104,36 @@ impl Preparation {
         };
         run::recover(&prep)?;
         Ok(prep)
+    }
+
+    /// Sets how often and how soon failed preparations are tried again (before the
+    /// service is shared).
+    pub fn with_retries(mut self, retries: Retries) -> Self {
+        self.retries = retries;
+        self
+    }
+
+    /// How often and how soon failed preparations are tried again.
+    pub fn retries(&self) -> &Retries {
+        &self.retries
+    }
+
+    /// Sets where the queue's order learns what is planned and watched (once; later calls
+    /// are ignored). Without it, only local productions and recency order the queue.
+    pub fn set_signals(&self, hook: SignalsHook) {
+        let _ = self.signals.set(hook);
+    }
+
+    /// The queue now: films being prepared, then the queued ones in the order they will be
+    /// taken, each with why it is there and its tries.
+    pub fn queue(&self) -> Result<Vec<Place>, PrepareError> {
+        run::in_order(self)
+    }
+
+    /// "先准备这部": puts the film at the front of the queue (a failed one back in it, its
+    /// tries counted afresh), noting `by` (the office user) in the queue record and the log.
+    pub fn first(&self, id: &FilmId, by: &str) -> Result<Moved, PrepareError> {
+        front::first(self, id, by)
     }
 
     /// Where a film's finished renditions live.
@@ -132,16 +181,31 @@ impl Preparation {
 
     /// Prepares queued films one after another until none is left. Blocking.
     /// `on_progress` sees every progress update (the CLI draws its bar from it).
+    /// Films waiting for a later try are left for then.
     pub fn drain(&self, on_progress: &dyn Fn(&FilmId, &Progress)) -> Result<usize, PrepareError> {
         let mut done = 0;
-        while let Some(film) = run::next_queued(self)? {
-            run::prepare_one(self, film, on_progress)?;
+        while self.prepare_next(on_progress)?.is_some() {
             done += 1;
         }
         Ok(done)
     }
 
-    /// Queues one film again (e.g. `dianjiao prepare --film ID`), whatever its state.
+    /// Prepares the film at the front of the queue (the first one due), if any; says which.
+    /// Blocking.
+    pub fn prepare_next(
+        &self,
+        on_progress: &dyn Fn(&FilmId, &Progress),
+    ) -> Result<Option<FilmId>, PrepareError> {
+        let Some(film) = run::next_queued(self)? else {
+            return Ok(None);
+        };
+        let id = film.id.clone();
+        run::prepare_one(self, film, on_progress)?;
+        Ok(Some(id))
+    }
+
+    /// Queues one film again (e.g. `dianjiao prepare --film ID`), whatever its state, its
+    /// tries counted afresh.
     pub fn requeue(&self, id: &FilmId) -> Result<bool, PrepareError> {
         run::requeue(self, id)
     }
@@ -157,12 +221,26 @@ impl Preparation {
                         tracing::error!(error = ?e, "preparation runner failed; retrying in a minute");
                         std::thread::sleep(Duration::from_secs(60));
                     }
-                    prep.wait_for_work(Duration::from_secs(30));
+                    prep.wait_for_work(prep.next_retry_in(Duration::from_secs(30)));
                 });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a preparation runner");
             }
         }
+    }
+
+    /// How long until the next film waiting for a try again is due, at most `at_most`.
+    fn next_retry_in(&self, at_most: Duration) -> Duration {
+        let now = queue::now_ms();
+        let soonest = queue::all(&self.queue)
+            .unwrap_or_default()
+            .values()
+            .filter_map(|e| e.retry_at_ms)
+            .filter(|&at| at > now)
+            .min();
+        soonest.map_or(at_most, |at| {
+            at_most.min(Duration::from_millis((at - now) as u64 + 1))
+        })
     }
 
     fn wait_for_work(&self, at_most: Duration) {

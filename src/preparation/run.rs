@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use media_catalog::{Film, FilmId, FilmState};
 
+use super::order::{self, Place};
 use super::outcome::{self, Outcome};
+use super::queue;
 use super::reuse::{self, Reusable};
 use super::{Preparation, PrepareError, Progress};
 use crate::jit::JitPlan;
@@ -17,8 +19,9 @@ use crate::media::protocol::{Expected, PrepareJob, PreparedOutputs};
 use crate::media::{MediaFailure, Reply, Request};
 use crate::metrics::Metrics;
 
-/// Claiming is serialised so that two runners never take the same film.
-static CLAIM: Mutex<()> = Mutex::new(());
+/// Claiming is serialised so that two runners never take the same film (and "先准备这部"
+/// never meets a film half-claimed).
+pub(super) static CLAIM: Mutex<()> = Mutex::new(());
 
 /// Puts interrupted preparations back in the queue and removes their partial output.
 pub(super) fn recover(prep: &Preparation) -> Result<(), PrepareError> {
@@ -39,16 +42,15 @@ pub(super) fn recover(prep: &Preparation) -> Result<(), PrepareError> {
     Ok(())
 }
 
-/// The oldest queued film that can be prepared, marked `preparing`.
+/// The film at the front of the queue that is due (not waiting for a later try), marked
+/// `preparing`.
 pub(super) fn next_queued(prep: &Preparation) -> Result<Option<Film>, PrepareError> {
     let _claim = CLAIM.lock().unwrap_or_else(|p| p.into_inner());
-    let next = prep
-        .catalog
-        .films()?
+    let now = queue::now_ms();
+    let next = in_order(prep)?
         .into_iter()
-        .filter(|f| f.state == FilmState::Queued && !f.missing && f.media.is_some())
-        .min_by_key(|f| (f.added_at, f.id.clone()));
-    let Some(mut film) = next else {
+        .find(|p| p.film.state == FilmState::Queued && !p.waiting(now));
+    let Some(Place { mut film, .. }) = next else {
         return Ok(None);
     };
     film.state = FilmState::Preparing;
@@ -58,7 +60,14 @@ pub(super) fn next_queued(prep: &Preparation) -> Result<Option<Film>, PrepareErr
     Ok(Some(film))
 }
 
-/// Queues a film again.
+/// The queue in order (see `order.rs`).
+pub(super) fn in_order(prep: &Preparation) -> Result<Vec<Place>, PrepareError> {
+    let signals = prep.signals.get().map(|hook| hook()).unwrap_or_default();
+    let entries = queue::all(&prep.queue)?;
+    Ok(order::order(prep.catalog.films()?, &entries, &signals))
+}
+
+/// Queues a film again, its tries counted afresh.
 pub(super) fn requeue(prep: &Preparation, id: &FilmId) -> Result<bool, PrepareError> {
     let Some(mut film) = prep.catalog.get(id)? else {
         return Ok(false);
@@ -66,6 +75,10 @@ pub(super) fn requeue(prep: &Preparation, id: &FilmId) -> Result<bool, PrepareEr
     if film.state == FilmState::Rejected || film.missing {
         return Ok(false);
     }
+    let mut entry = queue::current(&prep.queue, &film)?;
+    entry.failures.clear();
+    entry.retry_at_ms = None;
+    queue::put(&prep.queue, id, &entry)?;
     film.state = FilmState::Queued;
     prep.catalog.put(&film)?;
     prep.catalog.commit()?;
@@ -80,16 +93,16 @@ pub(super) fn prepare_one(
     on_progress: &dyn Fn(&FilmId, &Progress),
 ) -> Result<(), PrepareError> {
     let Some(media) = &film.media else {
-        return finish(prep, &film.id, Err("没有可用的媒体信息，请重新扫描".into()));
-    };
-    let plan = decide(media);
-    if plan.decision.action == Action::Unplayable {
-        let why = plan.decision.reasons.first().map(|r| r.zh.clone());
         return finish(
             prep,
             &film.id,
-            Err(why.unwrap_or_else(|| "无法播放".into())),
+            Err(refused("没有可用的媒体信息，请重新扫描")),
         );
+    };
+    let plan = decide(media);
+    if plan.decision.action == Action::Unplayable {
+        let why = plan.decision.reasons.first().map(|r| r.zh.as_str());
+        return finish(prep, &film.id, Err(refused(why.unwrap_or("无法播放"))));
     }
     let started = Instant::now();
     let partial = prep.partial_dir(&film.id);
@@ -136,12 +149,20 @@ pub(super) fn prepare_one(
             let _ = fs::remove_dir_all(&partial);
             log_failure(&film, &failure);
             Metrics::inc(&prep.metrics.prepare_failures);
-            finish(prep, &film.id, Err(failure.kind.clerk_message().into()))
+            let failed = Failed {
+                why: failure.kind.clerk_message().into(),
+                refused: failure.kind.is_rejection(),
+            };
+            finish(prep, &film.id, Err(failed))
         }
         other => {
             let _ = fs::remove_dir_all(&partial);
             tracing::error!(film = %film.id, reply = ?other, "unexpected reply to a preparation");
-            finish(prep, &film.id, Err("准备过程出错，已跳过".into()))
+            let failed = Failed {
+                why: "准备过程出错".into(),
+                refused: false,
+            };
+            finish(prep, &film.id, Err(failed))
         }
     }
 }
@@ -288,23 +309,51 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
     }
 }
 
-/// Marks the film ready, or failed with a reason a clerk understands.
-fn finish(prep: &Preparation, id: &FilmId, result: Result<(), String>) -> Result<(), PrepareError> {
+/// Why a try failed, in a clerk's words; `refused` when the file itself is unusable (it
+/// is not tried again on its own).
+struct Failed {
+    why: String,
+    refused: bool,
+}
+
+fn refused(why: &str) -> Failed {
+    Failed {
+        why: why.to_owned(),
+        refused: true,
+    }
+}
+
+/// Marks the film ready (its queue record goes), or records the failed try: the film is
+/// queued for a later try, or failed, with a reason a clerk understands.
+fn finish(prep: &Preparation, id: &FilmId, result: Result<(), Failed>) -> Result<(), PrepareError> {
     let Some(mut film) = prep.catalog.get(id)? else {
         return Ok(());
     };
     match result {
         Ok(()) => {
+            queue::forget(&prep.queue, id)?;
             film.state = FilmState::Ready;
             film.reason = None;
         }
-        Err(reason) => {
-            film.state = FilmState::Failed;
+        Err(Failed { why, refused }) => {
+            let (state, reason) = queue::record_failure(
+                &prep.queue,
+                &prep.retries,
+                &film,
+                &why,
+                refused,
+                queue::now_ms(),
+            )?;
+            film.state = state;
             film.reason = Some(reason);
         }
     }
     prep.catalog.put(&film)?;
     prep.catalog.commit()?;
+    if film.state == FilmState::Queued {
+        // Another try is to come: runners idle until then must wake for it.
+        prep.notify();
+    }
     Ok(())
 }
 

@@ -24,6 +24,7 @@ mod plays_inferred;
 mod plays_photo;
 mod prepare;
 mod prepare_crash;
+mod prepare_queue;
 mod prepare_remux;
 mod probe;
 mod ranges;

@@ -331,6 +331,11 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/library", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/library/scan", NoId, none, [E401, E401, E403, Ok, E403]),
         r(Method::GET, "/api/v1/doctor", NoId, none, [E401, E401, E403, Ok, E403]),
+        // The office's preparation panel: the queue, "先准备这部" (an unknown film: 404 once
+        // past the gate; a real one is moved in prepare_queue.rs).
+        r(Method::GET, "/api/v1/preparation/queue", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::POST, "/api/v1/preparation/queue/{id}/first", Unknown, none,
+          [E401, E401, E404, E404, E403]),
         // DLNA (on in this table's server): anyone, signed in or not — DLNA has no sign-in.
         r(Method::GET, "/dlna/description.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/dlna/cds.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),

@@ -3,8 +3,9 @@
 // doctor's checks (系统自检).
 
 import { api, get } from '../api.js';
-import { clock, fill, h, stateLabel, table, toast } from '../dom.js';
+import { clock, fill, h, table, toast } from '../dom.js';
 import { session } from '../session.js';
+import { drawPreparation } from './queue.js';
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => i + 1);
 
@@ -115,27 +116,6 @@ async function drawUnregistered(card) {
       table(['地址', { class: 'num', text: '播放次数' }, { class: 'num', text: '分钟' }, '最近影片', '最近时间', '登记到播放点'], rows,
         { empty: '没有未登记的设备在观看。' }));
   } catch (e) { failed(card, '未登记的观看设备', e); }
-}
-
-async function drawPreparation(card) {
-  try {
-    const [queued, preparing, failedFilms, rejected] = await Promise.all(
-      ['queued', 'preparing', 'failed', 'rejected'].map((s) => get(`/api/v1/films?state=${s}&per_page=20`)));
-    const rows = [];
-    for (const f of preparing.items) {
-      const pct = (f.preparation && f.preparation.percent) || 0;
-      rows.push([f.title, stateLabel(f.state), h('div', {}, h('div', { class: 'bar' }, h('div', { style: `width:${pct}%` })),
-        h('span', { class: 'muted', text: `${pct}%` + (f.preparation && f.preparation.eta_s ? `，约 ${clock(f.preparation.eta_s)} 后完成` : '') }))]);
-    }
-    for (const f of queued.items) rows.push([f.title, stateLabel(f.state), h('span', { class: 'muted', text: '等待中' })]);
-    for (const f of [...failedFilms.items, ...rejected.items]) {
-      rows.push([f.title || f.source_name, stateLabel(f.state), h('span', { class: 'error', text: f.reason || '原因不明' })]);
-    }
-    fill(card,
-      h('h2', { text: '影片准备' }),
-      h('p', { class: 'hint', text: `准备中 ${preparing.total}，排队 ${queued.total}，失败 ${failedFilms.total}，拒收 ${rejected.total}` }),
-      table(['影片', '状态', '进度 / 原因'], rows, { empty: '所有影片都已可以播放。' }));
-  } catch (e) { failed(card, '影片准备', e); }
 }
 
 async function drawYearly(card, year) {
