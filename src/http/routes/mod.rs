@@ -5,15 +5,12 @@
 use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
+mod dlna_table;
+
 use super::gate::{gate, Access};
 use super::{
-    catalog_edit, devices, dlna, entries, films, health, ledger, library, media_files, pages,
-    photos, plays, renderer_control, renderer_locations, renderer_status, renderers, renditions,
-    reports, session, stations, thumbs, tv, uploads, users,
-};
-use crate::dlna::{
-    CDS_CONTROL_PATH, CDS_EVENT_PATH, CDS_SCPD_PATH, CM_CONTROL_PATH, CM_EVENT_PATH, CM_SCPD_PATH,
-    DESCRIPTION_PATH, MRR_CONTROL_PATH, MRR_EVENT_PATH, MRR_SCPD_PATH,
+    catalog_edit, devices, entries, films, health, ledger, library, media_files, pages, photos,
+    plays, renditions, reports, session, stations, thumbs, tv, uploads, users,
 };
 
 /// One route: method, path pattern, access level and the handler.
@@ -41,49 +38,6 @@ fn def(method: Method, path: &'static str, access: Access, handler: fn() -> Rout
         access,
         handler,
     }
-}
-
-/// UPnP's event subscription methods (GENA).
-fn gena(name: &'static str) -> Method {
-    Method::from_bytes(name.as_bytes()).expect("an HTTP token")
-}
-
-/// The DLNA MediaServer's routes (see [`dlna`]): open to anyone while `dlna` is on.
-fn dlna_routes() -> Vec<RouteDef> {
-    let mut routes = vec![
-        def(Method::GET, DESCRIPTION_PATH, Access::Dlna, || {
-            web::route().to(dlna::device)
-        }),
-        def(Method::GET, CDS_SCPD_PATH, Access::Dlna, || {
-            web::route().to(dlna::cds_scpd)
-        }),
-        def(Method::GET, CM_SCPD_PATH, Access::Dlna, || {
-            web::route().to(dlna::cm_scpd)
-        }),
-        def(Method::GET, MRR_SCPD_PATH, Access::Dlna, || {
-            web::route().to(dlna::mrr_scpd)
-        }),
-        def(Method::GET, "/dlna/icons/{icon}", Access::Dlna, || {
-            web::route().to(dlna::icon)
-        }),
-        def(Method::POST, CDS_CONTROL_PATH, Access::Dlna, || {
-            web::route().to(dlna::cds_control)
-        }),
-        def(Method::POST, CM_CONTROL_PATH, Access::Dlna, || {
-            web::route().to(dlna::cm_control)
-        }),
-        def(Method::POST, MRR_CONTROL_PATH, Access::Dlna, || {
-            web::route().to(dlna::mrr_control)
-        }),
-    ];
-    for path in [CDS_EVENT_PATH, CM_EVENT_PATH, MRR_EVENT_PATH] {
-        for method in ["SUBSCRIBE", "UNSUBSCRIBE"] {
-            routes.push(def(gena(method), path, Access::Dlna, || {
-                web::route().to(dlna::no_eventing)
-            }));
-        }
-    }
-    routes
 }
 
 /// Every route of the server.
@@ -192,37 +146,6 @@ pub fn table() -> Vec<RouteDef> {
         def(Method::GET, "/api/v1/plays/unregistered", Clerk, || {
             web::route().to(plays::unregistered)
         }),
-        // TV renderers (DLNA push): a station's device, or office staff with ?station=.
-        def(Method::GET, "/api/v1/renderers", Viewer, || {
-            web::route().to(renderers::list)
-        }),
-        def(Method::POST, "/api/v1/renderers/{id}/play", Viewer, || {
-            web::route().to(renderers::play)
-        }),
-        def(Method::POST, "/api/v1/renderers/{id}/pause", Viewer, || {
-            web::route().to(renderers::pause)
-        }),
-        def(
-            Method::POST,
-            "/api/v1/renderers/{id}/resume",
-            Viewer,
-            || web::route().to(renderers::resume),
-        ),
-        def(Method::POST, "/api/v1/renderers/{id}/seek", Viewer, || {
-            web::route().to(renderers::seek)
-        }),
-        def(Method::POST, "/api/v1/renderers/{id}/stop", Viewer, || {
-            web::route().to(renderers::stop)
-        }),
-        def(Method::GET, "/api/v1/renderers/{id}/status", Viewer, || {
-            web::route().to(renderer_status::status)
-        }),
-        def(
-            Method::POST,
-            "/api/v1/renderers/{id}/volume",
-            Viewer,
-            || web::route().to(renderer_control::volume),
-        ),
         def(Method::GET, "/api/v1/plays/{id}", Clerk, || {
             web::route().to(plays::get)
         }),
@@ -294,12 +217,6 @@ pub fn table() -> Vec<RouteDef> {
             "/api/v1/stations/{id}/addresses/{address}",
             Admin,
             || web::route().to(devices::remove_address),
-        ),
-        def(
-            Method::POST,
-            "/api/v1/stations/{id}/renderers",
-            Admin,
-            || web::route().to(renderer_locations::add),
         ),
         def(Method::POST, "/api/v1/devices/pair", Public, || {
             web::route().to(devices::pair)
@@ -440,7 +357,8 @@ pub fn table() -> Vec<RouteDef> {
             || web::route().to(super::preparation::first),
         ),
     ];
-    routes.extend(dlna_routes());
+    routes.extend(dlna_table::renderer_routes());
+    routes.extend(dlna_table::dlna_routes());
     routes
 }
 
