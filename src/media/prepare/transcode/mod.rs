@@ -308,6 +308,8 @@ pub(super) fn is_again(e: &ffmpeg::Error) -> bool {
 }
 
 #[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod jit_tests;
