@@ -22,6 +22,7 @@ mod plays_devices;
 mod plays_inferred;
 mod plays_photo;
 mod prepare;
+mod prepare_copy;
 mod prepare_crash;
 mod prepare_remux;
 mod probe;
