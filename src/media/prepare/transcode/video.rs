@@ -74,6 +74,10 @@ impl VideoPipeline {
             .unwrap_or(FALLBACK_FPS);
         let tb = f64::from(time_base);
         let origin = (origin_s / tb).round() as i64;
+        if plan.copies_video() && stream.parameters().id() != codec::Id::H264 {
+            // The plan judged another picture stream than the one found here.
+            return Err(damaged("the picture stream to copy is not H.264".into()));
+        }
         let copy = plan.copies_video().then(|| {
             let mover = CopiedPicture::new(time_base, origin, fps, skip);
             (stream.parameters(), mover)
