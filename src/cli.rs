@@ -160,6 +160,9 @@ pub enum BenchCommand {
     },
     /// Remux and ladder transcode of a 40 s clip against the ffmpeg command line.
     Prepare,
+    /// The copy path (picture copied, sound encoded) of 60 s H.264 + AC-3 and H.264 + MP2
+    /// films against their full ladder transcode and the ffmpeg command line.
+    Copy,
     /// First-segment wait of films played before they are prepared, against the ffmpeg
     /// command line making that segment.
     Jit {

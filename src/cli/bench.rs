@@ -14,6 +14,7 @@ use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 
 use super::CliError;
 
+mod copy;
 mod dlna;
 mod jit;
 mod ledger;
@@ -21,6 +22,7 @@ mod prepare;
 mod serve;
 mod xlsx;
 
+pub use copy::copy;
 pub use dlna::dlna;
 pub use jit::jit;
 pub use ledger::ledger;

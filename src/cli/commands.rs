@@ -131,6 +131,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Rescan { files } => super::bench::rescan(files),
             BenchCommand::Rss { films } => super::bench::rss(films),
             BenchCommand::Prepare => super::bench::prepare(),
+            BenchCommand::Copy => super::bench::copy(),
             BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
             BenchCommand::Jit { hours } => super::bench::jit(hours),
             BenchCommand::Dlna { films } => super::bench::dlna(films),

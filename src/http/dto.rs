@@ -38,7 +38,8 @@ pub struct FilmDto {
 /// A film's preparation as clients see it.
 #[derive(Serialize, Default)]
 pub struct PreparationDto {
-    /// `remux`, `transcode`, `audio_only` (once ready).
+    /// `remux`, `copy_video` (picture copied, sound encoded), `transcode`, `audio_only`
+    /// (once ready).
     pub action: Option<String>,
     /// Why, in words a clerk understands.
     pub reasons: Vec<String>,

@@ -59,7 +59,7 @@ impl JitPlan {
     pub fn transcodes(&self) -> bool {
         matches!(
             self.plan.decision.action,
-            Action::Transcode | Action::AudioOnly { remux_audio: false }
+            Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false }
         )
     }
 

@@ -316,7 +316,7 @@ fn prepare_film(
         Action::Remux | Action::AudioOnly { remux_audio: true } => {
             remux::remux(job, &opts.limits, progress)
         }
-        Action::Transcode | Action::AudioOnly { remux_audio: false } => {
+        Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false } => {
             transcode::transcode(job, &opts.limits, progress)
         }
         Action::Unplayable => Err(MediaFailure {

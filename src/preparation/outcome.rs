@@ -8,7 +8,7 @@ use super::PrepareError;
 /// The record of a finished preparation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
-    /// `remux`, `transcode`, `audio_only`.
+    /// `remux`, `copy_video`, `transcode`, `audio_only`.
     pub action: String,
     /// Why, in words a clerk understands.
     pub reasons: Vec<String>,

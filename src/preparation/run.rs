@@ -295,6 +295,7 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
     let action = match plan.decision.action {
         Action::Remux => "remux",
         Action::Transcode => "transcode",
+        Action::CopyVideo => "copy_video",
         Action::AudioOnly { .. } => "audio_only",
         Action::Unplayable => "unplayable",
     };

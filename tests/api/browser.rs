@@ -127,3 +127,22 @@ async fn every_catalogued_format_plays_in_chromium_with_hls_js_and_as_tv_mp4() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+async fn films_whose_picture_is_copied_play_in_chromium_with_hls_js_and_as_tv_mp4() {
+    let app = spawn_app().await;
+    let films = crate::prepare_copy::copy_clips_prepared(&app).await;
+    for film in &films {
+        assert_eq!(film["preparation"]["action"], "copy_video", "{film}");
+    }
+    let list: Vec<Value> = films.iter().map(|f| to_play(&app, f)).collect();
+    let result = play_in_chromium(&app, list.clone()).await;
+    let played = result["films"].as_array().expect("films");
+    assert_eq!(played.len(), list.len(), "{result}");
+    let problems: Vec<String> = list
+        .iter()
+        .zip(played)
+        .flat_map(|(film, played)| film_problems(film, played))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -23,6 +23,7 @@ mod plays_devices;
 mod plays_inferred;
 mod plays_photo;
 mod prepare;
+mod prepare_copy;
 mod prepare_crash;
 mod prepare_queue;
 mod prepare_remux;

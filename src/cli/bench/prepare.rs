@@ -85,12 +85,12 @@ pub fn prepare() -> Result<(), CliError> {
 }
 
 /// What both sides of one comparison share.
-struct Bench<'a> {
-    pool: &'a WorkerPool,
-    settings: &'a Settings,
-    clip: &'a Path,
-    tmp: &'a Path,
-    keyframes: media_catalog::KeyframeIndex,
+pub(super) struct Bench<'a> {
+    pub pool: &'a WorkerPool,
+    pub settings: &'a Settings,
+    pub clip: &'a Path,
+    pub tmp: &'a Path,
+    pub keyframes: media_catalog::KeyframeIndex,
 }
 
 impl Bench<'_> {
@@ -119,7 +119,7 @@ impl Bench<'_> {
         (median(theirs), median(ours), outputs)
     }
 
-    fn ours(&self, plan: &Plan, out_dir: PathBuf) {
+    pub fn ours(&self, plan: &Plan, out_dir: PathBuf) {
         let job = PrepareJob {
             source: self.clip.to_owned(),
             plan: plan.clone(),
@@ -139,7 +139,7 @@ impl Bench<'_> {
 
     /// An empty output folder with one empty sub-folder per rung (ffmpeg's HLS muxer does
     /// not create them).
-    fn fresh_dir(&self, name: &str, plan: &Plan) -> PathBuf {
+    pub fn fresh_dir(&self, name: &str, plan: &Plan) -> PathBuf {
         let dir = self.tmp.join(name);
         cleanup(&dir);
         for rung in &plan.ladder {
@@ -237,7 +237,7 @@ fn remux_reference(clip: &Path, out: &Path, plan: &Plan) -> Vec<String> {
     args
 }
 
-fn run_ffmpeg(nice: i32, args: &[String]) {
+pub(super) fn run_ffmpeg(nice: i32, args: &[String]) {
     let status = Command::new("nice")
         .args(["-n", &nice.to_string(), "ffmpeg"])
         .args(args)
@@ -281,13 +281,13 @@ fn report_pair(reference: &str, ours: &str, theirs_t: Duration, ours_t: Duration
     println!("  ratio      ours / reference = {ratio:.2} (target <= {target:.1}: {verdict})");
 }
 
-fn rung_list(ladder: &[Rung]) -> String {
+pub(super) fn rung_list(ladder: &[Rung]) -> String {
     let names: Vec<&str> = ladder.iter().map(|r| r.name.as_str()).collect();
     names.join(" + ")
 }
 
 /// Segment count and total size of an output folder, so both sides visibly did the work.
-fn describe(dir: &Path) -> String {
+pub(super) fn describe(dir: &Path) -> String {
     let (mut segments, mut bytes) = (0, 0);
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -309,7 +309,7 @@ pub(super) fn median(mut runs: Vec<Duration>) -> Duration {
     runs[runs.len() / 2]
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
+pub(super) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 

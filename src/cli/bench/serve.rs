@@ -160,17 +160,17 @@ impl Side {
 }
 
 /// Clock ticks per second in `/proc` (USER_HZ, 100 on every Linux this runs on).
-const TICKS_PER_S: f64 = 100.0;
+pub(super) const TICKS_PER_S: f64 = 100.0;
 
 /// User + system CPU ticks of `pids`, all their threads included.
-fn cpu_ticks(pids: &[u32]) -> u64 {
+pub(super) fn cpu_ticks(pids: &[u32]) -> u64 {
     pids.iter()
         .map(|pid| stat_fields(&format!("/proc/{pid}/stat"), [11, 12]))
         .sum()
 }
 
 /// User + system CPU ticks of this process's children that have been waited for: wrk.
-fn waited_children_ticks() -> u64 {
+pub(super) fn waited_children_ticks() -> u64 {
     stat_fields("/proc/self/stat", [13, 14])
 }
 

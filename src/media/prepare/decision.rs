@@ -16,6 +16,10 @@ pub enum Action {
     Remux,
     /// Decode and encode a ladder of H.264 High ≤ 4.0 yuv420p + AAC-LC stereo 48 kHz.
     Transcode,
+    /// The picture already fits TVs but the sound does not: copy the picture into the
+    /// source rung (HLS and `tv.mp4`) and encode only the sound to AAC-LC; lower rungs,
+    /// when the plan has any, are transcoded from the same decode.
+    CopyVideo,
     /// Sound only: one audio rendition, the source's audio copied when `remux_audio`,
     /// else encoded to AAC-LC.
     AudioOnly { remux_audio: bool },
@@ -110,6 +114,14 @@ fn judge_video(video: &StreamInfo, audio: Option<&StreamInfo>) -> Decision {
             action: Action::Remux,
             reasons: vec![fits_reason(video, profile, level, audio)],
         },
+        // Only the sound is in the way: its reason is the one in `reasons`.
+        (Ok((profile, level)), Err(_)) if reasons.len() == 1 => {
+            reasons.insert(0, copy_reason(video, profile, level));
+            Decision {
+                action: Action::CopyVideo,
+                reasons,
+            }
+        }
         _ => Decision {
             action: Action::Transcode,
             reasons,
@@ -138,6 +150,38 @@ fn fits_reason(
     Reason::new(
         format!("视频为 H.264 {profile} {level}，{zh_audio}，电视可直接播放，只需重新封装"),
         format!("H.264 {profile} {level} with {en_audio} fits TV browsers; remuxing only"),
+    )
+}
+
+/// Why the picture is copied: it fits, and only the sound needs work.
+fn copy_reason(video: &StreamInfo, profile: H264Profile, level: u8) -> Reason {
+    let profile = video
+        .profile
+        .clone()
+        .unwrap_or_else(|| format!("{profile:?}"));
+    let level = level_name(i32::from(level));
+    Reason::new(
+        format!(
+            "视频为 H.264 {profile} {level}，电视可直接播放，画面原样保留不转码，只把声音转为 AAC（省去大部分转码时间）"
+        ),
+        format!(
+            "H.264 {profile} {level} video fits TV browsers and is copied; only the sound is encoded to AAC-LC"
+        ),
+    )
+}
+
+/// Why a copied picture also gets lower rungs: `names` of the transcoded rungs, e.g.
+/// `["480p", "360p"]`.
+pub(super) fn lower_rungs_reason(source_height: u32, names: &[&str]) -> Reason {
+    let list = names.join("、");
+    Reason::new(
+        format!(
+            "画面为 {source_height} 行，高于 480p，另外转码 {list} 画质，供网速慢的放映点使用"
+        ),
+        format!(
+            "the picture ({source_height} lines) is larger than 480p, so {} are transcoded for slow links",
+            names.join(" and ")
+        ),
     )
 }
 

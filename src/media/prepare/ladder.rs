@@ -124,6 +124,45 @@ pub fn output_fps(fps: Option<f64>) -> f64 {
     }
 }
 
+/// The tallest box a rung below a copied picture may have: lower rungs are for slow
+/// links, and a 720p encode would cost about as much as the transcode the copy saves.
+const LOWER_RUNG_MAX_HEIGHT: u32 = 480;
+
+/// The ladder of a film whose picture is copied and whose sound is encoded: the source
+/// rung (the source's picture, AAC-LC stereo 48 kHz), then — only for a picture larger than
+/// 480p — the transcoded rungs of at most 480 lines that are smaller than it.
+pub fn copy_ladder(
+    video: &StreamInfo,
+    geometry: &Geometry,
+    (profile, level_idc): (H264Profile, u8),
+    source_audio: Option<&StreamInfo>,
+    container_bit_rate: Option<u64>,
+) -> Vec<Rung> {
+    // The source's sound is counted out of the container's rate, then replaced.
+    let counted = source_audio.map(|a| (AudioCodec::AacLc, a));
+    let mut top = remux_rung(
+        video,
+        geometry,
+        profile,
+        level_idc,
+        counted,
+        container_bit_rate,
+    );
+    top.audio = source_audio.map(|_| transcoded_audio());
+    let mut ladder = vec![top];
+    if geometry.display_height > LOWER_RUNG_MAX_HEIGHT {
+        let lower = transcode_ladder(geometry, video.fps, source_audio.is_some());
+        ladder.extend(lower.into_iter().filter(|r| {
+            r.resolution().is_some_and(|(w, h)| {
+                h <= LOWER_RUNG_MAX_HEIGHT
+                    && h < geometry.display_height
+                    && w < geometry.display_width
+            })
+        }));
+    }
+    ladder
+}
+
 /// The single rung of a remux: the source's picture and sound as they are.
 pub fn remux_rung(
     video: &StreamInfo,

@@ -3,7 +3,8 @@
 //! rendition ladder, the segment cuts and the HLS playlists, so that a worker can carry the
 //! plan out without deciding anything.
 //!
-//! * [`decision`]: remux or transcode, with clerk-readable reasons;
+//! * [`decision`]: remux, copy the picture and encode the sound, or transcode, with
+//!   clerk-readable reasons;
 //! * [`geometry`]: display size from coded size, SAR and rotation; interlacing;
 //! * [`ladder`]: which renditions (720p / 480p / 360p, never upscaled) at which bit rates;
 //!   [`rendition`]: what a rendition is and its HLS attributes; [`codecs`]: H.264 profile,
@@ -41,7 +42,7 @@ pub use segments::{remux_segments, transcode_segments, Segment};
 /// Everything a worker needs to prepare one film.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// Remux, transcode, audio only or nothing — and why.
+    /// Remux, copy the picture, transcode, audio only or nothing — and why.
     pub decision: Decision,
     /// The picture's geometry; None for audio-only and unplayable films.
     pub geometry: Option<Geometry>,
@@ -62,11 +63,21 @@ impl Plan {
         self.decision.action == Action::Transcode && self.geometry.is_some_and(|g| g.interlaced)
     }
 
+    /// True when the top rung's picture is the source's, copied packet for packet (the
+    /// other rungs, if any, are encoded).
+    pub fn copies_video(&self) -> bool {
+        self.decision.action == Action::CopyVideo
+    }
+
     /// Where the renditions are cut: at the source's keyframes for a remux, every
     /// [`Plan::segment_target_s`] seconds otherwise (audio can be cut anywhere).
     pub fn segments(&self, keyframes: &KeyframeIndex) -> Vec<Segment> {
         match self.decision.action {
-            Action::Remux => remux_segments(keyframes, self.duration_s, self.segment_target_s),
+            // A copied picture can only be cut at its own keyframes; lower rungs have
+            // keyframes forced at the same instants.
+            Action::Remux | Action::CopyVideo => {
+                remux_segments(keyframes, self.duration_s, self.segment_target_s)
+            }
             Action::Transcode | Action::AudioOnly { .. } => {
                 transcode_segments(self.duration_s, self.segment_target_s)
             }
@@ -85,12 +96,22 @@ impl Plan {
 ///
 /// Remux when the source already fits — H.264 Constrained Baseline/Baseline/Main/High,
 /// 8-bit 4:2:0, level ≤ 4.1, progressive, upright, with square pixels or a SAR H.264 can
-/// signal, and AAC-LC, MP3 or no audio. Otherwise transcode to H.264 High ≤ 4.0 yuv420p with
-/// AAC-LC stereo 48 kHz. Films with sound only get one audio rendition.
+/// signal, and AAC-LC, MP3 or no audio. When only the sound does not fit, copy the picture
+/// and encode the sound (with lower rungs transcoded for a picture above 480p). Otherwise
+/// transcode to H.264 High ≤ 4.0 yuv420p with AAC-LC stereo 48 kHz. Films with sound only
+/// get one audio rendition.
 pub fn decide(media: &MediaInfo) -> Plan {
-    let decision = decision::judge(media);
+    let mut decision = decision::judge(media);
     let geometry = media.video().and_then(Geometry::of);
     let ladder = plan_ladder(media, decision.action, geometry.as_ref());
+    if let (Action::CopyVideo, Some(g), [_, lower @ ..]) = (decision.action, geometry, &ladder[..])
+    {
+        if !lower.is_empty() {
+            let names: Vec<&str> = lower.iter().map(|r| r.name.as_str()).collect();
+            let reason = decision::lower_rungs_reason(g.display_height, &names);
+            decision.reasons.push(reason);
+        }
+    }
     Plan {
         decision,
         geometry,
@@ -137,6 +158,10 @@ fn plan_ladder(media: &MediaInfo, action: Action, geometry: Option<&Geometry>) -
         (Action::Transcode, Some(video), Some(g)) => {
             ladder::transcode_ladder(g, video.fps, audio.is_some())
         }
+        (Action::CopyVideo, Some(video), Some(g)) => match decision::h264_fit(video) {
+            Ok(fit) => ladder::copy_ladder(video, g, fit, audio, media.bit_rate),
+            Err(_) => Vec::new(),
+        },
         (Action::Remux, Some(video), Some(g)) => {
             let Ok((profile, level)) = decision::h264_fit(video) else {
                 return Vec::new();

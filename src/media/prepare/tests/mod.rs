@@ -4,6 +4,7 @@ use media_catalog::{KeyframeIndex, MediaInfo, Ratio, StreamInfo, StreamKind};
 
 use super::*;
 
+mod copy;
 mod forced;
 mod playlists;
 
@@ -239,22 +240,6 @@ fn wmv_rm_and_flv_films_are_transcoded() {
 }
 
 #[test]
-fn h264_with_ac3_or_he_aac_sound_is_transcoded_for_the_audio() {
-    let plan = decide(&film(
-        "matroska,webm",
-        vec![h264("High", 40, 1280, 720), audio("ac3", None)],
-    ));
-    assert_eq!(plan.decision.action, Action::Transcode);
-    assert!(has_reason(&plan, "audio codec ac3", "AC-3"));
-    let plan = decide(&film(
-        "mp4",
-        vec![h264("High", 40, 1280, 720), audio("aac", Some("HE-AAC"))],
-    ));
-    assert!(has_reason(&plan, "AAC profile HE-AAC", "AAC-LC"));
-    assert_eq!(plan.decision.reasons.len(), 1);
-}
-
-#[test]
 fn an_interlaced_h264_broadcast_is_transcoded_and_deinterlaced() {
     let mut v = h264("High", 40, 1920, 1080);
     v.field_order = None;
@@ -347,6 +332,9 @@ fn a_remux_is_cut_at_keyframes_and_a_transcode_every_six_seconds() {
     let starts =
         |p: &Plan| -> Vec<f64> { p.segments(&keyframes).iter().map(|s| s.start_s).collect() };
     assert_eq!(starts(&decide(&media)), [0.0, 8.0, 16.0]);
+    // A copied picture is cut where the source's keyframes are, like a remux.
+    media.streams[1] = audio("ac3", None);
+    assert_eq!(starts(&decide(&media)), [0.0, 8.0, 16.0]);
     media.streams[0].level = Some(51);
     assert_eq!(starts(&decide(&media)), [0.0, 6.0, 12.0, 18.0]);
 }
@@ -373,6 +361,10 @@ fn every_plan_gives_reasons_and_survives_the_worker_pipe() {
             vec![video("mpeg2video", 720, 576), audio("mp2", None)],
         ),
         film("mp3", vec![audio("mp3", None)]),
+        film(
+            "mpegts",
+            vec![h264("High", 31, 1280, 720), audio("mp2", None)],
+        ),
         MediaInfo::default(),
     ];
     for media in &films {

@@ -114,6 +114,56 @@ pub(crate) fn h264_film(name: &str, seconds: u32, extra: &[&str]) -> Fixture {
     Fixture::make(name, &args)
 }
 
+/// An H.264 (High, B-frames, a keyframe every 2 s) film `name` of `seconds` at `size` whose
+/// sound TVs cannot play, the way broadcasts and rips come: `sound` are the audio encoder
+/// and muxer options (e.g. `-c:a ac3` for an MKV, `-c:a mp2 -f mpegts` for a DVB `.ts`).
+pub(crate) fn h264_with_sound(name: &str, size: &str, seconds: u32, sound: &[&str]) -> Fixture {
+    let mut args = lavfi_inputs(size, 25, seconds);
+    let picture = [
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-g",
+        "50",
+        "-keyint_min",
+        "50",
+        "-sc_threshold",
+        "0",
+    ];
+    args.extend(picture.iter().chain(sound).map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Fixture::make(name, &args)
+}
+
+/// The MD5 of every decoded picture of `path`'s first video stream, one after another, as
+/// the ffmpeg CLI decodes them (no frame dropped or repeated for timing): equal for two
+/// files only when they hold the same pictures.
+pub(crate) fn pictures_md5(path: &Path) -> String {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args([
+            "-map",
+            "0:v:0",
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "md5",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// The start of an MPEG-TS segment as read back with FFmpeg: its first picture packet
 /// (presentation time, seconds; whether it is a keyframe) and its earliest sound.
 #[derive(Clone, Copy, Debug)]

@@ -7,6 +7,7 @@
 //! before that segment and drops what it decodes before the segment's start.
 
 mod audio;
+mod copy;
 mod encode;
 mod graph;
 mod interleave;
@@ -60,7 +61,12 @@ pub(super) struct Skip {
 /// k and starts encoding at the segment's start, on the same timeline and segment grid as
 /// a full run; a container that cannot seek there is read from the top.
 ///
-/// For [`Action::Transcode`] and [`Action::AudioOnly`] with `remux_audio: false`; any other
+/// When the plan copies the picture ([`Action::CopyVideo`]), the top rung carries the
+/// source's picture packets as they are (cut at the source's keyframes, which the plan's
+/// segments follow), the sound is encoded as on a transcode, and only lower rungs, if any,
+/// are decoded and encoded (keyframes forced at the same cuts).
+///
+/// For [`Action::Transcode`], [`Action::CopyVideo`] and [`Action::AudioOnly`] with `remux_audio: false`; any other
 /// plan fails with `Output`. A source none of whose pictures (or, without a picture, none
 /// of whose sound) decodes fails with `Damaged`; packets that fail to decode are skipped.
 pub fn transcode(
@@ -102,7 +108,7 @@ fn keyframe_before(keyframes: &KeyframeIndex, start_s: f64) -> f64 {
 fn check_plan(plan: &Plan) -> Result<(), MediaFailure> {
     let transcodes = matches!(
         plan.decision.action,
-        Action::Transcode | Action::AudioOnly { remux_audio: false }
+        Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false }
     );
     if !transcodes || plan.ladder.is_empty() {
         return Err(encode::output(format!(
@@ -175,7 +181,7 @@ fn check_decoded(
     video: Option<&VideoPipeline>,
     audio: Option<&AudioPipeline>,
 ) -> Result<(), MediaFailure> {
-    match (video.map(|v| v.frames), audio.map(|a| a.frames)) {
+    match (video.map(VideoPipeline::pictures), audio.map(|a| a.frames)) {
         (Some(0), _) => Err(damaged(
             "no picture of the video stream could be decoded".into(),
         )),
@@ -301,6 +307,8 @@ pub(super) fn is_again(e: &ffmpeg::Error) -> bool {
     )
 }
 
+#[cfg(test)]
+mod copy_tests;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! The picture side of a transcode: one frame-threaded decoder, one filter graph
-//! (deinterlace, turn upright, split, scale per rung) and one libx264 encoder per rung.
+//! (deinterlace, turn upright, split, scale per rung) and one libx264 encoder per rung —
+//! or, when the plan copies the picture, the source's packets for the top rung, and the
+//! decoder only when lower rungs are to be encoded.
 
 use ffmpeg::codec::{self, threading};
 use ffmpeg::{decoder, filter, format, frame, media, picture, Rational, Rescale};
 use ffmpeg_next as ffmpeg;
 
+use super::copy::CopiedPicture;
 use super::encode::{output, RungEncoder};
 use super::graph::{self, PictureShape, VideoChain};
 use super::interleave::Interleaved;
@@ -24,7 +27,10 @@ const OVERSHOOT_FRAMES: f64 = 0.75;
 pub(super) struct VideoPipeline {
     /// The input stream it decodes.
     pub index: usize,
-    decoder: decoder::Video,
+    /// None when no rung is encoded (the picture is only copied).
+    decoder: Option<decoder::Video>,
+    /// The copied top rung: the source's parameters and its packets' mover.
+    copy: Option<(codec::Parameters, CopiedPicture)>,
     time_base: Rational,
     /// The film's start, in the stream's time base: subtracted so output starts at 0.
     origin: i64,
@@ -33,6 +39,8 @@ pub(super) struct VideoPipeline {
     frame_step: i64,
     chain: VideoChain,
     graph: Option<(filter::Graph, PictureShape)>,
+    /// One encoder per encoded rung; they write to the writers from the second on when
+    /// the top rung is copied.
     rungs: Vec<RungEncoder>,
     /// Pictures decoded so far.
     pub frames: u64,
@@ -60,14 +68,24 @@ impl VideoPipeline {
             .streams()
             .best(media::Type::Video)
             .ok_or_else(|| damaged("the film has no video stream".into()))?;
-        let decoder = open_decoder(&stream)?;
         let time_base = stream.time_base();
         let fps = stream_fps(stream.avg_frame_rate())
             .or_else(|| stream_fps(stream.rate()))
             .unwrap_or(FALLBACK_FPS);
+        let tb = f64::from(time_base);
+        let origin = (origin_s / tb).round() as i64;
+        if plan.copies_video() && stream.parameters().id() != codec::Id::H264 {
+            // The plan judged another picture stream than the one found here.
+            return Err(damaged("the picture stream to copy is not H.264".into()));
+        }
+        let copy = plan.copies_video().then(|| {
+            let mover = CopiedPicture::new(time_base, origin, fps, skip);
+            (stream.parameters(), mover)
+        });
         let mut rungs = Vec::new();
         let mut sizes = Vec::new();
-        for video in plan.ladder.iter().filter_map(|r| r.video.as_ref()) {
+        let encoded = plan.ladder.iter().filter_map(|r| r.video.as_ref());
+        for video in encoded.skip(usize::from(copy.is_some())) {
             rungs.push(RungEncoder::open(
                 video,
                 (time_base, fps),
@@ -76,12 +94,17 @@ impl VideoPipeline {
             )?);
             sizes.push((video.width, video.height));
         }
-        let tb = f64::from(time_base);
+        let decoder = if rungs.is_empty() {
+            None
+        } else {
+            Some(open_decoder(&stream)?)
+        };
         Ok(VideoPipeline {
             index: stream.index(),
             decoder,
+            copy,
             time_base,
-            origin: (origin_s / tb).round() as i64,
+            origin,
             next_pts: 0,
             frame_step: ((1.0 / fps / tb).round() as i64).max(1),
             chain: VideoChain {
@@ -100,16 +123,40 @@ impl VideoPipeline {
 
     /// The output streams' parameters and packet time bases, one per rung.
     pub fn streams(&self) -> Vec<(codec::Parameters, Rational)> {
-        self.rungs.iter().map(RungEncoder::stream).collect()
+        let copied = self
+            .copy
+            .as_ref()
+            .map(|(parameters, _)| (parameters.clone(), self.time_base));
+        copied
+            .into_iter()
+            .chain(self.rungs.iter().map(RungEncoder::stream))
+            .collect()
     }
 
-    /// Decodes one packet; a packet the decoder refuses (damage) is skipped.
+    /// Pictures that reached the outputs' pipelines: decoded, or copied when nothing is
+    /// decoded.
+    pub fn pictures(&self) -> u64 {
+        match (&self.decoder, &self.copy) {
+            (None, Some((_, copied))) => copied.packets,
+            _ => self.frames,
+        }
+    }
+
+    /// Copies one packet to the top rung when the picture is copied, and decodes it for
+    /// the encoded rungs; a packet the decoder refuses (damage) is skipped.
     pub fn push(
         &mut self,
         packet: &ffmpeg::Packet,
         writers: &mut [Interleaved],
     ) -> Result<(), MediaFailure> {
-        if self.decoder.send_packet(packet).is_err() {
+        if let (Some((_, copied)), Some(writer)) = (self.copy.as_mut(), writers.first_mut()) {
+            copied.push(packet, writer)?;
+            self.overshot |= copied.overshot;
+        }
+        let Some(decoder) = self.decoder.as_mut() else {
+            return Ok(());
+        };
+        if decoder.send_packet(packet).is_err() {
             return Ok(());
         }
         self.receive(writers)
@@ -117,20 +164,32 @@ impl VideoPipeline {
 
     /// Drains the decoder, the graph and the encoders at the end of the film.
     pub fn finish(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
+        let Some(decoder) = self.decoder.as_mut() else {
+            return Ok(());
+        };
         // An error here means the decoder had already ended; what it holds still drains.
-        let _ = self.decoder.send_eof();
+        let _ = decoder.send_eof();
         self.receive(writers)?;
         self.flush_graph(writers)?;
-        for (rung, writer) in self.rungs.iter_mut().zip(writers.iter_mut()) {
+        let encoded = writers.iter_mut().skip(self.encoded_from());
+        for (rung, writer) in self.rungs.iter_mut().zip(encoded) {
             rung.finish(writer)?;
         }
         Ok(())
     }
 
+    /// The writer of the first encoded rung.
+    fn encoded_from(&self) -> usize {
+        usize::from(self.copy.is_some())
+    }
+
     fn receive(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         let mut picture = frame::Video::empty();
         loop {
-            match self.decoder.receive_frame(&mut picture) {
+            let Some(decoder) = self.decoder.as_mut() else {
+                return Ok(());
+            };
+            match decoder.receive_frame(&mut picture) {
                 Ok(()) => self.filter(&mut picture, writers)?,
                 Err(e) if is_again(&e) => return Ok(()),
                 // A damaged picture: FFmpeg has logged it; the next packet goes on.
@@ -219,7 +278,8 @@ impl VideoPipeline {
             return Ok(());
         };
         let mut picture = frame::Video::empty();
-        for (i, (rung, writer)) in self.rungs.iter_mut().zip(writers.iter_mut()).enumerate() {
+        let encoded = writers.iter_mut().skip(usize::from(self.copy.is_some()));
+        for (i, (rung, writer)) in self.rungs.iter_mut().zip(encoded).enumerate() {
             let mut sink = graph
                 .get(&graph::sink_name(i))
                 .ok_or_else(|| output(format!("video filter graph lost sink {i}")))?;
