@@ -217,19 +217,19 @@ fn tv_mp4(film: &Film, preparation: &Preparation) -> Option<Res> {
         .filter(|d| *d > 0.0);
     let top = outcome.rungs.first().map(String::as_str).unwrap_or("");
     let resolution = video.and_then(|v| rendition_size(top, v.width?, v.height?));
-    let pn = match (outcome.action.as_str(), video) {
-        ("transcode", Some(_)) => Some("AVC_MP4_HP_HD_AAC"),
-        ("remux", Some(v))
-            if film
-                .media
-                .as_ref()
-                .and_then(|m| m.audio())
-                .is_some_and(|a| a.codec == "aac") =>
-        {
-            profile::avc_mp4(v.profile.as_deref(), v.height.unwrap_or(0))
-        }
-        _ => None,
-    };
+    let source_aac = film
+        .media
+        .as_ref()
+        .and_then(|m| m.audio())
+        .is_some_and(|a| a.codec == "aac");
+    let pn = video.and_then(|v| {
+        tv_mp4_profile(
+            &outcome.action,
+            v.profile.as_deref(),
+            v.height.unwrap_or(0),
+            source_aac,
+        )
+    });
     Some(Res {
         path: format!("/media/{}/tv.mp4", film.id),
         protocol_info: profile::protocol_info("video/mp4", pn),
@@ -238,6 +238,23 @@ fn tv_mp4(film: &Film, preparation: &Preparation) -> Option<Res> {
         resolution,
         bitrate: bytes_per_s(size, duration_s),
     })
+}
+
+/// The DLNA profile of a prepared `tv.mp4`: a transcode is High profile H.264 with AAC; a
+/// remux keeps the source's picture and sound (a profile only when the sound is AAC); a
+/// `copy_video` keeps the source's picture and always carries AAC-LC made from its sound.
+fn tv_mp4_profile(
+    action: &str,
+    video_profile: Option<&str>,
+    height: u32,
+    source_aac: bool,
+) -> Option<&'static str> {
+    match action {
+        "transcode" => Some("AVC_MP4_HP_HD_AAC"),
+        "remux" if source_aac => profile::avc_mp4(video_profile, height),
+        "copy_video" => profile::avc_mp4(video_profile, height),
+        _ => None,
+    }
 }
 
 /// The picture size of the top rendition: `720p` scaled from the source's shape, or the
@@ -301,6 +318,23 @@ mod tests {
         assert_eq!(rendition_size("720p", 1920, 1080), Some((1280, 720)));
         assert_eq!(rendition_size("480p", 720, 576), Some((600, 480)));
         assert_eq!(rendition_size("source", 640, 360), Some((640, 360)));
+    }
+
+    #[test]
+    fn a_copied_picture_keeps_its_profile_with_the_aac_made_for_it() {
+        assert_eq!(
+            tv_mp4_profile("copy_video", Some("Main"), 480, false),
+            Some("AVC_MP4_MP_SD_AAC_MULT5")
+        );
+        assert_eq!(tv_mp4_profile("remux", Some("Main"), 480, false), None);
+        assert_eq!(
+            tv_mp4_profile("remux", Some("High"), 720, true),
+            Some("AVC_MP4_HP_HD_AAC")
+        );
+        assert_eq!(
+            tv_mp4_profile("transcode", None, 0, false),
+            Some("AVC_MP4_HP_HD_AAC")
+        );
     }
 
     #[test]
