@@ -17,6 +17,7 @@ use super::CliError;
 mod dlna;
 mod jit;
 mod ledger;
+pub mod load;
 mod prepare;
 mod serve;
 mod xlsx;
