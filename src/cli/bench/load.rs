@@ -74,12 +74,7 @@ pub async fn drive(target: &Target, plan: &Plan) -> Figures {
             tv_plays(tv, &film, deadline, heartbeat).await
         }));
     }
-    let reader = tokio::spawn(reader(
-        Http::new(&target.base),
-        admin.clone(),
-        deadline,
-        target.pid,
-    ));
+    let reader = tokio::spawn(reader(admin.clone(), deadline, target.pid));
     let mut figures = Figures::default();
     for t in tasks {
         figures.add(
@@ -304,7 +299,7 @@ async fn pair_tvs(admin: &Http, base: &str, n: usize) -> Vec<Http> {
 
 /// A clerk's background reads: a ledger page and the year's monthly report, once a
 /// second, sampling the server's RSS too. Returns the tally and the highest RSS seen.
-async fn reader(_anon: Http, admin: Http, deadline: Instant, pid: u32) -> (Tally, u64) {
+async fn reader(admin: Http, deadline: Instant, pid: u32) -> (Tally, u64) {
     let mut tally = Tally::default();
     let mut peak = 0;
     let year = time::OffsetDateTime::now_utc().year();
