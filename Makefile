@@ -68,3 +68,14 @@ bench: deps
 	./target/release/dianjiao bench dlna
 	@./deploy/bench-deps.sh
 	./target/release/dianjiao bench serve --connections 64 --seconds 10
+
+## make load: the full load run whose figures are in README's Reliability section (not in
+## make test; its CI size is tests/api/load.rs): VIEWERS paced HLS viewers, TVS paired TVs
+## reporting plays and a clerk reading the ledger for LOAD_SECONDS, release build
+.PHONY: load
+VIEWERS ?= 200
+TVS ?= 10
+LOAD_SECONDS ?= 60
+load: run-deps
+	$(CARGO) build --release --locked
+	./target/release/dianjiao bench load --viewers $(VIEWERS) --tvs $(TVS) --seconds $(LOAD_SECONDS)

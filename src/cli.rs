@@ -1,6 +1,6 @@
 //! The command line (`../shared/API.md`): argument definitions and what each command does.
 
-mod bench;
+pub mod bench;
 mod commands;
 mod ledger;
 mod maint;
@@ -201,5 +201,21 @@ pub enum BenchCommand {
         connections: u32,
         #[arg(long, default_value_t = 10)]
         seconds: u32,
+    },
+    /// Viewers fetching HLS at a player's pace, paired TVs reporting plays and a clerk
+    /// reading the ledger, against `dianjiao serve` on loopback.
+    Load {
+        /// Simulated viewers.
+        #[arg(long, default_value_t = 200)]
+        viewers: usize,
+        /// Paired TVs reporting plays.
+        #[arg(long, default_value_t = 10)]
+        tvs: usize,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Seconds between a TV's heartbeats.
+        #[arg(long, default_value_t = 10.0)]
+        heartbeat: f64,
     },
 }

@@ -18,6 +18,7 @@ mod copy;
 mod dlna;
 mod jit;
 mod ledger;
+pub mod load;
 mod prepare;
 mod serve;
 mod xlsx;

@@ -139,6 +139,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 connections,
                 seconds,
             } => super::bench::serve(connections, seconds),
+            BenchCommand::Load {
+                viewers,
+                tvs,
+                seconds,
+                heartbeat,
+            } => super::bench::load::load(super::bench::load::Plan {
+                viewers,
+                tvs,
+                seconds,
+                heartbeat_s: heartbeat,
+            }),
             BenchCommand::Ledger {
                 writers,
                 seconds,

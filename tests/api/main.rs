@@ -18,6 +18,7 @@ mod ledger;
 mod ledger_crash;
 mod ledger_http;
 mod library_names;
+mod load;
 mod plays;
 mod plays_devices;
 mod plays_inferred;
