@@ -243,3 +243,56 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
         .collect();
     assert!(stationless.is_empty(), "{stationless:?}");
 }
+
+/// A paired TV whose play closed for want of heartbeats, yet whose player keeps reading the
+/// film, must not turn one showing into two records (the closed play and an inferred one).
+/// Known open defect (found 2026-12-04 by the load driver, reproduced here): the HLS reads
+/// after the closed play's idle window start an inferred `direct` play, so one showing
+/// becomes two viewings (the original's reads within the window do not). Run it with
+/// `--run-ignored only`; the fix (link the inferred play to the closed one, or absorb the
+/// TV's reads for the rest of the film) is for the plays owner.
+#[tokio::test]
+#[ignore = "known defect: one showing becomes two records when heartbeats stop but HLS reads go on"]
+async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
+    let (app, film) = app_with_film(30.0, |s| s.play_min_secs = 1).await;
+    let admin = app.signed_in("admin", Role::Admin).await;
+    let (station, _) = station_with_roster(&app, &admin, "QLC").await;
+    let tv = paired_tv(&app, &admin, &station).await;
+    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({ "film_id": film })).await;
+    assert_eq!(status, 201, "{started}");
+    let play = started["play_id"].as_str().expect("play_id").to_owned();
+    let (status, _) = post(
+        &tv,
+        &app,
+        &format!("/api/v1/plays/{play}/heartbeat"),
+        json!({ "position_s": 1.0 }),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // No more heartbeats (play_idle_secs = 1), but the player reads on: the original for
+    // 6 s of film, then the HLS segments of the first 12 s.
+    let url = app.url(&format!("/media/{film}/original"));
+    crate::support::plays::read_paced(&tv, &url, 30.0, 0.2).await;
+    let (base, segments) = crate::support::plays::media_playlist(&app, &tv, &film).await;
+    let first: Vec<_> = segments
+        .iter()
+        .scan(0.0, |at, s| {
+            *at += s.1;
+            (*at <= 12.0).then(|| s.clone())
+        })
+        .collect();
+    crate::support::plays::fetch_segments_paced(&app, &tv, &base, &first).await;
+    let _ = post(
+        &tv,
+        &app,
+        &format!("/api/v1/plays/{play}/end"),
+        json!({ "position_s": 6.0 }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let clerk = app.signed_in("clerk", Role::Clerk).await;
+    let found = viewings(&app, &clerk).await;
+    assert_eq!(found.len(), 1, "one showing, one record: {found:#?}");
+}
