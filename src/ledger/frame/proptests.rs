@@ -64,7 +64,12 @@ fn notes() -> impl Strategy<Value = Vec<String>> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: ProptestConfig::default().cases.min(128),
+        // Fewer than the default 256 in `make test` (each case writes a file); `make fuzz`
+        // (PROPTEST_CASES) raises it.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(128),
         ..ProptestConfig::default()
     })]
 
