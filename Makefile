@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./data
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test deps run-deps web-deps web-check fmt-check clippy unit doc bench
+.PHONY: run test deps run-deps web-deps web-check fmt-check clippy unit doc bench fuzz
 
 ## everything for make test and make bench (Node 20 included: deploy/bootstrap.sh)
 deps:
@@ -79,3 +79,11 @@ LOAD_SECONDS ?= 60
 load: run-deps
 	$(CARGO) build --release --locked
 	./target/release/dianjiao bench load --viewers $(VIEWERS) --tvs $(TVS) --seconds $(LOAD_SECONDS)
+
+## make fuzz: the property tests (modules named proptests, next to the parsers) with many
+## more cases than make test's default 256; FUZZ_CASES=… to change. A failing input is kept
+## under proptest-regressions/ (commit it) and replayed first by every later run.
+FUZZ_CASES ?= 20000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) nextest run --workspace --locked --no-fail-fast \
+		-E 'test(/::proptests::/)'

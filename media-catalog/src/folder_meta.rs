@@ -148,7 +148,7 @@ impl FolderMeta {
         let mut meta: FolderMeta = toml::from_str(text).map_err(|source| MetaError::Invalid {
             path: path.to_owned(),
             line: source.span().map_or(1, |span| line_of(text, span.start)),
-            message: source.message().to_owned(),
+            message: clerk_message(&source),
             source: Box::new(source),
         })?;
         meta.themes = tidy_themes(std::mem::take(&mut meta.themes));
@@ -232,6 +232,18 @@ fn tidy_themes(themes: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// The parser's message, or a sentence when it has none: `toml` gives an empty message for
+/// some syntax errors (`cues=` with no value, a control character in a comment), and the
+/// scan report must still say what to fix.
+fn clerk_message(error: &toml::de::Error) -> String {
+    match error.message().trim() {
+        "" => "this line is not valid TOML; check its quotes and brackets, and that every key \
+               has `= value`"
+            .to_owned(),
+        message => message.to_owned(),
+    }
 }
 
 /// The 1-based line holding byte `offset` of `text`.
@@ -342,3 +354,6 @@ impl MetaCache {
         slot
     }
 }
+
+#[cfg(test)]
+mod proptests;

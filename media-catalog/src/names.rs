@@ -352,3 +352,6 @@ fn chinese_unit(c: char) -> Option<u32> {
 fn full_width_digit(c: char) -> Option<u32> {
     ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)
 }
+
+#[cfg(test)]
+mod proptests;

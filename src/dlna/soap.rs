@@ -358,3 +358,6 @@ mod tests {
         assert!(f.contains("<errorCode>701</errorCode>"), "{f}");
     }
 }
+
+#[cfg(test)]
+mod proptests;

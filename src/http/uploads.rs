@@ -348,7 +348,7 @@ fn text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 /// A numeric header: absent is `None`, present but not a number is an error.
 fn number(req: &HttpRequest, name: &'static str) -> Result<Option<u64>, TusError> {
     text(req, name)
-        .map(|v| v.trim().parse().map_err(|_| bad_header(name)))
+        .map(|v| crate::uploads::record::parse_tus_number(v).ok_or_else(|| bad_header(name)))
         .transpose()
 }
 

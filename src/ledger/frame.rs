@@ -76,7 +76,7 @@ impl FrameReader {
         let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
         let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         if FRAME_HEADER + u64::from(len) > remaining {
-            return Ok(Next::Torn);
+            return self.past_the_end(offset, len, remaining - FRAME_HEADER);
         }
         if len == 0 || len > MAX_BODY {
             if header == [0; 8] && self.rest_is_zero(remaining - FRAME_HEADER)? {
@@ -93,6 +93,26 @@ impl FrameReader {
         }
         self.offset = offset + FRAME_HEADER + u64::from(len);
         Ok(Next::Frame { offset, body })
+    }
+
+    /// A frame whose length runs past the end: torn, unless the bytes there already hold a
+    /// whole entry. A crash leaves only a prefix of the body, never a whole entry, so a whole
+    /// one means the frame was finished and its length is damaged — read as torn, one flipped
+    /// bit would have the open cut every acknowledged entry from this frame on.
+    fn past_the_end(&mut self, offset: u64, len: u32, present: u64) -> io::Result<Next> {
+        let mut body = Vec::new();
+        let bounded = present.min(u64::from(MAX_BODY));
+        (&mut self.reader).take(bounded).read_to_end(&mut body)?;
+        let whole = serde_json::Deserializer::from_slice(&body)
+            .into_iter::<Entry>()
+            .next()
+            .is_some_and(|entry| entry.is_ok());
+        Ok(if whole {
+            let damage = Damage::BadLength(len);
+            Next::Bad { offset, damage }
+        } else {
+            Next::Torn
+        })
     }
 
     fn rest_is_zero(&mut self, mut left: u64) -> io::Result<bool> {
@@ -222,3 +242,6 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     }
     Ok(got)
 }
+
+#[cfg(test)]
+mod proptests;

@@ -300,3 +300,6 @@ mod tests {
         assert_eq!(ByteRange::new(5, 4), None);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -139,6 +139,17 @@ fn production(value: &str) -> Result<Option<Production>, MetaError> {
     }
 }
 
+/// An `Upload-Length` or `Upload-Offset` value: ASCII digits only, as tus 1.0 writes a
+/// non-negative integer (Rust's `u64::from_str` would also take `+5`); `None` for anything
+/// else, including a number past `u64::MAX`.
+pub fn parse_tus_number(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
 /// Text without control characters, trimmed and bounded; `None` when nothing is left.
 fn clean(text: String) -> Option<String> {
     let text: String = text
@@ -177,6 +188,9 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {

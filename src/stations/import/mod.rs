@@ -200,3 +200,6 @@ mod tests {
         assert!(matches!(png, Err(StationsError::BadRoster(_))));
     }
 }
+
+#[cfg(test)]
+mod proptests;
