@@ -172,7 +172,15 @@ impl Plays {
             st.inferred.retain(|_, v| *v != id);
             st.closing.insert(id);
         }
-        st.recent.retain(|(_, ended)| now - ended <= idle_ms);
+        // A TV may read on after its reported play closed (heartbeats lost, the film still
+        // playing): its reads of that film stay the closed play's until the film could have
+        // played to its end from the start (plus the idle time), so one showing never
+        // becomes a second, inferred record.
+        st.recent.retain(|(p, ended)| {
+            let film_ms = (p.duration_s.max(0.0) * 1000.0) as i64;
+            now - ended <= idle_ms
+                || now <= p.started_ms.saturating_add(film_ms).saturating_add(idle_ms)
+        });
         self.save_dirty(&mut st);
         batch
     }

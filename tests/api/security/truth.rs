@@ -246,13 +246,9 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
 
 /// A paired TV whose play closed for want of heartbeats, yet whose player keeps reading the
 /// film, must not turn one showing into two records (the closed play and an inferred one).
-/// Known open defect (found 2026-12-04 by the load driver, reproduced here): the HLS reads
-/// after the closed play's idle window start an inferred `direct` play, so one showing
-/// becomes two viewings (the original's reads within the window do not). Run it with
-/// `--run-ignored only`; the fix (link the inferred play to the closed one, or absorb the
-/// TV's reads for the rest of the film) is for the plays owner.
+/// Found by the load driver; before the fix the HLS reads after the closed play's idle
+/// window started an inferred `direct` play (1 s `tv_ui` + 6 s `direct`).
 #[tokio::test]
-#[ignore = "known defect: one showing becomes two records when heartbeats stop but HLS reads go on"]
 async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
     let (app, film) = app_with_film(30.0, |s| s.play_min_secs = 1).await;
     let admin = app.signed_in("admin", Role::Admin).await;
