@@ -11,7 +11,9 @@ use crate::app::pool_config;
 use crate::media::prepare::{decide, transcode_plan, Action, Plan};
 use crate::media::{Reply, Request, WorkerPool};
 
-use super::prepare::{describe, load_average, median, run_ffmpeg, rung_list, strings, Bench};
+use super::prepare::{
+    describe, load_average, median, run_ffmpeg, rung_list, strings, tee_outputs, Bench,
+};
 use super::serve::{cpu_ticks, waited_children_ticks, TICKS_PER_S};
 use super::{bench_settings, cleanup, exe, tempdir, time};
 use crate::cli::CliError;
@@ -295,21 +297,6 @@ fn copy_reference(film: &Path, out: &Path, plan: &Plan) -> Vec<String> {
         "-f",
         "tee",
     ]));
-    let o = out.display();
-    let mut slaves: Vec<String> = plan
-        .ladder
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            format!(
-                "[select=\\'v:{i},a\\':f=hls:hls_time=6:hls_playlist_type=vod:hls_segment_filename={o}/{n}/seg-%05d.ts]{o}/{n}/index.m3u8",
-                n = r.name
-            )
-        })
-        .collect();
-    slaves.push(format!(
-        "[select=\\'v:0,a\\':f=mp4:movflags=+faststart]{o}/tv.mp4"
-    ));
-    args.push(slaves.join("|"));
+    args.push(tee_outputs(plan, out));
     args
 }

@@ -196,22 +196,7 @@ fn ladder_reference(clip: &Path, out: &Path, plan: &Plan) -> Vec<String> {
         "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000",
     ]));
     args.extend(strings(&["-flags", "+global_header", "-f", "tee"]));
-    let o = out.display();
-    let mut slaves: Vec<String> = plan
-        .ladder
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            format!(
-                "[select=\\'v:{i},a\\':f=hls:hls_time=6:hls_playlist_type=vod:hls_segment_filename={o}/{n}/seg-%05d.ts]{o}/{n}/index.m3u8",
-                n = r.name
-            )
-        })
-        .collect();
-    slaves.push(format!(
-        "[select=\\'v:0,a\\':f=mp4:movflags=+faststart]{o}/tv.mp4"
-    ));
-    args.push(slaves.join("|"));
+    args.push(tee_outputs(plan, out));
     args
 }
 
@@ -320,4 +305,25 @@ pub(super) fn load_average() -> String {
         .take(3)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The tee muxer's outputs the CLI writes for `plan` under `out`: one HLS playlist per rung
+/// and `tv.mp4` from the first — what our executors write, for a like-for-like run.
+pub(super) fn tee_outputs(plan: &Plan, out: &Path) -> String {
+    let o = out.display();
+    let mut slaves: Vec<String> = plan
+        .ladder
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "[select=\\'v:{i},a\\':f=hls:hls_time=6:hls_playlist_type=vod:hls_segment_filename={o}/{n}/seg-%05d.ts]{o}/{n}/index.m3u8",
+                n = r.name
+            )
+        })
+        .collect();
+    slaves.push(format!(
+        "[select=\\'v:0,a\\':f=mp4:movflags=+faststart]{o}/tv.mp4"
+    ));
+    slaves.join("|")
 }
