@@ -1,5 +1,5 @@
 //! Everything that touches FFmpeg (through `ffmpeg-next`): probing, posters, title cards,
-//! generated clips — run inside `dianjiao worker` processes, never on untrusted bytes in the
+//! generated clips — run inside `dianjiao-worker` processes, never on untrusted bytes in the
 //! server process — and the pool that feeds those workers over pipes.
 
 pub mod card;

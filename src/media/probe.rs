@@ -1,5 +1,5 @@
 //! Probing a media file: container, streams, tags and the keyframe index of the main video
-//! stream, with the caps of [`MediaLimits`] enforced. Runs inside a `dianjiao worker`
+//! stream, with the caps of [`MediaLimits`] enforced. Runs inside a `dianjiao-worker`
 //! process: the file is untrusted.
 
 mod scan;

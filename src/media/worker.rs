@@ -1,4 +1,4 @@
-//! The `dianjiao worker` process: reads one JSON [`Request`] per line on stdin, does it with
+//! The `dianjiao-worker` process: reads one JSON [`Request`] per line on stdin, does it with
 //! FFmpeg, writes one JSON [`Reply`] per line on stdout. It limits its own memory and CPU
 //! priority first, so that a hostile file can only hurt this process, which the server's
 //! [`WorkerPool`](super::pool::WorkerPool) replaces. Each request runs on a thread that
@@ -56,7 +56,7 @@ pub enum WorkerArgsError {
 }
 
 impl WorkerOptions {
-    /// The options as command-line arguments, to follow `dianjiao worker`.
+    /// The options as command-line arguments, to follow `dianjiao-worker`.
     pub fn to_args(&self) -> Vec<String> {
         let l = &self.limits;
         [
@@ -74,7 +74,7 @@ impl WorkerOptions {
         .collect()
     }
 
-    /// Parses the arguments after `dianjiao worker` (`--flag value` or `--flag=value`);
+    /// Parses the arguments after `dianjiao-worker` (`--flag value` or `--flag=value`);
     /// options not given keep their defaults.
     pub fn from_args<I, S>(args: I) -> Result<WorkerOptions, WorkerArgsError>
     where
