@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match dianjiao::media::worker::run(opts) {
+    match dianjiao::media::executors::worker::run(opts) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dianjiao-worker: {e}");

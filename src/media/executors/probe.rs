@@ -11,10 +11,10 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 use media_catalog::{KeyframeIndex, MediaInfo, ProbeReport, StreamKind};
 
-use super::limits::MediaLimits;
 use super::open::open_input;
-use super::protocol::{FailureKind, MediaFailure};
 use super::tags::read_dictionary;
+use crate::media::limits::MediaLimits;
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Initialises FFmpeg for this process and turns its log down to errors (on stderr).
 pub fn init_ffmpeg() -> Result<(), MediaFailure> {

@@ -10,8 +10,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::protocol::{Expected, FailureKind, MediaFailure, Request};
-use super::safe_open::{open_catalogued, open_regular, OpenRefused};
+use crate::media::protocol::{Expected, FailureKind, MediaFailure, Request};
+use crate::media::safe_open::{open_catalogued, open_regular, OpenRefused};
 
 thread_local! {
     /// Inputs checked for the request on this thread (each request has a thread of its own).
