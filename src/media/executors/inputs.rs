@@ -1,5 +1,5 @@
 //! The input files of the request a worker thread is handling, opened and checked (see
-//! [`safe_open`](super::safe_open)) before any decoder runs. FFmpeg then reads them through
+//! [`safe_open`](crate::media::safe_open)) before any decoder runs. FFmpeg then reads them through
 //! `file:/proc/self/fd/N` — still the `file` protocol, so the protocol whitelist stands —
 //! which reopens the very inode checked: a file swapped at the path meanwhile is never read.
 
