@@ -14,7 +14,8 @@ deps:
 run-deps:
 	@./deploy/bootstrap.sh run
 
-## make run: build (release) and start the server with the demo library on :8080
+## make run: build (release) and start the server with the demo library on :8080; the build
+## makes both programs, dianjiao and the dianjiao-worker it starts from beside itself
 run: run-deps
 	$(CARGO) build --release --locked
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)

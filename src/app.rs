@@ -104,7 +104,7 @@ pub enum OpenError {
 
 impl App {
     /// Opens the data folder and starts the worker pool. `exe` is this program's binary,
-    /// which the pool runs as `dianjiao worker`.
+    /// beside which the pool finds `dianjiao-worker`.
     pub fn open(settings: Settings, exe: PathBuf) -> Result<App, OpenError> {
         App::open_with(settings, exe, crate::ledger::LedgerOptions::default())
     }

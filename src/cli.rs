@@ -113,12 +113,6 @@ pub enum Command {
     /// Benchmarks against named references (results go into README).
     #[command(hide = true, subcommand)]
     Bench(BenchCommand),
-    /// Internal: a media worker process, fed by the server over pipes.
-    #[command(hide = true)]
-    Worker {
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
 }
 
 /// `dianjiao user …`

@@ -146,10 +146,11 @@ pub(super) fn jit_limits(settings: &Settings) -> JitLimits {
     }
 }
 
-/// The worker pool's configuration from the settings.
+/// The worker pool's configuration from the settings; `exe` is the server's executable,
+/// the workers' is the one beside it ([`crate::media::pool::worker_beside`]).
 pub fn pool_config(settings: &Settings, exe: PathBuf) -> PoolConfig {
     PoolConfig {
-        exe,
+        exe: crate::media::pool::worker_beside(&exe),
         size: settings.workers.max(1),
         timeout: Duration::from_secs(settings.worker_timeout_secs.max(1)),
         worker: WorkerOptions {

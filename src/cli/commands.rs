@@ -12,7 +12,6 @@ use crate::accounts::{Accounts, AccountsError, Role, Throttle};
 use crate::app::{App, OpenError};
 use crate::config::{ConfigError, Settings};
 use crate::library::LibraryError;
-use crate::media::worker;
 
 /// Why a command failed; `main` prints the chain of causes.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +38,6 @@ pub enum CliError {
     Password(#[source] std::io::Error),
     #[error("the two passwords differ")]
     PasswordMismatch,
-    #[error("the media worker failed")]
-    Worker(#[source] std::io::Error),
     #[error("preparation failed")]
     Prepare(#[from] crate::preparation::PrepareError),
     #[error("no film with id {0:?}")]
@@ -57,13 +54,6 @@ pub enum CliError {
 
 /// Loads the settings and runs the command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    if let Command::Worker { args } = &cli.command {
-        // Workers log warnings to stderr, which the server shares.
-        crate::telemetry_init("warn");
-        let opts = worker::WorkerOptions::from_args(args)
-            .map_err(|e| CliError::Worker(std::io::Error::other(e)))?;
-        return worker::run(opts).map_err(CliError::Worker);
-    }
     let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
     crate::telemetry_init(&settings.log);
     match cli.command {
@@ -156,7 +146,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 entries,
             } => super::bench::ledger(writers, seconds, entries),
         },
-        Command::Worker { .. } => Ok(()),
     }
 }
 

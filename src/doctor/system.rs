@@ -17,6 +17,15 @@ const SOME_SPACE: u64 = 5 << 30;
 /// Starts one worker, has it encode a one-second clip with FFmpeg and probe it back.
 pub fn worker(settings: &Settings, exe: &Path) -> Check {
     let id = "ffmpeg_worker";
+    let program = crate::media::pool::worker_beside(exe);
+    if !program.is_file() {
+        return Check::new(
+            id,
+            Status::Action,
+            "找不到媒体工作程序 dianjiao-worker：影片无法入库和转码。请把它和 dianjiao 装在同一个目录里（见 deploy/dianjiao.service）。",
+            format!("{} is missing", program.display()),
+        );
+    }
     let dir = std::env::temp_dir().join(format!("dianjiao-doctor-{}", std::process::id()));
     let result = encode_and_probe(settings, exe, &dir);
     let _ = std::fs::remove_dir_all(&dir);
@@ -40,8 +49,9 @@ fn encode_and_probe(settings: &Settings, exe: &Path, dir: &Path) -> Result<Strin
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
     let mut cfg = crate::app::pool_config(settings, exe.to_owned());
     cfg.size = 1;
-    let pool = WorkerPool::start(cfg)
-        .map_err(|e| format!("cannot start `{} worker`: {e}", exe.display()))?;
+    let worker = cfg.exe.clone();
+    let pool =
+        WorkerPool::start(cfg).map_err(|e| format!("cannot start `{}`: {e}", worker.display()))?;
     let out = dir.join("check.mp4");
     let spec = ClipSpec {
         width: 64,

@@ -1,21 +1,33 @@
-//! Everything that touches FFmpeg (through `ffmpeg-next`): probing, posters, title cards,
-//! generated clips — run inside `dianjiao worker` processes, never on untrusted bytes in the
-//! server process — and the pool that feeds those workers over pipes.
+//! Media: what the server decides about a film, and the worker processes that carry it out.
+//!
+//! Two halves, kept apart so that the server process never maps FFmpeg's libraries:
+//!
+//! * **The plan and the pipes**, used by the server, no FFmpeg: [`prepare`] (from a probe:
+//!   remux or transcode and why, geometry, ladder, codecs, segments, playlists),
+//!   [`protocol`] (the messages to and from a worker), [`pool`] and [`dedicated`] (starting
+//!   `dianjiao-worker` processes and talking to them), [`worker`] (their command line),
+//!   [`limits`], and [`safe_open`] (opening files without following links; the workers use
+//!   it too).
+//! * **The executors**, [`executors`]: everything that calls FFmpeg (probe, posters, title
+//!   cards, remux, transcode, assembly, generated clips) and the worker's request loop with
+//!   its sandbox. Only the `dianjiao-worker` program (`src/bin/dianjiao-worker.rs`) calls
+//!   into them — never the server, never on untrusted bytes in the server process.
+//!
+//! Both programs link this one library; the `dianjiao` binary's code never reaches an
+//! executor, so the linker drops them, and rust-lld (Rust's default linker on x86_64 Linux
+//! since 1.90) records a shared library as needed only when code it keeps uses it: the
+//! server gets no libav* at all (the test `lean_server` reads its `/proc/PID/maps`). A
+//! linker that keeps the references of dropped code (GNU ld does) would bring them back;
+//! then the executors would have to become a crate of their own, under `src/`, that only
+//! the worker depends on.
 
-pub mod card;
 pub mod dedicated;
-mod encoded;
-pub mod inputs;
+pub mod executors;
 pub mod limits;
-pub mod open;
 pub mod pool;
 pub mod prepare;
-pub mod probe;
 pub mod protocol;
 pub mod safe_open;
-pub mod synth;
-pub mod tags;
-pub mod thumb;
 pub mod worker;
 
 pub use limits::MediaLimits;

@@ -1,10 +1,10 @@
-//! A small pool of long-lived `dianjiao worker` processes and the blocking call that hands
+//! A small pool of long-lived `dianjiao-worker` processes and the blocking call that hands
 //! one a [`Request`] over its stdin and waits, with a time limit, for its [`Reply`] on its
 //! stdout. A worker that overruns is killed; one that dies is reaped; either is replaced, so
 //! one hostile file costs one worker, never the server.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -20,10 +20,22 @@ const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
 /// Tries to deliver one request before giving up (a worker may have died while idle).
 const SEND_ATTEMPTS: usize = 3;
 
+/// The worker's executable name. The server starts it from the folder it runs from itself:
+/// it is a program of its own so that the server process never maps FFmpeg's libraries
+/// (see [`crate::media`]).
+pub const WORKER_PROGRAM: &str = "dianjiao-worker";
+
+/// The worker executable beside `server_exe` (the running `dianjiao`, or a test's build of
+/// it): the same folder, named [`WORKER_PROGRAM`].
+pub fn worker_beside(server_exe: &Path) -> PathBuf {
+    server_exe.with_file_name(WORKER_PROGRAM)
+}
+
 /// How to start and supervise the workers.
 #[derive(Clone, Debug)]
 pub struct PoolConfig {
-    /// The `dianjiao` executable; workers run as `<exe> worker <options>`.
+    /// The worker executable ([`WORKER_PROGRAM`], see [`worker_beside`]); workers run as
+    /// `<exe> <options>`.
     pub exe: PathBuf,
     /// Number of worker processes.
     pub size: usize,
@@ -346,7 +358,7 @@ impl Drop for Worker {
     }
 }
 
-/// Starts `<exe> worker <options>` with piped stdin/stdout and a reader thread.
+/// Starts `<exe> <options>` with piped stdin/stdout and a reader thread.
 pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
     spawn(&mut worker_command(cfg))
 }
@@ -355,7 +367,6 @@ pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
 pub(super) fn worker_command(cfg: &PoolConfig) -> Command {
     let mut command = Command::new(&cfg.exe);
     command
-        .arg("worker")
         .args(cfg.worker.to_args())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -365,7 +376,7 @@ pub(super) fn worker_command(cfg: &PoolConfig) -> Command {
 
 /// Starts a worker from its command line, with a reader thread.
 pub(super) fn spawn(command: &mut Command) -> io::Result<Worker> {
-    let mut child = command.spawn()?;
+    let mut child = command.spawn().map_err(|e| missing_worker(command, e))?;
     let pid = child.id();
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
@@ -387,6 +398,21 @@ pub(super) fn spawn(command: &mut Command) -> io::Result<Worker> {
         replies,
         pid,
     })
+}
+
+/// A worker program that is not there gets a sentence saying where it was looked for.
+fn missing_worker(command: &Command, e: io::Error) -> io::Error {
+    if e.kind() != io::ErrorKind::NotFound {
+        return e;
+    }
+    let program = Path::new(command.get_program()).display();
+    io::Error::new(
+        e.kind(),
+        format!(
+            "找不到媒体工作程序 {program}，请把它和 dianjiao 装在同一个目录里\
+             （the media worker program {program} is missing: install dianjiao-worker beside dianjiao）"
+        ),
+    )
 }
 
 /// Forwards each line of a worker's stdout until it closes (the worker exited or died).

@@ -1,4 +1,4 @@
-//! The messages between the server and its `dianjiao worker` processes: one JSON object per
+//! The messages between the server and its `dianjiao-worker` processes: one JSON object per
 //! line on the worker's stdin (requests) and stdout (replies). Nothing else may be written
 //! to a worker's stdout; FFmpeg's own log goes to stderr.
 

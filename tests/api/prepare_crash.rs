@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
@@ -28,7 +28,7 @@ fn start_server(data: &Path, library: &Path, port: u16, delay_ms: u64) -> Child 
         .expect("server starts")
 }
 
-async fn get(port: u16, path: &str) -> Option<(u16, String)> {
+pub(crate) async fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let res = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
         .await
         .ok()?;
@@ -37,7 +37,7 @@ async fn get(port: u16, path: &str) -> Option<(u16, String)> {
 }
 
 /// Polls for at most 60 s (a bound on waiting, not a timing assertion).
-async fn wait_for<T>(mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+pub(crate) async fn wait_for<T>(mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..600 {
         if let Some(v) = probe().await {
             return v;

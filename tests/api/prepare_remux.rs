@@ -25,7 +25,7 @@ const H264: &str = "-pix_fmt yuv420p -c:v libx264 -preset veryfast -bf 2 -g 50 -
 
 fn pool() -> Arc<WorkerPool> {
     WorkerPool::start(PoolConfig {
-        exe: env!("CARGO_BIN_EXE_dianjiao").into(),
+        exe: env!("CARGO_BIN_EXE_dianjiao-worker").into(),
         size: 1,
         timeout: Duration::from_secs(60),
         worker: WorkerOptions {

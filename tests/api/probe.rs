@@ -1,4 +1,4 @@
-//! Probing through a real worker pool: `dianjiao worker` processes running FFmpeg on
+//! Probing through a real worker pool: `dianjiao-worker` processes running FFmpeg on
 //! generated media, hostile files, caps, and workers that die or hang.
 
 use std::io::ErrorKind;
@@ -18,7 +18,7 @@ use crate::support::fixtures::{self, CAMERA_KEYFRAMES, CAMERA_MP4, CLIP_SECONDS,
 /// A pool of `size` workers of the binary under test.
 fn pool_with(size: usize, timeout: Duration, worker: WorkerOptions) -> Arc<WorkerPool> {
     WorkerPool::start(PoolConfig {
-        exe: env!("CARGO_BIN_EXE_dianjiao").into(),
+        exe: env!("CARGO_BIN_EXE_dianjiao-worker").into(),
         size,
         timeout,
         worker: WorkerOptions {

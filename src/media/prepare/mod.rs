@@ -12,23 +12,17 @@
 //! * [`segments`]: cuts at keyframes (remux) or every N seconds (transcode);
 //! * [`playlist`]: master and media playlist text.
 //!
-//! And the executors that carry a plan out in a worker: [`remux`] and [`transcode`],
-//! writing through [`output`], starting at [`start`] (segment 0, or segment k for a viewer
-//! who is waiting), and telling their caller [`events`].
+//! The executors that carry a plan out in a worker are in
+//! [`executors`](super::executors); [`events`] is what they tell their caller.
 
-pub mod assemble;
 pub mod codecs;
 pub mod decision;
 pub mod events;
 pub mod geometry;
 pub mod ladder;
-pub mod output;
 pub mod playlist;
-pub mod remux;
 pub mod rendition;
 pub mod segments;
-pub mod start;
-pub mod transcode;
 
 use media_catalog::{KeyframeIndex, MediaInfo};
 use serde::{Deserialize, Serialize};

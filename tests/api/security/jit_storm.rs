@@ -42,18 +42,17 @@ fn read_stat(pid: u32) -> Option<Proc> {
     })
 }
 
-/// True when the process runs `dianjiao worker …`.
+/// True when the process runs `dianjiao-worker …`.
 fn is_worker(pid: u32) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };
-    let mut args = cmdline.split(|b| *b == 0);
-    let exe = args.next().unwrap_or_default();
-    exe.ends_with(b"dianjiao") && args.next() == Some(b"worker".as_slice())
+    let exe = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+    exe.ends_with(b"/dianjiao-worker")
 }
 
 /// The just-in-time workers alive now (zombies included: not yet reaped) with their
-/// niceness: children of this test process running `dianjiao worker` that are not the
+/// niceness: children of this test process running `dianjiao-worker` that are not the
 /// pool's long-lived workers.
 fn jit_workers(app: &App) -> Vec<(u32, i32)> {
     let me = std::process::id();

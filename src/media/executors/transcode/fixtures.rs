@@ -7,11 +7,11 @@ use std::process::Command;
 
 use ffmpeg_next as ffmpeg_lib;
 
+use crate::media::executors::probe::{init_ffmpeg, probe_file};
+use crate::media::executors::thumb::test_support::{ffmpeg, probe};
 use crate::media::limits::MediaLimits;
 use crate::media::prepare::{decide, Event};
-use crate::media::probe::{init_ffmpeg, probe_file};
 use crate::media::protocol::{MediaFailure, PrepareJob, PreparedOutputs};
-use crate::media::thumb::test_support::{ffmpeg, probe};
 
 /// An executor: `remux` or `transcode`.
 pub(crate) type Executor =

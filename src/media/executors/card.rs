@@ -11,8 +11,8 @@ use ab_glyph::FontVec;
 use ffmpeg::{format::Pixel, frame};
 use ffmpeg_next as ffmpeg;
 
-use super::protocol::MediaFailure;
 use super::thumb::jpeg;
+use crate::media::protocol::MediaFailure;
 
 /// Card width in pixels (16:9, like the posters of widescreen films).
 pub const CARD_WIDTH: u32 = 480;
@@ -160,9 +160,9 @@ impl Canvas {
 
 #[cfg(test)]
 mod tests {
-    use super::super::protocol::FailureKind;
     use super::super::thumb::test_support::{probe, Gray};
     use super::*;
+    use crate::media::protocol::FailureKind;
 
     #[test]
     fn a_title_card_is_a_480_by_270_jpeg() {

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use ffmpeg::{Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
-use crate::media::prepare::output::RenditionWriter;
+use crate::media::executors::output::RenditionWriter;
 use crate::media::protocol::{MediaFailure, RungOutput};
 
 /// Packets one stream may have queued while another has none: past this the stream stops

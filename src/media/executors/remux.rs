@@ -13,13 +13,13 @@ use ffmpeg::{codec, ffi, format, media, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
 use self::gate::{Flow, Gate, TOLERANCE_S};
-use super::events::{Announcer, Event};
 use super::output::{Layout, RenditionWriter};
-use super::playlist::{self, Variant};
 use super::start::{seek_or_rewind, StartAt};
-use super::{Action, Rung};
+use crate::media::executors::open::open_input;
 use crate::media::limits::MediaLimits;
-use crate::media::open::open_input;
+use crate::media::prepare::events::{Announcer, Event};
+use crate::media::prepare::playlist::{self, Variant};
+use crate::media::prepare::{Action, Rung};
 use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, RungOutput};
 
 /// Media time between two progress reports, seconds.

@@ -5,8 +5,8 @@ use ffmpeg::{codec, encoder, format, frame, ChannelLayout, Dictionary, Rational}
 use ffmpeg_next as ffmpeg;
 
 use super::pattern::{Pattern, Tone};
+use crate::media::executors::thumb::jpeg::output_failure;
 use crate::media::protocol::MediaFailure;
-use crate::media::thumb::jpeg::output_failure;
 
 /// Audio sample rate of every generated clip.
 pub(super) const SAMPLE_RATE: u32 = 48_000;
@@ -253,7 +253,7 @@ fn drain(
     stream_tb: Rational,
     default_duration: i64,
 ) -> Result<(), MediaFailure> {
-    crate::media::encoded::drain_encoder(encoder, default_duration, |packet| {
+    crate::media::executors::encoded::drain_encoder(encoder, default_duration, |packet| {
         packet.set_stream(index);
         packet.rescale_ts(enc_tb, stream_tb);
         packet

@@ -4,7 +4,7 @@
 use ffmpeg::Packet;
 
 use super::*;
-use crate::media::prepare::transcode::fixtures::{
+use crate::media::executors::transcode::fixtures::{
     h264_film, h264_mp4, names_in, segment_start, Fixture, SegmentStart,
 };
 

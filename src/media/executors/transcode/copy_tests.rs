@@ -61,7 +61,7 @@ fn check_output(fixture: &Fixture, output: &Path) {
 }
 
 fn audio_of(path: &Path) -> serde_json::Value {
-    let info = crate::media::thumb::test_support::probe(path);
+    let info = crate::media::executors::thumb::test_support::probe(path);
     let streams = info["streams"].as_array().expect("streams").clone();
     streams
         .into_iter()

@@ -1,5 +1,5 @@
 //! Probing a media file: container, streams, tags and the keyframe index of the main video
-//! stream, with the caps of [`MediaLimits`] enforced. Runs inside a `dianjiao worker`
+//! stream, with the caps of [`MediaLimits`] enforced. Runs inside a `dianjiao-worker`
 //! process: the file is untrusted.
 
 mod scan;
@@ -11,10 +11,10 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 use media_catalog::{KeyframeIndex, MediaInfo, ProbeReport, StreamKind};
 
-use super::limits::MediaLimits;
 use super::open::open_input;
-use super::protocol::{FailureKind, MediaFailure};
 use super::tags::read_dictionary;
+use crate::media::limits::MediaLimits;
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Initialises FFmpeg for this process and turns its log down to errors (on stderr).
 pub fn init_ffmpeg() -> Result<(), MediaFailure> {

@@ -14,9 +14,9 @@ use ffmpeg_next as ffmpeg;
 
 use self::decode::{decode_near, VideoSource};
 use self::geometry::LumaStats;
-use super::limits::MediaLimits;
 use super::open::open_input;
-use super::protocol::{FailureKind, MediaFailure};
+use crate::media::limits::MediaLimits;
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Where to look, as fractions of the duration; the first good frame wins.
 const CANDIDATES: [f64; 4] = [0.10, 0.20, 0.30, 0.50];

@@ -1,8 +1,8 @@
 //! Checking a clip spec and turning it into whole frames and samples to encode.
 
 use super::tracks::SAMPLE_RATE;
+use crate::media::executors::thumb::jpeg::output_failure;
 use crate::media::protocol::{ClipSpec, MediaFailure};
-use crate::media::thumb::jpeg::output_failure;
 
 /// Longest clip we agree to generate; demo and bench clips are seconds to minutes.
 const MAX_DURATION_S: f64 = 3600.0;

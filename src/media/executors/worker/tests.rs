@@ -1,39 +1,6 @@
-//! The worker's command line and its request loop, driven through in-memory pipes.
+//! The worker's request loop, driven through in-memory pipes.
 
 use super::*;
-
-#[test]
-fn options_survive_the_command_line() {
-    let opts = WorkerOptions {
-        memory_mb: 512,
-        nice: 5,
-        limits: MediaLimits {
-            max_width: 100,
-            max_duration_s: 2.5,
-            ..MediaLimits::default()
-        },
-        debug_delay_ms: 1500,
-    };
-    assert_eq!(WorkerOptions::from_args(opts.to_args()).unwrap(), opts);
-    let eq = WorkerOptions::from_args(["--nice=3"]).unwrap();
-    assert_eq!(eq.nice, 3);
-}
-
-#[test]
-fn bad_worker_arguments_are_named() {
-    assert!(matches!(
-        WorkerOptions::from_args(["--colour", "red"]),
-        Err(WorkerArgsError::Unknown(_))
-    ));
-    assert!(matches!(
-        WorkerOptions::from_args(["--nice"]),
-        Err(WorkerArgsError::MissingValue(_))
-    ));
-    assert!(matches!(
-        WorkerOptions::from_args(["--nice", "x"]),
-        Err(WorkerArgsError::BadValue { .. })
-    ));
-}
 
 /// Each request's reply lines, in order: interim lines, then the final one.
 fn replies_per_request(out: &[u8]) -> Vec<Vec<Reply>> {
@@ -52,7 +19,7 @@ fn replies_per_request(out: &[u8]) -> Vec<Vec<Reply>> {
 
 #[test]
 fn a_just_in_time_prepare_announces_each_segment_before_its_final_reply() {
-    let fixture = crate::media::prepare::transcode::fixtures::h264_mp4(20);
+    let fixture = crate::media::executors::transcode::fixtures::h264_mp4(20);
     let requests = [fixture.jit_job(2), fixture.job.clone()].map(|job| {
         let line = serde_json::to_string(&Request::Prepare { job }).expect("json");
         format!("{line}\n")

@@ -25,12 +25,12 @@ use self::audio::AudioPipeline;
 use self::interleave::Interleaved;
 use self::run::Run;
 use self::video::VideoPipeline;
-use super::events::{Announcer, Event};
 use super::output::{Layout, RenditionWriter};
-use super::playlist::{self, Variant};
 use super::start::StartAt;
-use super::{Action, Plan};
 use crate::media::limits::MediaLimits;
+use crate::media::prepare::events::{Announcer, Event};
+use crate::media::prepare::playlist::{self, Variant};
+use crate::media::prepare::{Action, Plan};
 use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, RungOutput};
 
 /// Whether transcoded sound is normalised to −16 LUFS (EBU R128, single pass).
@@ -127,7 +127,7 @@ fn cut_times(plan: &Plan, keyframes: &KeyframeIndex, limits: &MediaLimits) -> Ve
     if !planned.is_empty() {
         return planned;
     }
-    let n = super::transcode_segments(limits.max_duration_s, plan.segment_target_s);
+    let n = crate::media::prepare::transcode_segments(limits.max_duration_s, plan.segment_target_s);
     n.iter().map(|s| s.start_s).collect()
 }
 

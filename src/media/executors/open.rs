@@ -11,8 +11,8 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 
 use super::inputs;
-use super::limits::MediaLimits;
-use super::protocol::{FailureKind, MediaFailure};
+use crate::media::limits::MediaLimits;
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Demuxers of real media files. Never `hls`, `concat`, `image2`, `tty`, `data`, or anything
 /// that follows references to other files or URLs.

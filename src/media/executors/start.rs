@@ -7,8 +7,8 @@ use std::path::Path;
 use ffmpeg::{ffi, format};
 use ffmpeg_next as ffmpeg;
 
+use crate::media::executors::open::open_input;
 use crate::media::limits::MediaLimits;
-use crate::media::open::open_input;
 use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob};
 
 /// Where a run starts on the plan's segment grid.

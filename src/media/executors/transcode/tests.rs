@@ -5,7 +5,7 @@ use std::process::Command;
 
 use super::fixtures::*;
 use super::*;
-use crate::media::thumb::test_support::{ffmpeg, probe};
+use crate::media::executors::thumb::test_support::{ffmpeg, probe};
 
 #[test]
 fn a_pal_dvd_becomes_two_deinterlaced_four_by_three_rungs_with_aligned_segments() {

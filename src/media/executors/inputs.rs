@@ -1,5 +1,5 @@
 //! The input files of the request a worker thread is handling, opened and checked (see
-//! [`safe_open`](super::safe_open)) before any decoder runs. FFmpeg then reads them through
+//! [`safe_open`](crate::media::safe_open)) before any decoder runs. FFmpeg then reads them through
 //! `file:/proc/self/fd/N` — still the `file` protocol, so the protocol whitelist stands —
 //! which reopens the very inode checked: a file swapped at the path meanwhile is never read.
 
@@ -10,8 +10,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::protocol::{Expected, FailureKind, MediaFailure, Request};
-use super::safe_open::{open_catalogued, open_regular, OpenRefused};
+use crate::media::protocol::{Expected, FailureKind, MediaFailure, Request};
+use crate::media::safe_open::{open_catalogued, open_regular, OpenRefused};
 
 thread_local! {
     /// Inputs checked for the request on this thread (each request has a thread of its own).

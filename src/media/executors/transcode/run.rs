@@ -12,10 +12,10 @@ use super::video::VideoPipeline;
 use super::{
     check_decoded, finish, open_writers, over_limit, start_seconds, Progress, Skip, LOUDNORM,
 };
+use crate::media::executors::open::open_input;
+use crate::media::executors::start::{seek_or_rewind, StartAt};
 use crate::media::limits::MediaLimits;
-use crate::media::open::open_input;
 use crate::media::prepare::events::{Announcer, Event};
-use crate::media::prepare::start::{seek_or_rewind, StartAt};
 use crate::media::prepare::Plan;
 use crate::media::protocol::{MediaFailure, PrepareJob, PreparedOutputs};
 

@@ -14,8 +14,8 @@ use ffmpeg_next as ffmpeg;
 
 use self::plan::Plan;
 use self::tracks::{AudioTrack, VideoTrack};
-use super::protocol::{ClipSpec, MediaFailure};
 use super::thumb::jpeg::{output_failure, temp_path_beside};
+use crate::media::protocol::{ClipSpec, MediaFailure};
 
 /// Encodes the clip `spec` describes and writes it to `out` (temp file beside it, then
 /// rename). A spec that makes no sense, a missing encoder (libx264, libmp3lame) or a write
@@ -112,10 +112,10 @@ fn interleave(
 
 #[cfg(test)]
 mod tests {
-    use super::super::limits::MediaLimits;
-    use super::super::protocol::FailureKind;
     use super::super::thumb::test_support::{probe, Gray};
     use super::*;
+    use crate::media::limits::MediaLimits;
+    use crate::media::protocol::FailureKind;
 
     fn spec(container: &str, title: Option<&str>) -> ClipSpec {
         ClipSpec {

@@ -124,7 +124,7 @@ impl RungEncoder {
 
     fn drain(&mut self, out: &mut Interleaved) -> Result<(), MediaFailure> {
         let (time_base, duration) = (self.time_base, self.frame_duration);
-        crate::media::encoded::drain_encoder(&mut self.encoder, duration, |packet| {
+        crate::media::executors::encoded::drain_encoder(&mut self.encoder, duration, |packet| {
             out.write(0, packet, time_base)
         })
     }
@@ -294,11 +294,15 @@ fn encode_all(
     packets: &Sender<Result<Packet, MediaFailure>>,
 ) {
     let drain = |encoder: &mut encoder::audio::Encoder| {
-        crate::media::encoded::drain_encoder(encoder, i64::from(AAC_FRAME_SAMPLES), |packet| {
-            packets
-                .send(Ok(packet.clone()))
-                .map_err(|_| output("nobody takes the AAC packets".into()))
-        })
+        crate::media::executors::encoded::drain_encoder(
+            encoder,
+            i64::from(AAC_FRAME_SAMPLES),
+            |packet| {
+                packets
+                    .send(Ok(packet.clone()))
+                    .map_err(|_| output("nobody takes the AAC packets".into()))
+            },
+        )
     };
     let result = blocks
         .iter()

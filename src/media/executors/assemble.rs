@@ -9,8 +9,8 @@ use ffmpeg::{codec, format, media, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::output::muxer::open_muxer;
+use crate::media::executors::open::open_input;
 use crate::media::limits::MediaLimits;
-use crate::media::open::open_input;
 use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Copies the picture and the sound of `segments` (in order) into a faststart MP4 at
@@ -155,8 +155,8 @@ fn failure(detail: String) -> MediaFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::executors::transcode::fixtures::{decode_all, duration_of, pal_dvd};
     use crate::media::prepare::playlist::segment_uri;
-    use crate::media::prepare::transcode::fixtures::{decode_all, duration_of, pal_dvd};
 
     #[test]
     fn a_transcoded_ladders_top_segments_become_one_playable_tv_mp4() {
@@ -179,9 +179,9 @@ mod tests {
         let fixture = pal_dvd(20);
         // One run made the whole film, then a viewer's seek made segments 2 and 3 again:
         // both runs' files are in one folder, meeting between segments 1 and 2.
-        let (_, first_run) = fixture.run_jit(0, crate::media::prepare::transcode::transcode);
+        let (_, first_run) = fixture.run_jit(0, crate::media::executors::transcode::transcode);
         assert_eq!(first_run, vec![0, 1, 2, 3]);
-        let (_, second_run) = fixture.run_jit(2, crate::media::prepare::transcode::transcode);
+        let (_, second_run) = fixture.run_jit(2, crate::media::executors::transcode::transcode);
         assert_eq!(second_run, vec![2, 3]);
         let rung = &fixture.job.plan.ladder[0].name;
         let dir = fixture.dir.path().join("jit").join(rung);

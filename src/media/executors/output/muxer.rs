@@ -14,7 +14,7 @@ use crate::media::protocol::MediaFailure;
 const TS_MAX_DELAY_US: &str = "700000";
 
 /// An output context with the time bases its muxer chose for its streams.
-pub(in crate::media::prepare) struct Muxer {
+pub(in crate::media::executors) struct Muxer {
     pub octx: format::context::Output,
     time_bases: Vec<Rational>,
 }
@@ -42,7 +42,7 @@ impl Muxer {
 }
 
 /// Creates `path` with `format`'s muxer, one stream per entry, and writes its header.
-pub(in crate::media::prepare) fn open_muxer(
+pub(in crate::media::executors) fn open_muxer(
     path: &Path,
     format: &str,
     streams: &[(codec::Parameters, Rational)],

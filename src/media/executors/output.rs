@@ -3,7 +3,7 @@
 //! faststart `tv.mp4` fed the same packets. Used by both the remux and the transcode
 //! executors, so it only copies packets; it never decodes.
 
-pub(in crate::media::prepare) mod muxer;
+pub(in crate::media::executors) mod muxer;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use ffmpeg::{codec, media, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
 use self::muxer::{open_muxer, Muxer};
-use super::playlist;
-use super::segments::DEFAULT_TARGET_S;
+use crate::media::prepare::playlist;
+use crate::media::prepare::segments::DEFAULT_TARGET_S;
 use crate::media::protocol::{FailureKind, MediaFailure, RungOutput};
 
 /// A cut planned a hair before a keyframe's time (time-base rounding) still cuts there.

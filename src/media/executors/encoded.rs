@@ -4,7 +4,7 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::codec::encoder;
 use ffmpeg_next::Packet;
 
-use super::protocol::{FailureKind, MediaFailure};
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Hands every packet the encoder has ready to `write`, with a duration set (FFmpeg 5.1's
 /// libx264 wrapper leaves durations unset; see TOOLCHAIN.md).
