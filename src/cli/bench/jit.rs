@@ -122,7 +122,12 @@ fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case, rounds: usize)
         ours.push(started.elapsed());
         app.jit.forget(&film.id);
         let nice = app.settings.jit_nice;
-        reference.push(ffmpeg_segment(&lib.join(case.file), segment, &outputs, nice));
+        reference.push(ffmpeg_segment(
+            &lib.join(case.file),
+            segment,
+            &outputs,
+            nice,
+        ));
     }
     let reference = median(reference);
     let ours = median(ours);
