@@ -163,6 +163,9 @@ pub enum BenchCommand {
         /// Length of the long film the seek case uses, hours.
         #[arg(long, default_value_t = 2.0)]
         hours: f64,
+        /// Measurements of each side per case (taken in turn); the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// Durable ledger appends per second, group commit against one fdatasync per entry,
     /// and the export of 100,000 entries against a plain copy of the log.

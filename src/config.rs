@@ -101,7 +101,8 @@ pub struct Settings {
     pub utc_offset_minutes: i32,
     /// The township this server belongs to: its name on reports and production tasks.
     pub township: String,
-    /// Most concurrent just-in-time transcodes (streaming).
+    /// Most concurrent just-in-time transcodes (streaming). Two viewers far apart in one
+    /// film each take one while slots are free; otherwise the newcomer is told to wait.
     pub jit_max: usize,
     /// A just-in-time producer nobody has fetched from for this long stops, in seconds.
     pub jit_idle_secs: u64,

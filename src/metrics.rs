@@ -30,6 +30,9 @@ pub struct Snapshot<'a> {
     pub ledger_length: u64,
     /// Just-in-time transcodes running now.
     pub jit_transcodes: u64,
+    /// Just-in-time producers started, and segments they made, since the server started.
+    pub jit_producers_started: u64,
+    pub jit_segments_made: u64,
 }
 
 impl Metrics {
@@ -123,6 +126,20 @@ impl Metrics {
             "Films being transcoded just in time for viewers now",
             "gauge",
             snap.jit_transcodes,
+        );
+        metric(
+            &mut out,
+            "dianjiao_jit_producers_started_total",
+            "Just-in-time producers started (first requests, seeks, viewers far apart)",
+            "counter",
+            snap.jit_producers_started,
+        );
+        metric(
+            &mut out,
+            "dianjiao_jit_segments_made_total",
+            "Segments made just in time (each counted once for all its renditions)",
+            "counter",
+            snap.jit_segments_made,
         );
         metric(
             &mut out,

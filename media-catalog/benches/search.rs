@@ -79,7 +79,7 @@ fn film(n: usize, title: String) -> Film {
                 identity: None,
             },
         },
-        missing: n % 50 == 0,
+        missing: n.is_multiple_of(50),
         media: None,
         added_at: 0,
         updated_at: 0,

@@ -123,7 +123,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Prepare => super::bench::prepare(),
             BenchCommand::Copy => super::bench::copy(),
             BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
-            BenchCommand::Jit { hours } => super::bench::jit(hours),
+            BenchCommand::Jit { hours, rounds } => super::bench::jit(hours, rounds),
             BenchCommand::Dlna { films } => super::bench::dlna(films),
             BenchCommand::Serve {
                 connections,

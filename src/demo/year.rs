@@ -209,7 +209,11 @@ fn showings_of(kind: StationKind, i: usize) -> Vec<(u8, u8, u8, How, bool)> {
         // 草原牧业点: afternoons, mostly on its DLNA TV; two in the busy summer months.
         StationKind::Pastoral => {
             let day = 10 + (v * 4) % 9;
-            let how = if i % 3 == 0 { How::Tv } else { How::Dlna };
+            let how = if i.is_multiple_of(3) {
+                How::Tv
+            } else {
+                How::Dlna
+            };
             let mut list = vec![(day, 14, 30, how, false)];
             if i % 6 == 4 {
                 list.push((day + 8, 14, 30, How::Tv, true));
@@ -251,6 +255,6 @@ fn showing<'a>(
         attendees: ((roster as f64 * share_of_roster).round() as usize).max(1),
         first_member: i,
         discussion: (turn % 7 != 3).then(|| pick(texts::DISCUSSIONS, i * 3 + p)),
-        feedback: (turn % 3 == 0).then(|| pick(texts::FEEDBACK, i + p)),
+        feedback: turn.is_multiple_of(3).then(|| pick(texts::FEEDBACK, i + p)),
     }
 }

@@ -33,6 +33,8 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             prepare_queue: queued,
             ledger_length: app.ledger.len(),
             jit_transcodes: app.jit.running_transcodes() as u64,
+            jit_producers_started: app.jit.counts().producers_started,
+            jit_segments_made: app.jit.counts().segments_made,
         }))
     })
     .await?;

@@ -1,8 +1,11 @@
 //! Just-in-time playback of films not yet prepared. Their playlists are written from the
 //! preparation plan (every segment listed from the start, so players can seek anywhere);
 //! a segment is produced when first asked for, by a dedicated worker that then carries on
-//! through the film. Viewers of a film share its producer; a request far from where the
-//! producer is restarts it there (a seek); a producer nobody fetches from stops. At most
+//! through the film. Viewers near each other share a producer; a viewer far from every
+//! producer of the film gets one of its own — its own earlier one restarted there (a seek),
+//! a new one while the slots allow, else one nobody plays on through, moved there. Where a
+//! producer reaches the segments of the one ahead, it stops and that one serves both. A
+//! producer nobody fetches from stops. At most
 //! `jit_max` producers that encode run at once (one more while one is being replaced: a
 //! stopped producer holds its slot until its worker is reaped): beyond that the answer is
 //! "busy, try again in N minutes". Each client may seek only so often (`jit_seeks_per_minute`).
@@ -10,25 +13,26 @@
 //! kept (they stand in for the prepared ones until the preparation is done) in
 //! `<data>/jit/<film>/<version>/<rung>/`.
 
+mod choose;
 mod files;
 mod plan;
 mod producer;
 mod seeks;
 mod slots;
+mod viewers;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use media_catalog::{Film, FilmId};
 
 pub use self::plan::JitPlan;
-use self::producer::{wait_for, Limits, Producer, Waited};
+use self::producer::{wait_for, Counts, Limits, Producer, Waited};
 use self::seeks::SeekLimit;
 use self::slots::{NoRoom, State};
 use crate::media::prepare::playlist::segment_uri;
-use crate::media::protocol::{Expected, PrepareJob};
 use crate::media::PoolConfig;
 
 /// A request this many segments or fewer ahead of a producer waits for it; further ahead
@@ -76,6 +80,16 @@ pub struct Jit {
     max_transcodes: usize,
     limits: Limits,
     state: Mutex<State>,
+    counts: Arc<Counts>,
+}
+
+/// What the producers have done since the server started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitCounts {
+    /// Producers started (at a viewer's request, a seek, or to keep a viewer going).
+    pub producers_started: u64,
+    /// Segments written (in every rendition) by producers.
+    pub segments_made: u64,
 }
 
 /// Who asks for a producer, and whether it may move the film's running one.
@@ -109,6 +123,7 @@ impl Jit {
             pool,
             max_transcodes: limits.max_transcodes,
             state: Mutex::new(State::new(seeks)),
+            counts: Arc::default(),
         }
     }
 
@@ -133,8 +148,9 @@ impl Jit {
     /// produces it yet, and the transcode slots are full.
     pub fn admit(&self, plan: &JitPlan) -> Result<(), JitError> {
         let mut state = self.lock();
-        if let Some(p) = state.producers.get(&plan.film).filter(|p| p.alive()) {
-            p.touch();
+        let running = state.alive(&plan.film);
+        if !running.is_empty() {
+            running.iter().for_each(|p| p.touch());
             return Ok(());
         }
         match self.room(&mut state, plan, None) {
@@ -158,7 +174,7 @@ impl Jit {
         }
         let path = plan.dir(&self.root).join(rung).join(segment_uri(index));
         if path.exists() {
-            self.keep_going(plan, index);
+            self.keep_going(plan, index, client);
             return Ok(path);
         }
         self.produce(plan, &path, index, client).await?;
@@ -184,6 +200,10 @@ impl Jit {
         let (mut ended, mut tries, mut waits) = (String::new(), 0, 0);
         let mut replaced = false;
         while tries < RETRIES {
+            if path.exists() {
+                // Made meanwhile by another of the film's producers.
+                return Ok(());
+            }
             let producer = match self.producer_for(plan, index, asker) {
                 Ok(p) => p,
                 Err(Start::Reaping(old)) if waits < RETRIES => {
@@ -214,10 +234,17 @@ impl Jit {
         })
     }
 
-    /// Notes a fetch of the film (keeps its producer from stopping as idle).
+    /// Notes a fetch of the film (keeps its producers from stopping as idle).
     pub fn touch(&self, film: &FilmId) {
-        if let Some(p) = self.lock().producers.get(film) {
-            p.touch();
+        self.lock().alive(film).iter().for_each(|p| p.touch());
+    }
+
+    /// Producers started and segments they made since the server started.
+    pub fn counts(&self) -> JitCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        JitCounts {
+            producers_started: self.counts.started.load(Relaxed),
+            segments_made: self.counts.segments.load(Relaxed),
         }
     }
 
@@ -232,116 +259,19 @@ impl Jit {
         self.lock()
             .producers
             .iter()
-            .filter(|(_, p)| p.alive())
+            .filter(|(_, all)| all.iter().any(|p| p.alive()))
             .map(|(id, _)| id.clone())
             .collect()
     }
 
-    /// Stops the film's producer (if any) and waits until its worker is gone; what it made
-    /// stays.
+    /// Stops the film's producers (if any) and waits until their workers are gone; what
+    /// they made stays.
     pub fn stop(&self, film: &FilmId) {
-        let producer = self.lock().retire(film);
-        if let Some(p) = producer {
-            let until = std::time::Instant::now() + STOP_WAIT;
-            while p.alive() && std::time::Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+        let producers = self.lock().retire(film);
+        let until = std::time::Instant::now() + STOP_WAIT;
+        while producers.iter().any(|p| p.alive()) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
         }
-    }
-
-    /// Serving a segment that exists: when nothing produces the film, start producing the
-    /// next missing one so the viewer does not wait for it (best effort: not when busy).
-    fn keep_going(&self, plan: &Arc<JitPlan>, index: usize) {
-        if let Some(p) = self.lock().producers.get(&plan.film).filter(|p| p.alive()) {
-            // Someone else's producer: leave it where that viewer needs it.
-            p.touch();
-            return;
-        }
-        let next = index + 1;
-        if next >= plan.segments.len() {
-            return;
-        }
-        let Some(rung) = plan.plan.ladder.last() else {
-            return;
-        };
-        if plan
-            .dir(&self.root)
-            .join(&rung.name)
-            .join(segment_uri(next))
-            .exists()
-        {
-            return;
-        }
-        let mut state = self.lock();
-        if self.room(&mut state, plan, None).is_ok() {
-            let _ = self.start(&mut state, plan, next);
-        }
-    }
-
-    /// The producer that will write segment `index`: the running one if it is at most
-    /// [`AHEAD`] segments short of it, else — a seek, if the asker may make one — a new one
-    /// starting there (the old one stopped).
-    fn producer_for(
-        &self,
-        plan: &Arc<JitPlan>,
-        index: usize,
-        asker: Asker,
-    ) -> Result<Arc<Producer>, Start> {
-        let mut state = self.lock();
-        let current = state
-            .producers
-            .get(&plan.film)
-            .filter(|p| p.alive())
-            .cloned();
-        if let Some(p) = &current {
-            if p.first <= index && index <= p.produced().next + AHEAD {
-                p.touch();
-                return Ok(p.clone());
-            }
-            if !asker.may_move {
-                return Err(Start::Refused(JitError::Busy {
-                    running: state.running(),
-                }));
-            }
-        }
-        self.room(&mut state, plan, current.as_deref())
-            .map_err(|no| match no {
-                NoRoom::Busy { running } => Start::Refused(JitError::Busy { running }),
-                NoRoom::Reaping(p) => Start::Reaping(p),
-            })?;
-        // Charged only now, when a producer will start: joining or being refused is free.
-        let now = Instant::now();
-        state
-            .seeks
-            .check(asker.client, now)
-            .map_err(|retry_after| Start::Refused(JitError::TooManySeeks { retry_after }))?;
-        state.seeks.take(asker.client, now);
-        state.retire(&plan.film);
-        self.start(&mut state, plan, index).map_err(Start::Refused)
-    }
-
-    /// Starts a producer of the film at segment `index` (room was made for it).
-    fn start(
-        &self,
-        state: &mut State,
-        plan: &Arc<JitPlan>,
-        index: usize,
-    ) -> Result<Arc<Producer>, JitError> {
-        let job = PrepareJob {
-            source: plan.source.clone(),
-            plan: plan.plan.clone(),
-            keyframes: plan.keyframes.clone(),
-            out_dir: plan.dir(&self.root),
-            first_segment: index,
-            jit: true,
-        };
-        std::fs::create_dir_all(&job.out_dir).map_err(JitError::Start)?;
-        let expect = Expected::of(&plan.source, plan.source_identity);
-        let producer = Producer::start(&self.pool, job, &expect, plan.transcodes(), self.limits)
-            .map_err(JitError::Start)?;
-        tracing::info!(film = %plan.film, from = index, transcodes = plan.transcodes(), "just-in-time producer started");
-        state.producers.insert(plan.film.clone(), producer.clone());
-        Ok(producer)
     }
 
     /// Whether a producer of `plan` may start, `replacing` the film's current one; films

@@ -1,11 +1,14 @@
 //! One just-in-time producer: a dedicated worker writing a film's segments from a given
 //! index on, watched by a thread that passes on each finished segment and kills the worker
 //! when nobody has fetched anything for a while or when it goes silent. Told to stop, it
-//! kills its worker at once. It counts as alive until its worker process is reaped.
+//! kills its worker at once. It counts as alive until its worker process is reaped. A
+//! producer behind another of the same film stops once it reaches the segments that one
+//! makes (its fence): from there the one ahead serves both viewers.
 
+use std::net::IpAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -13,6 +16,8 @@ use tokio::sync::watch;
 use crate::media::dedicated::{Dedicated, Heard, KillSwitch};
 use crate::media::protocol::{Expected, PrepareJob, Reply, Request};
 use crate::media::PoolConfig;
+
+use super::viewers::Viewers;
 
 /// How often the watching thread looks at the stop flag and the idle clock.
 const TICK: Duration = Duration::from_millis(250);
@@ -41,6 +46,20 @@ pub struct Producer {
     last_fetch: Mutex<Instant>,
     stop: AtomicBool,
     kill: KillSwitch,
+    viewers: Mutex<Viewers>,
+    /// The nearest producer of the same film starting after this one (kept after it
+    /// ends: what it made still fences this one).
+    fence: Mutex<Option<Arc<Producer>>>,
+    counts: Arc<Counts>,
+}
+
+/// What the producers have done since the server started (shown at `/metrics`).
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Producers started.
+    pub started: AtomicU64,
+    /// Segments announced (written in every rung) by producers.
+    pub segments: AtomicU64,
 }
 
 /// When a producer stops on its own.
@@ -61,6 +80,7 @@ impl Producer {
         expect: &[Expected],
         transcodes: bool,
         limits: Limits,
+        counts: Arc<Counts>,
     ) -> std::io::Result<Arc<Producer>> {
         let first = job.first_segment;
         let worker = Dedicated::start(cfg, &Request::Prepare { job }, expect)?;
@@ -74,7 +94,11 @@ impl Producer {
             last_fetch: Mutex::new(Instant::now()),
             stop: AtomicBool::new(false),
             kill: worker.kill_switch(),
+            viewers: Mutex::new(Viewers::default()),
+            fence: Mutex::new(None),
+            counts,
         });
+        producer.counts.started.fetch_add(1, Ordering::Relaxed);
         let watched = producer.clone();
         std::thread::Builder::new()
             .name(format!("jit-{}", worker.pid()))
@@ -100,6 +124,47 @@ impl Producer {
     /// Someone fetched part of the film: keeps it from stopping as idle.
     pub fn touch(&self) {
         *self.last_fetch.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    /// A segment is served (or waited for) by `client` through it: it is touched and the
+    /// client noted as its viewer.
+    pub fn served(&self, client: Option<IpAddr>) {
+        self.touch();
+        lock(&self.viewers).served(client, Instant::now());
+    }
+
+    /// True when it served `client`.
+    pub fn serves(&self, client: Option<IpAddr>) -> bool {
+        lock(&self.viewers).includes(client)
+    }
+
+    /// True when a client other than `client` plays on through it (fetched within `lately`).
+    pub fn held_by_other(&self, client: Option<IpAddr>, lately: Duration) -> bool {
+        lock(&self.viewers).held_by_other(client, lately, Instant::now())
+    }
+
+    /// Makes `next` (a producer of the same film starting after this one) its fence, unless
+    /// it has a nearer one alive.
+    pub fn fence_at(&self, next: &Arc<Producer>) {
+        if next.first <= self.first {
+            return;
+        }
+        let mut fence = lock(&self.fence);
+        let nearer = fence
+            .as_ref()
+            .is_some_and(|f| f.alive() && f.first <= next.first);
+        if !nearer {
+            *fence = Some(next.clone());
+        }
+    }
+
+    /// True when segment `index` is its fence's: that producer started there or has made
+    /// it.
+    fn fenced(&self, index: usize) -> bool {
+        let Some(next) = lock(&self.fence).clone() else {
+            return false;
+        };
+        next.first <= index && (next.alive() || index < next.produced().next)
     }
 
     /// Stops it: its worker is killed now and reaped by the watching thread (which
@@ -152,9 +217,14 @@ impl Producer {
                 Heard::Reply(reply) => {
                     heard_at = Instant::now();
                     match reply {
-                        Reply::Segment { index } => self.produced.send_modify(|p| {
-                            p.next = p.next.max(index + 1);
-                        }),
+                        Reply::Segment { index } => {
+                            self.counts.segments.fetch_add(1, Ordering::Relaxed);
+                            self.produced
+                                .send_modify(|p| p.next = p.next.max(index + 1));
+                            if self.fenced(index + 1) {
+                                break Err("the next segments come from another producer".into());
+                            }
+                        }
                         Reply::Progress { .. } => {}
                         Reply::Prepared { .. } => break Ok(()),
                         Reply::Failed { failure } => {
@@ -170,6 +240,10 @@ impl Producer {
         drop(worker);
         self.produced.send_modify(|p| p.end = Some(end));
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What waiting for a segment gave.

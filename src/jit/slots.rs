@@ -1,4 +1,5 @@
-//! Who holds the just-in-time transcode slots. A producer holds one from its start until its
+//! Who holds the just-in-time transcode slots (a film may have several producers, one per
+//! distant viewer). A producer holds one from its start until its
 //! worker process is reaped — a producer told to stop (replaced by a seek, or stopped) keeps
 //! holding it while it dies. A new producer may start when those not being stopped stay
 //! within `jit_max` and all of them within `jit_max` + 1 (one being replaced); otherwise the
@@ -16,8 +17,8 @@ use super::JitPlan;
 /// What the service keeps under its lock.
 pub(super) struct State {
     pub plans: HashMap<FilmId, Arc<JitPlan>>,
-    /// The producer of each film (possibly ended).
-    pub producers: HashMap<FilmId, Arc<Producer>>,
+    /// The producers of each film (some possibly ended), in no order.
+    pub producers: HashMap<FilmId, Vec<Arc<Producer>>>,
     /// Producers told to stop whose worker is not reaped yet.
     stopping: Vec<Arc<Producer>>,
     pub seeks: SeekLimit,
@@ -65,17 +66,52 @@ impl State {
         Ok(())
     }
 
-    /// Stops the film's producer (if any); it keeps its slot until its worker is reaped.
-    pub fn retire(&mut self, film: &FilmId) -> Option<Arc<Producer>> {
-        let producer = self.producers.remove(film)?;
+    /// The film's producers whose worker is alive (the ended ones are forgotten).
+    pub fn alive(&mut self, film: &FilmId) -> Vec<Arc<Producer>> {
+        let Some(all) = self.producers.get_mut(film) else {
+            return Vec::new();
+        };
+        all.retain(|p| p.alive());
+        if all.is_empty() {
+            self.producers.remove(film);
+            return Vec::new();
+        }
+        all.clone()
+    }
+
+    /// Adds a producer of the film.
+    pub fn add(&mut self, film: &FilmId, producer: Arc<Producer>) {
+        self.producers
+            .entry(film.clone())
+            .or_default()
+            .push(producer);
+    }
+
+    /// Stops the film's producers (if any); each keeps its slot until its worker is reaped.
+    pub fn retire(&mut self, film: &FilmId) -> Vec<Arc<Producer>> {
+        let producers = self.producers.remove(film).unwrap_or_default();
+        for p in &producers {
+            self.stop_one(p);
+        }
+        producers
+    }
+
+    /// Stops one of the film's producers.
+    pub fn retire_one(&mut self, film: &FilmId, producer: &Arc<Producer>) {
+        if let Some(all) = self.producers.get_mut(film) {
+            all.retain(|p| !Arc::ptr_eq(p, producer));
+        }
+        self.stop_one(producer);
+    }
+
+    fn stop_one(&mut self, producer: &Arc<Producer>) {
         producer.stop();
         self.stopping.push(producer.clone());
-        Some(producer)
     }
 
     /// Stops every producer (the service is going away).
     pub fn stop_all(&mut self) {
-        for p in self.producers.values().chain(&self.stopping) {
+        for p in self.producers.values().flatten().chain(&self.stopping) {
             p.stop();
         }
     }
@@ -84,6 +120,7 @@ impl State {
     fn active(&self) -> usize {
         self.producers
             .values()
+            .flatten()
             .filter(|p| p.transcodes && p.alive())
             .count()
     }

@@ -151,7 +151,7 @@ impl Committer {
         );
         let before = st.queued.len();
         frame::encode(&entry, &mut st.queued);
-        if entry.seq % INDEX_STRIDE == 0 {
+        if entry.seq.is_multiple_of(INDEX_STRIDE) {
             let at = st.sealed.end;
             st.index.push(at);
         }

@@ -210,7 +210,7 @@ pub(crate) fn scan(path: &Path, limit: Option<u64>) -> Result<Scanned, LedgerErr
         if let Some(damage) = check_link(&entry, seq, scanned.head) {
             return Err(damaged(damage));
         }
-        if seq % INDEX_STRIDE == 0 {
+        if seq.is_multiple_of(INDEX_STRIDE) {
             scanned.index.push(offset);
         }
         scanned.len += 1;

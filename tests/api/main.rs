@@ -14,6 +14,7 @@ mod dlna_http;
 mod doctor;
 mod hostile;
 mod jit;
+mod jit_viewers;
 mod lean_server;
 mod ledger;
 mod ledger_crash;

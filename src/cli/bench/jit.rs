@@ -3,7 +3,8 @@
 //! and a seek to 80 % of a two-hour DVD film — measured over real HTTP on loopback from the
 //! master playlist request to the segment's last byte, each beside the ffmpeg command line
 //! making that same segment of the same renditions from the same file (`-ss` before `-i`,
-//! its fastest way in).
+//! its fastest way in), at the producers' niceness. The two sides take turns, round by
+//! round, so a busy machine weighs on both alike.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -23,8 +24,6 @@ use super::prepare::{load_average, median};
 use super::{bench_settings, cleanup, exe, tempdir};
 use crate::cli::CliError;
 
-/// Measurements per case; the median is reported.
-const ROUNDS: usize = 3;
 /// Length of the short films, seconds.
 const SHORT_S: u32 = 60;
 
@@ -55,7 +54,8 @@ const CASES: &[Case] = &[
 ];
 
 /// First-segment latency of just-in-time playback.
-pub fn jit(hours: f64) -> Result<(), CliError> {
+pub fn jit(hours: f64, rounds: usize) -> Result<(), CliError> {
+    let rounds = rounds.max(1);
     let tmp = tempdir();
     let lib = tmp.join("library");
     std::fs::create_dir_all(&lib).expect("bench library");
@@ -78,11 +78,12 @@ pub fn jit(hours: f64) -> Result<(), CliError> {
     });
     println!(
         "just-in-time benchmark: first segment over HTTP (master + variant playlist + segment), \
-         no preparation running, median of {ROUNDS}, load average {}",
+         no preparation running, median of {rounds}, both sides at nice {}, load average {}",
+        app.settings.jit_nice,
         load_average()
     );
     for case in CASES {
-        run_case(&app, addr, &lib, case);
+        run_case(&app, addr, &lib, case, rounds);
     }
     futures_stop(handle);
     let _ = runtime.join();
@@ -90,7 +91,7 @@ pub fn jit(hours: f64) -> Result<(), CliError> {
     Ok(())
 }
 
-fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case) {
+fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case, rounds: usize) {
     let films = app.catalog.films().expect("the catalog");
     let film = films
         .iter()
@@ -109,23 +110,26 @@ fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case) {
     let index = ((plan.segments.len() as f64 * case.at) as usize).min(plan.segments.len() - 1);
     let segment = plan.segments[index];
     let rung = plan.plan.ladder[0].name.clone();
-    let mut ours = Vec::new();
+    let outputs = reference_outputs(&plan, &lib.join("reference"));
+    let (mut ours, mut reference) = (Vec::new(), Vec::new());
     let mut bytes = 0;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         app.jit.forget(&film.id);
         let started = Instant::now();
         get(addr, &format!("/hls/{}/master.m3u8", film.id));
         get(addr, &format!("/hls/{}/{rung}/index.m3u8", film.id));
         bytes = get(addr, &format!("/hls/{}/{rung}/seg-{index:05}.ts", film.id));
         ours.push(started.elapsed());
+        app.jit.forget(&film.id);
+        let nice = app.settings.jit_nice;
+        reference.push(ffmpeg_segment(
+            &lib.join(case.file),
+            segment,
+            &outputs,
+            nice,
+        ));
     }
-    app.jit.forget(&film.id);
-    let outputs = reference_outputs(&plan, &lib.join("reference"));
-    let reference = median(
-        (0..ROUNDS)
-            .map(|_| ffmpeg_segment(&lib.join(case.file), segment, &outputs))
-            .collect(),
-    );
+    let reference = median(reference);
     let ours = median(ours);
     let ladder: Vec<&str> = plan.plan.ladder.iter().map(|r| r.name.as_str()).collect();
     println!("  {} ({:.0} s film)", case.label, plan.plan.duration_s);
@@ -136,7 +140,8 @@ fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case) {
         ours.as_secs_f64()
     );
     println!(
-        "    reference  ffmpeg -ss {:.0} -i FILE {}:  {:>6.3} s",
+        "    reference  nice -n {} ffmpeg -ss {:.0} -i FILE {}:  {:>6.3} s",
+        app.settings.jit_nice,
         segment.start_s,
         outputs
             .join(" ")
@@ -269,10 +274,18 @@ fn reference_outputs(plan: &JitPlan, dir: &Path) -> Vec<String> {
     args
 }
 
-/// The ffmpeg command line making one segment with `outputs`; its wall time.
-fn ffmpeg_segment(source: &Path, segment: Segment, outputs: &[String]) -> Duration {
+/// The ffmpeg command line making one segment with `outputs` at niceness `nice`; its
+/// wall time.
+fn ffmpeg_segment(source: &Path, segment: Segment, outputs: &[String], nice: i32) -> Duration {
     let started = Instant::now();
     let mut args = vec![
+        "-n".to_owned(),
+        nice.to_string(),
+        "ffmpeg".to_owned(),
+        "-nostdin".to_owned(),
+        "-v".to_owned(),
+        "error".to_owned(),
+        "-y".to_owned(),
         "-ss".to_owned(),
         format!("{:.3}", segment.start_s),
         "-t".to_owned(),
@@ -281,8 +294,11 @@ fn ffmpeg_segment(source: &Path, segment: Segment, outputs: &[String]) -> Durati
         source.to_string_lossy().into_owned(),
     ];
     args.extend(outputs.iter().cloned());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ffmpeg(&args);
+    let ok = Command::new("nice")
+        .args(&args)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "nice {args:?} failed");
     started.elapsed()
 }
 

@@ -39,7 +39,7 @@ fn viewing(station: &str, n: u64) -> Draft {
         "film_title": format!("党章电视教材 第{}集", n % 500 + 1), "started_at": started,
         "ended_at": started, "watched_s": 1200 + n % 1800, "furthest_position_s": 3000,
         "duration_s": 3000, "source": "tv_ui", "inferred": false, "signins": 0,
-        "status": if n % 10 == 0 { "aborted" } else { "showing" },
+        "status": if n.is_multiple_of(10) { "aborted" } else { "showing" },
     });
     Draft::new(EntryKind::Viewing, Some(station), payload)
 }

@@ -175,6 +175,13 @@ impl RenditionWriter {
         Ok(())
     }
 
+    /// Closes the open segment now (every packet before the next cut is written); the
+    /// next packet opens the next one. A just-in-time run's first segment ends so,
+    /// without waiting for the next segment's first keyframe.
+    pub fn end_segment(&mut self) -> Result<(), MediaFailure> {
+        self.close_segment()
+    }
+
     /// The number after the last segment completed (closed and renamed into place).
     pub fn segments_done(&self) -> usize {
         self.first_segment + self.finished.len()
@@ -267,12 +274,18 @@ impl RenditionWriter {
             .map_err(|e| failure(format!("cannot finish {}: {e}", seg.part.display())))?;
         // Dropping the context closes the file; then its whole name may be seen.
         drop(seg.muxer);
-        fs::rename(&seg.part, &seg.path).map_err(|e| {
-            failure(format!(
-                "cannot rename {} into place: {e}",
-                seg.part.display()
-            ))
-        })?;
+        if self.jit && seg.path.exists() {
+            // Another producer of the film made it first: a segment a viewer may have
+            // fetched already is never replaced.
+            let _ = fs::remove_file(&seg.part);
+        } else {
+            fs::rename(&seg.part, &seg.path).map_err(|e| {
+                failure(format!(
+                    "cannot rename {} into place: {e}",
+                    seg.part.display()
+                ))
+            })?;
+        }
         self.finished.push(FinishedSegment {
             path: seg.path,
             start_s: seg.start_s,

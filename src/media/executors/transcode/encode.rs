@@ -35,6 +35,10 @@ pub(super) struct RungEncoder {
     cap_fps: Option<f64>,
     last_slot: Option<i64>,
     last_pts: Option<i64>,
+    /// Where the first segment of a just-in-time run ends (see [`RungEncoder::open`]).
+    early_end: Option<f64>,
+    /// What libx264 is opened with, to open it again at `early_end`.
+    setup: (VideoRung, f64, f64),
 }
 
 impl RungEncoder {
@@ -42,11 +46,19 @@ impl RungEncoder {
     /// yuv420p, the rung's average bit rate with VBV at its peak, square pixels; frames
     /// come with timestamps in `time_base` at `source_fps`. `cuts` are the segment starts,
     /// about `segment_s` apart.
+    ///
+    /// With `early_end` (a just-in-time run's first cut after its start), the encoder is
+    /// drained at that cut and opened afresh for the pictures from there: the viewer's
+    /// first segment is complete once its own pictures are encoded, instead of once
+    /// libx264 has also taken in the next segment's first frames (its look-ahead, about
+    /// 16 frames per rung at veryfast on two threads). The fresh encoder starts with the
+    /// IDR frame the cut forces anyway; only its rate control starts over.
     pub fn open(
         rung: &VideoRung,
         (time_base, source_fps): (Rational, f64),
         cuts: &[f64],
         segment_s: f64,
+        early_end: Option<f64>,
     ) -> Result<RungEncoder, MediaFailure> {
         let cap_fps = rung.max_fps.filter(|m| source_fps > m * FPS_CAP_MARGIN);
         let fps = cap_fps.unwrap_or(source_fps);
@@ -61,6 +73,8 @@ impl RungEncoder {
             cap_fps,
             last_slot: None,
             last_pts: None,
+            early_end,
+            setup: (rung.clone(), fps, segment_s),
         })
     }
 
@@ -97,6 +111,9 @@ impl RungEncoder {
         } else {
             picture::Type::None
         };
+        if kind == picture::Type::I {
+            self.end_early(t, out)?;
+        }
         picture.set_kind(kind);
         self.encoder
             .send_frame(picture)
@@ -110,6 +127,20 @@ impl RungEncoder {
             .send_eof()
             .map_err(ffmpeg_output("libx264 flush"))?;
         self.drain(out)
+    }
+
+    /// At the early end (a forced keyframe at `t` past it): drains the encoder into
+    /// `out`, tells `out` the segment is complete, and opens libx264 again.
+    fn end_early(&mut self, t: f64, out: &mut Interleaved) -> Result<(), MediaFailure> {
+        let Some(end) = self.early_end.filter(|end| t >= end - 1e-9) else {
+            return Ok(());
+        };
+        self.early_end = None;
+        self.finish(out)?;
+        out.segment_ends_at(0, end)?;
+        let (rung, fps, segment_s) = &self.setup;
+        self.encoder = open_x264(rung, self.time_base, *fps, *segment_s)?;
+        Ok(())
     }
 
     /// True for the first picture at or after the next cut.

@@ -23,6 +23,9 @@ const MAX_QUEUED: usize = 1024;
 pub(super) struct Interleaved {
     writer: RenditionWriter,
     queues: Vec<VecDeque<Timed>>,
+    /// A stream that has given every packet before this instant (its encoder was
+    /// drained there): the open segment ends once the others pass it too.
+    ends_at: Option<(usize, f64)>,
 }
 
 struct Timed {
@@ -38,6 +41,7 @@ impl Interleaved {
         Interleaved {
             writer,
             queues: (0..streams).map(|_| VecDeque::new()).collect(),
+            ends_at: None,
         }
     }
 
@@ -59,11 +63,26 @@ impl Interleaved {
             .pts()
             .or(packet.dts())
             .map_or(f64::NEG_INFINITY, |ts| ts as f64 * f64::from(time_base));
+        if self.ends_at.is_some_and(|(ended, _)| ended == stream) {
+            // The stream went on before the others reached the end: its next keyframe
+            // cuts the segment, as usual.
+            self.ends_at = None;
+        }
         queue.push_back(Timed {
             packet: packet.clone(),
             time_base,
             at,
         });
+        self.write_due(false)
+    }
+
+    /// Says that `stream` has given every packet before `at` (a segment cut) and has
+    /// nothing queued: the open segment is closed as soon as every other stream has
+    /// reached `at`, without waiting for `stream`'s next keyframe.
+    pub fn segment_ends_at(&mut self, stream: usize, at: f64) -> Result<(), MediaFailure> {
+        if stream < self.queues.len() {
+            self.ends_at = Some((stream, at));
+        }
         self.write_due(false)
     }
 
@@ -81,12 +100,37 @@ impl Interleaved {
     /// Writes queued packets while the earliest is known to be earliest: every stream has
     /// one queued, or `all`, or a queue is over [`MAX_QUEUED`].
     fn write_due(&mut self, all: bool) -> Result<(), MediaFailure> {
-        while let Some(stream) = self.next_due(all) {
+        loop {
+            if self.segment_complete() {
+                self.ends_at = None;
+                self.writer.end_segment()?;
+                continue;
+            }
+            let Some(stream) = self.next_due(all) else {
+                return Ok(());
+            };
             if let Some(t) = self.queues[stream].pop_front() {
                 self.writer.write(stream, &t.packet, t.time_base)?;
             }
         }
-        Ok(())
+    }
+
+    /// The stream that ended the segment early, while it has nothing queued: it stands
+    /// in the merge as if its next packet came at the end.
+    fn ending(&self) -> Option<(usize, f64)> {
+        self.ends_at
+            .filter(|(stream, _)| self.queues[*stream].is_empty())
+    }
+
+    /// True when a segment was ended early and every other stream has passed its end.
+    fn segment_complete(&self) -> bool {
+        let Some((ended, at)) = self.ending() else {
+            return false;
+        };
+        self.queues
+            .iter()
+            .enumerate()
+            .all(|(i, q)| i == ended || q.front().is_some_and(|t| t.at >= at))
     }
 
     fn next_due(&self, all: bool) -> Option<usize> {
@@ -95,8 +139,13 @@ impl Interleaved {
             .iter()
             .enumerate()
             .filter_map(|(i, q)| Some((i, q.front()?.at)));
-        let (stream, _) = heads.min_by(|a, b| a.1.total_cmp(&b.1))?;
-        let everyone_waiting = self.queues.iter().all(|q| !q.is_empty());
+        let (stream, at) = heads.min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let ending = self.ending();
+        let waiting = |(i, q): (usize, &VecDeque<Timed>)| {
+            !q.is_empty() || ending.is_some_and(|(e, _)| e == i)
+        };
+        let everyone_waiting =
+            self.queues.iter().enumerate().all(waiting) && ending.is_none_or(|(_, end)| at < end);
         let overfull = self.queues.iter().any(|q| q.len() > MAX_QUEUED);
         (all || everyone_waiting || overfull).then_some(stream)
     }

@@ -130,3 +130,37 @@ fn a_seek_that_lands_past_the_start_is_noticed_and_the_run_makes_nothing() {
     let outputs = top.expect("no failure").expect("read from the top");
     assert_eq!(outputs.rungs[0].segment_durations_s.len(), 2);
 }
+
+#[test]
+fn a_just_in_time_first_segment_ended_early_matches_the_full_runs_segments() {
+    // The run drains its encoders at the end of its first segment and starts them again:
+    // the cuts, keyframes and sound stay where a full run puts them.
+    let fixture = pal_dvd(14);
+    let full = fixture.run();
+    let (outputs, ready) = fixture.run_jit(0, transcode);
+    assert_eq!(ready, [0, 1, 2]);
+    for (ours, theirs) in outputs.rungs.iter().zip(&full.rungs) {
+        assert_eq!(ours.segment_durations_s.len(), 3, "{outputs:?}");
+        for (a, b) in ours
+            .segment_durations_s
+            .iter()
+            .zip(&theirs.segment_durations_s)
+        {
+            assert!((a - b).abs() <= SAME_TIME_S, "{outputs:?} vs {full:?}");
+        }
+        for i in 0..3 {
+            let uri = format!("{}/{}", ours.name, playlist::segment_uri(i));
+            let seg = fixture.dir.path().join("jit").join(&uri);
+            let (ok, stderr) = decode_all(&seg);
+            assert!(ok && stderr.is_empty(), "{uri}: {stderr}");
+            assert!(starts_with_keyframe(&seg), "{uri}");
+            let start = segment_start(&seg);
+            let (t, _) = start.video.expect("a picture");
+            let sound = start.audio.expect("sound");
+            assert!(
+                (sound - t).abs() <= 0.1,
+                "{uri}: sound {sound}, picture {t}"
+            );
+        }
+    }
+}

@@ -97,7 +97,16 @@ impl<'a> Run<'a> {
         let plan = &self.job.plan;
         let (wants_video, wants_audio) = wants(plan);
         let video = if wants_video {
-            Some(VideoPipeline::open(input, plan, origin_s, self.cuts, skip)?)
+            // A viewer waits for the first segment of a just-in-time run.
+            let early_end = self.job.jit.then(|| self.start.later_cuts(self.cuts));
+            let early_end = early_end.and_then(|later| later.first().copied());
+            Some(VideoPipeline::open(
+                input,
+                plan,
+                origin_s,
+                (self.cuts, early_end),
+                skip,
+            )?)
         } else {
             None
         };

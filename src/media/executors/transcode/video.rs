@@ -56,12 +56,13 @@ pub(super) struct VideoPipeline {
 impl VideoPipeline {
     /// Opens the best video stream of `input` and an encoder for every video rung of
     /// `plan`; `origin_s` is the film's start time, `cuts` its segment starts, `skip`
-    /// where a part-way run starts.
+    /// where a part-way run starts, `early_end` where a just-in-time run's first segment
+    /// ends (the encoders are drained there: see [`RungEncoder::open`]).
     pub fn open(
         input: &format::context::Input,
         plan: &Plan,
         origin_s: f64,
-        cuts: &[f64],
+        (cuts, early_end): (&[f64], Option<f64>),
         skip: Option<Skip>,
     ) -> Result<VideoPipeline, MediaFailure> {
         let stream = input
@@ -91,6 +92,7 @@ impl VideoPipeline {
                 (time_base, fps),
                 cuts,
                 plan.segment_target_s,
+                early_end,
             )?);
             sizes.push((video.width, video.height));
         }
