@@ -51,3 +51,4 @@ mod uploads_restart;
 mod uploads_transfer;
 mod vendor;
 mod watch;
+mod weak_links;
