@@ -52,3 +52,4 @@ mod uploads_transfer;
 mod vendor;
 mod watch;
 mod weak_links;
+mod weak_links_field;

@@ -22,16 +22,21 @@ use crate::support::{spawn_app, TestApp};
 /// The link script's seed: the same stalls and loss bursts on every run.
 pub const SEED: u64 = 15;
 
-/// A film of `seconds` made as a township's old DVD would be (MPEG-2 720p + MP2 in MPEG-PS,
-/// `testsrc2` and a tone; recipe below), scanned and prepared: its id and its rungs, highest
-/// first, as the master playlist lists them.
-pub async fn ladder_film(app: &TestApp, seconds: u32) -> (String, Vec<String>) {
-    let path = app.library.join("农村实用技术 肉牛养殖.mpg");
+/// Makes a film of `seconds` as a township's old DVD would be: MPEG-2 720p + MP2 in
+/// MPEG-PS (`testsrc2` and a tone), so preparation transcodes it to a three-rung ladder.
+pub fn dvd_source(app: &TestApp, name: &str, seconds: u32) {
+    let picture = "-pix_fmt yuv420p -c:v mpeg2video -q:v 3 -c:a mp2 -f mpeg";
+    make_source(app, name, seconds, picture);
+}
+
+/// Runs the ffmpeg CLI on `testsrc2` at 1280x720, 25 fps, and a 440 Hz tone, both
+/// `seconds` long, with `recipe` (encoder and muxer options), into the library as `name`.
+pub fn make_source(app: &TestApp, name: &str, seconds: u32, recipe: &str) {
+    let path = app.library.join(name);
     let inputs = format!(
         "-f lavfi -i testsrc2=size=1280x720:rate=25:duration={seconds} \
          -f lavfi -i sine=frequency=440:duration={seconds}:sample_rate=48000"
     );
-    let recipe = "-pix_fmt yuv420p -c:v mpeg2video -q:v 3 -c:a mp2 -f mpeg";
     let args: Vec<&str> = inputs
         .split_whitespace()
         .chain(recipe.split_whitespace())
@@ -41,19 +46,35 @@ pub async fn ladder_film(app: &TestApp, seconds: u32) -> (String, Vec<String>) {
             .map(std::path::Path::new)
             .chain([path.as_path()]),
     );
-    app.scan(&app.library.clone()).await;
-    assert_eq!(prepare_all(app).await, 1);
-    let list = app.get_json("/api/v1/films?per_page=10").await;
-    let film = list["items"][0]["id"].as_str().expect("film id").to_owned();
-    let master = text(&app.url(&format!("/hls/{film}/master.m3u8"))).await;
-    let rungs: Vec<String> = master
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split('/').next().expect("rung").to_owned())
-        .collect();
-    assert_eq!(rungs, ["720p", "480p", "360p"], "{master}");
-    (film, rungs)
 }
+
+/// Scans the library and prepares everything in it; the ids of the films named `names`
+/// and each one's rungs, highest first, as its master playlist lists them.
+pub async fn prepared(app: &TestApp, names: &[&str]) -> Vec<(String, Vec<String>)> {
+    app.scan(&app.library.clone()).await;
+    assert_eq!(prepare_all(app).await, names.len());
+    let list = app.get_json("/api/v1/films?per_page=10").await;
+    let mut films = Vec::new();
+    for name in names {
+        let film = list["items"].as_array().expect("items").iter();
+        let film = film.clone().find(|f| f["source_name"] == *name);
+        let id = film.and_then(|f| f["id"].as_str());
+        let id = id
+            .unwrap_or_else(|| panic!("no {name} in {list}"))
+            .to_owned();
+        let master = text(&app.url(&format!("/hls/{id}/master.m3u8"))).await;
+        let rungs = master
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| l.split('/').next().expect("rung").to_owned())
+            .collect();
+        films.push((id, rungs));
+    }
+    films
+}
+
+/// The DVD-era film of the weak-link runs, prepared.
+pub const LADDER_FILM: &str = "农村实用技术 肉牛养殖.mpg";
 
 /// `GET url` as text, expecting 200.
 pub async fn text(url: &str) -> String {
@@ -84,9 +105,16 @@ pub async fn pairing_codes(app: &TestApp, n: usize) -> Vec<String> {
 
 /// Runs `tests/browser/field.mjs` on `film` with `runs` ([{name, base, code}]); its
 /// result, which must have one entry per run, each without an error.
-pub async fn play_on_tv_page(app: &TestApp, film: &str, watch_s: f64, runs: Value) -> Value {
+/// `runs` may each name their own `film`; a run ends after `timeout_s` of wall time.
+pub async fn play_on_tv_page(
+    app: &TestApp,
+    film: &str,
+    (watch_s, timeout_s): (f64, u64),
+    runs: Value,
+) -> Value {
     let wanted = runs.as_array().map_or(0, Vec::len);
-    let job = json!({"film": film, "watch_s": watch_s, "timeout_ms": 90_000, "runs": runs});
+    let timeout_ms = timeout_s * 1000;
+    let job = json!({"film": film, "watch_s": watch_s, "timeout_ms": timeout_ms, "runs": runs});
     let run = run_node("field.mjs", &app.base, job.to_string()).await;
     let result = run.result;
     let played = result["runs"].as_array().map_or(0, Vec::len);
@@ -112,7 +140,9 @@ pub fn rung_index(rungs: &[String], run: &Value) -> usize {
 #[tokio::test]
 async fn on_a_two_megabit_link_the_tv_page_steps_down_the_ladder_and_keeps_playing() {
     let app = spawn_app().await;
-    let (film, rungs) = ladder_film(&app, 24).await;
+    dvd_source(&app, LADDER_FILM, 24);
+    let (film, rungs) = prepared(&app, &[LADDER_FILM]).await.remove(0);
+    assert_eq!(rungs, ["720p", "480p", "360p"]);
     let link = Link::weak(SEED, Duration::from_secs(60));
     let shaper = Shaper::start(server_addr(&app), link).await;
     // The fault injector changes when bytes pass, never which.
@@ -128,10 +158,10 @@ async fn on_a_two_megabit_link_the_tv_page_steps_down_the_ladder_and_keeps_playi
     ]);
     // 12 s of film: two segments past the first, time for hls.js to choose.
     let watch_s = 12.0;
-    let result = play_on_tv_page(&app, &film, watch_s, runs).await;
+    let result = play_on_tv_page(&app, &film, (watch_s, 90), runs).await;
     let (direct, weak) = (&result["runs"][0], &result["runs"][1]);
     println!(
-        "direct: {direct}\nweak link: {weak}\nthrough the shaper: {:?}",
+        "direct: {direct}\nweak link: {weak}\nthrough the shaper: {}",
         shaper.passed()
     );
 

@@ -7,13 +7,14 @@
 //   node tests/browser/field.mjs BASE_URL JOB_JSON
 //
 // JOB_JSON: {"film": ID, "watch_s": media seconds to play, "timeout_ms": wall limit per
-// run, "runs": [{"name", "base", "code"}]}. A run ends when the film has played `watch_s`
-// seconds, has ended, or the time is up. For each run it reports: start-up (pressing play →
-// the first `playing` event), stalls (`waiting` events after the first `playing`, and their
-// total time until playback resumed), how far the film got, and every segment request with
-// its rung (the folder in /hls/ID/RUNG/…, i.e. the level hls.js chose) and when it was
-// made. Prints one JSON line {"ok", "chromium", "runs": [...], "error"}; exits 1 when a run
-// could not even start. Nothing leaves loopback.
+// run, "runs": [{"name", "base", "code", "film"?}]} (a run may name its own film). A run
+// ends when the film has played `watch_s` seconds, has ended, or the time is up. For each
+// run it reports: start-up (pressing play → the first `playing` event), stalls (`waiting`
+// events after the first `playing`, and their total time until playback resumed), how far
+// the film got, and every segment request with its rung (the folder in /hls/ID/RUNG/…,
+// i.e. the level hls.js chose) and when it was made. Prints one JSON line {"ok",
+// "chromium", "runs": [...], "error"}; exits 1 when a run could not even start. Nothing
+// leaves loopback.
 
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,7 @@ const SUMMARY = () => {
     ended: v ? v.ended : null,
     wall_ms: Math.round(now - f.pressed),
     video_error: v && v.error ? v.error.message : null,
+    hls_js: window.Hls ? window.Hls.version : null,
   };
 };
 
@@ -102,8 +104,9 @@ async function run(browser, r) {
     await press(page, 'Enter');
     await waitScreen(page, 'home');
     out.at = 'film';
-    await page.waitForSelector(`.card[data-film="${job.film}"]`, { timeout: 20_000 });
-    const card = await page.evaluate((id) => document.querySelector(`.card[data-film="${id}"]`).getAttribute('data-fid'), job.film);
+    const film = r.film || job.film;
+    await page.waitForSelector(`.card[data-film="${film}"]`, { timeout: 20_000 });
+    const card = await page.evaluate((id) => document.querySelector(`.card[data-film="${id}"]`).getAttribute('data-fid'), film);
     await moveTo(page, card);
     await press(page, 'Enter');
     await waitScreen(page, 'film');

@@ -121,6 +121,20 @@ pub struct Passed {
     pub lost_chunks: u64,
 }
 
+impl std::fmt::Display for Passed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} connections, {:.1} MB down, {:.1} kB up, {} chunks held by stalls, {} lost",
+            self.connections,
+            self.bytes_down as f64 / 1e6,
+            self.bytes_up as f64 / 1e3,
+            self.stalled_chunks,
+            self.lost_chunks
+        )
+    }
+}
+
 /// A running shaper: listens on loopback, forwards to `upstream`. Dropping it stops it and
 /// cuts every connection through it.
 pub struct Shaper {
