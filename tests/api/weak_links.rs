@@ -140,7 +140,7 @@ pub fn rung_index(rungs: &[String], run: &Value) -> usize {
 #[tokio::test]
 async fn on_a_two_megabit_link_the_tv_page_steps_down_the_ladder_and_keeps_playing() {
     let app = spawn_app().await;
-    dvd_source(&app, LADDER_FILM, 24);
+    dvd_source(&app, LADDER_FILM, 18);
     let (film, rungs) = prepared(&app, &[LADDER_FILM]).await.remove(0);
     assert_eq!(rungs, ["720p", "480p", "360p"]);
     let link = Link::weak(SEED, Duration::from_secs(60));

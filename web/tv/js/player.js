@@ -107,7 +107,8 @@
     this.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, function () {
       hls.firstLevel = lowestLevel(hls.levels);
-      hls.startLoad();
+      // The position is given again: a load started by hand does not read the config's.
+      hls.startLoad(hls.config.startPosition);
       self.play();
     });
     hls.on(Hls.Events.ERROR, function (ev, d) {
