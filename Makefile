@@ -88,3 +88,13 @@ FUZZ_CASES ?= 20000
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) nextest run --workspace --locked --no-fail-fast \
 		-E 'test(/::proptests::/)'
+
+## make field: the weak-link field run whose figures are in README's Reliability section
+## (not in make test; its short case is tests/api/weak_links.rs): a 2-minute film with a
+## 720p/480p/360p ladder and a remuxed one-rung film, played on the TV page (hls.js in
+## Chromium) and read by the ffmpeg CLI through a 2 Mbit/s, +80 ms link with scripted stalls
+## and loss bursts — a shaping proxy of ours in front of the real server (no tc netem here)
+.PHONY: field
+field: deps web-deps
+	$(CARGO) nextest run --workspace --locked --run-ignored only --no-capture \
+		-E 'test(=weak_links_field::field_run_over_a_weak_village_link)'

@@ -53,3 +53,5 @@ mod uploads_restart;
 mod uploads_transfer;
 mod vendor;
 mod watch;
+mod weak_links;
+mod weak_links_field;

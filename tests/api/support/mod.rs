@@ -4,5 +4,6 @@ pub mod app;
 pub mod fixtures;
 pub mod node;
 pub mod plays;
+pub mod shaper;
 
 pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};

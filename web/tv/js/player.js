@@ -32,6 +32,13 @@
     return { minutes: busyMinutes(data && data.message, isNaN(retry) ? null : retry), retry_s: isNaN(retry) ? 60 : retry };
   }
 
+  // The index of the level with the lowest bit rate.
+  function lowestLevel(levels) {
+    var best = 0;
+    for (var i = 1; i < levels.length; i++) if (levels[i].bitrate < levels[best].bitrate) best = i;
+    return best;
+  }
+
   function Player(film, startAt, parts) {
     this.film = film;
     this.startAt = startAt || 0;
@@ -90,9 +97,20 @@
   Player.prototype.attachHls = function () {
     var self = this;
     var Hls = window.Hls;
-    var hls = new Hls({ startPosition: this.pos, capLevelToPlayerSize: true, enableWorker: true });
+    // How hls.js starts matters on a village's 2 Mbit/s link. startLevel -1: the first
+    // segment comes from the lowest rung and measures the link (hls.js's bandwidth test);
+    // when no rung looks loadable in time at that measure, hls.js falls back to the first
+    // variant of the master playlist — our top rung — so a slow or stalling link waited
+    // ~12 s for one 720p segment before the picture came. The fallback is the lowest rung
+    // instead (firstLevel), set before loading starts (autoStartLoad off).
+    var hls = new Hls({ startPosition: this.pos, startLevel: -1, autoStartLoad: false, capLevelToPlayerSize: true, enableWorker: true });
     this.hls = hls;
-    hls.on(Hls.Events.MANIFEST_PARSED, function () { self.play(); });
+    hls.on(Hls.Events.MANIFEST_PARSED, function () {
+      hls.firstLevel = lowestLevel(hls.levels);
+      // The position is given again: a load started by hand does not read the config's.
+      hls.startLoad(hls.config.startPosition);
+      self.play();
+    });
     hls.on(Hls.Events.ERROR, function (ev, d) {
       if (!d.fatal || self.done) return;
       var status = d.response && d.response.code;
