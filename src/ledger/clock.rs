@@ -200,8 +200,9 @@ fn lock(watch: &Mutex<Watch>) -> std::sync::MutexGuard<'_, Watch> {
     watch.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `CLOCK_BOOTTIME`: time since boot, suspend included, never stepped.
-fn boot_time() -> Option<Duration> {
+/// `CLOCK_BOOTTIME`: time since boot, suspend included, never stepped (the system
+/// clock's counter of time that really passed).
+pub fn boot_time() -> Option<Duration> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -39,7 +39,9 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use clock::{ClockFault, ClockSuspect, LedgerClock, CLOCK_SUSPECT_FIELD};
+pub use clock::{
+    boot_time, ClockFault, ClockSuspect, LedgerClock, CLOCK_SUSPECT_FIELD, NOT_AFTER, NOT_BEFORE,
+};
 pub use entry::{ChainHash, Draft, DraftError, Entry, EntryKind, MAX_PAYLOAD_BYTES};
 pub use error::{Damage, LedgerError};
 pub use export::{verify_export, ExportError, ExportReport, Tamper};
