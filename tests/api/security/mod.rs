@@ -7,5 +7,7 @@ mod host;
 mod jit_storm;
 mod metrics;
 mod pairing;
+mod raw;
 pub mod signin;
+mod traversal;
 mod truth;
