@@ -8,6 +8,7 @@ mod jit_storm;
 mod metrics;
 mod pairing;
 mod raw;
+mod requests;
 pub mod signin;
 mod traversal;
 mod truth;
