@@ -2,6 +2,7 @@
 //! from outside with real requests, many at once where the hole was a race.
 
 mod body;
+mod claims;
 mod files;
 mod host;
 mod jit_storm;
