@@ -14,6 +14,7 @@ mod dlna;
 mod dlna_http;
 mod doctor;
 mod hostile;
+mod hostile_media;
 mod jit;
 mod ledger;
 mod ledger_crash;
