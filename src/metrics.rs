@@ -30,6 +30,8 @@ pub struct Snapshot<'a> {
     pub ledger_length: u64,
     /// Just-in-time transcodes running now.
     pub jit_transcodes: u64,
+    /// 1 while the ledger's clock is suspect (entries marked `clock_suspect`).
+    pub clock_suspect: u64,
 }
 
 impl Metrics {
@@ -130,6 +132,13 @@ impl Metrics {
             "Entries in the ledger",
             "gauge",
             snap.ledger_length,
+        );
+        metric(
+            &mut out,
+            "dianjiao_clock_suspect",
+            "1 while the server's clock looks wrong (behind the ledger or leapt ahead): entries are marked clock_suspect",
+            "gauge",
+            snap.clock_suspect,
         );
         metric(
             &mut out,

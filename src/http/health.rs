@@ -33,6 +33,7 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             prepare_queue: queued,
             ledger_length: app.ledger.len(),
             jit_transcodes: app.jit.running_transcodes() as u64,
+            clock_suspect: u64::from(app.ledger.clock().suspect().is_some()),
         }))
     })
     .await?;

@@ -57,8 +57,25 @@ async fn showing(app: &TestApp, tv: &reqwest::Client, rig: &Rig, film: &str) -> 
     record
 }
 
-/// The office's `clock` check (the dashboard's 系统自检 card shows it).
+/// The office's `clock` check (the dashboard's 系统自检 card shows it), after checking that
+/// `/metrics` agrees.
 async fn clock_check(app: &TestApp, admin: &reqwest::Client) -> Value {
+    let check = doctor_clock(app, admin).await;
+    let metrics = admin
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    let metrics = metrics.text().await.expect("text");
+    let gauge = if check["status"] == "ok" { 0 } else { 1 };
+    assert!(
+        metrics.contains(&format!("dianjiao_clock_suspect {gauge}")),
+        "{check} {metrics}"
+    );
+    check
+}
+
+async fn doctor_clock(app: &TestApp, admin: &reqwest::Client) -> Value {
     let report: Value = admin
         .get(app.url("/api/v1/doctor"))
         .send()
