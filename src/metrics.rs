@@ -33,6 +33,8 @@ pub struct Snapshot<'a> {
     /// Just-in-time producers started, and segments they made, since the server started.
     pub jit_producers_started: u64,
     pub jit_segments_made: u64,
+    /// 1 while the ledger's clock is suspect (entries marked `clock_suspect`).
+    pub clock_suspect: u64,
 }
 
 impl Metrics {
@@ -147,6 +149,13 @@ impl Metrics {
             "Entries in the ledger",
             "gauge",
             snap.ledger_length,
+        );
+        metric(
+            &mut out,
+            "dianjiao_clock_suspect",
+            "1 while the server's clock looks wrong (behind the ledger or leapt ahead): entries are marked clock_suspect",
+            "gauge",
+            snap.clock_suspect,
         );
         metric(
             &mut out,

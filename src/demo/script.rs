@@ -22,11 +22,23 @@ pub struct Script {
 impl Script {
     /// The ledger options the server opens with (`App::open_with`).
     pub fn ledger_options(&self) -> LedgerOptions {
-        let now = self.now.clone();
+        let (now, scripting) = (self.now.clone(), self.now.clone());
         LedgerOptions {
             clock: LedgerClock::scripted(move || {
                 let set = *now.lock().unwrap_or_else(|e| e.into_inner());
                 set.unwrap_or_else(OffsetDateTime::now_utc)
+            })
+            // The system clock's jumps are watched once the script is done.
+            .with_steady(move || {
+                let set = scripting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_some();
+                if set {
+                    None
+                } else {
+                    crate::ledger::boot_time()
+                }
             }),
             origin: self.origin.clone(),
             ..LedgerOptions::default()

@@ -9,7 +9,10 @@ use time::OffsetDateTime;
 
 use super::{Check, Status};
 use crate::config::Settings;
-use crate::ledger::{Ledger, LedgerError, KEY_FILE, LOG_FILE};
+use crate::ledger::{
+    Ledger, LedgerClock, LedgerError, CLOCK_SUSPECT_FIELD, KEY_FILE, LOG_FILE, NOT_AFTER,
+    NOT_BEFORE,
+};
 
 /// A clock this far behind the last entry is an error (entries are stamped to the second;
 /// a little slack for a clock stepped by NTP).
@@ -82,6 +85,9 @@ fn clock(ledger: &Ledger) -> Check {
         .checked_sub(1)
         .and_then(|seq| ledger.iter(seq).ok()?.next()?.ok());
     let Some(last) = last else {
+        if let Some(check) = implausible(now) {
+            return check;
+        }
         return Check::new(
             "clock",
             Status::Ok,
@@ -104,12 +110,22 @@ fn clock(ledger: &Ledger) -> Check {
         last.seq,
         last.at
     );
+    if let Some(check) = implausible(now) {
+        return check;
+    }
     if behind > CLOCK_SLACK_SECS {
         let summary = format!(
             "系统时钟比账本最后一条记录还早约 {} 分钟：新记录的时间会错。请校正时间（开启 NTP 对时：timedatectl set-ntp true）后再启动服务器。",
             (behind + 59) / 60
         );
         Check::new("clock", Status::Action, summary, detail)
+    } else if last.payload.get(CLOCK_SUSPECT_FIELD).is_some() {
+        Check::new(
+            "clock",
+            Status::Warn,
+            "系统时钟现在正常，但账本最后一条记录是在时钟可疑时写下的（标有“时钟可疑”，其时间是按账本顺延估计的）。服务器下次记账时自动恢复。(the last entry was made while the clock was suspect; the clock looks right now)",
+            format!("{detail}; {CLOCK_SUSPECT_FIELD}: {}", last.payload[CLOCK_SUSPECT_FIELD]),
+        )
     } else {
         Check::new(
             "clock",
@@ -117,6 +133,45 @@ fn clock(ledger: &Ledger) -> Check {
             "系统时钟正常（不早于账本最后一条记录）。",
             detail,
         )
+    }
+}
+
+/// A clock before 2020 or after 2060 is wrong whatever the ledger holds.
+fn implausible(now: OffsetDateTime) -> Option<Check> {
+    if (NOT_BEFORE..=NOT_AFTER).contains(&now) {
+        return None;
+    }
+    let said = now.format(&Rfc3339).unwrap_or_default();
+    Some(Check::new(
+        "clock",
+        Status::Action,
+        format!("时钟可能不准：系统时钟显示 {said}，不可能是现在（主板电池没电、停电后时间常被重置到 2000 年）。请校正时间（timedatectl set-ntp true 或 date -s）。(the system clock reads {said}: set it right)"),
+        format!("system clock {said}; plausible from {NOT_BEFORE} to {NOT_AFTER}"),
+    ))
+}
+
+/// The running server's clock, as its watch sees it: suspect, with the sentence, or fine.
+pub fn live_clock(clock: &LedgerClock) -> Check {
+    let now = clock.now();
+    match clock.suspect() {
+        Some(s) => Check::new(
+            "clock",
+            Status::Action,
+            s.sentence(),
+            format!(
+                "system clock {}; entries use {} (suspect since {}, {:?}), marked {CLOCK_SUSPECT_FIELD}",
+                s.system_at.format(&Rfc3339).unwrap_or_default(),
+                s.used_at.format(&Rfc3339).unwrap_or_default(),
+                s.since.format(&Rfc3339).unwrap_or_default(),
+                s.fault
+            ),
+        ),
+        None => Check::new(
+            "clock",
+            Status::Ok,
+            "系统时钟正常：没有倒退，也没有突然跳到将来。",
+            format!("server clock {}", now.format(&Rfc3339).unwrap_or_default()),
+        ),
     }
 }
 

@@ -79,6 +79,13 @@ impl Report {
         self.needs_action
     }
 
+    fn count_action(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Action)
+            .count()
+    }
+
     /// The report as lines for a terminal: `[正常] 摘要 — detail`, then a verdict.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -108,9 +115,14 @@ pub fn run(settings: &Settings, exe: &Path) -> Report {
 }
 
 /// The same checks from inside the running server (the office dashboard): the listen
-/// address is the one this answer came through. One run at a time in the process: each
-/// starts a worker and reads the whole ledger.
-pub fn run_in_server(settings: &Settings, exe: &Path) -> Report {
+/// address is the one this answer came through, and the clock is the server's own as its
+/// watch sees it (`clock`). One run at a time in the process: each starts a worker and
+/// reads the whole ledger.
+pub fn run_in_server(
+    settings: &Settings,
+    exe: &Path,
+    clock: &crate::ledger::LedgerClock,
+) -> Report {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME
         .lock()
@@ -121,7 +133,14 @@ pub fn run_in_server(settings: &Settings, exe: &Path) -> Report {
         "服务器正在运行，并在监听地址上应答（本页就是它答的）。",
         format!("listen = {}", settings.listen),
     );
-    assemble(settings, exe, listen)
+    let mut report = assemble(settings, exe, listen);
+    let live = checks::live_clock(clock);
+    match report.checks.iter_mut().find(|c| c.id == "clock") {
+        Some(c) => *c = live,
+        None => report.checks.push(live),
+    }
+    report.needs_action = report.count_action();
+    report
 }
 
 fn assemble(settings: &Settings, exe: &Path, listen: Check) -> Report {
@@ -132,8 +151,10 @@ fn assemble(settings: &Settings, exe: &Path, listen: Check) -> Report {
     checks.extend(checks::permissions(settings));
     checks.extend(checks::libraries(settings));
     checks.push(listen);
-    Report {
-        needs_action: checks.iter().filter(|c| c.status == Status::Action).count(),
+    let mut report = Report {
+        needs_action: 0,
         checks,
-    }
+    };
+    report.needs_action = report.count_action();
+    report
 }

@@ -11,7 +11,7 @@ use crate::error::AppError;
 pub async fn report(app: web::Data<App>) -> Result<HttpResponse, AppError> {
     let app = app.into_inner();
     let report = tokio::task::spawn_blocking(move || {
-        crate::doctor::run_in_server(&app.settings, &app.pool.config().exe)
+        crate::doctor::run_in_server(&app.settings, &app.pool.config().exe, &app.ledger.clock())
     })
     .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -131,7 +131,7 @@ impl Committer {
     }
 
     /// Validates, seals and durably writes one entry.
-    pub(crate) fn append(&self, draft: Draft) -> Result<Entry, LedgerError> {
+    pub(crate) fn append(&self, mut draft: Draft) -> Result<Entry, LedgerError> {
         draft.check()?;
         let mut st = self.lock();
         if let Some(f) = &st.failed {
@@ -143,12 +143,8 @@ impl Committer {
             return Err(LedgerError::ReadOnly);
         }
         draft.check_against(st.sealed.len)?;
-        let entry = Entry::seal(
-            draft,
-            st.sealed.len,
-            self.clock.now_rfc3339(),
-            st.sealed.head,
-        );
+        let at = self.clock.stamp(&mut draft.payload);
+        let entry = Entry::seal(draft, st.sealed.len, at, st.sealed.head);
         let before = st.queued.len();
         frame::encode(&entry, &mut st.queued);
         if entry.seq.is_multiple_of(INDEX_STRIDE) {

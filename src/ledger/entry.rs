@@ -221,7 +221,9 @@ pub struct Entry {
     /// Position in the ledger, from 0, without gaps.
     pub seq: u64,
     /// When the server sealed it: RFC 3339 in UTC to the second (`2026-05-01T08:30:00Z`),
-    /// from the server's clock only.
+    /// from the server's clock only, never earlier than the entry before; while that clock
+    /// is suspect the time is estimated and the payload says so (`clock_suspect`, see
+    /// `clock.rs`).
     pub at: String,
     pub kind: EntryKind,
     pub station: Option<String>,

@@ -22,6 +22,7 @@
 //! `frame.rs`; checkpoints: [`Checkpoint`]; exports: [`verify_export`].
 
 mod checkpoint;
+mod clock;
 mod commit;
 mod entry;
 mod error;
@@ -38,6 +39,9 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use clock::{
+    boot_time, ClockFault, ClockSuspect, LedgerClock, CLOCK_SUSPECT_FIELD, NOT_AFTER, NOT_BEFORE,
+};
 pub use entry::{ChainHash, Draft, DraftError, Entry, EntryKind, MAX_PAYLOAD_BYTES};
 pub use error::{Damage, LedgerError};
 pub use export::{verify_export, ExportError, ExportReport, Tamper};
@@ -78,41 +82,6 @@ impl Default for LedgerOptions {
     }
 }
 
-/// The clock that stamps entries: the server's own, never a client's. Tests and the
-/// benchmark may set a scripted one ([`LedgerClock::scripted`]) to lay out a year of entries.
-#[derive(Clone, Default)]
-pub struct LedgerClock(Option<std::sync::Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>>);
-
-impl LedgerClock {
-    /// A clock that answers what `now` returns.
-    pub fn scripted(now: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static) -> Self {
-        LedgerClock(Some(std::sync::Arc::new(now)))
-    }
-
-    /// Now, in UTC.
-    pub fn now(&self) -> time::OffsetDateTime {
-        match &self.0 {
-            Some(now) => now(),
-            None => time::OffsetDateTime::now_utc(),
-        }
-    }
-
-    /// Now as an entry's `at`: RFC 3339 in UTC to the second.
-    pub(crate) fn now_rfc3339(&self) -> String {
-        entry::rfc3339(self.now())
-    }
-}
-
-impl std::fmt::Debug for LedgerClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "LedgerClock(scripted)"
-        } else {
-            "LedgerClock(system)"
-        })
-    }
-}
-
 /// The ledger in one folder. Share it between threads (`&Ledger` is enough to append).
 pub struct Ledger {
     log_path: PathBuf,
@@ -146,7 +115,23 @@ impl Ledger {
     /// Opens (or creates) the ledger in `dir` for appending: takes an exclusive lock on the
     /// log, verifies it, cuts a torn final frame, and makes the signing key on first open.
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, LedgerError> {
-        open::read_write(dir, &options, |f| Box::new(f))
+        let ledger = open::read_write(dir, &options, |f| Box::new(f))?;
+        ledger.clock_after_last_entry()?;
+        Ok(ledger)
+    }
+
+    /// The clock hands out nothing earlier than the last entry's `at` (see `clock.rs`).
+    fn clock_after_last_entry(&self) -> Result<(), LedgerError> {
+        let Some(seq) = self.len().checked_sub(1) else {
+            return Ok(());
+        };
+        if let Some(last) = self.iter(seq)?.next().transpose()? {
+            let rfc = time::format_description::well_known::Rfc3339;
+            if let Ok(at) = time::OffsetDateTime::parse(&last.at, &rfc) {
+                self.committer.clock().not_before(at);
+            }
+        }
+        Ok(())
     }
 
     /// Opens the ledger in `dir` to read, verify, export and sign checkpoints while another

@@ -2,10 +2,14 @@
 //! from outside with real requests, many at once where the hole was a race.
 
 mod body;
+mod claims;
 mod files;
 mod host;
 mod jit_storm;
 mod metrics;
 mod pairing;
+mod raw;
+mod requests;
 pub mod signin;
+mod traversal;
 mod truth;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use dianjiao::accounts::Role;
 use dianjiao::app::App;
 use dianjiao::config::Settings;
+use dianjiao::ledger::{LedgerClock, LedgerOptions};
 use dianjiao::library::{Quiet, ScanSummary};
 use dianjiao::media::{ClipSpec, Reply, Request};
 use tempfile::TempDir;
@@ -31,6 +32,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server after `tweak` has adjusted the settings.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(LedgerOptions::default(), tweak).await
+}
+
+/// Starts the server with its ledger (and so its plays) on `clock`, a scripted one.
+pub async fn spawn_app_on_clock(clock: LedgerClock, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let options = LedgerOptions {
+        clock,
+        ..LedgerOptions::default()
+    };
+    spawn_app_on(options, tweak).await
+}
+
+async fn spawn_app_on(ledger: LedgerOptions, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let data = tempfile::tempdir().expect("temp dir");
     let library = data.path().join("library");
     std::fs::create_dir_all(&library).expect("library dir");
@@ -44,7 +58,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     };
     tweak(&mut settings);
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_dianjiao"));
-    let app = tokio::task::spawn_blocking(move || App::open(settings, exe))
+    let app = tokio::task::spawn_blocking(move || App::open_with(settings, exe, ledger))
         .await
         .expect("join")
         .expect("app opens");

@@ -6,4 +6,4 @@ pub mod node;
 pub mod plays;
 pub mod shaper;
 
-pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};
+pub use app::{spawn_app, spawn_app_on_clock, spawn_app_with, TestApp, PASSWORD};

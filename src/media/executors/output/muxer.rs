@@ -7,7 +7,7 @@ use ffmpeg::{codec, format, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::failure;
-use crate::media::protocol::MediaFailure;
+use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Delay added to every MPEG-TS timestamp (as the ffmpeg CLI does, 0.7 s), so that the
 /// negative decoding times of a B-frame source stay positive in every segment alike.
@@ -36,8 +36,17 @@ impl Muxer {
         copy.set_stream(stream);
         copy.set_position(-1);
         copy.rescale_ts(time_base, self.time_bases[stream]);
-        copy.write_interleaved(&mut self.octx)
-            .map_err(|e| failure(format!("cannot write a packet of stream {stream}: {e}")))
+        copy.write_interleaved(&mut self.octx).map_err(|e| match e {
+            // A sample the demuxer found cut short (a faststart MP4 whose data was cut off)
+            // fails the bitstream filter: the source's fault, not the disk's — no retry.
+            ffmpeg::Error::InvalidData if packet.is_corrupt() => MediaFailure {
+                kind: FailureKind::Damaged,
+                detail: format!(
+                    "the source is cut short or damaged: an incomplete packet of stream {stream} cannot be written: {e}"
+                ),
+            },
+            e => failure(format!("cannot write a packet of stream {stream}: {e}")),
+        })
     }
 }
 
