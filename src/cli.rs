@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod commands;
+mod county;
 mod ledger;
 mod maint;
 mod prepare_bar;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::{run, CliError};
+pub use county::CountyCommand;
 pub use ledger::{LedgerCliError, LedgerCommand};
 
 /// dianjiao (电教): township film library, LAN streaming and showing ledger.
@@ -49,6 +51,9 @@ pub enum Command {
         /// On first start, make a small demo library.
         #[arg(long)]
         demo: bool,
+        /// Run as the county's server: townships push their verified ledger entries here.
+        #[arg(long)]
+        county: bool,
     },
     /// Scan a library folder now, with a progress bar.
     Scan {
@@ -77,6 +82,9 @@ pub enum Command {
     /// The ledger of record: verify it or an export, export it, print a signed checkpoint.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The county's side: import a township's export (see also `serve --county`).
+    #[command(subcommand)]
+    County(CountyCommand),
     /// Back up the data folder while the server runs (a consistent snapshot; later runs
     /// copy only new or changed files).
     Backup {

@@ -1,0 +1,1 @@
+//! The county's verification on real ledgers in temporary folders.
