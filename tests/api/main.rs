@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod catalog_edit;
 mod cli;
+mod county;
 mod demo;
 mod deploy;
 mod dlna;
