@@ -203,6 +203,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         films: usize,
     },
+    /// A generated county (townships × points × years of entries) imported into a county
+    /// store, then the dashboard's year view queried: import time, query time, memory.
+    County {
+        #[arg(long, default_value_t = 30)]
+        townships: usize,
+        #[arg(long, default_value_t = 40)]
+        points: usize,
+        #[arg(long, default_value_t = 3)]
+        years: i32,
+    },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {
         #[arg(long, default_value_t = 64)]

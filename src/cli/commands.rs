@@ -147,6 +147,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Prepare => super::bench::prepare(),
             BenchCommand::Copy => super::bench::copy(),
             BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
+            BenchCommand::County {
+                townships,
+                points,
+                years,
+            } => super::bench::county(super::bench::CountyShape {
+                townships,
+                points,
+                years: years.clamp(1, 20),
+            }),
             BenchCommand::Jit { hours } => super::bench::jit(hours),
             BenchCommand::Dlna { films } => super::bench::dlna(films),
             BenchCommand::Serve {
