@@ -170,7 +170,8 @@ pub struct Settings {
     /// Township: the county server's address (e.g. `http://county.example:8080`); new
     /// ledger entries are pushed there on a schedule and on demand. Empty: nothing is sent.
     pub county_url: String,
-    /// Township: push new entries to the county this often, in seconds (at least 10).
+    /// Township: push new entries to the county this often, in seconds (at least 2; the
+    /// first push comes one period after start).
     pub county_push_secs: u64,
     /// Township: entries per request of a push (each request ends with a signed checkpoint,
     /// so a cut connection loses at most one batch), 1 to 5000.

@@ -30,6 +30,7 @@ mod frame;
 mod keys;
 mod open;
 mod origin;
+mod requests;
 #[cfg(test)]
 mod tests;
 
@@ -267,54 +268,20 @@ impl Ledger {
         self.sign(tip)
     }
 
-    /// A signed checkpoint of the first `size` entries (at most the durable length): what a
-    /// batch of a push to the county ends with. The root is read back from the log.
-    pub fn checkpoint_at(&self, size: u64) -> Result<Checkpoint, LedgerError> {
-        let tip = self.committer.tip();
-        if size > tip.len {
-            return Err(LedgerError::NoSuchSeq {
-                seq: size,
-                len: tip.len,
-            });
-        }
-        let root = match size {
-            0 => ChainHash::ZERO,
-            n => match self.iter_to(n - 1, tip)?.next() {
-                Some(entry) => entry?.hash,
-                None => {
-                    return Err(LedgerError::NoSuchSeq {
-                        seq: n - 1,
-                        len: tip.len,
-                    })
-                }
-            },
-        };
-        let signer = self.signer_or_missing()?;
-        Ok(Checkpoint::sign(signer, size, root))
-    }
-
-    /// Signs a request to the county with the ledger's key. The signature covers
-    /// [`keys::REQUEST_CONTEXT`] followed by `message`, so it can never pass for a checkpoint
-    /// signature (whose body starts with the origin line).
-    pub fn sign_request(&self, message: &[u8]) -> Result<[u8; 64], LedgerError> {
-        let signer = self.signer_or_missing()?;
-        Ok(signer.sign(&[keys::REQUEST_CONTEXT, message].concat()))
-    }
-
-    fn signer_or_missing(&self) -> Result<&Signer, LedgerError> {
-        let dir = self.log_path.parent().unwrap_or(Path::new("."));
-        Ok(self
-            .signer
-            .as_ref()
-            .ok_or_else(|| KeyError::Missing(dir.to_owned()))?)
-    }
-
     /// A signed checkpoint of the durable ledger and the byte length of the log that holds
     /// exactly its entries: what a backup copies. The log below that length never changes
     /// (appends go after it; only a torn tail past it is ever cut).
     pub fn durable_extent(&self) -> Result<(Checkpoint, u64), LedgerError> {
         let tip = self.committer.tip();
         Ok((self.sign(tip)?, tip.end))
+    }
+
+    pub(super) fn signer_or_missing(&self) -> Result<&Signer, LedgerError> {
+        let dir = self.log_path.parent().unwrap_or(Path::new("."));
+        Ok(self
+            .signer
+            .as_ref()
+            .ok_or_else(|| KeyError::Missing(dir.to_owned()))?)
     }
 
     fn sign(&self, tip: Tip) -> Result<Checkpoint, LedgerError> {

@@ -161,42 +161,54 @@ async fn info_report(town: &Proc, text: &str) {
     assert!((200..300).contains(&status), "{answer}");
 }
 
+/// The three townships' data folders and servers, and the county's.
+struct County {
+    dir: tempfile::TempDir,
+    county: Proc,
+    admin: reqwest::Client,
+    proxy: CuttingProxy,
+}
+
+impl County {
+    fn data(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let (dc, da, db, dd) = (
-        dir.path().join("county"),
-        dir.path().join("a"),
-        dir.path().join("b"),
-        dir.path().join("c"),
-    );
-    let mut county = Proc::start(&dc, &["--county"], &[]).await;
-    let c = county.admin().await;
+    let county = Proc::start(&dir.path().join("county"), &["--county"], &[]).await;
+    let admin = county.admin().await;
     let proxy = CuttingProxy::start(county.port, 40_000).await;
-    let via_proxy = format!("http://127.0.0.1:{}", proxy.port);
+    let mut k = County {
+        dir,
+        county,
+        admin,
+        proxy,
+    };
+    let via_proxy = format!("http://127.0.0.1:{}", k.proxy.port);
     let small = ("DIANJIAO_COUNTY_PUSH_BATCH", "20".to_owned());
     let a = Proc::start(
-        &da,
+        &k.data("a"),
         &["--demo"],
         &[("DIANJIAO_COUNTY_URL", via_proxy), small.clone()],
     )
     .await;
-    let direct = county.base.clone();
+    let direct = k.county.base.clone();
     let schedule = ("DIANJIAO_COUNTY_PUSH_SECS", "2".to_owned());
     let mut b = Proc::start(
-        &db,
+        &k.data("b"),
         &["--demo"],
         &[("DIANJIAO_COUNTY_URL", direct), small, schedule],
     )
     .await;
-    let c_town = Proc::start(&dd, &["--demo"], &[]).await;
-
+    let c = Proc::start(&k.data("c"), &["--demo"], &[]).await;
+    let (ta, tb) = (a.admin().await, b.admin().await);
     // Registration: the key from the office API (甲, 乙) and from `ledger key` (丙).
-    let ta = a.admin().await;
     let key_a = a.get(&ta, "/api/v1/ledger/key").await;
-    let tb = b.admin().await;
     let key_b = b.get(&tb, "/api/v1/ledger/key").await;
-    let (ok, out, err) = run(&["ledger", "key", "--data", dd.to_str().unwrap()]);
+    let (ok, out, err) = run(&["ledger", "key", "--data", k.data("c").to_str().unwrap()]);
     assert!(ok, "{err}");
     let mut lines = out.lines();
     let key_c = json!({"key": lines.next().unwrap(), "fingerprint": lines.next().unwrap().rsplit(' ').next().unwrap()});
@@ -205,26 +217,33 @@ async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_on
         before["ok"], false,
         "nothing is taken from an unregistered township: {before}"
     );
-    let id_a = register(&county, &c, "甲镇", &key_a).await;
-    let id_b = register(&county, &c, "乙镇", &key_b).await;
-    let id_c = register(&county, &c, "丙镇", &key_c).await;
+    let id_a = register(&k.county, &k.admin, "甲镇", &key_a).await;
+    let id_b = register(&k.county, &k.admin, "乙镇", &key_b).await;
+    let id_c = register(&k.county, &k.admin, "丙镇", &key_c).await;
+    push_cut_and_resumed(&k, &a, &id_a).await;
+    let changed = scheduled_then_rewritten(&k, &mut b, &id_b).await;
+    by_file(&mut k, &c, &id_c).await;
+    dashboard(&k, &id_b, changed).await;
+}
 
-    // 甲: a push cut mid-way keeps what was verified; the next one resumes from there.
-    let len_a = ledger_len(&a).await;
+/// 甲: a push cut mid-way keeps what was verified; the next one resumes from there.
+async fn push_cut_and_resumed(k: &County, a: &Proc, id: &str) {
+    let (county, c, ta) = (&k.county, &k.admin, a.admin().await);
+    let len_a = ledger_len(a).await;
     let broken = a.post(&ta, "/api/v1/county/send", json!({})).await.1;
     assert_eq!(broken["ok"], false, "the cut push fails: {broken}");
     assert!(
-        proxy.cuts.load(Ordering::SeqCst) > 0,
+        k.proxy.cuts.load(Ordering::SeqCst) > 0,
         "the proxy cut the line"
     );
-    let held = township(&county, &c, &id_a).await["verified_len"]
+    let held = township(county, c, id).await["verified_len"]
         .as_u64()
         .unwrap();
     assert!(
         held > 0 && held < len_a,
         "some batches were verified before the cut: {held} of {len_a}"
     );
-    proxy.armed.store(false, Ordering::SeqCst);
+    k.proxy.armed.store(false, Ordering::SeqCst);
     let resumed = a.post(&ta, "/api/v1/county/send", json!({})).await.1;
     assert_eq!(resumed["ok"], true, "{resumed}");
     assert_eq!(
@@ -232,25 +251,28 @@ async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_on
         "the push resumed where the county stopped"
     );
     assert_eq!(resumed["county_len"], len_a);
-    info_report(&a, "甲镇新的一条").await;
+    info_report(a, "甲镇新的一条").await;
     let more = a.post(&ta, "/api/v1/county/send", json!({})).await.1;
     assert_eq!(
         (more["from_seq"].as_u64(), more["added"].as_u64()),
         (Some(len_a), Some(1)),
         "{more}"
     );
-    assert_same_matrix(&county, &c, &a, &id_a).await;
+    assert_same_matrix(county, c, a, id).await;
+}
 
-    // 乙: on its schedule, then rewritten and refused with the seq named.
-    let len_b = ledger_len(&b).await;
-    wait_for(&county, &c, &id_b, |t| t["verified_len"] == len_b).await;
-    assert_same_matrix(&county, &c, &b, &id_b).await;
+/// 乙: on its schedule, then rewritten and refused with the seq named; returns that seq.
+async fn scheduled_then_rewritten(k: &County, b: &mut Proc, id: &str) -> u64 {
+    let (county, c) = (&k.county, &k.admin);
+    let len_b = ledger_len(b).await;
+    wait_for(county, c, id, |t| t["verified_len"] == len_b).await;
+    assert_same_matrix(county, c, b, id).await;
     b.kill();
     let changed = len_b / 2;
-    forge::rewrite(&db.join("ledger"), changed);
+    forge::rewrite(&k.data("b").join("ledger"), changed);
     b.restart().await;
-    info_report(&b, "改账以后的一条").await;
-    let refused = wait_for(&county, &c, &id_b, |t| t["state"] == "refused").await;
+    info_report(b, "改账以后的一条").await;
+    let refused = wait_for(county, c, id, |t| t["state"] == "refused").await;
     assert_eq!(
         refused["refused_seq"], changed,
         "the first differing seq is named: {refused}"
@@ -263,36 +285,44 @@ async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_on
         refused["verified_len"], len_b,
         "nothing of the rewritten ledger was merged"
     );
+    let tb = b.admin().await;
     let report = b.post(&tb, "/api/v1/county/send", json!({})).await.1;
     assert_eq!(
         (report["ok"].as_bool(), report["state"].as_str()),
         (Some(false), Some("refused"))
     );
+    changed
+}
 
-    // 丙: by file, the county stopped for the import and started again; then a second file
-    // from where the first ended.
-    let export = |from: u64, name: &str| {
-        let file = dir.path().join(format!("{name}.jsonl"));
-        let cp = dir.path().join(format!("{name}.jsonl.checkpoint"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dianjiao"))
-            .args([
-                "ledger",
-                "export",
-                "--from",
-                &from.to_string(),
-                "--data",
-                dd.to_str().unwrap(),
-                "--checkpoint",
-            ])
-            .arg(&cp)
-            .output()
-            .expect("export");
-        assert!(out.status.success());
-        std::fs::write(&file, out.stdout).unwrap();
-        file
-    };
-    let first = export(0, "c1");
-    county.kill();
+/// `dianjiao ledger export --from FROM` of 丙 to `NAME.jsonl` (+ `.checkpoint`).
+fn export(k: &County, from: u64, name: &str) -> std::path::PathBuf {
+    let file = k.data(&format!("{name}.jsonl"));
+    let cp = k.data(&format!("{name}.jsonl.checkpoint"));
+    let data = k.data("c");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dianjiao"))
+        .args([
+            "ledger",
+            "export",
+            "--from",
+            &from.to_string(),
+            "--data",
+            data.to_str().unwrap(),
+            "--checkpoint",
+        ])
+        .arg(&cp)
+        .output()
+        .expect("export");
+    assert!(out.status.success());
+    std::fs::write(&file, out.stdout).unwrap();
+    file
+}
+
+/// 丙: by file, the county stopped for the imports and started again; the second file from
+/// where the first ended.
+async fn by_file(k: &mut County, c_town: &Proc, id: &str) {
+    let dc = k.data("county");
+    let first = export(k, 0, "c1");
+    k.county.kill();
     let (ok, out, err) = run(&[
         "county",
         "import",
@@ -301,9 +331,9 @@ async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_on
         first.to_str().unwrap(),
     ]);
     assert!(ok, "import: {out}{err}");
-    let len_c = ledger_len(&c_town).await;
-    info_report(&c_town, "丙镇第二份文件").await;
-    let second = export(len_c, "c2");
+    let len_c = ledger_len(c_town).await;
+    info_report(c_town, "丙镇第二份文件").await;
+    let second = export(k, len_c, "c2");
     let (ok, out, err) = run(&[
         "county",
         "import",
@@ -312,35 +342,36 @@ async fn three_townships_reach_the_county_by_push_and_by_file_and_a_rewritten_on
         second.to_str().unwrap(),
     ]);
     assert!(ok, "second import: {out}{err}");
-    county.restart().await;
-    let c = county.admin().await;
-    let held_c = township(&county, &c, &id_c).await;
-    assert_eq!(held_c["verified_len"], len_c + 1, "{held_c}");
-    assert_eq!(held_c["state"], "ok");
-    assert_same_matrix(&county, &c, &c_town, &id_c).await;
+    k.county.restart().await;
+    k.admin = k.county.admin().await;
+    let held = township(&k.county, &k.admin, id).await;
+    assert_eq!(
+        (held["verified_len"].as_u64(), held["state"].as_str()),
+        (Some(len_c + 1), Some("ok")),
+        "{held}"
+    );
+    assert_same_matrix(&k.county, &k.admin, c_town, id).await;
+}
 
-    // The county's dashboard: 乙 in red with its seq, every township listed, exports made.
+/// The county's dashboard: 乙 refused with its seq, the XLSX and the printable page.
+async fn dashboard(k: &County, id_b: &str, changed: u64) {
+    let (county, c) = (&k.county, &k.admin);
     let year = time::OffsetDateTime::now_utc().year() - 1;
-    let b_row = county_rows(&county, &c, year, &id_b).await;
-    assert_eq!(b_row["state"], "refused");
-    let res = c
-        .get(format!(
-            "{}/api/v1/county/monthly?year={year}&format=xlsx",
+    assert_eq!(county_rows(county, c, year, id_b).await["state"], "refused");
+    let url = |fmt: &str| {
+        format!(
+            "{}/api/v1/county/monthly?year={year}&format={fmt}",
             county.base
-        ))
-        .send()
-        .await
-        .unwrap();
+        )
+    };
+    let res = c.get(url("xlsx")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(
         res.bytes().await.unwrap().starts_with(b"PK"),
         "an XLSX workbook"
     );
     let page = c
-        .get(format!(
-            "{}/api/v1/county/monthly?year={year}&format=html",
-            county.base
-        ))
+        .get(url("html"))
         .send()
         .await
         .unwrap()
