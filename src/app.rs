@@ -58,6 +58,10 @@ pub struct App {
     pub entries: Arc<Entries>,
     /// DLNA MediaServer state: its UUID and the browsable tree.
     pub dlna: crate::dlna::Dlna,
+    /// At the county (`serve --county`): the townships and their verified entries.
+    pub county: Option<Arc<crate::county::County>>,
+    /// At a township with `county_url` set: the push of new entries to the county.
+    pub sender: Option<Arc<crate::county::sender::Sender>>,
     db: sled::Db,
 }
 
@@ -100,6 +104,8 @@ pub enum OpenError {
     Workers(#[source] std::io::Error),
     #[error(transparent)]
     Format(#[from] crate::data_format::FormatError),
+    #[error("cannot open the county's store")]
+    County(#[from] crate::county::CountyError),
 }
 
 impl App {
@@ -227,7 +233,10 @@ impl App {
             (&preparation, &jit),
         )?;
         let uploads = open_uploads(&settings, &db, &library, &catalog, &entries)?;
+        let (county, sender) = parts::open_county(&settings, &db, &ledger)?;
         Ok(App {
+            county,
+            sender,
             uploads,
             catalog,
             accounts,

@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod commands;
+mod county;
 mod ledger;
 mod maint;
 mod prepare_bar;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::{run, CliError};
+pub use county::CountyCommand;
 pub use ledger::{LedgerCliError, LedgerCommand};
 
 /// dianjiao (电教): township film library, LAN streaming and showing ledger.
@@ -49,6 +51,9 @@ pub enum Command {
         /// On first start, make a small demo library.
         #[arg(long)]
         demo: bool,
+        /// Run as the county's server: townships push their verified ledger entries here.
+        #[arg(long)]
+        county: bool,
     },
     /// Scan a library folder now, with a progress bar.
     Scan {
@@ -77,6 +82,9 @@ pub enum Command {
     /// The ledger of record: verify it or an export, export it, print a signed checkpoint.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The county's side: import a township's export (see also `serve --county`).
+    #[command(subcommand)]
+    County(CountyCommand),
     /// Back up the data folder while the server runs (a consistent snapshot; later runs
     /// copy only new or changed files).
     Backup {
@@ -191,6 +199,16 @@ pub enum BenchCommand {
     Dlna {
         #[arg(long, default_value_t = 2_000)]
         films: usize,
+    },
+    /// A generated county (townships × points × years of entries) imported into a county
+    /// store, then the dashboard's year view queried: import time, query time, memory.
+    County {
+        #[arg(long, default_value_t = 30)]
+        townships: usize,
+        #[arg(long, default_value_t = 40)]
+        points: usize,
+        #[arg(long, default_value_t = 3)]
+        years: i32,
     },
     /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
     Serve {

@@ -164,6 +164,22 @@ pub struct Settings {
     /// sign-ins, discussion, feedback, plans and a local production (entries marked
     /// `"origin": "demo"`). Off: the demo library (short clips) and stations only.
     pub demo_year: bool,
+    /// Run as the county's server (`serve --county`, env `DIANJIAO_COUNTY=true`): it takes
+    /// townships' ledger entries (pushed or imported from files), verifies them and shows
+    /// every township's points × months.
+    pub county: bool,
+    /// Township: the county server's address (e.g. `http://county.example:8080`); new
+    /// ledger entries are pushed there on a schedule and on demand. Empty: nothing is sent.
+    pub county_url: String,
+    /// Township: push new entries to the county this often, in seconds (at least 2; the
+    /// first push comes one period after start).
+    pub county_push_secs: u64,
+    /// Township: entries per request of a push (each request ends with a signed checkpoint,
+    /// so a cut connection loses at most one batch), 1 to 5000.
+    pub county_push_batch: usize,
+    /// County: a township's signed request is taken only within this many seconds of the
+    /// county's clock (and its nonce only once), against replays.
+    pub county_request_window_secs: u64,
 }
 
 impl Default for Settings {
@@ -224,6 +240,11 @@ impl Default for Settings {
             media_limits: MediaLimits::default(),
             photo_max_bytes: 8 << 20,
             demo_year: true,
+            county: false,
+            county_url: String::new(),
+            county_push_secs: 3600,
+            county_push_batch: 500,
+            county_request_window_secs: 300,
         }
     }
 }

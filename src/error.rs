@@ -86,6 +86,9 @@ pub enum AppError {
     RendererStore(#[source] crate::dlna::renderers::known::KnownError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
+    /// The county (issue 18): registration, signed pushes, verification.
+    #[error(transparent)]
+    County(#[from] crate::county::CountyError),
     #[error("catalog failure")]
     Catalog(#[from] CatalogError),
     #[error("preparation records failure")]
@@ -302,6 +305,7 @@ impl AppError {
                 ),
                 A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
             },
+            AppError::County(e) => county_error(e),
             AppError::Catalog(_)
             | AppError::Ledger(_)
             | AppError::Preparation(_)
@@ -310,6 +314,34 @@ impl AppError {
             | AppError::Task(_) => internal(),
         }
     }
+}
+
+/// What went wrong at the county, with the sentence as the error says it.
+fn county_error(e: &crate::county::CountyError) -> (&'static str, StatusCode, String) {
+    use crate::county::{CountyError as C, Problem as P};
+    let (code, status) = match e {
+        C::NotCounty => ("not_found", StatusCode::NOT_FOUND),
+        C::UnknownTownship(_) => ("not_found", StatusCode::NOT_FOUND),
+        C::UnknownKey => ("county_unknown_key", StatusCode::UNAUTHORIZED),
+        C::BadKey(_) => ("county_bad_key", StatusCode::UNPROCESSABLE_ENTITY),
+        C::KeyTaken(_) => ("county_key_taken", StatusCode::CONFLICT),
+        C::BadName => ("invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        C::Invalid(_) => ("invalid", StatusCode::UNPROCESSABLE_ENTITY),
+        C::FingerprintMismatch { .. } => (
+            "county_fingerprint_mismatch",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        C::NotConfirmed(_) => ("county_unconfirmed", StatusCode::FORBIDDEN),
+        C::Checkpoint(_) => ("county_bad_checkpoint", StatusCode::UNPROCESSABLE_ENTITY),
+        C::Refused { .. } => ("county_refused", StatusCode::CONFLICT),
+        C::Rejected(P::Gap { .. }) => ("county_gap", StatusCode::CONFLICT),
+        C::Rejected(P::BadImport { .. }) => ("county_bad_import", StatusCode::UNPROCESSABLE_ENTITY),
+        C::Rejected(P::Differs { .. }) => ("county_refused", StatusCode::CONFLICT),
+        C::BadSignature(_) => ("county_bad_signature", StatusCode::UNAUTHORIZED),
+        C::Replay(_) => ("county_replay", StatusCode::UNAUTHORIZED),
+        C::Store(_) | C::Record(_) => return internal(),
+    };
+    (code, status, e.to_string())
 }
 
 fn internal() -> (&'static str, StatusCode, String) {

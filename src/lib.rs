@@ -6,6 +6,7 @@ pub mod app;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod county;
 pub mod data_format;
 pub mod demo;
 pub mod dlna;

@@ -172,3 +172,27 @@ pub(super) fn prepare_retries(settings: &Settings) -> crate::preparation::Retrie
             .collect(),
     }
 }
+
+/// At the county, its store; at a township with `county_url`, the sender.
+#[allow(clippy::type_complexity)]
+pub(super) fn open_county(
+    settings: &Settings,
+    db: &sled::Db,
+    ledger: &Arc<Ledger>,
+) -> Result<
+    (
+        Option<Arc<crate::county::County>>,
+        Option<Arc<crate::county::sender::Sender>>,
+    ),
+    OpenError,
+> {
+    if settings.county {
+        return Ok((Some(Arc::new(crate::county::County::open(db)?)), None));
+    }
+    let sender = crate::county::sender::Sender::new(
+        ledger.clone(),
+        &settings.county_url,
+        settings.county_push_batch,
+    );
+    Ok((None, sender.map(Arc::new)))
+}

@@ -15,6 +15,7 @@ use crate::media::{ClipSpec, Reply, Request, WorkerPool};
 use super::CliError;
 
 mod copy;
+mod county;
 mod dlna;
 mod jit;
 mod ledger;
@@ -24,6 +25,7 @@ mod serve;
 mod xlsx;
 
 pub use copy::copy;
+pub use county::{county, Shape as CountyShape};
 pub use dlna::dlna;
 pub use jit::jit;
 pub use ledger::ledger;

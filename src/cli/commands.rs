@@ -50,6 +50,14 @@ pub enum CliError {
     Backup(#[from] crate::backup::BackupError),
     #[error("{0} 项检查需要处理（{0} checks need action）")]
     DoctorFound(usize),
+    #[error(transparent)]
+    County(#[from] crate::county::CountyError),
+    #[error("无法读取 {path}（cannot read {path}）")]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Loads the settings and runs the command.
@@ -62,8 +70,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             library,
             listen,
             demo,
+            county,
         } => {
             apply_data(&mut settings, &data);
+            settings.county |= county;
             settings.library.extend(library);
             if let Some(l) = listen {
                 settings.listen = l;
@@ -98,6 +108,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, command.data());
             Ok(super::ledger::run(&settings, command)?)
         }
+        Command::County(command) => {
+            apply_data(&mut settings, command.data());
+            super::county::run(&settings, command)
+        }
         Command::Backup {
             data,
             to,
@@ -123,6 +137,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             BenchCommand::Prepare => super::bench::prepare(),
             BenchCommand::Copy => super::bench::copy(),
             BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
+            BenchCommand::County {
+                townships,
+                points,
+                years,
+            } => super::bench::county(super::bench::CountyShape {
+                townships,
+                points,
+                years: years.clamp(1, 20),
+            }),
             BenchCommand::Jit { hours, rounds } => super::bench::jit(hours, rounds),
             BenchCommand::Dlna { films } => super::bench::dlna(films),
             BenchCommand::Serve {
@@ -197,6 +220,10 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), CliError> {
     }
     let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
     crate::backup::serve_control(&app.settings.data, app.db().clone(), app.ledger.clone());
+    if let Some(sender) = &app.sender {
+        let every = Duration::from_secs(app.settings.county_push_secs.max(2));
+        sender.clone().start(every);
+    }
     let ssdp = start_ssdp(&app, addr);
     let result = server.await.map_err(CliError::Serve);
     if let Some((ssdp, renderers)) = ssdp {

@@ -48,6 +48,12 @@ pub enum LedgerCommand {
         #[arg(long)]
         checkpoint: Option<PathBuf>,
     },
+    /// Print the ledger's public (verifier) key and its fingerprint: what the county
+    /// registers, and the fingerprint its admin confirms.
+    Key {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Print a signed checkpoint (C2SP tlog-checkpoint note) of the ledger.
     Checkpoint {
         #[command(flatten)]
@@ -84,6 +90,7 @@ impl LedgerCommand {
             LedgerCommand::Verify { data, .. }
             | LedgerCommand::Export { data, .. }
             | LedgerCommand::Checkpoint { data }
+            | LedgerCommand::Key { data }
             | LedgerCommand::Reindex { data, .. }
             | LedgerCommand::Stress { data, .. } => data,
         }
@@ -150,6 +157,15 @@ pub fn run(settings: &Settings, command: LedgerCommand) -> Result<(), LedgerCliE
         } => export(&dir, from, checkpoint.as_deref()),
         LedgerCommand::Checkpoint { .. } => {
             print!("{}", open_for_reading(&dir)?.checkpoint()?);
+            Ok(())
+        }
+        LedgerCommand::Key { .. } => {
+            let ledger = open_for_reading(&dir)?;
+            let key = ledger
+                .public_key()
+                .ok_or_else(|| KeyError::Missing(dir.clone()))?;
+            println!("{key}");
+            println!("指纹（fingerprint）: {}", key.fingerprint());
             Ok(())
         }
         LedgerCommand::Stress { threads, count, .. } => stress(&dir, threads, count),

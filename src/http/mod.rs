@@ -9,6 +9,7 @@ pub mod routes;
 
 mod body;
 mod catalog_edit;
+mod county;
 mod devices;
 mod dlna;
 mod doctor;

@@ -40,22 +40,27 @@ pub struct ReportQuery {
     format: Option<String>,
 }
 
-enum Format {
+pub(super) enum Format {
     Json,
     Xlsx,
     Html,
 }
 
+/// `format=` of a report query: `json` (default), `xlsx` or `html`.
+pub(super) fn format_of(given: Option<&str>) -> Result<Format, AppError> {
+    match given.unwrap_or("json") {
+        "json" => Ok(Format::Json),
+        "xlsx" => Ok(Format::Xlsx),
+        "html" => Ok(Format::Html),
+        other => Err(invalid(format!(
+            "格式 {other:?} 不支持，可选 json、xlsx、html（format must be json, xlsx or html）"
+        ))),
+    }
+}
+
 impl ReportQuery {
     fn format(&self) -> Result<Format, AppError> {
-        match self.format.as_deref().unwrap_or("json") {
-            "json" => Ok(Format::Json),
-            "xlsx" => Ok(Format::Xlsx),
-            "html" => Ok(Format::Html),
-            other => Err(invalid(format!(
-                "格式 {other:?} 不支持，可选 json、xlsx、html（format must be json, xlsx or html）"
-            ))),
-        }
+        format_of(self.format.as_deref())
     }
 
     fn station(&self) -> Result<String, AppError> {
@@ -78,14 +83,17 @@ fn invalid(message: String) -> AppError {
 }
 
 /// A report rendered off the async threads.
-enum Rendered {
+pub(super) enum Rendered {
     Json(Vec<u8>),
     Html(String),
     Xlsx { bytes: Vec<u8>, name: String },
 }
 
 /// Renders the report in the asked format (blocking work: XLSX of a long register).
-fn render<R: Tabular + Serialize>(report: &R, format: Format) -> Result<Rendered, AppError> {
+pub(super) fn render<R: Tabular + Serialize>(
+    report: &R,
+    format: Format,
+) -> Result<Rendered, AppError> {
     Ok(match format {
         Format::Json => Rendered::Json(
             serde_json::to_vec(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
@@ -98,7 +106,7 @@ fn render<R: Tabular + Serialize>(report: &R, format: Format) -> Result<Rendered
     })
 }
 
-fn respond(rendered: Rendered) -> HttpResponse {
+pub(super) fn respond(rendered: Rendered) -> HttpResponse {
     match rendered {
         Rendered::Json(body) => HttpResponse::Ok()
             .content_type("application/json")

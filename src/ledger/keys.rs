@@ -21,6 +21,9 @@ use sha2::{Digest, Sha256};
 pub const KEY_FILE: &str = "ledger.key";
 /// The verifier key file's name inside the ledger folder.
 pub const PUBLIC_KEY_FILE: &str = "ledger.pub";
+/// What every signature over a request to the county starts with (see
+/// [`Ledger::sign_request`](super::Ledger::sign_request)).
+pub const REQUEST_CONTEXT: &[u8] = b"dianjiao-county-request/v1\n";
 /// The signed-note algorithm byte for Ed25519.
 const ED25519: u8 = 0x01;
 
@@ -57,6 +60,21 @@ impl VerifierKey {
     /// The 4-byte key id that starts each signature made by this key.
     pub fn key_id(&self) -> [u8; 4] {
         self.id
+    }
+
+    /// The key's fingerprint, to read aloud or compare by eye when a township is registered
+    /// at the county: `SHA256:` and the first 16 bytes of the SHA-256 of the verifier key
+    /// text, in groups of four hex digits.
+    pub fn fingerprint(&self) -> String {
+        let digest = Sha256::digest(self.to_string().as_bytes());
+        let hex = hex::encode(&digest[..16]);
+        let groups: Vec<&str> = (0..hex.len()).step_by(4).map(|i| &hex[i..i + 4]).collect();
+        format!("SHA256:{}", groups.join("-"))
+    }
+
+    /// Checks a request signature made by [`Ledger::sign_request`](super::Ledger::sign_request).
+    pub fn verifies_request(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.verifies(&[REQUEST_CONTEXT, message].concat(), signature)
     }
 
     /// Strict Ed25519 verification of `signature` over `message`.

@@ -31,6 +31,7 @@ mod frame;
 mod keys;
 mod open;
 mod origin;
+mod requests;
 #[cfg(test)]
 mod tests;
 
@@ -45,7 +46,7 @@ pub use clock::{
 pub use entry::{ChainHash, Draft, DraftError, Entry, EntryKind, MAX_PAYLOAD_BYTES};
 pub use error::{Damage, LedgerError};
 pub use export::{verify_export, ExportError, ExportReport, Tamper};
-pub use keys::{KeyError, VerifierKey, KEY_FILE, PUBLIC_KEY_FILE};
+pub use keys::{KeyError, VerifierKey, KEY_FILE, PUBLIC_KEY_FILE, REQUEST_CONTEXT};
 pub use origin::{OriginMark, ORIGIN_FIELD};
 
 use commit::{Committer, Tip};
@@ -260,13 +261,20 @@ impl Ledger {
         Ok((self.sign(tip)?, tip.end))
     }
 
-    fn sign(&self, tip: Tip) -> Result<Checkpoint, LedgerError> {
+    pub(super) fn signer_or_missing(&self) -> Result<&Signer, LedgerError> {
         let dir = self.log_path.parent().unwrap_or(Path::new("."));
-        let signer = self
+        Ok(self
             .signer
             .as_ref()
-            .ok_or_else(|| KeyError::Missing(dir.to_owned()))?;
-        Ok(Checkpoint::sign(signer, tip.len, tip.head))
+            .ok_or_else(|| KeyError::Missing(dir.to_owned()))?)
+    }
+
+    fn sign(&self, tip: Tip) -> Result<Checkpoint, LedgerError> {
+        Ok(Checkpoint::sign(
+            self.signer_or_missing()?,
+            tip.len,
+            tip.head,
+        ))
     }
 
     /// Writes entries `from..len` as JSON Lines (each line the entry's stored JSON) and

@@ -113,6 +113,20 @@ fn decoded(
     Ok(items)
 }
 
+/// One entry as the reports see it, read from somewhere other than this server's ledger
+/// (the county's verified copies of a township's entries); `None` without a report date.
+pub fn item_of(entry: Entry, days: &Days, corrected: Option<Corrected>) -> Option<Item> {
+    let date = report_date(&entry, days)?;
+    Some(Item {
+        seq: entry.seq,
+        corrected,
+        date,
+        record: decode(entry.kind, entry.seq, entry.payload),
+        at: entry.at,
+        station: entry.station,
+    })
+}
+
 /// The entries `seqs`, in order.
 pub fn read(ledger: &Ledger, seqs: &BTreeSet<u64>) -> Result<Vec<Entry>, ReportsError> {
     let mut out = Vec::with_capacity(seqs.len());

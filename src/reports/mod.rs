@@ -25,8 +25,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use index::{Checked, Index};
-pub use load::{Corrected, Item, Record};
-pub use matrix::{Matrix, MatrixCell, MatrixRow};
+pub use load::{item_of, Corrected, Item, Record};
+pub use matrix::{build as build_matrix, percent, Matrix, MatrixCell, MatrixRow};
 pub use quarterly::{Fulfilment, Quarterly};
 pub use registers::{Register, RegisterKind, RegisterRow};
 pub use table::{Cell, Table, Tabular};

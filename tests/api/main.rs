@@ -8,6 +8,7 @@ mod catalog;
 mod catalog_edit;
 mod cli;
 mod clock;
+mod county;
 mod demo;
 mod deploy;
 mod dlna;

@@ -336,6 +336,25 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/preparation/queue", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::POST, "/api/v1/preparation/queue/{id}/first", Unknown, none,
           [E401, E401, E404, E404, E403]),
+        // The county (issue 18). This table's server is a township's: the county's own
+        // routes answer 404 past the gate; the signed township routes 404 to everyone.
+        r(Method::GET, "/api/v1/county/monthly", NoId, none, [E401, E401, E404, E404, E403]),
+        r(Method::GET, "/api/v1/county/townships", NoId, none, [E401, E401, E404, E404, E403]),
+        r(Method::POST, "/api/v1/county/townships", NoId,
+          |_, who| Body::Json(json!({"name": who, "key": "not-a-key"})),
+          [E401, E401, E403, E404, E403]),
+        r(Method::POST, "/api/v1/county/townships/{id}/confirm", Unknown,
+          |_, _| Body::Json(json!({"fingerprint": "SHA256:0000"})),
+          [E401, E401, E403, E404, E403]),
+        r(Method::POST, "/api/v1/county/status", NoId,
+          |_, _| Body::Json(json!({})), [E404, E404, E404, E404, E404]),
+        r(Method::POST, "/api/v1/county/push", NoId,
+          |_, _| Body::Json(json!({"checkpoint": "", "entries": []})),
+          [E404, E404, E404, E404, E404]),
+        r(Method::GET, "/api/v1/ledger/key", NoId, none, [E401, E401, Ok, Ok, E403]),
+        // No county_url on this server: nothing to push to.
+        r(Method::POST, "/api/v1/county/send", NoId, none, [E401, E401, E422, E422, E403]),
+        r(Method::GET, "/api/v1/county/sender", NoId, none, [E401, E401, Ok, Ok, E403]),
         // DLNA (on in this table's server): anyone, signed in or not — DLNA has no sign-in.
         r(Method::GET, "/dlna/description.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),
         r(Method::GET, "/dlna/cds.xml", NoId, none, [Ok, Ok, Ok, Ok, Ok]),

@@ -11,8 +11,9 @@ import * as plans from './pages/plans.js';
 import * as downloads from './pages/downloads.js';
 import * as accounts from './pages/accounts.js';
 import * as register from './pages/register.js';
+import * as county from './pages/county.js';
 
-const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register };
+const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register, county };
 const main = document.getElementById('main');
 import { session } from './session.js';
 
@@ -58,6 +59,12 @@ function setSession(s) {
   document.getElementById('nav').hidden = !session.name;
   main.classList.toggle('bare', !session.name);
   document.querySelectorAll('#nav [data-admin]').forEach((a) => { a.hidden = session.role !== 'admin'; });
+  // A county server (serve --county) answers its townships list; a township's says 404.
+  const link = document.querySelector('#nav [data-county]');
+  link.hidden = true;
+  if (session.name) {
+    fetch('/api/v1/county/townships', { credentials: 'same-origin' }).then((r) => { link.hidden = !r.ok; }).catch(() => {});
+  }
 }
 
 async function signOut() {

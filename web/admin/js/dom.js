@@ -38,7 +38,7 @@ export function table(heads, rows, opts = {}) {
   const body = h('tbody', {});
   for (const r of rows) {
     const cells = r.cells || r;
-    const tr = h('tr', { class: r.onclick ? 'click' : undefined, on: r.onclick ? { click: r.onclick } : undefined });
+    const tr = h('tr', { class: r.class || (r.onclick ? 'click' : undefined), on: r.onclick ? { click: r.onclick } : undefined });
     for (const c of cells) {
       if (c && typeof c === 'object' && !(c instanceof Node) && !Array.isArray(c)) {
         const { children, ...attrs } = c;

@@ -1,7 +1,7 @@
 // 报表下载: every register and report as Excel, printable page or JSON; the ledger export.
 
-import { get } from '../api.js';
-import { fill, h, table } from '../dom.js';
+import { api, get } from '../api.js';
+import { fill, h, table, toast } from '../dom.js';
 import { REGISTERS } from './register.js';
 
 export async function render(box) {
@@ -37,5 +37,32 @@ export async function render(box) {
     h('div', { class: 'card' }, h('h2', { text: '台账导出（报县里核验）' }),
       h('p', { class: 'hint', text: '台账是只增不改的记录链。导出的文件连同检查点交县委组织部电教中心，可用 dianjiao ledger verify 核验没有被改动。' }),
       h('p', {}, h('a', { href: '/api/v1/ledger?from_seq=0&limit=100000', target: '_blank', text: '台账记录（JSON）' }), '　',
-        h('a', { href: '/api/v1/ledger/checkpoint', target: '_blank', text: '签名检查点' }))));
+        h('a', { href: '/api/v1/ledger/checkpoint', target: '_blank', text: '签名检查点' }))),
+    await countyCard());
+}
+
+/** 报送县里: this ledger's key and fingerprint (for the county's registration), where pushes
+ * go, the last push, and a button to push now. */
+async function countyCard() {
+  const info = await get('/api/v1/county/sender').catch(() => null);
+  if (!info) return null;
+  const last = h('p', {});
+  const show = (r) => {
+    if (!r) { fill(last, '还没有报送过。'); return; }
+    const what = r.ok ? `成功：县里已核验到第 ${r.county_len - 1} 条（本次新增 ${r.added} 条）` : `未成功：${r.message || r.state || ''}`;
+    fill(last, h('span', { class: r.ok ? 'state ok' : 'state action', text: r.ok ? '正常' : (r.state === 'refused' ? '县里拒收' : '未完成') }), `　${r.at}　${what}`);
+  };
+  show(info.last);
+  const send = h('button', { type: 'button', class: 'primary', text: '立即报送县里', disabled: !info.county_url });
+  send.addEventListener('click', async () => {
+    send.disabled = true;
+    try { const r = await api('POST', '/api/v1/county/send'); show(r); toast(r.ok ? '已报送县里' : '报送未完成，见下方说明'); } catch (e) { toast(e.message); }
+    send.disabled = false;
+  });
+  return h('div', { class: 'card' }, h('h2', { text: '报送县里' }),
+    h('p', { class: 'hint', text: '本乡账本的公钥请交县委组织部电教中心登记；县里会与您电话核对一次指纹。之后新的台账记录按计划自动报送，也可随时点按钮报送。' }),
+    h('p', {}, '账本公钥：', h('code', { text: info.key || '（尚未生成）' })),
+    h('p', {}, '指纹：', h('code', { text: info.fingerprint || '' })),
+    h('p', {}, info.county_url ? `县里服务器：${info.county_url}，每 ${info.push_secs} 秒自动报送一次` : '尚未设置县里服务器地址（设置 county_url），也可导出台账文件用 U 盘交县里。'),
+    h('p', {}, send), last);
 }
