@@ -58,6 +58,8 @@ pub struct App {
     pub entries: Arc<Entries>,
     /// DLNA MediaServer state: its UUID and the browsable tree.
     pub dlna: crate::dlna::Dlna,
+    /// Pastoral field kits: making them, importing their records.
+    pub kits: Arc<crate::kit::Kits>,
     db: sled::Db,
 }
 
@@ -100,6 +102,8 @@ pub enum OpenError {
     Workers(#[source] std::io::Error),
     #[error(transparent)]
     Format(#[from] crate::data_format::FormatError),
+    #[error("cannot open the field kits' register")]
+    Kits(#[from] crate::kit::KitError),
 }
 
 impl App {
@@ -227,7 +231,19 @@ impl App {
             (&preparation, &jit),
         )?;
         let uploads = open_uploads(&settings, &db, &library, &catalog, &entries)?;
+        let kits = Arc::new(crate::kit::Kits::open(
+            &db,
+            (
+                ledger.clone(),
+                stations.clone(),
+                catalog.clone(),
+                reports.clone(),
+            ),
+            days,
+            crate::kit::KitSettings::from_settings(&settings),
+        )?);
         Ok(App {
+            kits,
             uploads,
             catalog,
             accounts,

@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod commands;
+mod kit;
 mod ledger;
 mod maint;
 mod prepare_bar;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use commands::{run, CliError};
+pub use kit::KitCommand;
 pub use ledger::{LedgerCliError, LedgerCommand};
 
 /// dianjiao (电教): township film library, LAN streaming and showing ledger.
@@ -110,6 +112,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pastoral field kits: make one for a USB stick, import the records it brings home.
+    #[command(subcommand)]
+    Kit(KitCommand),
     /// Benchmarks against named references (results go into README).
     #[command(hide = true, subcommand)]
     Bench(BenchCommand),

@@ -201,7 +201,7 @@ fn decode(kind: EntryKind, seq: u64, payload: serde_json::Value) -> Record {
         EntryKind::ProductionDelivered => de(seq, payload).map(Record::Production),
         EntryKind::PastoralSession => de(seq, payload).map(Record::Pastoral),
         EntryKind::Photo => de(seq, payload).map(Record::Photo),
-        EntryKind::StationChange | EntryKind::Correction => None,
+        EntryKind::StationChange | EntryKind::Correction | EntryKind::FieldKit => None,
     };
     record.unwrap_or(Record::Other)
 }

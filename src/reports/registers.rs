@@ -378,6 +378,7 @@ fn run_by(station: &StationHead, source: Source) -> String {
         Source::Dlna => "DLNA 电视",
         Source::Direct => "直接播放",
         Source::DlnaPush => "投屏到电视",
+        Source::FieldKit => "牧区放映包",
     };
     match &station.broadcaster {
         Some(b) => format!("{b}（{via}）"),
