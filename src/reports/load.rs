@@ -55,6 +55,9 @@ pub struct Item {
     pub date: LocalDate,
     pub record: Record,
     pub corrected: Option<Corrected>,
+    /// The payload's `origin` mark (`field_kit` for records imported from a field kit,
+    /// `demo` for the demo year), if any.
+    pub origin: Option<String>,
 }
 
 impl Item {
@@ -100,7 +103,11 @@ fn decoded(
     let mut items = Vec::with_capacity(seqs.len());
     read_each(ledger, seqs, |entry| {
         if let Some(date) = report_date(&entry, days) {
+            let origin = entry.payload[crate::ledger::ORIGIN_FIELD]
+                .as_str()
+                .map(str::to_owned);
             items.push(Item {
+                origin,
                 seq: entry.seq,
                 corrected: corrections.get(&entry.seq).cloned(),
                 date,
