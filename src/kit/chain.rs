@@ -77,9 +77,10 @@ pub struct FieldRecord {
     pub event: Event,
 }
 
-/// Why a chain was refused: the first bad record and what is wrong with it.
+/// Why a chain was refused: the first bad record and what is wrong with it. Said as
+/// 第 N 条 with N = seq + 1, the number the page shows beside each record.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("第 {seq} 条记录{why}")]
+#[error("第 {} 条记录{why}", .seq + 1)]
 pub struct ChainBreak {
     /// The seq of the first bad record (its position in the file when the seq itself is wrong).
     pub seq: u64,

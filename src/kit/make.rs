@@ -80,10 +80,10 @@ impl Kits {
     /// Starts making a kit in the background (the office): the output folder must be one
     /// of `kit_out_dirs`. Returns the first progress; poll [`Kits::progress`].
     pub fn start(self: &Arc<Self>, req: MakeRequest) -> Result<Progress, KitError> {
+        let planned = self.plan(&req)?;
         if !self.settings.out_dirs.iter().any(|d| d == &req.out_dir) {
             return Err(KitError::OutDirRefused);
         }
-        let planned = self.plan(&req)?;
         let kit_id = planned.manifest.kit_id.clone();
         let first = Progress {
             kit_id: kit_id.clone(),

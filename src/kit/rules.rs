@@ -70,7 +70,7 @@ pub enum Accepted<'k> {
 
 /// Why a record was refused (nothing of the file was appended).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("第 {seq} 条记录{why}")]
+#[error("第 {} 条记录{why}", .seq + 1)]
 pub struct Refusal {
     pub seq: u64,
     pub why: String,

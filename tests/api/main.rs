@@ -14,6 +14,7 @@ mod dlna_http;
 mod doctor;
 mod hostile;
 mod jit;
+mod kit;
 mod ledger;
 mod ledger_crash;
 mod ledger_http;

@@ -31,6 +31,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server after `tweak` has adjusted the settings.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(tweak, dianjiao::ledger::LedgerClock::default()).await
+}
+
+/// [`spawn_app_with`] with the ledger (and so the plays, entries and kits) on `clock`.
+pub async fn spawn_app_with_clock(
+    tweak: impl FnOnce(&mut Settings),
+    clock: dianjiao::ledger::LedgerClock,
+) -> TestApp {
     let data = tempfile::tempdir().expect("temp dir");
     let library = data.path().join("library");
     std::fs::create_dir_all(&library).expect("library dir");
@@ -44,7 +52,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     };
     tweak(&mut settings);
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_dianjiao"));
-    let app = tokio::task::spawn_blocking(move || App::open(settings, exe))
+    let options = dianjiao::ledger::LedgerOptions {
+        clock,
+        ..Default::default()
+    };
+    let app = tokio::task::spawn_blocking(move || App::open_with(settings, exe, options))
         .await
         .expect("join")
         .expect("app opens");

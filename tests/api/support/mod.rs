@@ -5,4 +5,4 @@ pub mod fixtures;
 pub mod node;
 pub mod plays;
 
-pub use app::{spawn_app, spawn_app_with, TestApp, PASSWORD};
+pub use app::{spawn_app, spawn_app_with, spawn_app_with_clock, TestApp, PASSWORD};
