@@ -45,7 +45,10 @@ async fn pastoral_station(app: &TestApp, admin: &reqwest::Client) -> (String, Ve
 /// Makes a kit through the office routes and waits for it; returns its progress (done).
 async fn make_kit(app: &TestApp, clerk: &reqwest::Client, station: &str, film: &str) -> Value {
     let kits = get(app, clerk, "/api/v1/kits").await;
-    let out_dir = kits["out_dirs"][0].as_str().expect("an output folder").to_owned();
+    let out_dir = kits["out_dirs"][0]
+        .as_str()
+        .expect("an output folder")
+        .to_owned();
     let body = json!({"station_id": station, "film_ids": [film], "out_dir": out_dir});
     let (status, started) = post(clerk, app, "/api/v1/kits", body).await;
     assert_eq!(status, 202, "{started}");
@@ -92,9 +95,10 @@ fn register<'a>(all: &'a Value, which: &str) -> &'a Value {
 fn all_offline(rows: &[Value]) -> bool {
     rows.iter().all(|r| {
         r["offline"] == true
-            && r["marks"]
-                .as_array()
-                .is_some_and(|m| m.iter().any(|m| m.as_str().is_some_and(|m| m.contains("离线记录"))))
+            && r["marks"].as_array().is_some_and(|m| {
+                m.iter()
+                    .any(|m| m.as_str().is_some_and(|m| m.contains("离线记录")))
+            })
     })
 }
 
@@ -107,14 +111,23 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
     assert_eq!(prepare_all(&app).await, 1);
     let films = app.get_json("/api/v1/films").await;
     let film = films["items"][0]["id"].as_str().expect("film").to_owned();
-    let admin = app.signed_in("admin", dianjiao::accounts::Role::Admin).await;
-    let clerk = app.signed_in("clerk", dianjiao::accounts::Role::Clerk).await;
+    let admin = app
+        .signed_in("admin", dianjiao::accounts::Role::Admin)
+        .await;
+    let clerk = app
+        .signed_in("clerk", dianjiao::accounts::Role::Clerk)
+        .await;
     let (station, members) = pastoral_station(&app, &admin).await;
 
     let made = make_kit(&app, &clerk, &station, &film).await;
     let folder = std::path::PathBuf::from(made["folder"].as_str().expect("folder"));
     let kit_id = made["kit_id"].as_str().expect("kit id").to_owned();
-    let stored = app.app.kits.get(&kit_id).expect("read").expect("kit stored");
+    let stored = app
+        .app
+        .kits
+        .get(&kit_id)
+        .expect("read")
+        .expect("kit stored");
     let manifest = stored.manifest().expect("manifest");
     let made_at = time::OffsetDateTime::parse(
         &manifest.made_at,
@@ -132,7 +145,11 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         "shot": std::env::var("DIANJIAO_KIT_SHOT").ok(),
     });
     let run = run_node("kit.mjs", "-", config.to_string()).await;
-    assert!(run.success, "the kit page failed: {}\n{}", run.result, run.stderr);
+    assert!(
+        run.success,
+        "the kit page failed: {}\n{}",
+        run.result, run.stderr
+    );
     assert!(run.result["current_time_s"].as_f64().expect("played") > 2.5);
     let bytes = std::fs::read(&export).expect("the export was saved");
 
@@ -142,25 +159,41 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
     let before = app.app.ledger.len();
     let (status, report) = import(&app, &clerk, bytes.clone()).await;
     assert_eq!(status, 201, "{report}");
-    assert_eq!((report["records"].as_u64(), report["added"].as_u64()), (Some(5), Some(5)), "{report}");
+    assert_eq!(
+        (report["records"].as_u64(), report["added"].as_u64()),
+        (Some(5), Some(5)),
+        "{report}"
+    );
     assert_eq!(app.app.ledger.len(), before + 6);
     let viewings = entries_of(&app, &clerk, "viewing").await;
     let v = &viewings.last().expect("a field viewing")["payload"];
-    assert_eq!((v["source"].as_str(), v["origin"].as_str()), (Some("field_kit"), Some("field_kit")), "{v}");
+    assert_eq!(
+        (v["source"].as_str(), v["origin"].as_str()),
+        (Some("field_kit"), Some("field_kit")),
+        "{v}"
+    );
     assert_eq!(v["signins"], 2, "{v}");
     assert_eq!(v["status"], "showing", "{v}");
     let watched_s = v["watched_s"].as_u64().expect("watched_s");
     assert!(watched_s >= 2, "{v}");
     let signins = entries_of(&app, &clerk, "signin").await;
     assert_eq!(signins.len(), 2);
-    assert!(signins.iter().all(|s| s["payload"]["late"] == false && s["payload"]["origin"] == "field_kit"));
+    assert!(signins
+        .iter()
+        .all(|s| s["payload"]["late"] == false && s["payload"]["origin"] == "field_kit"));
     let sessions = entries_of(&app, &clerk, "pastoral_session").await;
     let hours = sessions[0]["payload"]["hours"].as_f64().expect("hours");
-    assert!((hours * 60.0 - 10.0).abs() < 0.05, "a 10-minute session is {hours} h");
+    assert!(
+        (hours * 60.0 - 10.0).abs() < 0.05,
+        "a 10-minute session is {hours} h"
+    );
     assert_eq!(sessions[0]["payload"]["late"], false);
 
     // The registers say 离线记录; the 30-hour figure counts session + showing.
-    let date = sessions[0]["payload"]["showing_date"].as_str().expect("date").to_owned();
+    let date = sessions[0]["payload"]["showing_date"]
+        .as_str()
+        .expect("date")
+        .to_owned();
     let year: i32 = date[..4].parse().expect("year");
     let path = format!("/api/v1/reports/registers/all?station={station}&from={date}&to={date}");
     let all = get(&app, &clerk, &path).await;
@@ -168,21 +201,45 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
     let rows = viewing_reg["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 2, "the showing and the session: {viewing_reg}");
     assert!(all_offline(rows), "{viewing_reg}");
-    let signin_rows = register(&all, "signin")["rows"].as_array().expect("rows").clone();
+    let signin_rows = register(&all, "signin")["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
     assert_eq!(signin_rows.len(), 2);
     assert!(all_offline(&signin_rows), "{all}");
     let expected = hours + watched_s as f64 / 3600.0;
-    let total = viewing_reg["totals"]["pastoral_hours"].as_f64().expect("register hours");
-    assert!((total - expected).abs() < 1e-6, "register {total} h, expected {expected} h");
+    let total = viewing_reg["totals"]["pastoral_hours"]
+        .as_f64()
+        .expect("register hours");
+    assert!(
+        (total - expected).abs() < 1e-6,
+        "register {total} h, expected {expected} h"
+    );
     let yearly = get(&app, &clerk, &format!("/api/v1/reports/yearly?year={year}")).await;
-    let row = yearly["stations"].as_array().expect("stations").iter().find(|s| s["station"]["id"] == station.as_str()).expect("station row").clone();
-    assert!((row["pastoral_hours"].as_f64().expect("hours") - expected).abs() < 1e-6, "{yearly}");
-    assert!((yearly["pastoral_hours"].as_f64().expect("total") - expected).abs() < 1e-6, "{yearly}");
+    let row = yearly["stations"]
+        .as_array()
+        .expect("stations")
+        .iter()
+        .find(|s| s["station"]["id"] == station.as_str())
+        .expect("station row")
+        .clone();
+    assert!(
+        (row["pastoral_hours"].as_f64().expect("hours") - expected).abs() < 1e-6,
+        "{yearly}"
+    );
+    assert!(
+        (yearly["pastoral_hours"].as_f64().expect("total") - expected).abs() < 1e-6,
+        "{yearly}"
+    );
 
     // A repeated import adds nothing.
     let len = app.app.ledger.len();
     let (status, again) = import(&app, &clerk, bytes.clone()).await;
-    assert_eq!((status, again["added"].as_u64(), again["already"].as_u64()), (200, Some(0), Some(5)), "{again}");
+    assert_eq!(
+        (status, again["added"].as_u64(), again["already"].as_u64()),
+        (200, Some(0), Some(5)),
+        "{again}"
+    );
     assert_eq!(app.app.ledger.len(), len);
 
     // An edited export (the showing's watched seconds raised by hand) is refused, naming it.
@@ -190,13 +247,30 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
     let records = file["records"].as_array_mut().expect("records");
     let at = records
         .iter()
-        .position(|r| r["body"].as_str().is_some_and(|b| b.contains("\"kind\":\"showing\"")))
+        .position(|r| {
+            r["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("\"kind\":\"showing\""))
+        })
         .expect("the showing's record");
-    let body = records[at]["body"].as_str().expect("body").replace(&format!("\"watched_s\":{watched_s}"), "\"watched_s\":11");
+    let body = records[at]["body"]
+        .as_str()
+        .expect("body")
+        .replace(&format!("\"watched_s\":{watched_s}"), "\"watched_s\":11");
     records[at]["body"] = json!(body);
     let (status, refused) = import(&app, &clerk, serde_json::to_vec(&file).expect("json")).await;
-    assert_eq!((status, refused["error"].as_str()), (422, Some("kit_chain_broken")), "{refused}");
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (422, Some("kit_chain_broken")),
+        "{refused}"
+    );
     let named = format!("第 {} 条记录", at + 1);
-    assert!(refused["message"].as_str().expect("message").contains(&named), "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .expect("message")
+            .contains(&named),
+        "{refused}"
+    );
     assert_eq!(app.app.ledger.len(), len);
 }

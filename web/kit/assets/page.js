@@ -7,7 +7,6 @@
   var $ = Kit.$;
   var el = Kit.el;
   var kit, records, showings, session = null, timer = null;
-  var KINDS = { showing: '放映', signin: '签到', discussion: '讨论', session: '授课' };
 
   function filmById(id) { return kit.films.filter(function (f) { return f.id === id; })[0]; }
   function memberById(id) { return kit.members.filter(function (m) { return m.id === id; })[0]; }
@@ -15,7 +14,7 @@
   function describe(d) {
     if (d.kind === 'showing') {
       var f = filmById(d.film_id);
-      return '放映《' + (f ? f.title : d.film_id) + '》，播放 ' + Math.round(d.watched_s / 60) + ' 分钟（' + d.watched_s + ' 秒）';
+      return '放映《' + (f ? f.title : d.film_id) + '》，播放 ' + Math.floor(d.watched_s / 60) + ' 分 ' + (d.watched_s % 60) + ' 秒';
     }
     if (d.kind === 'signin') { var m = memberById(d.member_id); return '签到：' + (m ? m.name : d.member_id); }
     if (d.kind === 'discussion') return '讨论：' + d.text;
@@ -31,7 +30,7 @@
     while (body.firstChild) body.removeChild(body.firstChild);
     records.each(function (r, d) {
       var at = d.at || d.started_at || '';
-      var row = el('tr', [el('td', String(r.seq + 1)), el('td', at ? Kit.local(at) : ''), el('td', (KINDS[d.kind] || '') + ' · ' + describe(d))]);
+      var row = el('tr', [el('td', String(r.seq + 1)), el('td', at ? Kit.local(at) : ''), el('td', describe(d))]);
       row.setAttribute('data-kind', d.kind || '');
       body.appendChild(row);
     });
@@ -86,7 +85,8 @@
   function drawFilms() {
     var box = $('films');
     kit.films.forEach(function (f) {
-      var card = el('button.film', [el('div.title', f.title), el('div.state', Math.round(f.duration_s / 60) + ' 分钟')]);
+      var length = f.duration_s >= 60 ? Math.round(f.duration_s / 60) + ' 分钟' : f.duration_s + ' 秒';
+      var card = el('button.film', [el('div.title', f.title), el('div.state', length)]);
       card.type = 'button';
       card.setAttribute('data-film', f.id);
       if (f.poster) { var img = el('img'); img.src = f.poster; img.alt = ''; card.insertBefore(img, card.firstChild); }
