@@ -11,8 +11,9 @@ import * as plans from './pages/plans.js';
 import * as downloads from './pages/downloads.js';
 import * as accounts from './pages/accounts.js';
 import * as register from './pages/register.js';
+import * as kits from './pages/kits.js';
 
-const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register };
+const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register, kits };
 const main = document.getElementById('main');
 import { session } from './session.js';
 
