@@ -8,7 +8,6 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use dianjiao::ledger::LedgerClock;
 use serde_json::{json, Value};
@@ -16,7 +15,7 @@ use serde_json::{json, Value};
 use crate::prepare::prepare_all;
 use crate::support::node::run_node;
 use crate::support::plays::{entries_of, post};
-use crate::support::{spawn_app_with_clock, TestApp};
+use crate::support::{spawn_app_with_clock, TestApp, PASSWORD};
 
 /// A server whose clock runs `offset` seconds ahead of the system's.
 async fn app_on_clock(offset: Arc<AtomicI64>) -> TestApp {
@@ -42,26 +41,19 @@ async fn pastoral_station(app: &TestApp, admin: &reqwest::Client) -> (String, Ve
     (id, members)
 }
 
-/// Makes a kit through the office routes and waits for it; returns its progress (done).
-async fn make_kit(app: &TestApp, clerk: &reqwest::Client, station: &str, film: &str) -> Value {
-    let kits = get(app, clerk, "/api/v1/kits").await;
-    let out_dir = kits["out_dirs"][0]
-        .as_str()
-        .expect("an output folder")
-        .to_owned();
-    let body = json!({"station_id": station, "film_ids": [film], "out_dir": out_dir});
-    let (status, started) = post(clerk, app, "/api/v1/kits", body).await;
-    assert_eq!(status, 202, "{started}");
-    let id = started["kit_id"].as_str().expect("kit_id").to_owned();
-    for _ in 0..240 {
-        let p = get(app, clerk, &format!("/api/v1/kits/{id}")).await;
-        match p["state"].as_str() {
-            Some("done") => return p,
-            Some("making") => tokio::time::sleep(Duration::from_millis(250)).await,
-            _ => panic!("making the kit failed: {p}"),
-        }
-    }
-    panic!("the kit was not made in a minute");
+/// Runs `tests/browser/kit.mjs` in `mode` with `config` (plus the mode and the clerk's
+/// account); returns its JSON line after checking it passed.
+async fn kit_page(app: &TestApp, mode: &str, mut config: Value) -> Value {
+    config["mode"] = json!(mode);
+    config["user"] = json!("clerk");
+    config["password"] = json!(PASSWORD);
+    let run = run_node("kit.mjs", &app.base, config.to_string()).await;
+    assert!(
+        run.success,
+        "kit.mjs {mode} failed: {}\n{}",
+        run.result, run.stderr
+    );
+    run.result
 }
 
 async fn import(app: &TestApp, clerk: &reqwest::Client, bytes: Vec<u8>) -> (u16, Value) {
@@ -119,9 +111,20 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         .await;
     let (station, members) = pastoral_station(&app, &admin).await;
 
-    let made = make_kit(&app, &clerk, &station, &film).await;
+    // In the office: 制作牧区放映包 with the film chosen, followed to the end.
+    let made = kit_page(
+        &app,
+        "make",
+        json!({"station_id": station, "film_id": film}),
+    )
+    .await;
     let folder = std::path::PathBuf::from(made["folder"].as_str().expect("folder"));
-    let kit_id = made["kit_id"].as_str().expect("kit id").to_owned();
+    let kits = get(&app, &clerk, "/api/v1/kits").await;
+    assert_eq!(kits["kits"][0]["folder"], made["folder"], "{kits}");
+    let kit_id = kits["kits"][0]["kit_id"]
+        .as_str()
+        .expect("kit id")
+        .to_owned();
     let stored = app
         .app
         .kits
@@ -134,6 +137,10 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         &time::format_description::well_known::Rfc3339,
     )
     .expect("made_at");
+    assert!(
+        folder.starts_with(app.app.settings.data.join("kits")),
+        "{folder:?}"
+    );
     assert!(folder.join("films").join(format!("{film}.mp4")).is_file());
 
     // In the field: the page from the kit's folder, its clock a few seconds after the making.
@@ -144,25 +151,24 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         "film_id": film, "member_ids": members, "out": export,
         "shot": std::env::var("DIANJIAO_KIT_SHOT").ok(),
     });
-    let run = run_node("kit.mjs", "-", config.to_string()).await;
+    let run = kit_page(&app, "field", config).await;
     assert!(
-        run.success,
-        "the kit page failed: {}\n{}",
-        run.result, run.stderr
+        run["current_time_s"].as_f64().expect("played") > 2.5,
+        "{run}"
     );
-    assert!(run.result["current_time_s"].as_f64().expect("played") > 2.5);
     let bytes = std::fs::read(&export).expect("the export was saved");
 
     // Home again an hour later: the import lands 2 sign-ins, the showing, the discussion
     // and the session, each as its own entry, and one entry for the import.
     offset.store(3600, Ordering::SeqCst);
     let before = app.app.ledger.len();
-    let (status, report) = import(&app, &clerk, bytes.clone()).await;
-    assert_eq!(status, 201, "{report}");
-    assert_eq!(
-        (report["records"].as_u64(), report["added"].as_u64()),
-        (Some(5), Some(5)),
-        "{report}"
+    let imported = kit_page(&app, "import", json!({"out": export})).await;
+    assert!(
+        imported["imported"]
+            .as_str()
+            .expect("sentence")
+            .contains("新记入台账 5 条"),
+        "{imported}"
     );
     assert_eq!(app.app.ledger.len(), before + 6);
     let viewings = entries_of(&app, &clerk, "viewing").await;

@@ -76,14 +76,22 @@ function importCard(onDone) {
   return form;
 }
 
-export async function render(box) {
-  const [stations, films, kits] = await Promise.all([get('/api/v1/stations'), get('/api/v1/films?state=ready&per_page=200'), get('/api/v1/kits')]);
-  const pastoral = stations.items.filter((s) => s.kind === 'pastoral' && !s.retired_at);
-  const again = () => render(box);
+async function drawKits(card) {
+  const kits = await get('/api/v1/kits');
   const made = kits.kits.length
     ? table(['放映包', '牧业点', '制作时间', '有效至', '影片', '文件夹'], kits.kits.map((k) => [k.kit_id, k.station_name, k.made_at, k.valid_to, String(k.films), k.folder]))
     : h('p', { class: 'muted', text: '还没有制作过放映包。' });
+  fill(card, h('h2', { text: '已制作的放映包' }), made);
+}
+
+export async function render(box) {
+  const [stations, films, kits] = await Promise.all([get('/api/v1/stations'), get('/api/v1/films?state=ready&per_page=200'), get('/api/v1/kits')]);
+  const pastoral = stations.items.filter((s) => s.kind === 'pastoral' && !s.retired_at);
+  const list = h('div', { class: 'card', id: 'kit-list' });
+  // Only the list is drawn again: the forms keep their results on screen.
+  const again = () => drawKits(list).catch(() => {});
   fill(box, h('h1', { text: '牧区放映包' }),
     pastoral.length ? makeCard(pastoral, films.items, kits.out_dirs, again) : h('p', { class: 'muted', text: '还没有牧业点（在“播放点”中添加类型为牧业点的站点）。' }),
-    importCard(again), h('div', { class: 'card' }, h('h2', { text: '已制作的放映包' }), made));
+    importCard(again), list);
+  await drawKits(list);
 }
