@@ -39,7 +39,7 @@ pub enum KitCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Import the records file a kit's page exported (记录-<kit>-<date>.json).
+    /// Import the records file a kit's page exported (`记录-<kit>-<date>.json`).
     Import {
         #[command(flatten)]
         data: DataArg,
@@ -83,11 +83,7 @@ pub fn run(settings: Settings, command: KitCommand) -> Result<(), CliError> {
             };
             let mut last = 0;
             let made = app.kits.make(&req, &mut |copied, total| {
-                let pct = if total == 0 {
-                    100
-                } else {
-                    copied * 100 / total
-                };
+                let pct = (copied * 100).checked_div(total).unwrap_or(100);
                 if pct != last || copied == 0 {
                     last = pct;
                     eprint!("\r复制影片 {pct:>3}%（copying films）");

@@ -302,3 +302,15 @@ fn the_manifest_signature_holds_only_for_the_signed_text() {
     let changed = text.replace("2026-08-01", "2027-08-01");
     assert!(!manifest::signature_holds(&public, &changed, &sig));
 }
+
+#[test]
+fn a_plan_is_written_year_dash_quarter() {
+    use super::make::FilmChoice;
+    assert!(matches!(
+        FilmChoice::parse_plan("2026-Q3"),
+        Some(FilmChoice::Plan { year: 2026, quarter: 3 })
+    ));
+    assert!(FilmChoice::parse_plan("2026-q1").is_some());
+    assert!(FilmChoice::parse_plan("2026-Q5").is_none());
+    assert!(FilmChoice::parse_plan("Q3").is_none());
+}
