@@ -308,7 +308,10 @@ fn a_plan_is_written_year_dash_quarter() {
     use super::make::FilmChoice;
     assert!(matches!(
         FilmChoice::parse_plan("2026-Q3"),
-        Some(FilmChoice::Plan { year: 2026, quarter: 3 })
+        Some(FilmChoice::Plan {
+            year: 2026,
+            quarter: 3
+        })
     ));
     assert!(FilmChoice::parse_plan("2026-q1").is_some());
     assert!(FilmChoice::parse_plan("2026-Q5").is_none());

@@ -15,6 +15,7 @@ mod doctor;
 mod hostile;
 mod jit;
 mod kit;
+mod kit_cli;
 mod ledger;
 mod ledger_crash;
 mod ledger_http;
