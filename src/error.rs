@@ -157,6 +157,7 @@ fn kit_error(e: &crate::kit::KitError) -> (&'static str, StatusCode, String) {
         K::UnknownKit(_) => ("kit_unknown", StatusCode::NOT_FOUND, m),
         K::ChainBroken(_) => ("kit_chain_broken", StatusCode::UNPROCESSABLE_ENTITY, m),
         K::Refused(_) => ("kit_record_refused", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::Busy => ("kit_busy", StatusCode::CONFLICT, m),
         K::TooMany { .. } => ("kit_too_many_imports", StatusCode::TOO_MANY_REQUESTS, m),
         K::Write { .. } => ("kit_write_failed", StatusCode::INTERNAL_SERVER_ERROR, m),
         K::Stations(_)

@@ -84,6 +84,10 @@ impl Kits {
         if !self.settings.out_dirs.iter().any(|d| d == &req.out_dir) {
             return Err(KitError::OutDirRefused);
         }
+        // One copy at a time: two kits written at once would halve a USB stick's speed each.
+        if self.lock_jobs().values().any(|p| p.state == "making") {
+            return Err(KitError::Busy);
+        }
         let kit_id = planned.manifest.kit_id.clone();
         let first = Progress {
             kit_id: kit_id.clone(),
@@ -132,20 +136,7 @@ impl Kits {
                 "请选择 1 到 200 部影片（choose 1 to 200 films）".into(),
             ));
         }
-        let mut films = Vec::new();
-        let mut files = Vec::new();
-        for id in &film_ids {
-            if films.iter().any(|f: &KitFilm| &f.id == id) {
-                continue;
-            }
-            let (film, mut copies) = self.kit_film(id)?;
-            films.push(film);
-            files.append(&mut copies);
-        }
-        let total = files
-            .iter()
-            .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-            .sum();
+        let (films, files, total) = self.kit_films(&film_ids)?;
         let members = self
             .stations
             .members(&station.id)?
@@ -230,6 +221,29 @@ impl Kits {
         let q = self.reports.quarterly(&station.id, year, quarter)?;
         let plan = q.plan.ok_or(KitError::NoPlan { year, quarter })?;
         Ok(plan.items.into_iter().map(|i| i.film_id).collect())
+    }
+
+    /// The films' manifest lines, the files to copy and their total size.
+    #[allow(clippy::type_complexity)]
+    fn kit_films(
+        &self,
+        ids: &[String],
+    ) -> Result<(Vec<KitFilm>, Vec<(PathBuf, String)>, u64), KitError> {
+        let mut films: Vec<KitFilm> = Vec::new();
+        let mut files = Vec::new();
+        for id in ids {
+            if films.iter().any(|f| &f.id == id) {
+                continue;
+            }
+            let (film, mut copies) = self.kit_film(id)?;
+            films.push(film);
+            files.append(&mut copies);
+        }
+        let total = files
+            .iter()
+            .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .sum();
+        Ok((films, files, total))
     }
 
     /// A film's manifest line and its files (source path, path in the kit).

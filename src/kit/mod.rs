@@ -97,6 +97,8 @@ pub enum KitError {
     /// A record breaks an import rule.
     #[error("记录未通过核对，全部未导入：{0}（a record was refused; nothing imported）")]
     Refused(Refusal),
+    #[error("另一个放映包正在制作，请等它完成后再制作（another kit is being made）")]
+    Busy,
     #[error("导入次数太多，请稍后再试（too many imports; try again later）")]
     TooMany { retry_after_secs: u64 },
     #[error("读取站点失败（cannot read the stations）")]

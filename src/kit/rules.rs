@@ -163,73 +163,17 @@ impl<'k> Ctx<'k> {
                 ended_at,
                 watched_s,
                 furthest_s,
-            } => {
-                let film = self.film(seq, film_id)?;
-                let (start, end) = self.span(seq, started_at, ended_at)?;
-                let longest = film.duration_s + DURATION_GRACE_S;
-                if *watched_s > longest || *furthest_s > longest {
-                    return Err(refuse(
-                        seq,
-                        &format!(
-                        "的收看时长比影片《{}》还长（{} 秒，影片 {} 秒）（longer than the film）",
-                        film.title, (*watched_s).max(*furthest_s), film.duration_s
-                    ),
-                    ));
-                }
-                let lasted = (end - start).whole_seconds().max(0) as u64;
-                if *watched_s > lasted + DURATION_GRACE_S {
-                    return Err(refuse(
-                        seq,
-                        "的收看时长超过了放映的起止时间（watched longer than the showing lasted）",
-                    ));
-                }
-                let signins = all
-                    .iter()
-                    .filter(|o| matches!(&o.event, Event::Signin { showing, .. } if showing == id))
-                    .count() as u32;
-                Accepted::Showing {
-                    id: id.clone(),
-                    film,
-                    start,
-                    end,
-                    watched_s: *watched_s,
-                    furthest_s: *furthest_s,
-                    signins,
-                }
-            }
+            } => self.showing_record(
+                seq,
+                all,
+                (id, film_id, started_at, ended_at),
+                (*watched_s, *furthest_s),
+            )?,
             Event::Signin {
                 showing,
                 member_id,
                 at,
-            } => {
-                let film = self.showing(seq, showing)?;
-                let member = self
-                    .kit
-                    .members
-                    .iter()
-                    .find(|m| &m.id == member_id)
-                    .ok_or_else(|| {
-                        refuse(
-                            seq,
-                            "的签到人不在放映包的党员名单上（member not on the kit's roster）",
-                        )
-                    })?;
-                if !signed.insert((showing.as_str(), member_id.as_str())) {
-                    return Err(refuse(
-                        seq,
-                        &format!(
-                            "是 {} 在同一场放映的重复签到（signed in twice）",
-                            member.name
-                        ),
-                    ));
-                }
-                Accepted::Signin {
-                    showing: showing.clone(),
-                    film,
-                    member,
-                    at: self.time(seq, at)?,
-                }
-            }
+            } => self.signin_record(seq, showing, member_id, at, signed)?,
             Event::Discussion { showing, text, at } => {
                 let film = self.showing(seq, showing)?;
                 let text = text.trim();
@@ -268,6 +212,86 @@ impl<'k> Ctx<'k> {
                     topic: topic.to_owned(),
                 }
             }
+        })
+    }
+
+    fn showing_record(
+        &self,
+        seq: u64,
+        all: &'k [FieldRecord],
+        (id, film_id, started_at, ended_at): (&String, &str, &str, &str),
+        (watched_s, furthest_s): (u64, u64),
+    ) -> Result<Accepted<'k>, Refusal> {
+        let film = self.film(seq, film_id)?;
+        let (start, end) = self.span(seq, started_at, ended_at)?;
+        let longest = film.duration_s + DURATION_GRACE_S;
+        if watched_s > longest || furthest_s > longest {
+            return Err(refuse(
+                seq,
+                &format!(
+                    "的收看时长比影片《{}》还长（{} 秒，影片 {} 秒）（longer than the film）",
+                    film.title,
+                    (watched_s).max(furthest_s),
+                    film.duration_s
+                ),
+            ));
+        }
+        let lasted = (end - start).whole_seconds().max(0) as u64;
+        if watched_s > lasted + DURATION_GRACE_S {
+            return Err(refuse(
+                seq,
+                "的收看时长超过了放映的起止时间（watched longer than the showing lasted）",
+            ));
+        }
+        let signins = all
+            .iter()
+            .filter(|o| matches!(&o.event, Event::Signin { showing, .. } if showing == id))
+            .count() as u32;
+        Ok(Accepted::Showing {
+            id: id.clone(),
+            film,
+            start,
+            end,
+            watched_s,
+            furthest_s,
+            signins,
+        })
+    }
+
+    fn signin_record(
+        &self,
+        seq: u64,
+        showing: &'k String,
+        member_id: &'k String,
+        at: &str,
+        signed: &mut HashSet<(&'k str, &'k str)>,
+    ) -> Result<Accepted<'k>, Refusal> {
+        let film = self.showing(seq, showing)?;
+        let member = self
+            .kit
+            .members
+            .iter()
+            .find(|m| &m.id == member_id)
+            .ok_or_else(|| {
+                refuse(
+                    seq,
+                    "的签到人不在放映包的党员名单上（member not on the kit's roster）",
+                )
+            })?;
+        if !signed.insert((showing.as_str(), member_id.as_str())) {
+            return Err(refuse(
+                seq,
+                &format!(
+                    "是 {} 在同一场放映的重复签到（signed in twice）",
+                    member.name
+                ),
+            ));
+        }
+        Ok(Accepted::Signin {
+            showing: showing.clone(),
+            film,
+            member,
+            at: self.time(seq, at)?,
         })
     }
 
