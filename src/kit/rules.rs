@@ -219,7 +219,7 @@ impl<'k> Ctx<'k> {
         &self,
         seq: u64,
         all: &'k [FieldRecord],
-        (id, film_id, started_at, ended_at): (&String, &str, &str, &str),
+        (id, film_id, started_at, ended_at): (&str, &str, &str, &str),
         (watched_s, furthest_s): (u64, u64),
     ) -> Result<Accepted<'k>, Refusal> {
         let film = self.film(seq, film_id)?;
@@ -248,7 +248,7 @@ impl<'k> Ctx<'k> {
             .filter(|o| matches!(&o.event, Event::Signin { showing, .. } if showing == id))
             .count() as u32;
         Ok(Accepted::Showing {
-            id: id.clone(),
+            id: id.to_owned(),
             film,
             start,
             end,
@@ -261,8 +261,8 @@ impl<'k> Ctx<'k> {
     fn signin_record(
         &self,
         seq: u64,
-        showing: &'k String,
-        member_id: &'k String,
+        showing: &'k str,
+        member_id: &'k str,
         at: &str,
         signed: &mut HashSet<(&'k str, &'k str)>,
     ) -> Result<Accepted<'k>, Refusal> {
@@ -271,14 +271,14 @@ impl<'k> Ctx<'k> {
             .kit
             .members
             .iter()
-            .find(|m| &m.id == member_id)
+            .find(|m| m.id == member_id)
             .ok_or_else(|| {
                 refuse(
                     seq,
                     "的签到人不在放映包的党员名单上（member not on the kit's roster）",
                 )
             })?;
-        if !signed.insert((showing.as_str(), member_id.as_str())) {
+        if !signed.insert((showing, member_id)) {
             return Err(refuse(
                 seq,
                 &format!(
@@ -288,7 +288,7 @@ impl<'k> Ctx<'k> {
             ));
         }
         Ok(Accepted::Signin {
-            showing: showing.clone(),
+            showing: showing.to_owned(),
             film,
             member,
             at: self.time(seq, at)?,
