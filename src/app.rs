@@ -62,6 +62,8 @@ pub struct App {
     pub county: Option<Arc<crate::county::County>>,
     /// At a township with `county_url` set: the push of new entries to the county.
     pub sender: Option<Arc<crate::county::sender::Sender>>,
+    /// Pastoral field kits: making them, importing their records.
+    pub kits: Arc<crate::kit::Kits>,
     db: sled::Db,
 }
 
@@ -106,6 +108,8 @@ pub enum OpenError {
     Format(#[from] crate::data_format::FormatError),
     #[error("cannot open the county's store")]
     County(#[from] crate::county::CountyError),
+    #[error("cannot open the field kits' register")]
+    Kits(#[from] crate::kit::KitError),
 }
 
 impl App {
@@ -233,10 +237,22 @@ impl App {
             (&preparation, &jit),
         )?;
         let uploads = open_uploads(&settings, &db, &library, &catalog, &entries)?;
+        let kits = Arc::new(crate::kit::Kits::open(
+            &db,
+            (
+                ledger.clone(),
+                stations.clone(),
+                catalog.clone(),
+                reports.clone(),
+            ),
+            days,
+            crate::kit::KitSettings::from_settings(&settings),
+        )?);
         let (county, sender) = parts::open_county(&settings, &db, &ledger)?;
         Ok(App {
             county,
             sender,
+            kits,
             uploads,
             catalog,
             accounts,

@@ -3,6 +3,7 @@
 pub mod bench;
 mod commands;
 mod county;
+mod kit;
 mod ledger;
 mod maint;
 mod prepare_bar;
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use commands::{run, CliError};
 pub use county::CountyCommand;
+pub use kit::KitCommand;
 pub use ledger::{LedgerCliError, LedgerCommand};
 
 /// dianjiao (电教): township film library, LAN streaming and showing ledger.
@@ -118,6 +120,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Pastoral field kits: make one for a USB stick, import the records it brings home.
+    #[command(subcommand)]
+    Kit(KitCommand),
     /// Benchmarks against named references (results go into README).
     #[command(hide = true, subcommand)]
     Bench(BenchCommand),

@@ -180,6 +180,16 @@ pub struct Settings {
     /// County: a township's signed request is taken only within this many seconds of the
     /// county's clock (and its nonce only once), against replays.
     pub county_request_window_secs: u64,
+    /// Folders the office may write pastoral field kits into (a USB stick mounted on the
+    /// server, say); the office picks one of these, never a path of its own. Empty: only
+    /// `<data>/kits`.
+    pub kit_out_dirs: Vec<PathBuf>,
+    /// Days after a kit is made during which its field records are accepted on import.
+    pub kit_valid_days: u32,
+    /// Largest field-records file an import takes, in bytes (default 8 MiB); larger: 413.
+    pub kit_import_max_bytes: u64,
+    /// Imports of field records (accepted or refused) taken an hour; past it: 429.
+    pub kit_imports_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -245,6 +255,10 @@ impl Default for Settings {
             county_push_secs: 3600,
             county_push_batch: 500,
             county_request_window_secs: 300,
+            kit_out_dirs: Vec::new(),
+            kit_valid_days: 120,
+            kit_import_max_bytes: 8 << 20,
+            kit_imports_per_hour: 30,
         }
     }
 }
@@ -347,6 +361,15 @@ impl Settings {
 
     pub fn thumbs_dir(&self) -> PathBuf {
         self.data.join("thumbs")
+    }
+
+    /// The folders a kit may be written into: `kit_out_dirs`, or `<data>/kits` when empty.
+    pub fn kit_dirs(&self) -> Vec<PathBuf> {
+        if self.kit_out_dirs.is_empty() {
+            vec![self.data.join("kits")]
+        } else {
+            self.kit_out_dirs.clone()
+        }
     }
 
     /// Where photos of showings are kept, by SHA-256 (`<data>/photos`).

@@ -99,6 +99,9 @@ pub enum AppError {
     Io(#[from] std::io::Error),
     #[error("background task failed")]
     Task(#[from] tokio::task::JoinError),
+    /// Making a field kit or importing its records (`src/kit`).
+    #[error("field kit: {0}")]
+    Kit(#[from] crate::kit::KitError),
 }
 
 /// What went wrong with a TV's renderer, said for the broadcaster.
@@ -137,6 +140,35 @@ fn renderer_error(
             StatusCode::BAD_GATEWAY,
             "电视的回答无法识别（the TV's answer could not be read）".into(),
         ),
+    }
+}
+
+/// A field kit refused, said for the clerk (codes `kit_*`).
+fn kit_error(e: &crate::kit::KitError) -> (&'static str, StatusCode, String) {
+    use crate::kit::KitError as K;
+    let m = e.to_string();
+    match e {
+        K::Invalid(_) => ("invalid", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::UnknownStation(_) => ("not_found", StatusCode::NOT_FOUND, "找不到该站点".into()),
+        K::UnknownFilm(_) => ("not_found", StatusCode::NOT_FOUND, "找不到该影片".into()),
+        K::NotPastoral(_) => ("kit_not_pastoral", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::FilmNotReady(_) => ("kit_film_not_ready", StatusCode::CONFLICT, m),
+        K::NoPlan { .. } => ("kit_no_plan", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::OutDirRefused => ("kit_out_dir_refused", StatusCode::FORBIDDEN, m),
+        K::OutDirMissing(_) => ("kit_out_dir_missing", StatusCode::CONFLICT, m),
+        K::NotRecords => ("kit_not_records", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::UnknownKit(_) => ("kit_unknown", StatusCode::NOT_FOUND, m),
+        K::ChainBroken(_) => ("kit_chain_broken", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::Refused(_) => ("kit_record_refused", StatusCode::UNPROCESSABLE_ENTITY, m),
+        K::Busy => ("kit_busy", StatusCode::CONFLICT, m),
+        K::TooMany { .. } => ("kit_too_many_imports", StatusCode::TOO_MANY_REQUESTS, m),
+        K::Write { .. } => ("kit_write_failed", StatusCode::INTERNAL_SERVER_ERROR, m),
+        K::Stations(_)
+        | K::Catalog(_)
+        | K::Reports(_)
+        | K::Ledger(_)
+        | K::Store(_)
+        | K::Encode(_) => internal(),
     }
 }
 
@@ -252,6 +284,7 @@ impl AppError {
             }
             AppError::Refused { code, message } => (code, StatusCode::FORBIDDEN, message.clone()),
             AppError::Renderer(e) => renderer_error(e),
+            AppError::Kit(e) => kit_error(e),
             AppError::Limited { code, message, .. } => {
                 (code, StatusCode::TOO_MANY_REQUESTS, message.clone())
             }
@@ -374,6 +407,9 @@ impl ResponseError for AppError {
             retry_after_secs, ..
         } = self
         {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::Kit(crate::kit::KitError::TooMany { retry_after_secs }) = self {
             resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::Limited {

@@ -15,6 +15,7 @@ pub mod entries;
 pub mod error;
 pub mod http;
 pub mod jit;
+pub mod kit;
 pub mod ledger;
 pub mod library;
 pub mod media;

@@ -48,6 +48,8 @@ pub enum CliError {
     Ledger(#[from] super::LedgerCliError),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    Kit(#[from] crate::kit::KitError),
     #[error("{0} 项检查需要处理（{0} checks need action）")]
     DoctorFound(usize),
     #[error(transparent)]
@@ -129,6 +131,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, &data);
             settings.library.extend(library);
             super::maint::doctor(&settings, json)
+        }
+        Command::Kit(command) => {
+            apply_data(&mut settings, command.data());
+            super::kit::run(settings, command)
         }
         Command::Bench(b) => match b {
             BenchCommand::Probe { files } => super::bench::probe(files),

@@ -18,6 +18,7 @@ mod file_body;
 mod films;
 mod health;
 mod jit;
+mod kits;
 mod ledger;
 mod library;
 mod media_files;

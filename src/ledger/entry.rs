@@ -95,11 +95,13 @@ pub enum EntryKind {
     Correction,
     /// A photo of the room at a showing (its SHA-256; the file is kept beside the ledger).
     Photo,
+    /// A pastoral field kit made (`action: made`) or its records imported (`imported`).
+    FieldKit,
 }
 
 impl EntryKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 12] = [
         EntryKind::Viewing,
         EntryKind::Signin,
         EntryKind::Discussion,
@@ -111,6 +113,7 @@ impl EntryKind {
         EntryKind::StationChange,
         EntryKind::Correction,
         EntryKind::Photo,
+        EntryKind::FieldKit,
     ];
 
     /// The name used on the wire and on disk.
@@ -127,6 +130,7 @@ impl EntryKind {
             EntryKind::StationChange => "station_change",
             EntryKind::Correction => "correction",
             EntryKind::Photo => "photo",
+            EntryKind::FieldKit => "field_kit",
         }
     }
 }

@@ -28,6 +28,8 @@ pub enum Source {
     Direct,
     /// Pushed by the server to a TV's DLNA renderer, which reported its position (exact).
     DlnaPush,
+    /// Recorded offline by a pastoral field kit's page and imported (`src/kit`).
+    FieldKit,
 }
 
 /// Whether a play counts as a showing.

@@ -55,6 +55,9 @@ pub struct Item {
     pub date: LocalDate,
     pub record: Record,
     pub corrected: Option<Corrected>,
+    /// The payload's `origin` mark (`field_kit` for records imported from a field kit,
+    /// `demo` for the demo year), if any.
+    pub origin: Option<String>,
 }
 
 impl Item {
@@ -101,6 +104,7 @@ fn decoded(
     read_each(ledger, seqs, |entry| {
         if let Some(date) = report_date(&entry, days) {
             items.push(Item {
+                origin: origin_of(&entry),
                 seq: entry.seq,
                 corrected: corrections.get(&entry.seq).cloned(),
                 date,
@@ -118,6 +122,7 @@ fn decoded(
 pub fn item_of(entry: Entry, days: &Days, corrected: Option<Corrected>) -> Option<Item> {
     let date = report_date(&entry, days)?;
     Some(Item {
+        origin: origin_of(&entry),
         seq: entry.seq,
         corrected,
         date,
@@ -125,6 +130,13 @@ pub fn item_of(entry: Entry, days: &Days, corrected: Option<Corrected>) -> Optio
         at: entry.at,
         station: entry.station,
     })
+}
+
+/// The payload's `origin` mark, if it has one.
+fn origin_of(entry: &Entry) -> Option<String> {
+    entry.payload[crate::ledger::ORIGIN_FIELD]
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// The entries `seqs`, in order.
@@ -215,7 +227,7 @@ fn decode(kind: EntryKind, seq: u64, payload: serde_json::Value) -> Record {
         EntryKind::ProductionDelivered => de(seq, payload).map(Record::Production),
         EntryKind::PastoralSession => de(seq, payload).map(Record::Pastoral),
         EntryKind::Photo => de(seq, payload).map(Record::Photo),
-        EntryKind::StationChange | EntryKind::Correction => None,
+        EntryKind::StationChange | EntryKind::Correction | EntryKind::FieldKit => None,
     };
     record.unwrap_or(Record::Other)
 }

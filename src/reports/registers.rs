@@ -3,6 +3,8 @@
 //! 党员签到册. Late entries carry 补记 with both dates; corrected ones 已更正 with the reason
 //! and are left out of the totals; aborted plays are listed as 未完成 but are not showings.
 //! A showing with a photo of the room (a `photo` entry of its play) says 有照片, with links.
+//! Records imported from a pastoral field kit (`origin: field_kit`) say 离线记录, and its
+//! showings' watched time joins the pastoral hours of the viewing register's totals.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -12,6 +14,11 @@ use serde_json::{json, Map, Value};
 use super::load::{Corrected, Item, Record};
 use super::{Period, StationHead};
 use crate::records::{LocalDate, SameDay, Source, Viewing, ViewingStatus};
+
+/// The `origin` of records imported from a pastoral field kit.
+pub const FIELD_KIT_ORIGIN: &str = "field_kit";
+/// How a register marks them.
+pub const OFFLINE_MARK: &str = "离线记录（牧区放映包）";
 
 /// Which register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,8 +120,10 @@ pub struct RegisterRow {
     /// Counted in the totals (not corrected; for viewings, a showing).
     pub counted: bool,
     pub corrected: Option<Corrected>,
-    /// 补记 / 已更正 / 未完成 notes, as printed in the 备注 column.
+    /// 补记 / 已更正 / 未完成 / 离线记录 notes, as printed in the 备注 column.
     pub marks: Vec<String>,
+    /// Recorded offline by a pastoral field kit's page and imported (离线记录).
+    pub offline: bool,
 }
 
 impl RegisterRow {
@@ -133,7 +142,11 @@ impl RegisterRow {
             counted: item.counts(),
             corrected: item.corrected.clone(),
             marks: Vec::new(),
+            offline: item.origin.as_deref() == Some(FIELD_KIT_ORIGIN),
         };
+        if row.offline {
+            row.marks.push(OFFLINE_MARK.into());
+        }
         if let Some(c) = &item.corrected {
             row.marks
                 .push(format!("已更正（第 {} 条更正：{}）", c.by, c.reason));
@@ -322,6 +335,7 @@ fn viewing_row(
         "date": item.date, "started_at": v.started_at,
         "film_id": v.film_id, "film_title": v.film_title,
         "duration_min": minutes(v.duration_s), "watched_min": minutes(v.watched_s),
+        "watched_s": v.watched_s,
         "run_by": run_by(station, v.source), "attendees": count,
         "status": if shown { "已放映" } else { "未完成" },
         "play_id": v.play_id,
@@ -348,11 +362,19 @@ fn totals(kind: RegisterKind, rows: &[RegisterRow]) -> Map<String, Value> {
             .iter()
             .filter(|r| r.entry_kind == "viewing" && r.values["status"] == "未完成")
             .count();
-        let hours: f64 = rows
+        let sessions: f64 = rows
             .iter()
             .filter(|r| r.counted && r.entry_kind == "pastoral_session")
             .filter_map(|r| r.values["hours"].as_f64())
             .sum();
+        // Showings recorded in the field count toward the 30 hours too.
+        let field: f64 = showings
+            .iter()
+            .filter(|r| r.offline)
+            .filter_map(|r| r.values["watched_s"].as_f64())
+            .sum::<f64>()
+            / 3600.0;
+        let hours = sessions + field;
         out["showings"] = json!(showings.len());
         out["aborted"] = json!(aborted);
         out["watched_min"] = json!(sum("watched_min"));
@@ -378,6 +400,7 @@ fn run_by(station: &StationHead, source: Source) -> String {
         Source::Dlna => "DLNA 电视",
         Source::Direct => "直接播放",
         Source::DlnaPush => "投屏到电视",
+        Source::FieldKit => "牧区放映包",
     };
     match &station.broadcaster {
         Some(b) => format!("{b}（{via}）"),

@@ -1,6 +1,8 @@
 //! The year view: each station's showings against the 12-a-year floor, each township's
 //! production task (one 党建类新闻 and one 专题片 delivered for the year by 31 December),
-//! and pastoral hours (per herding point and in all) against 30 hours.
+//! and pastoral hours (per herding point and in all) against 30 hours: `pastoral_session`
+//! entries (teaching sessions, from the office or a field kit) plus the watched time of
+//! showings recorded in the field by a kit (`source: field_kit`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,7 +11,7 @@ use serde::Serialize;
 use super::load::{Item, Record};
 use super::table::{Cell, Table, Tabular};
 use super::StationHead;
-use crate::records::{Days, LocalDate, Production, ViewingStatus};
+use crate::records::{Days, LocalDate, Production, Source, ViewingStatus};
 use crate::stations::{Station, StationKind};
 
 /// Showings a station must hold in a year.
@@ -78,7 +80,11 @@ pub fn build(
         };
         match &item.record {
             Record::Viewing(v) if v.status == ViewingStatus::Showing => {
-                *showings.entry(station).or_default() += 1
+                *showings.entry(station).or_default() += 1;
+                // A showing recorded in the field by a kit counts toward the 30 hours too.
+                if v.source == Source::FieldKit {
+                    *hours.entry(station).or_default() += v.watched_s as f64 / 3600.0;
+                }
             }
             Record::Pastoral(p) => *hours.entry(station).or_default() += p.hours,
             _ => {}

@@ -18,6 +18,8 @@ mod hostile;
 mod hostile_media;
 mod jit;
 mod jit_viewers;
+mod kit;
+mod kit_cli;
 mod lean_server;
 mod ledger;
 mod ledger_crash;

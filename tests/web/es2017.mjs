@@ -1,8 +1,9 @@
-// The TV UI must run on old TV browsers: every script it ships must parse as ES2017 (no
+// The TV UI must run on old TV browsers (and the field kit's page on whatever laptop the
+// township has): every script it ships must parse as ES2017 (no
 // optional chaining, no `??`, no object spread, no top-level await, no `catch {}`...).
 // Parses each file with acorn (`ecmaVersion: 2017`, scripts, not modules).
 //
-//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv and web/m)
+//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv, web/m and web/kit)
 //
 // Prints one JSON line {"ok", "checked": [...], "failed": [{file, line, column, error}]} and
 // exits 1 when a file does not parse. `--vendor` also checks web/vendor/hls.min.js (which
@@ -26,7 +27,7 @@ try {
 const args = process.argv.slice(2);
 const vendor = args.includes('--vendor');
 const roots = args.filter((a) => a !== '--vendor');
-if (!roots.length) roots.push(join(repo, 'web/tv'), join(repo, 'web/m'));
+if (!roots.length) roots.push(join(repo, 'web/tv'), join(repo, 'web/m'), join(repo, 'web/kit'));
 if (vendor) roots.push(join(repo, 'web/vendor/hls.min.js'));
 
 function scripts(path) {

@@ -356,6 +356,19 @@ pub fn table() -> Vec<RouteDef> {
             Clerk,
             || web::route().to(super::preparation::first),
         ),
+        // Pastoral field kits (src/kit): make one, follow its progress, import its records.
+        def(Method::GET, "/api/v1/kits", Clerk, || {
+            web::route().to(super::kits::list)
+        }),
+        def(Method::POST, "/api/v1/kits", Clerk, || {
+            web::route().to(super::kits::make)
+        }),
+        def(Method::GET, "/api/v1/kits/{id}", Clerk, || {
+            web::route().to(super::kits::progress)
+        }),
+        def(Method::POST, "/api/v1/kits/import", Clerk, || {
+            web::route().to(super::kits::import)
+        }),
     ];
     routes.extend(county_routes());
     routes.extend(dlna_table::renderer_routes());

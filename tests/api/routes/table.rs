@@ -310,6 +310,14 @@ pub(super) fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/reports/monthly", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/reports/quarterly", NoId, none, [E401, E401, Ok, Ok, E403]),
         r(Method::GET, "/api/v1/reports/yearly", NoId, none, [E401, E401, Ok, Ok, E403]),
+        // Pastoral field kits (a village station: no kit; an empty file: not records).
+        r(Method::GET, "/api/v1/kits", NoId, none, [E401, E401, Ok, Ok, E403]),
+        r(Method::POST, "/api/v1/kits", NoId,
+          |ids, _| Body::Json(json!({"station_id": ids.station, "film_ids": [ids.film], "out_dir": "/tmp"})),
+          [E401, E401, E422, E422, E403]),
+        r(Method::GET, "/api/v1/kits/{id}", Unknown, none, [E401, E401, E404, E404, E403]),
+        r(Method::POST, "/api/v1/kits/import", NoId,
+          |_, _| Body::Json(json!({})), [E401, E401, E422, E422, E403]),
         // The TV UI's home screen.
         r(Method::GET, "/api/v1/tv/home", NoId, none, [Ok, E401, Ok, Ok, Ok]),
         // Library.

@@ -12,8 +12,9 @@ import * as downloads from './pages/downloads.js';
 import * as accounts from './pages/accounts.js';
 import * as register from './pages/register.js';
 import * as county from './pages/county.js';
+import * as kits from './pages/kits.js';
 
-const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register, county };
+const PAGES = { dashboard, uploads, catalog, series, stations, plans, downloads, accounts, register, county, kits };
 const main = document.getElementById('main');
 import { session } from './session.js';
 

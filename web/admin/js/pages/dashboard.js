@@ -133,9 +133,10 @@ async function drawYearly(card, year) {
     h('h3', { text: '本地制作（每年 1 条党建新闻、1 部专题片，12 月底前）' }),
     table(['乡镇', '党建新闻', '专题片'], rows, { empty: '尚无记录。' }),
     h('h3', { text: '牧区教学放映' }),
+    h('p', { class: 'hint', text: '含登记的牧区教学放映、牧区放映包带回的放映和授课（离线记录）。' }),
     h('div', { class: 'row' },
       h('div', { class: 'bar big', style: 'flex:1' }, h('div', { style: `width:${Math.min(100, (100 * hours) / target)}%` })),
-      h('span', { class: y.pastoral_met ? 'ok-text' : 'error', text: `${hours.toFixed(1)} / ${target} 小时` })));
+      h('span', { id: 'pastoral-hours', class: y.pastoral_met ? 'ok-text' : 'error', text: `${hours.toFixed(1)} / ${target} 小时` })));
 }
 
 async function drawLedger(card) {
