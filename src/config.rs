@@ -163,6 +163,17 @@ pub struct Settings {
     /// sign-ins, discussion, feedback, plans and a local production (entries marked
     /// `"origin": "demo"`). Off: the demo library (short clips) and stations only.
     pub demo_year: bool,
+    /// Space left free on the data folder's disk, in MiB (default 256): an upload or a
+    /// preparation that would bring the free space below it is refused (uploads with 507,
+    /// preparations are tried again later), so the database and the ledger can still record
+    /// showings on a disk full of films. 0 turns the floor off.
+    pub disk_reserve_mb: u64,
+    /// Disk space the ledger keeps allocated ahead of its last entry, in MiB (default 16,
+    /// some 30,000 entries): appends use it when the disk is otherwise full.
+    pub ledger_reserve_mb: u64,
+    /// Test hook: the ledger's syncs fail (as a dying disk's would) after this many have
+    /// succeeded since start. Keep 0 (never).
+    pub ledger_debug_fail_sync_after: u64,
 }
 
 impl Default for Settings {
@@ -223,6 +234,9 @@ impl Default for Settings {
             media_limits: MediaLimits::default(),
             photo_max_bytes: 8 << 20,
             demo_year: true,
+            disk_reserve_mb: 256,
+            ledger_reserve_mb: 16,
+            ledger_debug_fail_sync_after: 0,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod data_format;
 pub mod demo;
+pub mod disk;
 pub mod dlna;
 pub mod doctor;
 pub mod entries;

@@ -106,7 +106,15 @@ pub(super) fn prepare_one(
     }
     let started = Instant::now();
     let partial = prep.partial_dir(&film.id);
-    fs::create_dir_all(&partial).map_err(|source| io(&partial, source))?;
+    // Renditions take about as much as the source; a disk without that much above the
+    // reserve is not touched (the try fails and comes again once space is freed).
+    if let Err(short) = prep.reserve.check(&prep.dir, film.source.fingerprint.size) {
+        tracing::warn!(film = %film.id, %short, "no room to prepare");
+        return finish(prep, &film.id, Err(no_room()));
+    }
+    if let Err(source) = fs::create_dir_all(&partial) {
+        return finish(prep, &film.id, Err(not_written(&film, &partial, source)));
+    }
     let keyframes = prep.catalog.keyframes(&film.id)?.unwrap_or_default();
     let made_before = JitPlan::of(&film, keyframes.clone())
         .and_then(|jit| Some((reuse::find(&prep.jit_root, &jit)?, jit)));
@@ -134,7 +142,14 @@ pub(super) fn prepare_one(
         .remove(&film.id);
     match reply {
         Reply::Prepared { outputs } => {
-            put_in_place(prep, &film.id, &partial)?;
+            if let Err(e) = put_in_place(prep, &film.id, &partial) {
+                let _ = fs::remove_dir_all(&partial);
+                let failed = match e {
+                    PrepareError::Io { path, source } => not_written(&film, &path, source),
+                    other => return Err(other),
+                };
+                return finish(prep, &film.id, Err(failed));
+            }
             let mut outcome = describe(&plan, &outputs, started.elapsed().as_secs_f64());
             outcome.reused_segments = reused;
             outcome::put(&prep.outcomes, &film.id, outcome)?;
@@ -149,9 +164,14 @@ pub(super) fn prepare_one(
             let _ = fs::remove_dir_all(&partial);
             log_failure(&film, &failure);
             Metrics::inc(&prep.metrics.prepare_failures);
-            let failed = Failed {
-                why: failure.kind.clerk_message().into(),
-                refused: failure.kind.is_rejection(),
+            let full = failure.kind == crate::media::FailureKind::Output
+                && prep.reserve.check(&prep.dir, 0).is_err();
+            let failed = match full {
+                true => no_room(),
+                false => Failed {
+                    why: failure.kind.clerk_message().into(),
+                    refused: failure.kind.is_rejection(),
+                },
             };
             finish(prep, &film.id, Err(failed))
         }
@@ -315,6 +335,29 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
 struct Failed {
     why: String,
     refused: bool,
+}
+
+/// The disk holding the renditions is (nearly) full: tried again later, as any failure
+/// that is not the file's fault.
+fn no_room() -> Failed {
+    Failed {
+        why: "服务器磁盘空间不足，腾出空间后会自动再试（the disk is full）".into(),
+        refused: false,
+    }
+}
+
+/// A rendition folder could not be made, synced or put in place (a full disk, a failing
+/// one): the try fails with the partial output removed, and the film is not left
+/// `preparing`.
+fn not_written(film: &Film, path: &Path, source: std::io::Error) -> Failed {
+    tracing::warn!(film = %film.id, path = %path.display(), error = %source, "cannot write renditions");
+    if crate::disk::is_full(&source) {
+        return no_room();
+    }
+    Failed {
+        why: "写入转码文件失败，请检查服务器磁盘（cannot write the renditions）".into(),
+        refused: false,
+    }
 }
 
 fn refused(why: &str) -> Failed {

@@ -132,3 +132,50 @@ async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishe
     );
     assert!(!partial_has_files(&renditions), "leftover partial output");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_preparation_fails_that_try_and_the_server_goes_on() {
+    use crate::support::spawn_app_with;
+    let app = spawn_app_with(|s| {
+        s.workers = 1;
+        s.worker_debug_delay_ms = 2000;
+        s.prepare_retry_after_secs = vec![0.2];
+    })
+    .await;
+    app.synth_clip("党章 第二集.mp4", 4.0).await;
+    app.scan(&app.library.clone()).await;
+    let renditions = app.app.preparation.dir().to_owned();
+    let drain = {
+        let a = app.app.clone();
+        tokio::task::spawn_blocking(move || a.preparation.drain(&|_, _| {}))
+    };
+    // The worker pauses after its first progress report, its first segments written.
+    wait_for(async || partial_has_files(&renditions).then_some(())).await;
+    let victims = app.app.pool.worker_pids();
+    for pid in &victims {
+        // SAFETY: sends SIGKILL to a worker process this test's pool started.
+        assert_eq!(unsafe { libc::kill(*pid as libc::pid_t, libc::SIGKILL) }, 0);
+    }
+    drain.await.expect("join").expect("the runner survives");
+    let films = app.get_json("/api/v1/films").await;
+    let film = &films["items"][0];
+    assert_eq!(film["state"], "queued", "the try failed and comes again: {film}");
+    assert!(film["reason"].as_str().is_some(), "{film}");
+    assert!(!partial_has_files(&renditions), "the killed try's output is removed");
+    let health = reqwest::get(app.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200, "the server is fine");
+    assert!(app.app.pool.worker_pids().iter().all(|p| !victims.contains(p)));
+
+    // The next try, by a fresh worker, completes.
+    let id = film["id"].as_str().expect("id").to_owned();
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        crate::prepare::prepare_all(&app).await;
+        state = app.get_json(&format!("/api/v1/films/{id}")).await;
+        if state["state"] == "ready" {
+            break;
+        }
+    }
+    assert_eq!(state["state"], "ready", "{state}");
+}
