@@ -90,9 +90,11 @@ mod tests {
     #[test]
     fn a_reserve_larger_than_any_disk_refuses_and_none_lets_through() {
         let dir = tempfile::tempdir().expect("dir");
-        let short = Reserve { bytes: u64::MAX / 2 }
-            .check(dir.path(), 1)
-            .expect_err("no disk is that large");
+        let short = Reserve {
+            bytes: u64::MAX / 2,
+        }
+        .check(dir.path(), 1)
+        .expect_err("no disk is that large");
         assert_eq!(short.wanted, 1);
         Reserve { bytes: 0 }
             .check(&dir.path().join("not/yet/made"), 1)

@@ -327,7 +327,8 @@ fn full_disk_behind(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(e) = next {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if crate::disk::is_full(io) || io.get_ref().is_some_and(|inner| full_disk_behind(inner)) {
+            if crate::disk::is_full(io) || io.get_ref().is_some_and(|inner| full_disk_behind(inner))
+            {
                 return true;
             }
         }

@@ -251,8 +251,7 @@ impl Committer {
         let target = st.sealed;
         let allocated = st.allocated;
         let write = |file: &mut dyn LogFile| {
-            write_and_sync(file, &batch)
-                .map(|()| top_up(file, target.end, allocated, self.reserve))
+            write_and_sync(file, &batch).map(|()| top_up(file, target.end, allocated, self.reserve))
         };
         let result = if self.group {
             drop(st);

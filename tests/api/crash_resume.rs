@@ -67,13 +67,17 @@ async fn a_tus_upload_rides_out_a_server_killed_mid_transfer_and_arrives_whole()
         "metadata": {"filename": "断点续传.mp4"},
     });
     let base = server.base.clone();
-    let client = tokio::spawn(async move { run_node("tus_crash.mjs", &base, job.to_string()).await });
+    let client =
+        tokio::spawn(async move { run_node("tus_crash.mjs", &base, job.to_string()).await });
 
     // The kill comes when a random share of the file has reached the disk.
     let at = rng.gen_range(UPLOAD_BYTES as u64 / 10..UPLOAD_BYTES as u64 * 8 / 10);
     let started = Instant::now();
     while partial_bytes(&data) < at {
-        assert!(started.elapsed() < Duration::from_secs(60), "the upload never got to {at}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the upload never got to {at}"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     server.kill();
@@ -83,13 +87,22 @@ async fn a_tus_upload_rides_out_a_server_killed_mid_transfer_and_arrives_whole()
     let run = client.await.expect("join");
     assert!(run.success, "tus-js-client: {} {}", run.result, run.stderr);
     let result = run.result;
-    assert!(result["retries"].as_u64().unwrap_or(0) >= 1, "the kill interrupted the upload: {result}");
+    assert!(
+        result["retries"].as_u64().unwrap_or(0) >= 1,
+        "the kill interrupted the upload: {result}"
+    );
     let acked = result["acked_before_kill"].as_u64().expect("acked");
-    assert!(acked <= on_disk, "acknowledged {acked} bytes, {on_disk} on disk");
+    assert!(
+        acked <= on_disk,
+        "acknowledged {acked} bytes, {on_disk} on disk"
+    );
     let stored = stored_upload(&data).expect("the finished upload is stored");
-    assert!(stored == bytes, "the stored file is the one sent, byte for byte");
+    assert!(
+        stored == bytes,
+        "the stored file is the one sent, byte for byte"
+    );
     eprintln!(
-        "crash_resume::tus: seed {seed}, killed at {on_disk} of {UPLOAD_BYTES} bytes ({acked} acknowledged to the client), resumed, {} retries, arrived whole",
+        "crash_resume::tus: seed {seed}, killed past byte {at}: at {on_disk} of {UPLOAD_BYTES} bytes ({acked} acknowledged to the client), resumed, {} retries, arrived whole",
         result["retries"]
     );
     drop(server);
@@ -130,7 +143,10 @@ async fn a_scan_killed_at_random_moments_completes_after_restart_with_each_file_
     add_admin(&data);
     let lib = library.to_string_lossy().into_owned();
     // Probes held back so that a scan takes a while and the kills fall inside it.
-    let slow = [("DIANJIAO_LIBRARY", lib.as_str()), ("DIANJIAO_WORKER_DEBUG_DELAY_MS", "200")];
+    let slow = [
+        ("DIANJIAO_LIBRARY", lib.as_str()),
+        ("DIANJIAO_WORKER_DEBUG_DELAY_MS", "200"),
+    ];
     let mut seen_at_kill = Vec::new();
     for _ in 0..SCAN_KILLS {
         let server = Server::start(&data, &slow).await;
@@ -149,7 +165,11 @@ async fn a_scan_killed_at_random_moments_completes_after_restart_with_each_file_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let unique: HashSet<&String> = names.iter().collect();
-    assert_eq!(unique.len(), names.len(), "a file catalogued twice: {names:?}");
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "a file catalogued twice: {names:?}"
+    );
     assert_eq!(names.len(), clips.len(), "every file catalogued: {names:?}");
     eprintln!(
         "crash_resume::scan: seed {seed}, {SCAN_KILLS} kills with {seen_at_kill:?} of {} files catalogued, completed after restart",

@@ -60,7 +60,9 @@ async fn record_showing(app: &TestApp, clerk: &reqwest::Client, film: &str, stat
     assert_eq!(status, 200, "a showing ends on the full disk: {ended}");
     let viewings = entries_of(app, clerk, "viewing").await;
     assert!(
-        viewings.iter().any(|v| v["payload"]["play_id"] == play.as_str()),
+        viewings
+            .iter()
+            .any(|v| v["payload"]["play_id"] == play.as_str()),
         "the showing is in the ledger: {viewings:?}"
     );
 }
@@ -77,8 +79,7 @@ async fn assert_disk_full(res: reqwest::Response, what: &str) {
 }
 
 #[tokio::test]
-async fn uploads_stop_at_the_reserve_with_507_showings_are_still_recorded_and_the_upload_resumes()
-{
+async fn uploads_stop_at_the_reserve_with_507_showings_are_still_recorded_and_the_upload_resumes() {
     let test = "full_disk::uploads";
     let Some(disk) = Tmpfs::or_skip(48, test) else {
         return;
@@ -113,10 +114,16 @@ async fn uploads_stop_at_the_reserve_with_507_showings_are_still_recorded_and_th
 
     // What the second upload acknowledges is exactly what is stored.
     let kept = offset(&app, &up, &second).await;
-    assert!(kept < len, "the second upload did not all fit ({kept} of {len})");
+    assert!(
+        kept < len,
+        "the second upload did not all fit ({kept} of {len})"
+    );
     let stored = std::fs::read(partial_file(&app, &second)).expect("partial file");
     assert_eq!(stored.len() as u64, kept, "acknowledged = stored");
-    assert!(stored == bytes[..kept as usize], "the stored bytes are the ones sent");
+    assert!(
+        stored == bytes[..kept as usize],
+        "the stored bytes are the ones sent"
+    );
     let left = free_bytes(&disk.path).expect("statvfs");
     assert!(left >= 7 * MIB, "the reserve is kept: {left} bytes free");
     eprintln!("{test}: {free} bytes free at start, upload stopped at {kept} of {len}, {left} left");
@@ -128,7 +135,10 @@ async fn uploads_stop_at_the_reserve_with_507_showings_are_still_recorded_and_th
     assert_eq!(status, 201, "{made}");
 
     // Space returns (the first upload is cancelled): the second resumes where it stopped.
-    let res = tus(&app, &up, Method::DELETE, &first).send().await.expect("delete");
+    let res = tus(&app, &up, Method::DELETE, &first)
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(res.status(), 204);
     let res = patch(&app, &up, &second, kept, bytes[kept as usize..].to_vec()).await;
     assert_eq!(res.status(), 204, "{:?}", res.text().await);
@@ -143,7 +153,10 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
     };
     let data = disk.path.join("data");
     add_admin(&data);
-    let env = [("DIANJIAO_DISK_RESERVE_MB", "8"), ("DIANJIAO_LEDGER_RESERVE_MB", "1")];
+    let env = [
+        ("DIANJIAO_DISK_RESERVE_MB", "8"),
+        ("DIANJIAO_LEDGER_RESERVE_MB", "1"),
+    ];
     let server = Server::start(&data, &env).await;
     let admin = server.admin().await;
     // Something else (not dianjiao) takes every last byte of the disk, floor included.
@@ -154,7 +167,8 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
     // The stores buffer a little before they need a new block: write until they do.
     while refused < 10 && n < 2000 {
         n += 1;
-        let body = json!({"code": format!("F-{n}"), "name": format!("满盘{n}村"), "kind": "village"});
+        let body =
+            json!({"code": format!("F-{n}"), "name": format!("满盘{n}村"), "kind": "village"});
         let res = admin
             .post(format!("{}/api/v1/stations", server.base))
             .json(&body)
@@ -166,7 +180,11 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
         match status {
             201 => acked.push(made["id"].as_str().expect("id").to_owned()),
             _ => {
-                assert_eq!((status, &made["error"]), (507, &json!("disk_full")), "{made}");
+                assert_eq!(
+                    (status, &made["error"]),
+                    (507, &json!("disk_full")),
+                    "{made}"
+                );
                 refused += 1;
             }
         }
@@ -189,7 +207,11 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
         .send()
         .await
         .expect("answer");
-    assert_eq!(res.status(), 201, "writes are taken again once space returns");
+    assert_eq!(
+        res.status(),
+        201,
+        "writes are taken again once space returns"
+    );
     let ledger: Value = admin
         .get(format!("{}/api/v1/ledger?limit=1000", server.base))
         .send()
@@ -207,9 +229,20 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
         .await
         .expect("json");
     for id in &acked {
-        let in_ledger = ledger["entries"].as_array().expect("entries").iter().any(|e| e["station"] == id.as_str());
-        let stored = stations["items"].as_array().expect("items").iter().any(|s| s["id"] == id.as_str());
-        assert!(in_ledger && stored, "acknowledged station {id}: ledger {in_ledger}, store {stored}");
+        let in_ledger = ledger["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["station"] == id.as_str());
+        let stored = stations["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["id"] == id.as_str());
+        assert!(
+            in_ledger && stored,
+            "acknowledged station {id}: ledger {in_ledger}, store {stored}"
+        );
     }
 }
 
@@ -233,7 +266,9 @@ async fn a_preparation_that_would_fill_the_disk_waits_and_completes_once_space_r
     let id = film["id"].as_str().expect("id").to_owned();
     assert_eq!(film["state"], "queued", "{film}");
     assert!(
-        film["reason"].as_str().is_some_and(|r| r.contains("磁盘空间不足")),
+        film["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("磁盘空间不足")),
         "{film}"
     );
     let renditions = disk.path.join("data/renditions");

@@ -12,7 +12,14 @@ use crate::support::faults::{add_admin, verify_ledger, Server};
 /// Station ids of every `created` station change in the ledger.
 async fn created_in_ledger(server: &Server, client: &reqwest::Client) -> HashSet<String> {
     let url = format!("{}/api/v1/ledger?limit=1000", server.base);
-    let page: Value = client.get(url).send().await.expect("ledger").json().await.expect("json");
+    let page: Value = client
+        .get(url)
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
     page["entries"]
         .as_array()
         .expect("entries")
@@ -56,12 +63,19 @@ async fn a_failed_sync_stops_the_ledger_and_refuses_every_later_write_until_rest
         assert!(n < 10, "the injected sync failure never came");
     };
     assert_eq!(first_refusal.0, 503, "{first_refusal:?}");
-    assert_eq!(first_refusal.1["error"], "ledger_stopped", "{first_refusal:?}");
+    assert_eq!(
+        first_refusal.1["error"], "ledger_stopped",
+        "{first_refusal:?}"
+    );
     // Later writes do not silently succeed over the broken file.
     for _ in 0..3 {
         let (status, body) = create_station(&server, &admin, n).await;
         n += 1;
-        assert_eq!((status, &body["error"]), (503, &json!("ledger_stopped")), "{body}");
+        assert_eq!(
+            (status, &body["error"]),
+            (503, &json!("ledger_stopped")),
+            "{body}"
+        );
     }
     let listed: Value = admin
         .get(format!("{}/api/v1/stations", server.base))
@@ -83,8 +97,14 @@ async fn a_failed_sync_stops_the_ledger_and_refuses_every_later_write_until_rest
     let admin = server.admin().await;
     let in_ledger = created_in_ledger(&server, &admin).await;
     for id in &acked {
-        assert!(in_ledger.contains(id), "acknowledged station {id} is in the ledger");
+        assert!(
+            in_ledger.contains(id),
+            "acknowledged station {id} is in the ledger"
+        );
     }
     let (status, body) = create_station(&server, &admin, n).await;
-    assert_eq!(status, 201, "a restarted server on a sound disk writes again: {body}");
+    assert_eq!(
+        status, 201,
+        "a restarted server on a sound disk writes again: {body}"
+    );
 }

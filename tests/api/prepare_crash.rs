@@ -159,12 +159,23 @@ async fn a_worker_killed_mid_preparation_fails_that_try_and_the_server_goes_on()
     drain.await.expect("join").expect("the runner survives");
     let films = app.get_json("/api/v1/films").await;
     let film = &films["items"][0];
-    assert_eq!(film["state"], "queued", "the try failed and comes again: {film}");
+    assert_eq!(
+        film["state"], "queued",
+        "the try failed and comes again: {film}"
+    );
     assert!(film["reason"].as_str().is_some(), "{film}");
-    assert!(!partial_has_files(&renditions), "the killed try's output is removed");
+    assert!(
+        !partial_has_files(&renditions),
+        "the killed try's output is removed"
+    );
     let health = reqwest::get(app.url("/healthz")).await.expect("healthz");
     assert_eq!(health.status(), 200, "the server is fine");
-    assert!(app.app.pool.worker_pids().iter().all(|p| !victims.contains(p)));
+    assert!(app
+        .app
+        .pool
+        .worker_pids()
+        .iter()
+        .all(|p| !victims.contains(p)));
 
     // The next try, by a fresh worker, completes.
     let id = film["id"].as_str().expect("id").to_owned();
@@ -178,4 +189,110 @@ async fn a_worker_killed_mid_preparation_fails_that_try_and_the_server_goes_on()
         }
     }
     assert_eq!(state["state"], "ready", "{state}");
+}
+
+/// A 12 s MPEG-4 Part 2 clip: it must be transcoded, which takes long enough for kills to
+/// fall inside the preparation.
+fn transcode_clip(path: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=25:duration=12")
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=12"])
+        .args([
+            "-c:v",
+            "mpeg4",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "mp2",
+            "-shortest",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Renditions put in place are whole: ffmpeg decodes every variant from the disk.
+fn assert_whole(dir: &Path, when: &str) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(dir.join("master.m3u8"))
+        .args(["-map", "0", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{when}: renditions in place are not whole: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("tv.mp4").is_file(), "{when}: no tv.mp4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_at_random_moments_of_a_transcode_never_leaves_half_renditions_in_place() {
+    use crate::support::faults::{add_admin, seeded, Server};
+    use rand::Rng;
+    let (mut rng, seed) = seeded("prepare_crash::random");
+    let dir = tempfile::tempdir().expect("dir");
+    let (data, library) = (dir.path().join("data"), dir.path().join("library"));
+    std::fs::create_dir_all(&library).expect("library");
+    transcode_clip(&library.join("党史 第三集.avi"));
+    add_admin(&data);
+    let lib = library.to_string_lossy().into_owned();
+    let env = [("DIANJIAO_LIBRARY", lib.as_str())];
+    let mut kills = Vec::new();
+    let mut id = String::new();
+    for round in 0..3 {
+        let server = Server::start(&data, &env).await;
+        let base = server.base.clone();
+        let film = wait_for(async || {
+            let list: Value = reqwest::get(format!("{base}/api/v1/films"))
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            let film = list["items"][0].clone();
+            matches!(film["state"].as_str(), Some("preparing" | "ready")).then_some(film)
+        })
+        .await;
+        id = film["id"].as_str().expect("id").to_owned();
+        if film["state"] == "ready" {
+            break;
+        }
+        let pause = rng.gen_range(0..1200);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        server.kill();
+        kills.push(pause);
+        let placed = data.join("renditions").join(&id);
+        if placed.exists() {
+            assert_whole(
+                &placed,
+                &format!("round {round}, killed {pause} ms into it"),
+            );
+        }
+    }
+    let server = Server::start(&data, &env).await;
+    let base = server.base.clone();
+    wait_for(async || {
+        let film: Value = reqwest::get(format!("{base}/api/v1/films/{id}"))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (film["state"] == "ready").then_some(())
+    })
+    .await;
+    assert_whole(&data.join("renditions").join(&id), "after the restarts");
+    assert!(
+        !partial_has_files(&data.join("renditions")),
+        "leftover partial output"
+    );
+    eprintln!("prepare_crash::random: seed {seed}, killed {kills:?} ms into the preparation, ready after restart");
 }

@@ -361,7 +361,10 @@ fn the_sync_seam_fails_after_the_given_number_and_the_ledger_stops() {
     ledger.append(viewing(1)).expect("second");
     assert!(matches!(
         ledger.append(viewing(2)),
-        Err(LedgerError::Failed { during_en: "sync", .. })
+        Err(LedgerError::Failed {
+            during_en: "sync",
+            ..
+        })
     ));
     assert!(matches!(
         ledger.append(viewing(3)),

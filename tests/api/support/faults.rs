@@ -134,7 +134,14 @@ impl Drop for Server {
 /// Makes the account [`ADMIN`] in `data` with the CLI.
 pub fn add_admin(data: &Path) {
     let mut child = dianjiao()
-        .args(["user", "add", "--admin", ADMIN, "--password-stdin", "--data"])
+        .args([
+            "user",
+            "add",
+            "--admin",
+            ADMIN,
+            "--password-stdin",
+            "--data",
+        ])
         .arg(data)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -178,7 +185,13 @@ impl Tmpfs {
         let path = dir.path().join("disk");
         std::fs::create_dir(&path).map_err(|e| e.to_string())?;
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={mib}m,mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={mib}m,mode=0700"),
+                "tmpfs",
+            ])
             .arg(&path)
             .output()
             .map_err(|e| format!("no mount command: {e}"))?;
