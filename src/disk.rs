@@ -41,6 +41,27 @@ pub fn is_full(e: &io::Error) -> bool {
         || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
 }
 
+/// Whether a full disk is what failed, however deep in the causes (an `io::Error` wrapping
+/// a store's error wrapping `ENOSPC`): the clerk is then told to free space, not to read
+/// the log.
+pub fn full_disk_behind(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if is_full(io) || io.get_ref().is_some_and(|inner| full_disk_behind(inner)) {
+                return true;
+            }
+        }
+        if let Some(sled::Error::Io(io)) = e.downcast_ref::<sled::Error>() {
+            if is_full(io) {
+                return true;
+            }
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// Why a bulk write was refused: writing `wanted` more bytes would leave less than the
 /// reserve free.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +120,16 @@ mod tests {
         Reserve { bytes: 0 }
             .check(&dir.path().join("not/yet/made"), 1)
             .expect("a byte fits");
+    }
+
+    #[test]
+    fn a_full_disk_is_found_behind_wrapped_store_errors() {
+        let enospc = io::Error::from_raw_os_error(libc::ENOSPC);
+        let store = sled::Error::Io(enospc);
+        let wrapped = io::Error::other(store);
+        assert!(full_disk_behind(&wrapped));
+        let eio = io::Error::other(sled::Error::Io(io::Error::from_raw_os_error(libc::EIO)));
+        assert!(!full_disk_behind(&eio));
     }
 
     #[test]

@@ -312,34 +312,12 @@ impl AppError {
             | AppError::Preparation(_)
             | AppError::Io(_)
             | AppError::RendererStore(_)
-            | AppError::Task(_) => match full_disk_behind(self) {
+            | AppError::Task(_) => match crate::disk::full_disk_behind(self) {
                 true => disk_full(),
                 false => internal(),
             },
         }
     }
-}
-
-/// Whether a full disk is what failed, however deep in the causes (an `io::Error` wrapping
-/// a store's error wrapping `ENOSPC`): the clerk is then told to free space, not to read
-/// the log.
-fn full_disk_behind(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(e);
-    while let Some(e) = next {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if crate::disk::is_full(io) || io.get_ref().is_some_and(|inner| full_disk_behind(inner))
-            {
-                return true;
-            }
-        }
-        if let Some(sled::Error::Io(io)) = e.downcast_ref::<sled::Error>() {
-            if crate::disk::is_full(io) {
-                return true;
-            }
-        }
-        next = e.source();
-    }
-    false
 }
 
 fn disk_full() -> (&'static str, StatusCode, String) {

@@ -8,6 +8,7 @@
 //! `renditions/` in the data folder and the sled trees `prepare.outcomes` (what was decided
 //! and made, per film) and `prepare.queue` (see `queue.rs`).
 
+mod failed;
 mod front;
 mod order;
 mod outcome;

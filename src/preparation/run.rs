@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use media_catalog::{Film, FilmId, FilmState};
 
+use super::failed::{no_room, not_written, refused, Failed};
 use super::order::{self, Place};
 use super::outcome::{self, Outcome};
 use super::queue;
@@ -327,43 +328,6 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
         prepared_at: now_unix(),
         seconds,
         reused_segments: 0,
-    }
-}
-
-/// Why a try failed, in a clerk's words; `refused` when the file itself is unusable (it
-/// is not tried again on its own).
-struct Failed {
-    why: String,
-    refused: bool,
-}
-
-/// The disk holding the renditions is (nearly) full: tried again later, as any failure
-/// that is not the file's fault.
-fn no_room() -> Failed {
-    Failed {
-        why: "服务器磁盘空间不足，腾出空间后会自动再试（the disk is full）".into(),
-        refused: false,
-    }
-}
-
-/// A rendition folder could not be made, synced or put in place (a full disk, a failing
-/// one): the try fails with the partial output removed, and the film is not left
-/// `preparing`.
-fn not_written(film: &Film, path: &Path, source: std::io::Error) -> Failed {
-    tracing::warn!(film = %film.id, path = %path.display(), error = %source, "cannot write renditions");
-    if crate::disk::is_full(&source) {
-        return no_room();
-    }
-    Failed {
-        why: "写入转码文件失败，请检查服务器磁盘（cannot write the renditions）".into(),
-        refused: false,
-    }
-}
-
-fn refused(why: &str) -> Failed {
-    Failed {
-        why: why.to_owned(),
-        refused: true,
     }
 }
 
