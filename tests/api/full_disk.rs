@@ -296,3 +296,29 @@ async fn a_preparation_that_would_fill_the_disk_waits_and_completes_once_space_r
     assert_eq!(state["state"], "ready", "{state}");
     crate::prepare::ffmpeg_decodes(&app.url(&format!("/hls/{id}/master.m3u8")));
 }
+
+#[tokio::test]
+async fn a_rendition_folder_that_cannot_be_made_fails_the_try_instead_of_leaving_it_preparing() {
+    // Before: the error left the film `preparing`, which no runner picks up again until a
+    // restart. A file squatting on the folder's name fails mkdir as a broken disk would.
+    let app = spawn_app_with(|s| s.prepare_retry_after_secs = vec![600.0]).await;
+    app.synth_clip("党史 第四集.mp4", 2.0).await;
+    app.scan(&app.library.clone()).await;
+    let films = app.get_json("/api/v1/films").await;
+    let id = films["items"][0]["id"].as_str().expect("id").to_owned();
+    let squatter = app.app.preparation.dir().join(format!("{id}.partial"));
+    std::fs::write(&squatter, b"not a folder").expect("squatter");
+    prepare_all(&app).await;
+    let film = app.get_json(&format!("/api/v1/films/{id}")).await;
+    assert_eq!(film["state"], "queued", "{film}");
+    assert!(
+        film["reason"].as_str().is_some_and(|r| r.contains("写入转码文件失败")),
+        "{film}"
+    );
+    std::fs::remove_file(&squatter).expect("remove");
+    let film_id = media_catalog::FilmId::parse(&id).expect("id");
+    assert!(app.app.preparation.requeue(&film_id).expect("requeue"));
+    prepare_all(&app).await;
+    let film = app.get_json(&format!("/api/v1/films/{id}")).await;
+    assert_eq!(film["state"], "ready", "{film}");
+}
