@@ -312,7 +312,9 @@ async fn a_rendition_folder_that_cannot_be_made_fails_the_try_instead_of_leaving
     let film = app.get_json(&format!("/api/v1/films/{id}")).await;
     assert_eq!(film["state"], "queued", "{film}");
     assert!(
-        film["reason"].as_str().is_some_and(|r| r.contains("写入转码文件失败")),
+        film["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("写入转码文件失败")),
         "{film}"
     );
     std::fs::remove_file(&squatter).expect("remove");
