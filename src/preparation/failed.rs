@@ -7,10 +7,12 @@ use std::path::Path;
 use media_catalog::Film;
 
 /// Why a try failed, in a clerk's words; `refused` when the file itself is unusable (it
-/// is not tried again on its own).
+/// is not tried again on its own); `no_room` when only the disk was short, which does not
+/// count as a try (a disk full for a day must not fail every film in the queue for good).
 pub(super) struct Failed {
     pub why: String,
     pub refused: bool,
+    pub no_room: bool,
 }
 
 /// The disk holding the renditions is (nearly) full: tried again later, as any failure
@@ -19,6 +21,7 @@ pub(super) fn no_room() -> Failed {
     Failed {
         why: "服务器磁盘空间不足，腾出空间后会自动再试（the disk is full）".into(),
         refused: false,
+        no_room: true,
     }
 }
 
@@ -33,6 +36,7 @@ pub(super) fn not_written(film: &Film, path: &Path, source: std::io::Error) -> F
     Failed {
         why: "写入转码文件失败，请检查服务器磁盘（cannot write the renditions）".into(),
         refused: false,
+        no_room: false,
     }
 }
 
@@ -40,5 +44,6 @@ pub(super) fn refused(why: &str) -> Failed {
     Failed {
         why: why.to_owned(),
         refused: true,
+        no_room: false,
     }
 }

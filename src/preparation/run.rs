@@ -172,6 +172,7 @@ pub(super) fn prepare_one(
                 false => Failed {
                     why: failure.kind.clerk_message().into(),
                     refused: failure.kind.is_rejection(),
+                    no_room: false,
                 },
             };
             finish(prep, &film.id, Err(failed))
@@ -182,6 +183,7 @@ pub(super) fn prepare_one(
             let failed = Failed {
                 why: "准备过程出错".into(),
                 refused: false,
+                no_room: false,
             };
             finish(prep, &film.id, Err(failed))
         }
@@ -343,7 +345,14 @@ fn finish(prep: &Preparation, id: &FilmId, result: Result<(), Failed>) -> Result
             film.state = FilmState::Ready;
             film.reason = None;
         }
-        Err(Failed { why, refused }) => {
+        Err(Failed {
+            why, no_room: true, ..
+        }) => {
+            queue::wait_for_room(&prep.queue, &prep.retries, &film, queue::now_ms())?;
+            film.state = FilmState::Queued;
+            film.reason = Some(why);
+        }
+        Err(Failed { why, refused, .. }) => {
             let (state, reason) = queue::record_failure(
                 &prep.queue,
                 &prep.retries,

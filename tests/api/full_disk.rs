@@ -26,7 +26,7 @@ async fn app_on(disk: &Tmpfs, reserve_mb: u64) -> TestApp {
         s.data = data;
         s.disk_reserve_mb = reserve_mb;
         s.ledger_reserve_mb = 1;
-        s.prepare_retry_after_secs = vec![0.2; 8];
+        s.prepare_retry_after_secs = vec![0.2];
         s.play_min_secs = 1;
     })
     .await
@@ -260,7 +260,11 @@ async fn a_preparation_that_would_fill_the_disk_waits_and_completes_once_space_r
     let hog = free.saturating_sub(4 * MIB + size / 2);
     assert_eq!(disk.fill("filler", hog), hog);
     app.scan(&app.library.clone()).await;
-    prepare_all(&app).await;
+    // More tries than allowed (two): a short disk is not the film's fault and fails nothing.
+    for _ in 0..4 {
+        prepare_all(&app).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let films = app.get_json("/api/v1/films").await;
     let film = &films["items"][0];
     let id = film["id"].as_str().expect("id").to_owned();
