@@ -2,6 +2,8 @@
 //! where mounting is not permitted): uploads and preparations stop at the reserve with a
 //! clean 507 (or a try that comes again), nothing is acknowledged that was not stored,
 //! showings are still recorded on the full disk, and everything resumes once space returns.
+//! Also: a rendition folder that cannot be written fails the try instead of leaving the film
+//! `preparing`.
 
 use std::time::Duration;
 
