@@ -145,6 +145,11 @@ impl App {
         let options = crate::ledger::LedgerOptions {
             clock: ledger.clock,
             origin: ledger.origin,
+            reserve_bytes: settings.ledger_reserve_mb.saturating_mul(1 << 20),
+            fail_sync_after: match settings.ledger_debug_fail_sync_after {
+                0 => None,
+                n => Some(n),
+            },
             ..crate::ledger::LedgerOptions::default()
         };
         let ledger = Arc::new(Ledger::open_with(&settings.ledger_dir(), options)?);
@@ -203,7 +208,8 @@ impl App {
                 settings.renditions_dir(),
                 settings.jit_dir(),
             )?
-            .with_retries(prepare_retries(&settings)),
+            .with_retries(prepare_retries(&settings))
+            .with_reserve(crate::disk::Reserve::mb(settings.disk_reserve_mb)),
         );
         let wake = preparation.clone();
         library.on_new_films(Box::new(move || wake.notify()));

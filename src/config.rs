@@ -190,6 +190,17 @@ pub struct Settings {
     pub kit_import_max_bytes: u64,
     /// Imports of field records (accepted or refused) taken an hour; past it: 429.
     pub kit_imports_per_hour: u32,
+    /// Space left free on the data folder's disk, in MiB (default 256): an upload or a
+    /// preparation that would bring the free space below it is refused (uploads with 507,
+    /// preparations are tried again later), so the database and the ledger can still record
+    /// showings on a disk full of films. 0 turns the floor off.
+    pub disk_reserve_mb: u64,
+    /// Disk space the ledger keeps allocated ahead of its last entry, in MiB (default 16,
+    /// some 30,000 entries): appends use it when the disk is otherwise full.
+    pub ledger_reserve_mb: u64,
+    /// Test hook: the ledger's syncs fail (as a dying disk's would) after this many have
+    /// succeeded since start. Keep 0 (never).
+    pub ledger_debug_fail_sync_after: u64,
 }
 
 impl Default for Settings {
@@ -259,6 +270,9 @@ impl Default for Settings {
             kit_valid_days: 120,
             kit_import_max_bytes: 8 << 20,
             kit_imports_per_hour: 30,
+            disk_reserve_mb: 256,
+            ledger_reserve_mb: 16,
+            ledger_debug_fail_sync_after: 0,
         }
     }
 }

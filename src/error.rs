@@ -95,6 +95,10 @@ pub enum AppError {
     Preparation(#[from] crate::preparation::PrepareError),
     #[error("ledger failure")]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// The disk is full, or a bulk write (an upload, a preparation) would eat into the
+    /// reserve kept for recording showings (`disk_reserve_mb`): 507, nothing acknowledged.
+    #[error("the disk is full")]
+    DiskFull,
     #[error("file access failed")]
     Io(#[from] std::io::Error),
     #[error("background task failed")]
@@ -339,12 +343,16 @@ impl AppError {
                 A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
             },
             AppError::County(e) => county_error(e),
+            AppError::DiskFull => disk_full(),
+            AppError::Ledger(e) => ledger_error(e),
             AppError::Catalog(_)
-            | AppError::Ledger(_)
             | AppError::Preparation(_)
             | AppError::Io(_)
             | AppError::RendererStore(_)
-            | AppError::Task(_) => internal(),
+            | AppError::Task(_) => match crate::disk::full_disk_behind(self) {
+                true => disk_full(),
+                false => internal(),
+            },
         }
     }
 }
@@ -375,6 +383,38 @@ fn county_error(e: &crate::county::CountyError) -> (&'static str, StatusCode, St
         C::Store(_) | C::Record(_) => return internal(),
     };
     (code, status, e.to_string())
+}
+
+fn disk_full() -> (&'static str, StatusCode, String) {
+    (
+        "disk_full",
+        StatusCode::INSUFFICIENT_STORAGE,
+        "服务器磁盘空间不足，这次的数据没有保存。请管理员删除不用的影片或上传、腾出空间后再试；放映记录仍照常记录（the server's disk is full: nothing was saved; free some space and try again）".into(),
+    )
+}
+
+/// A ledger that stopped after a disk error says so (503); a full disk is 507; the rest is
+/// the server's own fault.
+fn ledger_error(e: &crate::ledger::LedgerError) -> (&'static str, StatusCode, String) {
+    use crate::ledger::LedgerError as L;
+    match e {
+        L::Failed { source, .. } if crate::disk::is_full(source) => disk_full(),
+        L::Failed { .. } | L::Stopped { .. } => (
+            "ledger_stopped",
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{e}；这条记录没有保存，请联系管理员"),
+        ),
+        L::Io { .. }
+        | L::InUse(_)
+        | L::LogMissing(_)
+        | L::NotALedger(_)
+        | L::Damaged { .. }
+        | L::Draft(_)
+        | L::ReadOnly
+        | L::NoSuchSeq { .. }
+        | L::Key(_)
+        | L::ExportWrite(_) => internal(),
+    }
 }
 
 fn internal() -> (&'static str, StatusCode, String) {

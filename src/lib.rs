@@ -9,6 +9,7 @@ pub mod config;
 pub mod county;
 pub mod data_format;
 pub mod demo;
+pub mod disk;
 pub mod dlna;
 pub mod doctor;
 pub mod entries;

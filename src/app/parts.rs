@@ -60,6 +60,7 @@ pub(super) fn open_uploads(
         max_bytes: settings.upload_max_bytes,
         expire: Duration::try_from_secs_f64(hours * 3600.0).unwrap_or(Duration::MAX),
         township: settings.township.clone(),
+        reserve: crate::disk::Reserve::mb(settings.disk_reserve_mb),
     };
     let deps = UploadsDeps {
         db: db.clone(),

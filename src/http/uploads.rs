@@ -75,6 +75,8 @@ impl From<UploadError> for TusError {
                 message: "该文件正在由另一个请求上传，请稍后再试".into(),
             },
             U::Meta(m) => AppError::BadRequest(m.to_string()),
+            U::DiskFull(_) => AppError::DiskFull,
+            U::Io { source, .. } if crate::disk::is_full(source) => AppError::DiskFull,
             U::Io { .. }
             | U::Store(_)
             | U::Record(_)

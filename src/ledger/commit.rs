@@ -5,6 +5,13 @@
 //! failed write or sync nothing more is taken (fail closed): after an `fsync` error the
 //! kernel may already have dropped the unwritten pages, so a retry could report success for
 //! data that is gone.
+//!
+//! **Reserve.** The committer keeps `reserve` bytes allocated past the end of the log
+//! (`fallocate` with `FALLOC_FL_KEEP_SIZE`: the file's length is unchanged, its blocks are
+//! the ledger's). Appends write into blocks already theirs, so a disk filled by films (or by
+//! anything else) does not stop the record of showings; the allocation is topped up after a
+//! sync once half of it is used, and a top-up the full disk refuses is only logged. Why a
+//! reserve and a floor for bulk writers both: see `crate::disk`.
 
 use std::fs::File;
 use std::io;
@@ -21,6 +28,10 @@ pub(crate) trait LogFile: Send {
     fn write_frames(&mut self, bytes: &[u8]) -> io::Result<()>;
     /// `fdatasync`.
     fn sync_frames(&mut self) -> io::Result<()>;
+    /// Allocates `len` bytes from `offset` without changing the file's length.
+    fn reserve(&mut self, _offset: u64, _len: u64) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl LogFile for File {
@@ -30,6 +41,38 @@ impl LogFile for File {
 
     fn sync_frames(&mut self) -> io::Result<()> {
         self.sync_data()
+    }
+
+    fn reserve(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        use rustix::fs::{fallocate, FallocateFlags};
+        fallocate(&*self, FallocateFlags::KEEP_SIZE, offset, len).map_err(io::Error::from)
+    }
+}
+
+/// The log file whose syncs fail after `left` more succeed, as a dying disk's would: the
+/// seam `ledger_debug_fail_sync_after` opens for black-box tests of failing closed.
+pub(crate) struct FailingSync {
+    pub file: File,
+    pub left: u64,
+}
+
+impl LogFile for FailingSync {
+    fn write_frames(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_frames(bytes)
+    }
+
+    fn sync_frames(&mut self) -> io::Result<()> {
+        if self.left == 0 {
+            return Err(io::Error::other(
+                "EIO (injected by ledger_debug_fail_sync_after)",
+            ));
+        }
+        self.left -= 1;
+        self.file.sync_frames()
+    }
+
+    fn reserve(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        self.file.reserve(offset, len)
     }
 }
 
@@ -64,6 +107,8 @@ struct State {
     writing: bool,
     failed: Option<Failure>,
     syncs: u64,
+    /// The log's blocks are allocated up to here (its length or past it).
+    allocated: u64,
 }
 
 pub(crate) struct Committer {
@@ -71,17 +116,23 @@ pub(crate) struct Committer {
     synced: Condvar,
     group: bool,
     clock: LedgerClock,
+    /// Bytes kept allocated past the end of the log.
+    reserve: u64,
 }
 
 impl Committer {
     /// `file` is `None` for a read-only ledger. `tip` and `index` come from the scan.
     pub(crate) fn new(
-        file: Option<Box<dyn LogFile>>,
+        mut file: Option<Box<dyn LogFile>>,
         tip: Tip,
         index: Vec<u64>,
-        group: bool,
+        (group, reserve): (bool, u64),
         clock: LedgerClock,
     ) -> Self {
+        let allocated = match file.as_mut() {
+            Some(file) => top_up(file.as_mut(), tip.end, tip.end, reserve),
+            None => tip.end,
+        };
         let state = State {
             read_only: file.is_none(),
             file,
@@ -92,12 +143,14 @@ impl Committer {
             writing: false,
             failed: None,
             syncs: 0,
+            allocated,
         };
         Committer {
             state: Mutex::new(state),
             synced: Condvar::new(),
             group,
             clock,
+            reserve,
         }
     }
 
@@ -192,21 +245,26 @@ impl Committer {
         }
         let batch = std::mem::take(&mut st.queued);
         let target = st.sealed;
+        let allocated = st.allocated;
+        let write = |file: &mut dyn LogFile| {
+            write_and_sync(file, &batch).map(|()| top_up(file, target.end, allocated, self.reserve))
+        };
         let result = if self.group {
             drop(st);
-            let result = write_and_sync(file.as_mut(), &batch);
+            let result = write(file.as_mut());
             st = self.lock();
             result
         } else {
             // The reference: one sync per entry, the lock held throughout.
-            write_and_sync(file.as_mut(), &batch)
+            write(file.as_mut())
         };
         st.file = Some(file);
         st.writing = false;
         match result {
-            Ok(()) => {
+            Ok(allocated) => {
                 st.durable = target;
                 st.syncs += 1;
+                st.allocated = allocated;
             }
             Err(failure) => {
                 tracing::error!(
@@ -219,6 +277,22 @@ impl Committer {
         }
         self.synced.notify_all();
         st
+    }
+}
+
+/// Allocates `reserve` bytes past `end` once less than half of it is left before
+/// `allocated`; returns how far the log is allocated now. A refusal (the disk is full, the
+/// file system cannot) is logged and tried again after another half.
+fn top_up(file: &mut dyn LogFile, end: u64, allocated: u64, reserve: u64) -> u64 {
+    if reserve == 0 || allocated.saturating_sub(end) >= reserve / 2 {
+        return allocated;
+    }
+    match file.reserve(end, reserve) {
+        Ok(()) => end.saturating_add(reserve),
+        Err(e) => {
+            tracing::warn!(error = %e, reserve, "the ledger cannot allocate its reserve");
+            end.saturating_add(reserve / 2).max(allocated)
+        }
     }
 }
 

@@ -70,6 +70,11 @@ pub struct LedgerOptions {
     pub clock: LedgerClock,
     /// Marks appended entries' payloads while set (the demo year); unset by default.
     pub origin: OriginMark,
+    /// Bytes kept allocated past the log's end for appends on a full disk (default 16 MiB;
+    /// see `commit.rs`). 0: none.
+    pub reserve_bytes: u64,
+    /// Test seam: syncs fail after this many succeed (a dying disk). `None` in use.
+    pub fail_sync_after: Option<u64>,
 }
 
 impl Default for LedgerOptions {
@@ -79,6 +84,8 @@ impl Default for LedgerOptions {
             group_commit: true,
             clock: LedgerClock::default(),
             origin: OriginMark::default(),
+            reserve_bytes: 16 << 20,
+            fail_sync_after: None,
         }
     }
 }
@@ -116,7 +123,11 @@ impl Ledger {
     /// Opens (or creates) the ledger in `dir` for appending: takes an exclusive lock on the
     /// log, verifies it, cuts a torn final frame, and makes the signing key on first open.
     pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, LedgerError> {
-        let ledger = open::read_write(dir, &options, |f| Box::new(f))?;
+        let fail_after = options.fail_sync_after;
+        let ledger = open::read_write(dir, &options, move |file| match fail_after {
+            Some(left) => Box::new(commit::FailingSync { file, left }),
+            None => Box::new(file),
+        })?;
         ledger.clock_after_last_entry()?;
         Ok(ledger)
     }

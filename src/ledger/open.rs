@@ -77,7 +77,7 @@ pub(crate) fn read_write(
         Some(wrap(file)),
         tip,
         scanned.index,
-        options.group_commit,
+        (options.group_commit, options.reserve_bytes),
         options.clock.clone(),
     );
     Ok(Ledger {
@@ -105,7 +105,7 @@ pub(crate) fn read_only(dir: &Path) -> Result<Ledger, LedgerError> {
             None,
             tip,
             scanned.index,
-            true,
+            (true, 0),
             super::LedgerClock::default(),
         ),
         origin: super::OriginMark::default(),

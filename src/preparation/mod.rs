@@ -8,6 +8,7 @@
 //! `renditions/` in the data folder and the sled trees `prepare.outcomes` (what was decided
 //! and made, per film) and `prepare.queue` (see `queue.rs`).
 
+mod failed;
 mod front;
 mod order;
 mod outcome;
@@ -69,6 +70,8 @@ pub struct Preparation {
     jit_root: PathBuf,
     /// Told the id of each film whose renditions were just put in place.
     after_ready: std::sync::OnceLock<ReadyHook>,
+    /// Free space a preparation leaves on the renditions' disk (`disk_reserve_mb`).
+    reserve: crate::disk::Reserve,
 }
 
 type ReadyHook = Box<dyn Fn(&FilmId) + Send + Sync>;
@@ -99,6 +102,7 @@ impl Preparation {
             progress: Mutex::new(Default::default()),
             wake: (Mutex::new(false), Condvar::new()),
             after_ready: std::sync::OnceLock::new(),
+            reserve: crate::disk::Reserve { bytes: 0 },
             dir,
             jit_root,
         };
@@ -110,6 +114,14 @@ impl Preparation {
     /// service is shared).
     pub fn with_retries(mut self, retries: Retries) -> Self {
         self.retries = retries;
+        self
+    }
+
+    /// Sets the free space a preparation leaves on its disk (before the service is
+    /// shared): a film whose renditions would take the disk below it waits for a later
+    /// try.
+    pub fn with_reserve(mut self, reserve: crate::disk::Reserve) -> Self {
+        self.reserve = reserve;
         self
     }
 

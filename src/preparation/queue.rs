@@ -183,6 +183,24 @@ pub(super) fn record_failure(
     ))
 }
 
+/// Puts the film's next try off by the first wait (a minute when none is set) without
+/// counting a try: the disk was short, not the file.
+pub(super) fn wait_for_room(
+    tree: &sled::Tree,
+    retries: &Retries,
+    film: &Film,
+    now_ms: i64,
+) -> Result<(), PrepareError> {
+    let mut entry = current(tree, film)?;
+    let wait = retries
+        .after
+        .first()
+        .copied()
+        .unwrap_or(Duration::from_secs(60));
+    entry.retry_at_ms = Some(now_ms.saturating_add(wait.as_millis() as i64));
+    put(tree, &film.id, &entry)
+}
+
 /// The film's state and reason after failed try number `tries` (of `max`).
 pub fn describe_failure(
     why: &str,

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use media_catalog::{Film, FilmId, FilmState};
 
+use super::failed::{no_room, not_written, refused, Failed};
 use super::order::{self, Place};
 use super::outcome::{self, Outcome};
 use super::queue;
@@ -106,7 +107,15 @@ pub(super) fn prepare_one(
     }
     let started = Instant::now();
     let partial = prep.partial_dir(&film.id);
-    fs::create_dir_all(&partial).map_err(|source| io(&partial, source))?;
+    // Renditions take about as much as the source; a disk without that much above the
+    // reserve is not touched (the try fails and comes again once space is freed).
+    if let Err(short) = prep.reserve.check(&prep.dir, film.source.fingerprint.size) {
+        tracing::warn!(film = %film.id, %short, "no room to prepare");
+        return finish(prep, &film.id, Err(no_room()));
+    }
+    if let Err(source) = fs::create_dir_all(&partial) {
+        return finish(prep, &film.id, Err(not_written(&film, &partial, source)));
+    }
     let keyframes = prep.catalog.keyframes(&film.id)?.unwrap_or_default();
     let made_before = JitPlan::of(&film, keyframes.clone())
         .and_then(|jit| Some((reuse::find(&prep.jit_root, &jit)?, jit)));
@@ -134,7 +143,14 @@ pub(super) fn prepare_one(
         .remove(&film.id);
     match reply {
         Reply::Prepared { outputs } => {
-            put_in_place(prep, &film.id, &partial)?;
+            if let Err(e) = put_in_place(prep, &film.id, &partial) {
+                let _ = fs::remove_dir_all(&partial);
+                let failed = match e {
+                    PrepareError::Io { path, source } => not_written(&film, &path, source),
+                    other => return Err(other),
+                };
+                return finish(prep, &film.id, Err(failed));
+            }
             let mut outcome = describe(&plan, &outputs, started.elapsed().as_secs_f64());
             outcome.reused_segments = reused;
             outcome::put(&prep.outcomes, &film.id, outcome)?;
@@ -149,9 +165,15 @@ pub(super) fn prepare_one(
             let _ = fs::remove_dir_all(&partial);
             log_failure(&film, &failure);
             Metrics::inc(&prep.metrics.prepare_failures);
-            let failed = Failed {
-                why: failure.kind.clerk_message().into(),
-                refused: failure.kind.is_rejection(),
+            let full = failure.kind == crate::media::FailureKind::Output
+                && prep.reserve.check(&prep.dir, 0).is_err();
+            let failed = match full {
+                true => no_room(),
+                false => Failed {
+                    why: failure.kind.clerk_message().into(),
+                    refused: failure.kind.is_rejection(),
+                    no_room: false,
+                },
             };
             finish(prep, &film.id, Err(failed))
         }
@@ -161,6 +183,7 @@ pub(super) fn prepare_one(
             let failed = Failed {
                 why: "准备过程出错".into(),
                 refused: false,
+                no_room: false,
             };
             finish(prep, &film.id, Err(failed))
         }
@@ -310,20 +333,6 @@ fn describe(plan: &Plan, outputs: &PreparedOutputs, seconds: f64) -> Outcome {
     }
 }
 
-/// Why a try failed, in a clerk's words; `refused` when the file itself is unusable (it
-/// is not tried again on its own).
-struct Failed {
-    why: String,
-    refused: bool,
-}
-
-fn refused(why: &str) -> Failed {
-    Failed {
-        why: why.to_owned(),
-        refused: true,
-    }
-}
-
 /// Marks the film ready (its queue record goes), or records the failed try: the film is
 /// queued for a later try, or failed, with a reason a clerk understands.
 fn finish(prep: &Preparation, id: &FilmId, result: Result<(), Failed>) -> Result<(), PrepareError> {
@@ -336,7 +345,14 @@ fn finish(prep: &Preparation, id: &FilmId, result: Result<(), Failed>) -> Result
             film.state = FilmState::Ready;
             film.reason = None;
         }
-        Err(Failed { why, refused }) => {
+        Err(Failed {
+            why, no_room: true, ..
+        }) => {
+            queue::wait_for_room(&prep.queue, &prep.retries, &film, queue::now_ms())?;
+            film.state = FilmState::Queued;
+            film.reason = Some(why);
+        }
+        Err(Failed { why, refused, .. }) => {
             let (state, reason) = queue::record_failure(
                 &prep.queue,
                 &prep.retries,

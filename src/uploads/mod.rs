@@ -37,6 +37,8 @@ pub struct UploadsConfig {
     pub expire: Duration,
     /// The producer of every upload: the township.
     pub township: String,
+    /// Free space an upload leaves on its disk (`disk_reserve_mb`).
+    pub reserve: crate::disk::Reserve,
 }
 
 /// What the upload domain needs from the rest of the application.
@@ -61,6 +63,10 @@ pub enum UploadError {
     WrongOffset { expected: u64, got: u64 },
     #[error("another request is writing to this upload")]
     Busy,
+    /// The disk is full, or the upload would eat into the reserve (`disk_reserve_mb`).
+    /// Whatever a request wrote before is kept and acknowledged, nothing after.
+    #[error("no room on the disk: {0}")]
+    DiskFull(crate::disk::Short),
     #[error("bad Upload-Metadata")]
     Meta(#[from] MetaError),
     #[error("file access failed: {}", path.display())]
@@ -157,6 +163,11 @@ impl Uploads {
                 max: self.cfg.max_bytes,
             });
         }
+        // A file that cannot fit is refused before any byte is sent.
+        self.cfg
+            .reserve
+            .check(&self.cfg.dir, length)
+            .map_err(UploadError::DiskFull)?;
         let id = record::new_id();
         let now = record::now_ms();
         let upload = Upload {

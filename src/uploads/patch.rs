@@ -6,6 +6,10 @@ use std::io::{Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use super::{io, Upload, UploadError, UploadState, Uploads};
+use crate::disk::{self, Short};
+
+/// How many bytes a request writes between two looks at the free space.
+const SPACE_CHECK_EVERY: u64 = 1 << 20;
 
 /// Writes one request's body into an upload; holds the upload for itself until dropped.
 pub struct PatchWriter {
@@ -14,6 +18,8 @@ pub struct PatchWriter {
     file: File,
     /// Bytes of this request written so far.
     written: u64,
+    /// The free space was last found sufficient for writing up to here (of this request).
+    room_until: u64,
 }
 
 impl Uploads {
@@ -37,6 +43,7 @@ impl Uploads {
             file,
             upload,
             written: 0,
+            room_until: 0,
         };
         writer.check(offset, declared)?;
         let part = self.part_path(id);
@@ -105,8 +112,42 @@ impl PatchWriter {
                 length: self.upload.length,
             });
         }
-        self.file.write_all(piece).map_err(io(&part))?;
+        self.make_room(piece.len() as u64)?;
+        if let Err(e) = self.file.write_all(piece) {
+            if disk::is_full(&e) {
+                // Part of the piece may be in the file: cut it, keep what came before.
+                self.file.set_len(self.offset()).map_err(io(&part))?;
+                let free = disk::free_bytes(&part).unwrap_or(0);
+                let wanted = piece.len() as u64;
+                let reserve = self.uploads.cfg.reserve.bytes;
+                return Err(UploadError::DiskFull(Short {
+                    free,
+                    wanted,
+                    reserve,
+                }));
+            }
+            return Err(io(&part)(e));
+        }
         self.written += piece.len() as u64;
+        Ok(())
+    }
+
+    /// Looks at the free space once per [`SPACE_CHECK_EVERY`] bytes: refuses a piece that
+    /// would take the disk below the reserve.
+    fn make_room(&mut self, piece: u64) -> Result<(), UploadError> {
+        let end = self.written + piece;
+        if end <= self.room_until {
+            return Ok(());
+        }
+        let left = self.upload.length - self.offset();
+        let wanted = SPACE_CHECK_EVERY.min(left).max(piece);
+        let part = self.uploads.part_path(&self.upload.id);
+        self.uploads
+            .cfg
+            .reserve
+            .check(&part, wanted)
+            .map_err(UploadError::DiskFull)?;
+        self.room_until = self.written + wanted;
         Ok(())
     }
 
@@ -117,7 +158,16 @@ impl PatchWriter {
         mut body: tokio::sync::mpsc::Receiver<B>,
     ) -> Result<Upload, UploadError> {
         while let Some(piece) = body.blocking_recv() {
-            self.write(piece.as_ref())?;
+            match self.write(piece.as_ref()) {
+                Ok(()) => {}
+                Err(UploadError::DiskFull(short)) => {
+                    // What fitted is kept, so that the client resumes from there once
+                    // space is freed; the rest of the body is not read.
+                    self.finish()?;
+                    return Err(UploadError::DiskFull(short));
+                }
+                Err(e) => return Err(e),
+            }
         }
         self.finish()
     }

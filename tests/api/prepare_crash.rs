@@ -132,3 +132,171 @@ async fn a_server_killed_mid_preparation_never_serves_partial_output_and_finishe
     );
     assert!(!partial_has_files(&renditions), "leftover partial output");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_preparation_fails_that_try_and_the_server_goes_on() {
+    use crate::support::spawn_app_with;
+    let app = spawn_app_with(|s| {
+        s.workers = 1;
+        s.worker_debug_delay_ms = 2000;
+        // Not again within this drain: the failed try is seen before the next one.
+        s.prepare_retry_after_secs = vec![600.0];
+    })
+    .await;
+    app.synth_clip("党章 第二集.mp4", 4.0).await;
+    app.scan(&app.library.clone()).await;
+    let renditions = app.app.preparation.dir().to_owned();
+    let drain = {
+        let a = app.app.clone();
+        tokio::task::spawn_blocking(move || a.preparation.drain(&|_, _| {}))
+    };
+    // The worker pauses after its first progress report, its first segments written.
+    wait_for(async || partial_has_files(&renditions).then_some(())).await;
+    let victims = app.app.pool.worker_pids();
+    for pid in &victims {
+        // SAFETY: sends SIGKILL to a worker process this test's pool started.
+        assert_eq!(unsafe { libc::kill(*pid as libc::pid_t, libc::SIGKILL) }, 0);
+    }
+    drain.await.expect("join").expect("the runner survives");
+    let films = app.get_json("/api/v1/films").await;
+    let film = &films["items"][0];
+    assert_eq!(
+        film["state"], "queued",
+        "the try failed and comes again: {film}"
+    );
+    assert!(film["reason"].as_str().is_some(), "{film}");
+    assert!(
+        !partial_has_files(&renditions),
+        "the killed try's output is removed"
+    );
+    let health = reqwest::get(app.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200, "the server is fine");
+    assert!(app
+        .app
+        .pool
+        .worker_pids()
+        .iter()
+        .all(|p| !victims.contains(p)));
+
+    // The next try (asked for now, as the office's "try again" does), by a fresh worker,
+    // completes.
+    let id = film["id"].as_str().expect("id").to_owned();
+    let film_id = media_catalog::FilmId::parse(&id).expect("film id");
+    assert!(app.app.preparation.requeue(&film_id).expect("requeue"));
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        crate::prepare::prepare_all(&app).await;
+        state = app.get_json(&format!("/api/v1/films/{id}")).await;
+        if state["state"] == "ready" {
+            break;
+        }
+    }
+    assert_eq!(state["state"], "ready", "{state}");
+}
+
+/// A 12 s MPEG-4 Part 2 clip: it must be transcoded, which takes long enough for kills to
+/// fall inside the preparation.
+fn transcode_clip(path: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=25:duration=12")
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=12"])
+        .args([
+            "-c:v",
+            "mpeg4",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "mp2",
+            "-shortest",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Renditions put in place are whole: ffmpeg decodes every variant from the disk.
+fn assert_whole(dir: &Path, when: &str) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(dir.join("master.m3u8"))
+        .args(["-map", "0", "-f", "null", "-"])
+        .output()
+        .expect("ffmpeg");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{when}: renditions in place are not whole: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("tv.mp4").is_file(), "{when}: no tv.mp4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_at_random_moments_of_a_transcode_never_leaves_half_renditions_in_place() {
+    use crate::support::faults::{add_admin, seeded, Server};
+    use rand::Rng;
+    let (mut rng, seed) = seeded("prepare_crash::random");
+    let dir = tempfile::tempdir().expect("dir");
+    let (data, library) = (dir.path().join("data"), dir.path().join("library"));
+    std::fs::create_dir_all(&library).expect("library");
+    transcode_clip(&library.join("党史 第三集.avi"));
+    add_admin(&data);
+    let lib = library.to_string_lossy().into_owned();
+    let env = [("DIANJIAO_LIBRARY", lib.as_str())];
+    let mut kills = Vec::new();
+    let mut id = String::new();
+    for round in 0..3 {
+        let server = Server::start(&data, &env).await;
+        let base = server.base.clone();
+        let film = wait_for(async || {
+            let list: Value = reqwest::get(format!("{base}/api/v1/films"))
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            let film = list["items"][0].clone();
+            matches!(film["state"].as_str(), Some("preparing" | "ready")).then_some(film)
+        })
+        .await;
+        id = film["id"].as_str().expect("id").to_owned();
+        if film["state"] == "ready" {
+            break;
+        }
+        let pause = rng.gen_range(0..1200);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        server.kill();
+        kills.push(pause);
+        let placed = data.join("renditions").join(&id);
+        if placed.exists() {
+            assert_whole(
+                &placed,
+                &format!("round {round}, killed {pause} ms into it"),
+            );
+        }
+    }
+    let server = Server::start(&data, &env).await;
+    let base = server.base.clone();
+    wait_for(async || {
+        let film: Value = reqwest::get(format!("{base}/api/v1/films/{id}"))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (film["state"] == "ready").then_some(())
+    })
+    .await;
+    assert_whole(&data.join("renditions").join(&id), "after the restarts");
+    assert!(
+        !partial_has_files(&data.join("renditions")),
+        "leftover partial output"
+    );
+    eprintln!("prepare_crash::random: seed {seed}, killed {kills:?} ms into the preparation, ready after restart");
+}

@@ -323,3 +323,52 @@ fn concurrent_appenders_in_a_failed_sync_all_get_the_error() {
     )));
     assert_eq!(ledger.len(), 1);
 }
+
+#[test]
+fn the_log_keeps_its_reserve_allocated_past_its_end_without_growing() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let options = LedgerOptions {
+        reserve_bytes: 1 << 20,
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::open_with(dir.path(), options).expect("open");
+    for i in 0..3 {
+        ledger.append(viewing(i)).expect("append");
+    }
+    let meta = std::fs::metadata(dir.path().join(LOG_FILE)).expect("log");
+    assert!(
+        meta.blocks() * 512 >= meta.len() + (1 << 19),
+        "{} bytes allocated for a log of {}",
+        meta.blocks() * 512,
+        meta.len()
+    );
+    drop(ledger);
+    let reopened = Ledger::open(dir.path()).expect("reopen");
+    assert_eq!(reopened.len(), 3, "the allocation past the end is no entry");
+    reopened.verify().expect("intact");
+}
+
+#[test]
+fn the_sync_seam_fails_after_the_given_number_and_the_ledger_stops() {
+    let dir = tempfile::tempdir().expect("dir");
+    let options = LedgerOptions {
+        fail_sync_after: Some(2),
+        ..LedgerOptions::default()
+    };
+    let ledger = Ledger::open_with(dir.path(), options).expect("open");
+    ledger.append(viewing(0)).expect("first");
+    ledger.append(viewing(1)).expect("second");
+    assert!(matches!(
+        ledger.append(viewing(2)),
+        Err(LedgerError::Failed {
+            during_en: "sync",
+            ..
+        })
+    ));
+    assert!(matches!(
+        ledger.append(viewing(3)),
+        Err(LedgerError::Stopped { .. })
+    ));
+    assert_eq!(ledger.len(), 2);
+}

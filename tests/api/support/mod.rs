@@ -1,6 +1,7 @@
 //! Test support: generated media fixtures and a running server.
 
 pub mod app;
+pub mod faults;
 pub mod fixtures;
 pub mod node;
 pub mod plays;
