@@ -203,80 +203,6 @@ pub struct Settings {
     pub ledger_debug_fail_sync_after: u64,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            data: PathBuf::from("./data"),
-            listen: "0.0.0.0:8080".into(),
-            library: Vec::new(),
-            anonymous_viewers: true,
-            trusted_proxies: Vec::new(),
-            host_names: Vec::new(),
-            body_timeout_secs: 20,
-            metrics_token: String::new(),
-            workers: 2,
-            worker_timeout_secs: 120,
-            worker_memory_mb: 2048,
-            worker_nice: 10,
-            worker_debug_delay_ms: 0,
-            watch_files: true,
-            rescan_secs: 300,
-            session_hours: 12,
-            login_max_failures: 5,
-            login_max_failures_per_address: 20,
-            login_lockout_secs: 900,
-            login_check_threads: 2,
-            pairing_code_hours: 24,
-            pairing_max_wrong_per_hour: 30,
-            device_idle_days: 365.0,
-            prepare_parallel: 1,
-            prepare_retry_after_secs: vec![60.0, 600.0, 3600.0],
-            play_idle_secs: 600,
-            play_min_secs: 60,
-            play_entry_grace_mins: 120,
-            plays_open_per_client: 4,
-            plays_started_per_hour: 60,
-            play_entries_per_hour: 60,
-            unregistered_keep_days: 90,
-            utc_offset_minutes: 480,
-            township: "本乡镇".into(),
-            jit_max: 1,
-            jit_idle_secs: 30,
-            jit_nice: 5,
-            jit_seeks_per_minute: 12,
-            jit_seek_burst: 6,
-            dlna: false,
-            dlna_interfaces: Vec::new(),
-            dlna_max_age_secs: 1800,
-            dlna_name: String::new(),
-            dlna_renderer_search_secs: 60,
-            dlna_push_poll_secs: 5,
-            dlna_push_grace_secs: 30,
-            dlna_renderer_commands_per_minute: 30,
-            web_dir: PathBuf::from("web"),
-            upload_max_bytes: 50 << 30,
-            upload_expire_hours: 24.0,
-            upload_body_timeout_secs: 60,
-            log: "info".into(),
-            media_limits: MediaLimits::default(),
-            photo_max_bytes: 8 << 20,
-            demo_year: true,
-            county: false,
-            county_url: String::new(),
-            county_push_secs: 3600,
-            county_push_batch: 500,
-            county_request_window_secs: 300,
-            kit_out_dirs: Vec::new(),
-            kit_valid_days: 120,
-            kit_import_max_bytes: 8 << 20,
-            kit_imports_per_hour: 30,
-            disk_reserve_mb: 256,
-            ledger_reserve_mb: 16,
-            ledger_debug_fail_sync_after: 0,
-        }
-    }
-}
-
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -460,5 +386,6 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+mod defaults;
 #[cfg(test)]
 mod tests;

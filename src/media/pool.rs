@@ -3,20 +3,19 @@
 //! stdout. A worker that overruns is killed; one that dies is reaped; either is replaced, so
 //! one hostile file costs one worker, never the server.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use super::protocol::{Envelope, Expected, FailureKind, MediaFailure, Reply, Request};
 use super::worker::WorkerOptions;
 
-/// The longest reply line read from a worker; a longer one ends that worker.
-const MAX_REPLY_BYTES: u64 = 64 * 1024 * 1024;
+mod process;
+pub(super) use process::{spawn, spawn_worker, worker_command, Worker};
+
 /// Tries to deliver one request before giving up (a worker may have died while idle).
 const SEND_ATTEMPTS: usize = 3;
 
@@ -64,15 +63,6 @@ struct State {
     live: usize,
     /// Process ids of the live workers.
     pids: Vec<u32>,
-}
-
-/// One worker process, its stdin, and the lines its reader thread got from its stdout.
-#[derive(Debug)]
-pub(super) struct Worker {
-    child: Child,
-    pub(super) stdin: ChildStdin,
-    pub(super) replies: Receiver<Vec<u8>>,
-    pub(super) pid: u32,
 }
 
 impl WorkerPool {
@@ -337,100 +327,6 @@ impl Drop for WorkerPool {
         // Busy workers cannot exist here: `call` borrows the pool. Dropping kills and reaps.
         st.idle.clear();
         st.pids.clear();
-    }
-}
-
-impl Worker {
-    /// Kills and reaps the process (again is harmless); says how it ended.
-    fn kill_and_reap(&mut self) -> String {
-        // Kill first: a worker that closed stdout may still be running.
-        let _ = self.child.kill();
-        match self.child.wait() {
-            Ok(status) => status.to_string(),
-            Err(e) => format!("not reaped: {e}"),
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.kill_and_reap();
-    }
-}
-
-/// Starts `<exe> <options>` with piped stdin/stdout and a reader thread.
-pub(super) fn spawn_worker(cfg: &PoolConfig) -> io::Result<Worker> {
-    spawn(&mut worker_command(cfg))
-}
-
-/// The command line of a worker.
-pub(super) fn worker_command(cfg: &PoolConfig) -> Command {
-    let mut command = Command::new(&cfg.exe);
-    command
-        .args(cfg.worker.to_args())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    command
-}
-
-/// Starts a worker from its command line, with a reader thread.
-pub(super) fn spawn(command: &mut Command) -> io::Result<Worker> {
-    let mut child = command.spawn().map_err(|e| missing_worker(command, e))?;
-    let pid = child.id();
-    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(io::Error::other("worker started without pipes"));
-    };
-    let (tx, replies) = mpsc::channel();
-    let reader = thread::Builder::new()
-        .name(format!("media-worker-{pid}"))
-        .spawn(move || read_replies(stdout, tx));
-    if let Err(e) = reader {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(e);
-    }
-    Ok(Worker {
-        child,
-        stdin,
-        replies,
-        pid,
-    })
-}
-
-/// A worker program that is not there gets a sentence saying where it was looked for.
-fn missing_worker(command: &Command, e: io::Error) -> io::Error {
-    if e.kind() != io::ErrorKind::NotFound {
-        return e;
-    }
-    let program = Path::new(command.get_program()).display();
-    io::Error::new(
-        e.kind(),
-        format!(
-            "找不到媒体工作程序 {program}，请把它和 dianjiao 装在同一个目录里\
-             （the media worker program {program} is missing: install dianjiao-worker beside dianjiao）"
-        ),
-    )
-}
-
-/// Forwards each line of a worker's stdout until it closes (the worker exited or died).
-fn read_replies(stdout: ChildStdout, tx: Sender<Vec<u8>>) {
-    let mut reader = BufReader::new(stdout);
-    loop {
-        let mut line = Vec::new();
-        match (&mut reader)
-            .take(MAX_REPLY_BYTES)
-            .read_until(b'\n', &mut line)
-        {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        }
     }
 }
 

@@ -79,4 +79,6 @@ async fn twenty_viewers_and_paired_tvs_for_30_s_make_no_error_and_every_play_is_
     // TVs' own segment requests belong to their plays: no second entry for a showing.
     assert_eq!(figures.viewings, figures.played.len(), "{figures}");
     assert!(figures.reads > 0, "{figures}");
+    // The clerk's upload went through alongside (the server acknowledged every byte).
+    assert!(figures.uploads.1 >= 1, "{figures}");
 }

@@ -221,14 +221,17 @@ const WAITS: [f64; 3] = [0.05, 0.1, 0.15];
 async fn a_failing_preparation_is_tried_after_each_wait_then_given_up_keeping_every_reason() {
     let app = spawn_app_with(|s| s.prepare_retry_after_secs = WAITS.to_vec()).await;
     let (cut, headless) = (app.library.join("断片.mp4"), app.library.join("坏头.mp4"));
-    // A file cut in the middle of its pictures (a copy that stopped part way): it opens and
-    // is catalogued, and its preparation fails part way.
+    // A good file whose output cannot be written: a file squats on its rendition folder's
+    // name, so making the folder fails as on a broken disk — not the file's fault, so tried
+    // again. (A file cut part way used to stand in here; it is now rightly refused at once
+    // as damaged, see hostile_media.rs.)
     faststart_mp4(&cut);
-    truncate(&cut, 0.6);
     faststart_mp4(&headless);
     app.scan(&app.library.clone()).await;
     let cut_id = film_id(&app, "断片.mp4").await;
     let headless_id = film_id(&app, "坏头.mp4").await;
+    let squatter = app.app.preparation.dir().join(format!("{cut_id}.partial"));
+    std::fs::write(&squatter, b"not a folder").expect("squatter");
     // Damaged after the scan inside its header: its preparation refuses it.
     truncate(&headless, 0.02);
     let clerk = app.signed_in("clerk", Role::Clerk).await;
@@ -302,8 +305,26 @@ async fn a_failing_preparation_is_tried_after_each_wait_then_given_up_keeping_ev
     let refused = app.get_json(&format!("/api/v1/films/{headless_id}")).await;
     assert_eq!(refused["state"], "failed", "tried once only: {refused}");
 
-    // The file is replaced by a good one: a rescan queues it, its count starts afresh.
-    faststart_mp4(&cut);
+    // The disk is mended and the file replaced (the same pictures, remuxed with a note): a
+    // rescan queues it, its count starts afresh.
+    std::fs::remove_file(&squatter).expect("remove the squatter");
+    let mended = cut.with_extension("mended");
+    let (from, to) = (
+        cut.to_str().expect("utf-8"),
+        mended.to_str().expect("utf-8"),
+    );
+    crate::support::fixtures::ffmpeg([
+        "-i",
+        from,
+        "-c",
+        "copy",
+        "-metadata",
+        "comment=mended",
+        "-f",
+        "mp4",
+        to,
+    ]);
+    std::fs::rename(&mended, &cut).expect("replace");
     app.scan(&app.library.clone()).await;
     let q = queue(&app, &clerk).await;
     let it = item(&q, &cut_id).expect("queued again");

@@ -1,6 +1,6 @@
 //! `dianjiao bench load` and the load test: N viewers on loopback fetching a film's HLS at
-//! a player's pace, paired TVs reporting plays (start, heartbeats, end) and a clerk reading
-//! the ledger and a report, all at once; then the figures and what the ledger recorded.
+//! a player's pace, paired TVs reporting plays (start, heartbeats, end), a clerk reading
+//! the ledger and a report and uploading a film (tus), all at once; then the figures and what the ledger recorded.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 mod client;
 mod command;
 mod figures;
+mod upload;
 
 use client::Http;
 pub use command::load;
@@ -75,6 +76,11 @@ pub async fn drive(target: &Target, plan: &Plan) -> Figures {
         }));
     }
     let reader = tokio::spawn(reader(admin.clone(), deadline, target.pid));
+    let uploader = tokio::spawn(upload::uploader(
+        admin.clone(),
+        film_for(target, 0),
+        deadline,
+    ));
     let mut figures = Figures::default();
     for t in tasks {
         figures.add(
@@ -84,6 +90,9 @@ pub async fn drive(target: &Target, plan: &Plan) -> Figures {
     }
     let (tally, peak_rss_kb) = reader.await.unwrap_or_default();
     figures.add(tally);
+    let (tally, uploaded) = uploader.await.unwrap_or_default();
+    figures.add(tally);
+    figures.uploads = (uploaded.started, uploaded.completed, uploaded.bytes);
     figures.viewers = plan.viewers;
     figures.tvs = plan.tvs;
     figures.seconds = started.elapsed().as_secs_f64();

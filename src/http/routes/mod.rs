@@ -5,6 +5,7 @@
 use actix_web::http::Method;
 use actix_web::{middleware::from_fn, web, Route};
 
+mod county_table;
 mod dlna_table;
 
 use super::gate::{gate, Access};
@@ -356,64 +357,12 @@ pub fn table() -> Vec<RouteDef> {
             Clerk,
             || web::route().to(super::preparation::first),
         ),
-        // Pastoral field kits (src/kit): make one, follow its progress, import its records.
-        def(Method::GET, "/api/v1/kits", Clerk, || {
-            web::route().to(super::kits::list)
-        }),
-        def(Method::POST, "/api/v1/kits", Clerk, || {
-            web::route().to(super::kits::make)
-        }),
-        def(Method::GET, "/api/v1/kits/{id}", Clerk, || {
-            web::route().to(super::kits::progress)
-        }),
-        def(Method::POST, "/api/v1/kits/import", Clerk, || {
-            web::route().to(super::kits::import)
-        }),
     ];
-    routes.extend(county_routes());
+    routes.extend(county_table::kit_routes());
+    routes.extend(county_table::county_routes());
     routes.extend(dlna_table::renderer_routes());
     routes.extend(dlna_table::dlna_routes());
     routes
-}
-
-/// The county's routes (issue 18): at the county, its dashboard, townships and the signed
-/// pushes (`Public`: a township proves itself by its key's signature, not a session); at a
-/// township, its key and the sender. Each answers 404 in the other mode.
-fn county_routes() -> Vec<RouteDef> {
-    use super::county;
-    use Access::*;
-    vec![
-        def(Method::GET, "/api/v1/county/monthly", Clerk, || {
-            web::route().to(county::monthly)
-        }),
-        def(Method::GET, "/api/v1/county/townships", Clerk, || {
-            web::route().to(county::townships)
-        }),
-        def(Method::POST, "/api/v1/county/townships", Admin, || {
-            web::route().to(county::register)
-        }),
-        def(
-            Method::POST,
-            "/api/v1/county/townships/{id}/confirm",
-            Admin,
-            || web::route().to(county::confirm),
-        ),
-        def(Method::POST, "/api/v1/county/status", Public, || {
-            web::route().to(county::status)
-        }),
-        def(Method::POST, "/api/v1/county/push", Public, || {
-            web::route().to(county::push)
-        }),
-        def(Method::GET, "/api/v1/ledger/key", Clerk, || {
-            web::route().to(county::ledger_key)
-        }),
-        def(Method::POST, "/api/v1/county/send", Clerk, || {
-            web::route().to(county::send)
-        }),
-        def(Method::GET, "/api/v1/county/sender", Clerk, || {
-            web::route().to(county::sender)
-        }),
-    ]
 }
 
 /// Adds every route of the table to an actix service config.

@@ -193,3 +193,30 @@ async fn every_route_answers_every_role_as_the_table_says() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The API reference in the repository (`docs/API.md`) lists every route with who may use
+/// it, in words that match the gate's access level; a new route, or a route whose access
+/// changed, fails here until the reference says so.
+#[test]
+fn docs_api_md_names_every_route_and_who_may_use_it() {
+    use dianjiao::http::gate::Access;
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/API.md"))
+        .expect("docs/API.md");
+    let missing: Vec<String> = table()
+        .iter()
+        .map(|r| {
+            let who = match r.access {
+                Access::Public => "anyone",
+                Access::Viewer => "viewer",
+                Access::Media => "viewer or DLNA TV",
+                Access::Clerk => "clerk",
+                Access::Admin => "admin",
+                Access::Monitor => "monitor",
+                Access::Dlna => "anyone (DLNA on)",
+            };
+            format!("| `{} {}` | {who} |", r.method, r.path)
+        })
+        .filter(|row| !doc.contains(row.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "docs/API.md lacks: {missing:#?}");
+}

@@ -59,6 +59,32 @@ impl Http {
         ))
     }
 
+    /// A tus request (`Tus-Resumable: 1.0.0`) with `headers` and `body`: status and the
+    /// answer's `Location`.
+    pub(super) async fn tus(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<(u16, Option<String>), reqwest::Error> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("Tus-Resumable", "1.0.0")
+            .body(body);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        let res = self.with_cookie(req).send().await?;
+        let location = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((res.status().as_u16(), location))
+    }
+
     fn with_cookie(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self
             .cookie

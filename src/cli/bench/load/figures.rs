@@ -40,6 +40,8 @@ pub struct Figures {
     pub cpu_s: f64,
     /// The highest VmRSS of the measured process seen, KiB.
     pub peak_rss_kb: u64,
+    /// The clerk's tus uploads: started, completed (last byte acknowledged), bytes sent.
+    pub uploads: (u64, u64, u64),
 }
 
 impl Figures {
@@ -92,7 +94,7 @@ impl Figures {
 impl fmt::Display for Figures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.seconds.max(0.001);
-        writeln!(f, "  viewers            {} (HLS at real-time pace) + {} paired TVs reporting plays + 1 clerk reading", self.viewers, self.tvs)?;
+        writeln!(f, "  viewers            {} (HLS at real-time pace) + {} paired TVs reporting plays + 1 clerk reading and uploading", self.viewers, self.tvs)?;
         writeln!(f, "  duration           {:.1} s", self.seconds)?;
         writeln!(
             f,
@@ -119,6 +121,13 @@ impl fmt::Display for Figures {
             f,
             "  ledger             {} entries written ({} viewing, by source {:?}); {} ledger/report reads answered",
             self.ledger_written, self.viewings, self.viewings_by_source, self.reads
+        )?;
+        writeln!(
+            f,
+            "  uploads (tus)      {} started, {} completed, {:.1} MB sent in 64 KiB chunks",
+            self.uploads.0,
+            self.uploads.1,
+            self.uploads.2 as f64 / 1e6
         )?;
         writeln!(
             f,
