@@ -16,6 +16,8 @@ use super::rendition::{AudioCodec, AudioRung, Rung, VideoRung};
 pub const AUDIO_BITRATE: u64 = 128_000;
 /// Sample rate of transcoded audio, Hz.
 pub const AUDIO_SAMPLE_RATE: u32 = 48_000;
+/// The name of the rung that carries the source's picture as it is (remux and copy).
+pub const SOURCE_RUNG: &str = "source";
 /// The highest frame rate a transcode keeps; faster sources are halved until they fit.
 const MAX_FPS: f64 = 60.0;
 
@@ -218,7 +220,7 @@ pub fn remux_rung(
         .filter(|b| *b > 0)
         .unwrap_or_else(|| estimated_bitrate(geometry, video.fps));
     Rung {
-        name: "source".to_owned(),
+        name: SOURCE_RUNG.to_owned(),
         video: Some(VideoRung {
             width: geometry.coded_width,
             height: geometry.coded_height,

@@ -30,6 +30,7 @@ use super::output::{Layout, RenditionWriter};
 use super::start::StartAt;
 use crate::media::limits::MediaLimits;
 use crate::media::prepare::events::{Announcer, Event};
+use crate::media::prepare::ladder::SOURCE_RUNG;
 use crate::media::prepare::playlist::{self, Variant};
 use crate::media::prepare::{Action, Plan};
 use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, RungOutput};
@@ -67,8 +68,8 @@ pub(super) struct Skip {
 /// segments follow), the sound is encoded as on a transcode, and only lower rungs, if any,
 /// are decoded and encoded (keyframes forced at the same cuts).
 ///
-/// A remux plan with lower rungs ([`Action::Remux`]) goes the same way, except that the
-/// source's sound is copied into every rung as it is rather than encoded.
+/// A remux plan with lower rungs ([`Action::Remux`], its source rung on top) goes the same
+/// way, except that the source's sound is copied into every rung as it is, not encoded.
 ///
 /// For [`Action::Transcode`], [`Action::CopyVideo`], [`Action::Remux`] and
 /// [`Action::AudioOnly`] with `remux_audio: false`; any other
@@ -111,13 +112,13 @@ fn keyframe_before(keyframes: &KeyframeIndex, start_s: f64) -> f64 {
 
 /// Refuses plans this executor does not carry out.
 fn check_plan(plan: &Plan) -> Result<(), MediaFailure> {
-    let transcodes = matches!(
-        plan.decision.action,
-        Action::Transcode
-            | Action::CopyVideo
-            | Action::Remux
-            | Action::AudioOnly { remux_audio: false }
-    );
+    let transcodes = match plan.decision.action {
+        Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false } => true,
+        // Only with lower rungs to encode below the copied source rung; a remux of one
+        // rung is the remux executor's.
+        Action::Remux => matches!(&plan.ladder[..], [top, _, ..] if top.name == SOURCE_RUNG),
+        Action::AudioOnly { remux_audio: true } | Action::Unplayable => false,
+    };
     if !transcodes || plan.ladder.is_empty() {
         return Err(encode::output(format!(
             "transcode asked to carry out a {:?} plan with {} rungs",
