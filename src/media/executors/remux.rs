@@ -1,6 +1,6 @@
-//! The remux executor: copies a film whose streams already suit TVs (H.264 with AAC or MP3
-//! of 480 lines or fewer, or sound alone) into one HLS rendition and `tv.mp4`, cutting at the source's keyframes.
-//! Nothing is decoded, so a two-hour film takes seconds. A just-in-time run starting at
+//! The remux executor: copies a film whose streams already suit TVs (H.264 of 480 lines or
+//! fewer with AAC or MP3, or sound alone) into one HLS rendition and `tv.mp4`, cutting at
+//! the source's keyframes. Nothing is decoded, so a two-hour film takes seconds. A just-in-time run starting at
 //! segment k seeks to the keyframe that starts it.
 
 mod gate;

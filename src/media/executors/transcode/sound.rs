@@ -3,6 +3,7 @@
 //! copied into every rung as they are, moved to start at the film's start as the
 //! pictures are.
 
+use ffmpeg::format::stream::Disposition;
 use ffmpeg::{codec, format, media, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
@@ -90,7 +91,8 @@ pub(super) struct CopiedSound {
 }
 
 impl CopiedSound {
-    /// Copies the best audio stream of `input`; `origin_s` is the film's start time.
+    /// Copies the first audio stream of `input` (the one the plan judged, as the remux
+    /// executor copies); `origin_s` is the film's start time.
     pub fn open(
         input: &format::context::Input,
         origin_s: f64,
@@ -99,7 +101,10 @@ impl CopiedSound {
     ) -> Result<CopiedSound, MediaFailure> {
         let stream = input
             .streams()
-            .best(media::Type::Audio)
+            .find(|s| {
+                s.parameters().medium() == media::Type::Audio
+                    && !s.disposition().contains(Disposition::ATTACHED_PIC)
+            })
             .ok_or_else(|| damaged("the film has no audio stream".into()))?;
         let time_base = stream.time_base();
         if time_base.denominator() == 0 {
