@@ -91,8 +91,8 @@ fuzz:
 
 ## make field: the weak-link field run whose figures are in README's Reliability section
 ## (not in make test; its short case is tests/api/weak_links.rs): a 2-minute film with a
-## 720p/480p/360p ladder and a remuxed one-rung film, played on the TV page (hls.js in
-## Chromium) and read by the ffmpeg CLI through a 2 Mbit/s, +80 ms link with scripted stalls
+## 720p/480p/360p ladder and a remuxed film (copied source rung, 480p/360p below), played
+## on the TV page (hls.js in Chromium) and read by the ffmpeg CLI through a 2 Mbit/s, +80 ms link with scripted stalls
 ## and loss bursts — a shaping proxy of ours in front of the real server (no tc netem here)
 .PHONY: field
 field: deps web-deps

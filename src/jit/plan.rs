@@ -35,7 +35,9 @@ impl JitPlan {
     /// every segment's length in advance).
     pub fn of(film: &Film, keyframes: KeyframeIndex) -> Option<JitPlan> {
         let media = film.media.as_ref()?;
-        let plan = decide(media);
+        // A remux streams its source rung alone: lower rungs would be encoded while a
+        // viewer waits, and a remux just in time is meant to cost nothing.
+        let plan = decide(media).source_rung_only();
         if plan.decision.action == Action::Unplayable || plan.ladder.is_empty() {
             return None;
         }

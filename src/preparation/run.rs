@@ -117,7 +117,10 @@ pub(super) fn prepare_one(
         return finish(prep, &film.id, Err(not_written(&film, &partial, source)));
     }
     let keyframes = prep.catalog.keyframes(&film.id)?.unwrap_or_default();
+    // A remux above 480p streams its source rung alone just in time: its lower rungs were
+    // never made, so it is prepared from scratch (the copy is the cheap part).
     let made_before = JitPlan::of(&film, keyframes.clone())
+        .filter(|jit| jit.plan.ladder == plan.ladder)
         .and_then(|jit| Some((reuse::find(&prep.jit_root, &jit)?, jit)));
     let mut reused = 0;
     let reply = made_before

@@ -38,6 +38,7 @@ mod prepare_copy;
 mod prepare_crash;
 mod prepare_queue;
 mod prepare_remux;
+mod prepare_remux_ladder;
 mod probe;
 mod ranges;
 mod reports;

@@ -20,10 +20,11 @@ const FILM_SECONDS: f64 = 8.0;
 const INPUTS: &str = "-f lavfi -i testsrc2=size=320x240:rate=25:duration=8 \
     -f lavfi -i sine=frequency=440:duration=8:sample_rate=44100";
 /// H.264 with B-frames and a 2 s GOP.
-const H264: &str = "-pix_fmt yuv420p -c:v libx264 -preset veryfast -bf 2 -g 50 -keyint_min 50 \
+pub(crate) const H264: &str =
+    "-pix_fmt yuv420p -c:v libx264 -preset veryfast -bf 2 -g 50 -keyint_min 50 \
     -sc_threshold 0";
 
-fn pool() -> Arc<WorkerPool> {
+pub(crate) fn pool() -> Arc<WorkerPool> {
     WorkerPool::start(PoolConfig {
         exe: env!("CARGO_BIN_EXE_dianjiao-worker").into(),
         size: 1,
@@ -38,10 +39,15 @@ fn pool() -> Arc<WorkerPool> {
 
 /// Makes `<dir>/<file>` with the ffmpeg CLI from [`INPUTS`] and `args`.
 fn make_film(dir: &Path, file: &str, args: &str) -> PathBuf {
+    make_film_from(dir, file, INPUTS, args)
+}
+
+/// Makes `<dir>/<file>` with the ffmpeg CLI from `inputs` and `args`.
+pub(crate) fn make_film_from(dir: &Path, file: &str, inputs: &str, args: &str) -> PathBuf {
     let path = dir.join(file);
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(INPUTS.split_whitespace())
+        .args(inputs.split_whitespace())
         .args(args.split_whitespace())
         .arg(&path)
         .output()
@@ -54,7 +60,7 @@ fn make_film(dir: &Path, file: &str, args: &str) -> PathBuf {
     path
 }
 
-fn probe(pool: &WorkerPool, path: &Path) -> ProbeReport {
+pub(crate) fn probe(pool: &WorkerPool, path: &Path) -> ProbeReport {
     match pool.call(&Request::Probe { path: path.into() }) {
         Reply::Probed { report } => report,
         other => panic!("probing {} answered {other:?}", path.display()),
@@ -63,7 +69,7 @@ fn probe(pool: &WorkerPool, path: &Path) -> ProbeReport {
 
 /// Probes, plans and prepares `source` into `out_dir`; returns what was written and the
 /// progress positions reported.
-fn prepare(
+pub(crate) fn prepare(
     pool: &WorkerPool,
     source: &Path,
     out_dir: &Path,
@@ -88,7 +94,7 @@ fn prepare(
     }
 }
 
-fn run(program: &str, args: &[&str]) -> Output {
+pub(crate) fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
         .args(args)
         .output()
@@ -96,7 +102,7 @@ fn run(program: &str, args: &[&str]) -> Output {
 }
 
 /// Plays `input` to the end with the ffmpeg CLI; asserts it exits 0 and says nothing.
-fn plays_cleanly(input: &Path) {
+pub(crate) fn plays_cleanly(input: &Path) {
     let out = run(
         "ffmpeg",
         &[
@@ -138,7 +144,7 @@ fn ffprobe_duration(input: &Path) -> f64 {
 }
 
 /// Whether the first video frame of `segment` is a keyframe.
-fn starts_with_keyframe(segment: &Path) -> bool {
+pub(crate) fn starts_with_keyframe(segment: &Path) -> bool {
     let out = run(
         "ffprobe",
         &[
@@ -162,7 +168,7 @@ fn starts_with_keyframe(segment: &Path) -> bool {
 }
 
 /// Whether the `moov` box comes before `mdat` among `mp4`'s top-level boxes.
-fn moov_before_mdat(mp4: &Path) -> bool {
+pub(crate) fn moov_before_mdat(mp4: &Path) -> bool {
     let bytes = std::fs::read(mp4).expect("tv.mp4 exists");
     let (mut at, mut seen) = (0usize, Vec::new());
     while at + 8 <= bytes.len() {

@@ -27,8 +27,8 @@ const FILM_S: u32 = 120;
 const WATCH_S: f64 = 75.0;
 /// How much of a rung the ffmpeg CLI reads, seconds.
 const CLI_S: u32 = 60;
-/// A film that fits TVs as it is (H.264 High + AAC-LC in MP4, 720p at 2.8 Mbit/s): remuxed,
-/// so its master playlist has one rung.
+/// A film that fits TVs as it is (H.264 High + AAC-LC in MP4, 720p at 2.8 Mbit/s): remuxed
+/// into its source rung, with 480p and 360p transcoded below it for slow links.
 const REMUX_FILM: &str = "党建新闻 720p.mp4";
 const REMUX_RECIPE: &str = "-pix_fmt yuv420p -c:v libx264 -preset veryfast -b:v 2800k \
     -maxrate 4200k -bufsize 4200k -g 50 -c:a aac -b:a 128k -movflags +faststart";
@@ -42,6 +42,7 @@ async fn field_run_over_a_weak_village_link() {
     let films = prepared(&app, &[LADDER_FILM, REMUX_FILM]).await;
     let ((film, rungs), (remuxed, remux_rungs)) = (&films[0], &films[1]);
     assert_eq!(rungs, &["720p", "480p", "360p"]);
+    assert_eq!(remux_rungs, &["source", "480p", "360p"]);
     let link = Link::weak(SEED, Duration::from_secs(900));
     println!("link: {} bit/s down, {} bit/s up, +{:?} round trip; faults (seed {SEED}), from each shaper's start:", link.down_bps, link.up_bps, link.rtt);
     for f in link.script.iter().take(12) {

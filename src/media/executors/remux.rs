@@ -1,6 +1,6 @@
-//! The remux executor: copies a film whose streams already suit TVs (H.264 with AAC or MP3,
-//! or sound alone) into one HLS rendition and `tv.mp4`, cutting at the source's keyframes.
-//! Nothing is decoded, so a two-hour film takes seconds. A just-in-time run starting at
+//! The remux executor: copies a film whose streams already suit TVs (H.264 of 480 lines or
+//! fewer with AAC or MP3, or sound alone) into one HLS rendition and `tv.mp4`, cutting at
+//! the source's keyframes. Nothing is decoded, so a two-hour film takes seconds. A just-in-time run starting at
 //! segment k seeks to the keyframe that starts it.
 
 mod gate;
@@ -32,7 +32,8 @@ const PICTURE_SEEK_LEADS_S: [f64; 4] = [-TOLERANCE_S, 1.0, 5.0, 30.0];
 /// The same for a film with sound only, which can be cut at any packet.
 const SOUND_SEEK_LEADS_S: [f64; 3] = [1.0, 5.0, 30.0];
 
-/// Carries out a plan whose action is `Remux` or `AudioOnly { remux_audio: true }`: opens
+/// Carries out a plan whose action is `Remux` (of the source rung alone: a remux with lower
+/// rungs is the transcode executor's) or `AudioOnly { remux_audio: true }`: opens
 /// the source (under the whitelists), copies the plan's video stream and first audio stream
 /// into `<out_dir>/<rung>/` segments and, for a full preparation, `index.m3u8`, `tv.mp4`
 /// and `master.m3u8`. Tells `events` the position reached (seconds from the film's start)
@@ -56,10 +57,17 @@ pub fn remux(
             plan.decision.action
         )));
     }
-    let rung = plan
-        .ladder
-        .first()
-        .ok_or_else(|| output_failure("the plan has no rendition".into()))?;
+    let rung = match plan.ladder.as_slice() {
+        [rung] => rung,
+        [] => return Err(output_failure("the plan has no rendition".into())),
+        // Lower rungs are encoded: that is the transcode executor's work.
+        rungs => {
+            return Err(output_failure(format!(
+                "a remux was asked for a plan of {} rungs; it copies one",
+                rungs.len()
+            )))
+        }
+    };
     let mut ictx = open_input(&job.source, limits)?;
     let origin_s = start_seconds(&ictx);
     let map = stream_map(&ictx, rung)?;

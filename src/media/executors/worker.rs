@@ -209,6 +209,11 @@ fn prepare_film(
     progress: &mut dyn FnMut(Event),
 ) -> Result<PreparedOutputs, MediaFailure> {
     match job.plan.decision.action {
+        // A remux with lower rungs encodes their pictures: the transcode run does that,
+        // copying the source rung's picture and every rung's sound.
+        Action::Remux if job.plan.ladder.len() > 1 => {
+            transcode::transcode(job, &opts.limits, progress)
+        }
         Action::Remux | Action::AudioOnly { remux_audio: true } => {
             remux::remux(job, &opts.limits, progress)
         }

@@ -12,7 +12,9 @@ use super::rendition::AudioCodec;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    /// The source already fits TVs: copy its streams into HLS segments, one rendition.
+    /// The source already fits TVs: copy its streams into the source rung (HLS and
+    /// `tv.mp4`); lower rungs, when the plan has any (a picture above 480p), have their
+    /// picture transcoded and the source's sound copied.
     Remux,
     /// Decode and encode a ladder of H.264 High ≤ 4.0 yuv420p + AAC-LC stereo 48 kHz.
     Transcode,

@@ -16,6 +16,8 @@ use super::rendition::{AudioCodec, AudioRung, Rung, VideoRung};
 pub const AUDIO_BITRATE: u64 = 128_000;
 /// Sample rate of transcoded audio, Hz.
 pub const AUDIO_SAMPLE_RATE: u32 = 48_000;
+/// The name of the rung that carries the source's picture as it is (remux and copy).
+pub const SOURCE_RUNG: &str = "source";
 /// The highest frame rate a transcode keeps; faster sources are halved until they fit.
 const MAX_FPS: f64 = 60.0;
 
@@ -149,21 +151,59 @@ pub fn copy_ladder(
         container_bit_rate,
     );
     top.audio = source_audio.map(|_| transcoded_audio());
+    let audio = top.audio.clone();
     let mut ladder = vec![top];
-    if geometry.display_height > LOWER_RUNG_MAX_HEIGHT {
-        let lower = transcode_ladder(geometry, video.fps, source_audio.is_some());
-        ladder.extend(lower.into_iter().filter(|r| {
+    ladder.extend(lower_rungs(video, geometry, audio));
+    ladder
+}
+
+/// The ladder of a film remuxed as it is: the source rung (picture and sound as they
+/// are), then — only for a picture larger than 480p — the transcoded rungs of at most 480
+/// lines that are smaller than it, each carrying the source's sound copied as well.
+pub fn remux_ladder(
+    video: &StreamInfo,
+    geometry: &Geometry,
+    (profile, level_idc): (H264Profile, u8),
+    audio: Option<(AudioCodec, &StreamInfo)>,
+    container_bit_rate: Option<u64>,
+) -> Vec<Rung> {
+    let top = remux_rung(
+        video,
+        geometry,
+        profile,
+        level_idc,
+        audio,
+        container_bit_rate,
+    );
+    let audio = top.audio.clone();
+    let mut ladder = vec![top];
+    ladder.extend(lower_rungs(video, geometry, audio));
+    ladder
+}
+
+/// The transcoded rungs below a copied picture, each with `audio`: none for a picture of
+/// 480 lines or fewer, else the standard rungs of at most 480 lines smaller than it.
+fn lower_rungs(video: &StreamInfo, geometry: &Geometry, audio: Option<AudioRung>) -> Vec<Rung> {
+    if geometry.display_height <= LOWER_RUNG_MAX_HEIGHT {
+        return Vec::new();
+    }
+    transcode_ladder(geometry, video.fps, false)
+        .into_iter()
+        .filter(|r| {
             r.resolution().is_some_and(|(w, h)| {
                 h <= LOWER_RUNG_MAX_HEIGHT
                     && h < geometry.display_height
                     && w < geometry.display_width
             })
-        }));
-    }
-    ladder
+        })
+        .map(|r| Rung {
+            audio: audio.clone(),
+            ..r
+        })
+        .collect()
 }
 
-/// The single rung of a remux: the source's picture and sound as they are.
+/// The source rung of a remux: the source's picture and sound as they are.
 pub fn remux_rung(
     video: &StreamInfo,
     geometry: &Geometry,
@@ -180,7 +220,7 @@ pub fn remux_rung(
         .filter(|b| *b > 0)
         .unwrap_or_else(|| estimated_bitrate(geometry, video.fps));
     Rung {
-        name: "source".to_owned(),
+        name: SOURCE_RUNG.to_owned(),
         video: Some(VideoRung {
             width: geometry.coded_width,
             height: geometry.coded_height,

@@ -40,8 +40,9 @@ pub struct Plan {
     pub decision: Decision,
     /// The picture's geometry; None for audio-only and unplayable films.
     pub geometry: Option<Geometry>,
-    /// The renditions, highest first: one for a remux or an audio-only film, one to three
-    /// for a transcode, none for an unplayable film.
+    /// The renditions, highest first: one for an audio-only film; one to three for a
+    /// transcode, a copied picture or a remux (lower rungs only below a picture above
+    /// 480p); none for an unplayable film.
     pub ladder: Vec<Rung>,
     /// The film's length in seconds; 0 when no stream knows it (then segments are cut as
     /// the film is read, not planned).
@@ -60,7 +61,24 @@ impl Plan {
     /// True when the top rung's picture is the source's, copied packet for packet (the
     /// other rungs, if any, are encoded).
     pub fn copies_video(&self) -> bool {
-        self.decision.action == Action::CopyVideo
+        plan_copies_video(self.decision.action)
+    }
+
+    /// True when the source's sound is copied into every rung as it is (a remux; the
+    /// lower rungs, if any, have only their picture encoded).
+    pub fn copies_sound(&self) -> bool {
+        self.decision.action == Action::Remux
+    }
+
+    /// The plan with only its source rung: a remux without the lower rungs (and the reason
+    /// for them), which would have to be encoded. Other plans are returned unchanged.
+    pub fn source_rung_only(mut self) -> Plan {
+        if self.decision.action == Action::Remux && self.ladder.len() > 1 {
+            self.ladder.truncate(1);
+            // The lower rungs' reason is the last one `decide` gave.
+            self.decision.reasons.pop();
+        }
+        self
     }
 
     /// Where the renditions are cut: at the source's keyframes for a remux, every
@@ -90,17 +108,17 @@ impl Plan {
 ///
 /// Remux when the source already fits — H.264 Constrained Baseline/Baseline/Main/High,
 /// 8-bit 4:2:0, level ≤ 4.1, progressive, upright, with square pixels or a SAR H.264 can
-/// signal, and AAC-LC, MP3 or no audio. When only the sound does not fit, copy the picture
-/// and encode the sound (with lower rungs transcoded for a picture above 480p). Otherwise
+/// signal, and AAC-LC, MP3 or no audio (with lower rungs transcoded for a picture above
+/// 480p, the sound copied into them too). When only the sound does not fit, copy the
+/// picture and encode the sound (with lower rungs likewise). Otherwise
 /// transcode to H.264 High ≤ 4.0 yuv420p with AAC-LC stereo 48 kHz. Films with sound only
 /// get one audio rendition.
 pub fn decide(media: &MediaInfo) -> Plan {
     let mut decision = decision::judge(media);
     let geometry = media.video().and_then(Geometry::of);
     let ladder = plan_ladder(media, decision.action, geometry.as_ref());
-    if let (Action::CopyVideo, Some(g), [_, lower @ ..]) = (decision.action, geometry, &ladder[..])
-    {
-        if !lower.is_empty() {
+    if let (Some(g), [_, lower @ ..]) = (geometry, &ladder[..]) {
+        if plan_copies_video(decision.action) && !lower.is_empty() {
             let names: Vec<&str> = lower.iter().map(|r| r.name.as_str()).collect();
             let reason = decision::lower_rungs_reason(g.display_height, &names);
             decision.reasons.push(reason);
@@ -157,21 +175,19 @@ fn plan_ladder(media: &MediaInfo, action: Action, geometry: Option<&Geometry>) -
             Err(_) => Vec::new(),
         },
         (Action::Remux, Some(video), Some(g)) => {
-            let Ok((profile, level)) = decision::h264_fit(video) else {
+            let Ok(fit) = decision::h264_fit(video) else {
                 return Vec::new();
             };
             let audio = audio.and_then(|a| Some((decision::keepable_audio(a).ok()?, a)));
-            vec![ladder::remux_rung(
-                video,
-                g,
-                profile,
-                level,
-                audio,
-                media.bit_rate,
-            )]
+            ladder::remux_ladder(video, g, fit, audio, media.bit_rate)
         }
         _ => Vec::new(),
     }
+}
+
+/// Whether the top rung of a plan with this action is the source's picture, copied.
+fn plan_copies_video(action: Action) -> bool {
+    matches!(action, Action::Remux | Action::CopyVideo)
 }
 
 /// The container's duration, else the video's, else the audio's; 0 when none is a positive

@@ -12,6 +12,7 @@ mod encode;
 mod graph;
 mod interleave;
 mod run;
+mod sound;
 mod video;
 
 use std::fs;
@@ -21,14 +22,15 @@ use ffmpeg::{format, Rational};
 use ffmpeg_next as ffmpeg;
 use media_catalog::KeyframeIndex;
 
-use self::audio::AudioPipeline;
 use self::interleave::Interleaved;
 use self::run::Run;
+use self::sound::Sound;
 use self::video::VideoPipeline;
 use super::output::{Layout, RenditionWriter};
 use super::start::StartAt;
 use crate::media::limits::MediaLimits;
 use crate::media::prepare::events::{Announcer, Event};
+use crate::media::prepare::ladder::SOURCE_RUNG;
 use crate::media::prepare::playlist::{self, Variant};
 use crate::media::prepare::{Action, Plan};
 use crate::media::protocol::{FailureKind, MediaFailure, PrepareJob, PreparedOutputs, RungOutput};
@@ -66,7 +68,11 @@ pub(super) struct Skip {
 /// segments follow), the sound is encoded as on a transcode, and only lower rungs, if any,
 /// are decoded and encoded (keyframes forced at the same cuts).
 ///
-/// For [`Action::Transcode`], [`Action::CopyVideo`] and [`Action::AudioOnly`] with `remux_audio: false`; any other
+/// A remux plan with lower rungs ([`Action::Remux`], its source rung on top) goes the same
+/// way, except that the source's sound is copied into every rung as it is, not encoded.
+///
+/// For [`Action::Transcode`], [`Action::CopyVideo`], [`Action::Remux`] and
+/// [`Action::AudioOnly`] with `remux_audio: false`; any other
 /// plan fails with `Output`. A source none of whose pictures (or, without a picture, none
 /// of whose sound) decodes fails with `Damaged`; packets that fail to decode are skipped.
 pub fn transcode(
@@ -106,10 +112,13 @@ fn keyframe_before(keyframes: &KeyframeIndex, start_s: f64) -> f64 {
 
 /// Refuses plans this executor does not carry out.
 fn check_plan(plan: &Plan) -> Result<(), MediaFailure> {
-    let transcodes = matches!(
-        plan.decision.action,
-        Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false }
-    );
+    let transcodes = match plan.decision.action {
+        Action::Transcode | Action::CopyVideo | Action::AudioOnly { remux_audio: false } => true,
+        // Only with lower rungs to encode below the copied source rung; a remux of one
+        // rung is the remux executor's.
+        Action::Remux => matches!(&plan.ladder[..], [top, _, ..] if top.name == SOURCE_RUNG),
+        Action::AudioOnly { remux_audio: true } | Action::Unplayable => false,
+    };
     if !transcodes || plan.ladder.is_empty() {
         return Err(encode::output(format!(
             "transcode asked to carry out a {:?} plan with {} rungs",
@@ -154,11 +163,11 @@ fn open_writers(
     job: &PrepareJob,
     start: StartAt,
     video: Option<&VideoPipeline>,
-    audio: Option<&AudioPipeline>,
+    audio: Option<&Sound>,
     cuts: &[f64],
 ) -> Result<Vec<Interleaved>, MediaFailure> {
     let pictures = video.map(VideoPipeline::streams);
-    let sound = audio.map(AudioPipeline::stream);
+    let sound = audio.map(Sound::stream);
     let tv = job.out_dir.join("tv.mp4");
     let mut writers = Vec::with_capacity(job.plan.ladder.len());
     for (i, rung) in job.plan.ladder.iter().enumerate() {
@@ -177,11 +186,8 @@ fn open_writers(
 }
 
 /// A film of which nothing decoded is damaged.
-fn check_decoded(
-    video: Option<&VideoPipeline>,
-    audio: Option<&AudioPipeline>,
-) -> Result<(), MediaFailure> {
-    match (video.map(VideoPipeline::pictures), audio.map(|a| a.frames)) {
+fn check_decoded(video: Option<&VideoPipeline>, audio: Option<&Sound>) -> Result<(), MediaFailure> {
+    match (video.map(VideoPipeline::pictures), audio.map(Sound::frames)) {
         (Some(0), _) => Err(damaged(
             "no picture of the video stream could be decoded".into(),
         )),

@@ -8,6 +8,7 @@ use ffmpeg_next as ffmpeg;
 
 use super::audio::AudioPipeline;
 use super::interleave::Interleaved;
+use super::sound::{CopiedSound, Sound};
 use super::video::VideoPipeline;
 use super::{
     check_decoded, finish, open_writers, over_limit, start_seconds, Progress, Skip, LOUDNORM,
@@ -93,7 +94,7 @@ impl<'a> Run<'a> {
         input: &format::context::Input,
         origin_s: f64,
         skip: Option<Skip>,
-    ) -> Result<(Option<VideoPipeline>, Option<AudioPipeline>), MediaFailure> {
+    ) -> Result<(Option<VideoPipeline>, Option<Sound>), MediaFailure> {
         let plan = &self.job.plan;
         let (wants_video, wants_audio) = wants(plan);
         let video = if wants_video {
@@ -117,9 +118,13 @@ impl<'a> Run<'a> {
                 after_seek: s.after_seek && !wants_video,
                 ..s
             });
-            Some(AudioPipeline::open(
-                input, origin_s, out_stream, LOUDNORM, skip,
-            )?)
+            Some(if plan.copies_sound() {
+                Sound::Copied(CopiedSound::open(input, origin_s, out_stream, skip)?)
+            } else {
+                Sound::Encoded(AudioPipeline::open(
+                    input, origin_s, out_stream, LOUDNORM, skip,
+                )?)
+            })
         } else {
             None
         };
@@ -144,7 +149,7 @@ fn wants(plan: &Plan) -> (bool, bool) {
 /// same, the writers merge by time).
 fn run_packets(
     input: &mut format::context::Input,
-    (video, audio): &mut (Option<&mut VideoPipeline>, Option<&mut AudioPipeline>),
+    (video, audio): &mut (Option<&mut VideoPipeline>, Option<&mut Sound>),
     writers: &mut [Interleaved],
     clock: &mut Progress<'_>,
     limits: &MediaLimits,
@@ -164,9 +169,9 @@ fn run_packets(
             if !held.release(v, writers)? {
                 return Ok(false);
             }
-        } else if let Some(a) = audio.as_mut().filter(|a| a.index == index) {
+        } else if let Some(a) = audio.as_mut().filter(|a| a.index() == index) {
             a.push(&packet, writers)?;
-            if a.overshot {
+            if a.overshot() {
                 return Ok(false);
             }
             held.sound_reached(at);

@@ -7,6 +7,7 @@ use super::*;
 mod copy;
 mod forced;
 mod playlists;
+mod remux;
 
 fn video(codec: &str, width: u32, height: u32) -> StreamInfo {
     StreamInfo {
@@ -71,16 +72,16 @@ fn has_reason(plan: &Plan, en: &str, zh: &str) -> bool {
 }
 
 #[test]
-fn h264_high_4_0_with_aac_is_remuxed_as_one_source_rung() {
+fn h264_high_4_0_with_aac_is_remuxed_into_its_source_rung_with_slow_link_rungs_below() {
     let plan = decide(&film(
         "mov,mp4,m4a,3gp,3g2,mj2",
         vec![h264("High", 40, 1920, 1080), aac()],
     ));
     assert_eq!(plan.decision.action, Action::Remux);
     assert!(has_reason(&plan, "remuxing only", "只需重新封装"));
-    assert_eq!(names(&plan), ["source"]);
+    assert_eq!(names(&plan), ["source", "480p", "360p"]);
     assert_eq!(plan.ladder[0].codecs(), "avc1.640028,mp4a.40.2");
-    assert_eq!(sizes(&plan), [(1920, 1080)]);
+    assert_eq!(sizes(&plan), [(1920, 1080), (854, 480), (640, 360)]);
     assert!(!plan.deinterlace());
 }
 
