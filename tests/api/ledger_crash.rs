@@ -5,116 +5,15 @@
 //! (`DIANJIAO_TEST_SEED` replays a run).
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::support::PASSWORD;
+use crate::support::faults::{add_admin, verify_ledger, Server};
 
 const ROUNDS: usize = 20;
 const WRITERS: usize = 8;
-const ADMIN: &str = "crash-admin";
-
-fn dianjiao() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dianjiao"));
-    c.env("DIANJIAO_LOG", "warn");
-    c
-}
-
-/// A server child process on a free loopback port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(data: &Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut child = dianjiao()
-            .args(["serve", "--data"])
-            .arg(data)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("DIANJIAO_WORKERS", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the server");
-        let base = format!("http://127.0.0.1:{port}");
-        let probe = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(r) = probe.get(format!("{base}/healthz")).send().await {
-                if r.status().is_success() {
-                    return Server { child, base };
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not come up on {base}");
-    }
-
-    async fn admin(&self) -> reqwest::Client {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("client");
-        let r = client
-            .post(format!("{}/api/v1/session", self.base))
-            .json(&json!({"name": ADMIN, "password": PASSWORD}))
-            .send()
-            .await
-            .expect("sign in");
-        assert!(r.status().is_success(), "sign-in: {}", r.status());
-        client
-    }
-
-    fn kill(self) {
-        drop(self);
-    }
-}
-
-/// `kill -9` (SIGKILL is what `Child::kill` sends on Unix), also when a check fails.
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn add_admin(data: &Path) {
-    let mut child = dianjiao()
-        .args([
-            "user",
-            "add",
-            "--admin",
-            ADMIN,
-            "--password-stdin",
-            "--data",
-        ])
-        .arg(data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn user add");
-    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
-    let out = child.wait_with_output().expect("user add");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Creates stations as fast as the server answers until it stops answering; returns the
 /// ids of those acknowledged with 201.
@@ -211,19 +110,6 @@ async fn check_acknowledged(server: &Server, round: usize, acked: &[String]) {
     }
 }
 
-fn verify_cli(data: &Path, round: usize) {
-    let out = dianjiao()
-        .args(["ledger", "verify", "--data"])
-        .arg(data)
-        .output()
-        .expect("verify");
-    assert!(
-        out.status.success(),
-        "round {round}: ledger verify failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_killed_at_random_twenty_times_loses_no_acknowledged_write() {
     let (mut rng, seed) = crate::support::faults::seeded("ledger_crash");
@@ -233,7 +119,7 @@ async fn a_server_killed_at_random_twenty_times_loses_no_acknowledged_write() {
     let mut previous: Vec<String> = Vec::new();
     let mut total = 0;
     for round in 0..=ROUNDS {
-        let server = Server::start(data.path()).await;
+        let server = Server::start(data.path(), &[]).await;
         check_acknowledged(&server, round, &previous).await;
         if round == ROUNDS {
             server.kill();
@@ -263,7 +149,7 @@ async fn a_server_killed_at_random_twenty_times_loses_no_acknowledged_write() {
             "round {round}: no write was acknowledged before the kill"
         );
         total += previous.len();
-        verify_cli(data.path(), round);
+        verify_ledger(data.path(), &format!("round {round}"));
     }
     assert!(
         total >= ROUNDS,
