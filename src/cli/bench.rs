@@ -235,7 +235,7 @@ pub fn rss(films: usize) -> Result<(), CliError> {
     println!("idle memory benchmark: dianjiao serve with {films} films, after 3 searches");
     let mb = |kb: u64| kb as f64 / 1024.0;
     println!(
-        "  server process: VmRSS {:.1} MB = anonymous {:.1} MB + file-backed {:.1} MB (shared libraries, shared with the workers)",
+        "  server process: VmRSS {:.1} MB = anonymous {:.1} MB + file-backed {:.1} MB (its own binary and libc; no FFmpeg library)",
         mb(server[0]), mb(server[1]), mb(server[2])
     );
     for (i, w) in workers.iter().enumerate() {
