@@ -3,13 +3,16 @@
 //!
 //! The first graph turns whatever the source holds into 48 kHz stereo and is rebuilt when
 //! the source's sound format changes mid-film (broadcast recordings switch between stereo
-//! and 5.1), each time starting where the last one ended; the second levels the loudness and cuts AAC-sized frames, and lives for the
-//! whole film, so a rebuild neither resets the loudness filter nor leaves a short frame.
+//! and 5.1), each time starting where the last one ended; the second levels the loudness
+//! and cuts AAC-sized frames, and lives for the whole film (on its own thread, beside the
+//! encoder's: see [`aac`](super::aac)), so a rebuild neither resets the loudness filter
+//! nor leaves a short frame.
 
 use ffmpeg::{codec, decoder, filter, format, frame, media, ChannelLayout, Rational, Rescale};
 use ffmpeg_next as ffmpeg;
 
-use super::encode::{output, AacEncoder, SAMPLE_RATE};
+use super::aac::AacEncoder;
+use super::encode::{output, SAMPLE_RATE};
 use super::graph;
 use super::interleave::Interleaved;
 use super::{damaged, is_again, Skip};
@@ -33,7 +36,6 @@ pub(super) struct AudioPipeline {
     /// Where the next converted block starts, 1/48000 s: a rebuilt first graph starts
     /// there.
     next_pts: i64,
-    level: filter::Graph,
     encoder: AacEncoder,
     /// Where the sound goes in the writers: after the video stream, if any.
     out_stream: usize,
@@ -70,8 +72,6 @@ impl AudioPipeline {
             .audio()
             .map_err(|e| damaged(format!("no decoder for the audio stream: {e}")))?;
         let time_base = stream.time_base();
-        let level = graph::level_graph(loudnorm)
-            .map_err(|e| output(format!("loudness filter graph: {e}")))?;
         Ok(AudioPipeline {
             index: stream.index(),
             decoder,
@@ -79,8 +79,7 @@ impl AudioPipeline {
             origin: (origin_s / f64::from(time_base)).round() as i64,
             convert: None,
             next_pts: 0,
-            level,
-            encoder: AacEncoder::open()?,
+            encoder: AacEncoder::open(loudnorm)?,
             out_stream,
             frames: 0,
             skip,
@@ -112,10 +111,6 @@ impl AudioPipeline {
         let _ = self.decoder.send_eof();
         self.receive(writers)?;
         self.end_convert(writers)?;
-        let mut source = self.level.get("in").ok_or_else(no_source)?;
-        // Fails only when the source had already ended.
-        let _ = source.source().flush();
-        self.encode_levelled(writers)?;
         self.encoder.finish(writers, self.out_stream)
     }
 
@@ -205,50 +200,31 @@ impl AudioPipeline {
         Ok(())
     }
 
-    /// Moves every block waiting at the first graph's sink into the second graph.
+    /// Moves every block waiting at the first graph's sink to the loudness graph's thread.
     fn pass_converted(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
         let Some((graph, _)) = self.convert.as_mut() else {
             return Ok(());
         };
         let mut sink = graph.get(&graph::sink_name(0)).ok_or_else(no_sink)?;
         let sink_tb = sink.sink().time_base();
-        let mut level_in = self.level.get("in").ok_or_else(no_source)?;
         let mut samples = frame::Audio::empty();
         loop {
             match sink.sink().frame(&mut samples) {
                 Ok(()) => {}
-                Err(e) if is_again(&e) => break,
+                Err(e) if is_again(&e) => return Ok(()),
                 Err(e) => return Err(output(format!("audio filter graph: {e}"))),
             }
             retime(&mut samples, sink_tb);
             if let Some(pts) = samples.pts() {
                 self.next_pts = pts + samples.samples() as i64;
             }
-            // A block the loudness graph refuses is lost, not the film.
-            let _ = level_in.source().add(&samples);
-        }
-        self.encode_levelled(writers)
-    }
-
-    /// Encodes every block waiting at the second graph's sink.
-    fn encode_levelled(&mut self, writers: &mut [Interleaved]) -> Result<(), MediaFailure> {
-        let mut sink = self.level.get(&graph::sink_name(0)).ok_or_else(no_sink)?;
-        let sink_tb = sink.sink().time_base();
-        let mut samples = frame::Audio::empty();
-        loop {
-            match sink.sink().frame(&mut samples) {
-                Ok(()) => {}
-                Err(e) if is_again(&e) => return Ok(()),
-                Err(e) => return Err(output(format!("loudness filter graph: {e}"))),
-            }
-            retime(&mut samples, sink_tb);
             self.encoder.encode(&samples, writers, self.out_stream)?;
         }
     }
 }
 
 /// Rescales a block's timestamp from `from` to 1/48000 s.
-fn retime(samples: &mut frame::Audio, from: Rational) {
+pub(super) fn retime(samples: &mut frame::Audio, from: Rational) {
     if let Some(pts) = samples.pts() {
         samples.set_pts(Some(pts.rescale(from, Rational(1, SAMPLE_RATE))));
     }

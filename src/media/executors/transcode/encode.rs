@@ -1,23 +1,16 @@
-//! The encoders of a transcode: libx264 per video rung (keyframes forced at the segment
-//! cuts, frame rate capped) and one AAC-LC encoder, on its own thread, whose packets every
-//! rung shares.
-
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
-use std::thread::JoinHandle;
+//! The picture encoders of a transcode: libx264 per video rung (keyframes forced at the
+//! segment cuts, frame rate capped). The sound's encoder is in [`aac`](super::aac).
 
 use ffmpeg::codec::{self, threading};
-use ffmpeg::{encoder, format, frame, picture, ChannelLayout, Dictionary, Packet, Rational};
+use ffmpeg::{encoder, format, frame, picture, Dictionary, Rational};
 use ffmpeg_next as ffmpeg;
 
-use super::graph::AAC_FRAME_SAMPLES;
 use super::interleave::Interleaved;
 use crate::media::prepare::VideoRung;
 use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Sample rate of every transcoded sound track.
 pub(super) const SAMPLE_RATE: i32 = 48_000;
-/// AAC-LC bit rate, bit/s (the ladder's audio rung).
-const AUDIO_BIT_RATE: usize = 128_000;
 /// A source this much faster than a rung's `max_fps` has frames dropped down to it.
 const FPS_CAP_MARGIN: f64 = 1.05;
 
@@ -222,149 +215,6 @@ fn x264_options(rung: &VideoRung) -> Dictionary<'static> {
     opts
 }
 
-/// Blocks of sound waiting for the encoder thread, at most (about a third of a second).
-const AAC_QUEUE_FRAMES: usize = 16;
-
-/// The AAC-LC stereo 48 kHz encoder; its packets go to every rung.
-///
-/// It runs on a thread of its own, fed through a short queue: the loudness filter and the
-/// encoder then share the two cores, so a film whose picture is copied — where the sound is
-/// all the work — takes about the longer of the two rather than their sum. The packets are
-/// the ones a same-thread encoder makes; they are written on the caller's thread.
-pub(super) struct AacEncoder {
-    parameters: codec::Parameters,
-    /// None once the end of the sound has been sent.
-    blocks: Option<SyncSender<frame::Audio>>,
-    packets: Receiver<Result<Packet, MediaFailure>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl AacEncoder {
-    /// Opens FFmpeg's native AAC encoder at 128 kb/s for 48 kHz stereo planar float, and
-    /// starts its thread.
-    pub fn open() -> Result<AacEncoder, MediaFailure> {
-        let codec = encoder::find(codec::Id::AAC)
-            .ok_or_else(|| output("FFmpeg was built without an AAC encoder".into()))?;
-        let mut context = codec::context::Context::new_with_codec(codec);
-        context.set_flags(codec::Flags::GLOBAL_HEADER);
-        let mut setup = context
-            .encoder()
-            .audio()
-            .map_err(ffmpeg_output("AAC setup"))?;
-        setup.set_rate(SAMPLE_RATE);
-        setup.set_channel_layout(ChannelLayout::STEREO);
-        setup.set_format(format::Sample::F32(format::sample::Type::Planar));
-        setup.set_bit_rate(AUDIO_BIT_RATE);
-        setup.set_time_base(Rational(1, SAMPLE_RATE));
-        let encoder = setup.open_as(codec).map_err(ffmpeg_output("AAC open"))?;
-        let parameters = codec::Parameters::from(&encoder);
-        let (blocks, queue) = sync_channel(AAC_QUEUE_FRAMES);
-        let (done, packets) = channel();
-        let thread = std::thread::Builder::new()
-            .name("aac".into())
-            .spawn(move || encode_all(encoder, &queue, &done))
-            .map_err(|e| output(format!("cannot start the AAC encoder thread: {e}")))?;
-        Ok(AacEncoder {
-            parameters,
-            blocks: Some(blocks),
-            packets,
-            thread: Some(thread),
-        })
-    }
-
-    /// The output stream's parameters and the time base of its packets.
-    pub fn stream(&self) -> (codec::Parameters, Rational) {
-        (self.parameters.clone(), Rational(1, SAMPLE_RATE))
-    }
-
-    /// Queues one block of samples (timestamps in 1/48000 s) for the encoder and writes
-    /// each packet it has made so far to stream `stream` of every writer.
-    pub fn encode(
-        &mut self,
-        samples: &frame::Audio,
-        writers: &mut [Interleaved],
-        stream: usize,
-    ) -> Result<(), MediaFailure> {
-        let sent = self.blocks.as_ref().map(|b| b.send(samples.clone()));
-        if !matches!(sent, Some(Ok(()))) {
-            // The thread stopped: its error is waiting among the packets.
-            return self.finish(writers, stream).and(Err(output(
-                "the AAC encoder stopped before the end of the sound".into(),
-            )));
-        }
-        while let Ok(packet) = self.packets.try_recv() {
-            write_everywhere(&packet?, writers, stream)?;
-        }
-        Ok(())
-    }
-
-    /// Ends the sound, waits for the encoder to flush and writes what it made.
-    pub fn finish(
-        &mut self,
-        writers: &mut [Interleaved],
-        stream: usize,
-    ) -> Result<(), MediaFailure> {
-        self.blocks = None;
-        while let Ok(packet) = self.packets.recv() {
-            write_everywhere(&packet?, writers, stream)?;
-        }
-        if let Some(thread) = self.thread.take() {
-            thread
-                .join()
-                .map_err(|_| output("the AAC encoder thread panicked".into()))?;
-        }
-        Ok(())
-    }
-}
-
-/// The encoder thread: encodes every block it is sent, sends back every packet (or the
-/// first error), and flushes when the sender hangs up.
-fn encode_all(
-    mut encoder: encoder::audio::Encoder,
-    blocks: &Receiver<frame::Audio>,
-    packets: &Sender<Result<Packet, MediaFailure>>,
-) {
-    let drain = |encoder: &mut encoder::audio::Encoder| {
-        crate::media::executors::encoded::drain_encoder(
-            encoder,
-            i64::from(AAC_FRAME_SAMPLES),
-            |packet| {
-                packets
-                    .send(Ok(packet.clone()))
-                    .map_err(|_| output("nobody takes the AAC packets".into()))
-            },
-        )
-    };
-    let result = blocks
-        .iter()
-        .try_for_each(|samples| {
-            encoder
-                .send_frame(&samples)
-                .map_err(ffmpeg_output("AAC encode"))?;
-            drain(&mut encoder)
-        })
-        .and_then(|()| {
-            encoder.send_eof().map_err(ffmpeg_output("AAC flush"))?;
-            drain(&mut encoder)
-        });
-    if let Err(failure) = result {
-        // The receiver may be gone (the run failed elsewhere): nothing else to tell.
-        let _ = packets.send(Err(failure));
-    }
-}
-
-/// Writes one AAC packet to stream `stream` of every writer.
-fn write_everywhere(
-    packet: &Packet,
-    writers: &mut [Interleaved],
-    stream: usize,
-) -> Result<(), MediaFailure> {
-    let time_base = Rational(1, SAMPLE_RATE);
-    writers
-        .iter_mut()
-        .try_for_each(|w| w.write(stream, packet, time_base))
-}
-
 pub(super) fn output(detail: String) -> MediaFailure {
     MediaFailure {
         kind: FailureKind::Output,
@@ -372,6 +222,6 @@ pub(super) fn output(detail: String) -> MediaFailure {
     }
 }
 
-fn ffmpeg_output(what: &str) -> impl Fn(ffmpeg::Error) -> MediaFailure + '_ {
+pub(super) fn ffmpeg_output(what: &str) -> impl Fn(ffmpeg::Error) -> MediaFailure + '_ {
     move |e| output(format!("{what}: {e}"))
 }

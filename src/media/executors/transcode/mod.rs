@@ -6,6 +6,7 @@
 //! sound must be re-encoded. A just-in-time run starting at segment k seeks to a keyframe
 //! before that segment and drops what it decodes before the segment's start.
 
+mod aac;
 mod audio;
 mod copy;
 mod encode;
