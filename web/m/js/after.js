@@ -117,6 +117,18 @@
     preview.alt = '';
     preview.style.display = 'none';
     const status = ui.status('photo');
+    // Made small enough, then uploaded; says how it went (`done` waits for it).
+    async function upload(file) {
+      try {
+        const blob = await shrink(file);
+        await M.api.post(`/api/v1/plays/${encodeURIComponent(playId)}/photo`, blob);
+      } catch (e) {
+        status.say(M.say(e), 'bad');
+        return;
+      }
+      state.photos = (state.photos || 0) + 1;
+      status.say(M.t('after_photo_saved', { n: state.photos }), 'good');
+    }
     input.addEventListener('change', () => {
       const file = input.files && input.files[0];
       if (!file) return;
@@ -124,12 +136,7 @@
       if (window.URL) { preview.src = URL.createObjectURL(file); preview.style.display = ''; }
       label.textContent = M.t('after_photo_again');
       status.say(M.t('after_photo_uploading'));
-      state.photo = shrink(file).then((blob) => M.api.post(`/api/v1/plays/${encodeURIComponent(playId)}/photo`, blob)).then(() => {
-        state.photos = (state.photos || 0) + 1;
-        status.say(M.t('after_photo_saved', { n: state.photos }), 'good');
-      }, (e) => {
-        status.say(M.say(e), 'bad');
-      });
+      state.photo = upload(file);
     });
     return [label, input, preview, status];
   }

@@ -50,11 +50,11 @@
       const cards = [];
       function redraw() {
         let n = 0;
-        for (let i = 0; i < cards.length; i++) {
-          const on = !!state.signed[cards[i].getAttribute('data-member')];
+        for (const card of cards) {
+          const on = !!state.signed[card.getAttribute('data-member')];
           if (on) n++;
-          if (on) cards[i].classList.add('on'); else cards[i].classList.remove('on');
-          cards[i]._mark.textContent = on ? '✓' : '';
+          if (on) card.classList.add('on'); else card.classList.remove('on');
+          card._mark.textContent = on ? '✓' : '';
         }
         count.textContent = TV.t('after_count', { n, total: members.length });
       }
