@@ -8,7 +8,7 @@
 //   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv, web/m, web/kit, web/admin)
 //
 // Prints one JSON line {"ok", "checked": [...], "failed": [{file, line, column, error}]} and
-// exits 1 when a file does not parse. `--vendor` also checks web/vendor/hls.min.js and
+// exits 1 when a file does not parse (or, ours, declares a `var`). `--vendor` also checks web/vendor/hls.min.js and
 // web/vendor/tus.min.js (which the TV and the office load, but which are not ours: see
 // web/README.md for what they need; `var` is theirs to keep).
 
