@@ -36,8 +36,9 @@ web/node_modules/.package-lock.json: web/package-lock.json web/package.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-## The TV UI, the phone page and the field kit's page must parse on old browsers: every script
-## under web/tv, web/m, web/kit and web/vendor/hls.min.js they load, as ES2017 (acorn; see tests/web/es2017.mjs)
+## The TV UI, the phone page and the field kit's page must parse on old browsers, and the office
+## keeps the same floor: every script under web/tv, web/m, web/kit, web/admin (ES modules) and the
+## web/vendor/hls.min.js, tus.min.js they load, as ES2017, no `var` in ours (acorn; see tests/web/es2017.mjs)
 web-check: web-deps
 	node tests/web/es2017.mjs --vendor
 

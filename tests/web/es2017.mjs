@@ -1,13 +1,16 @@
 // The TV UI must run on old TV browsers (and the field kit's page on whatever laptop the
 // township has): every script it ships must parse as ES2017 (no
 // optional chaining, no `??`, no object spread, no top-level await, no `catch {}`...).
-// Parses each file with acorn (`ecmaVersion: 2017`, scripts, not modules).
+// The office's modules (web/admin) keep the same floor, so one style holds everywhere.
+// Parses each file with acorn (`ecmaVersion: 2017`; web/admin's files as ES modules, the
+// others as classic scripts) and refuses `var` in our own files (`const`/`let` only).
 //
-//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv, web/m and web/kit)
+//   node tests/web/es2017.mjs [FILE_OR_DIR...]      (default: web/tv, web/m, web/kit, web/admin)
 //
 // Prints one JSON line {"ok", "checked": [...], "failed": [{file, line, column, error}]} and
-// exits 1 when a file does not parse. `--vendor` also checks web/vendor/hls.min.js (which
-// the TV loads, but which is not ours: see web/README.md for what it needs).
+// exits 1 when a file does not parse (or, ours, declares a `var`). `--vendor` also checks web/vendor/hls.min.js and
+// web/vendor/tus.min.js (which the TV and the office load, but which are not ours: see
+// web/README.md for what they need; `var` is theirs to keep).
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,8 +30,21 @@ try {
 const args = process.argv.slice(2);
 const vendor = args.includes('--vendor');
 const roots = args.filter((a) => a !== '--vendor');
-if (!roots.length) roots.push(join(repo, 'web/tv'), join(repo, 'web/m'), join(repo, 'web/kit'));
-if (vendor) roots.push(join(repo, 'web/vendor/hls.min.js'));
+if (!roots.length) roots.push(join(repo, 'web/tv'), join(repo, 'web/m'), join(repo, 'web/kit'), join(repo, 'web/admin'));
+const vendored = ['web/vendor/hls.min.js', 'web/vendor/tus.min.js'];
+if (vendor) roots.push(...vendored.map((name) => join(repo, name)));
+
+// Every `var` declaration in the tree under `node`.
+function varDeclarations(node, found = []) {
+  if (!node || typeof node.type !== 'string') return found;
+  if (node.type === 'VariableDeclaration' && node.kind === 'var') found.push(node);
+  for (const key of Object.keys(node)) {
+    const child = node[key];
+    if (Array.isArray(child)) child.forEach((c) => varDeclarations(c, found));
+    else if (child && typeof child === 'object' && key !== 'loc') varDeclarations(child, found);
+  }
+  return found;
+}
 
 function scripts(path) {
   const st = statSync(path);
@@ -49,7 +65,13 @@ for (const root of roots) {
     const name = relative(repo, file);
     out.checked.push(name);
     try {
-      acorn.parse(readFileSync(file, 'utf8'), { ecmaVersion: 2017, sourceType: 'script', locations: true });
+      const sourceType = name.startsWith('web/admin/') ? 'module' : 'script';
+      const ast = acorn.parse(readFileSync(file, 'utf8'), { ecmaVersion: 2017, sourceType, locations: true });
+      if (!vendored.includes(name)) {
+        for (const v of varDeclarations(ast)) {
+          out.failed.push({ file: name, line: v.loc.start.line, column: v.loc.start.column, error: '`var` declaration: use const or let' });
+        }
+      }
     } catch (e) {
       out.failed.push({ file: name, line: e.loc ? e.loc.line : null, column: e.loc ? e.loc.column : null, error: e.message });
     }

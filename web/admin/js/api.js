@@ -19,7 +19,7 @@ let relogin = null;
 export function onUnauthenticated(fn) { relogin = fn; }
 
 async function send(method, path, body, headers) {
-  const init = { method, credentials: 'same-origin', headers: { ...headers } };
+  const init = { method, credentials: 'same-origin', headers: Object.assign({}, headers) };
   if (body instanceof Blob || body instanceof ArrayBuffer) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);

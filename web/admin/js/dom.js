@@ -41,8 +41,9 @@ export function table(heads, rows, opts = {}) {
     const tr = h('tr', { class: r.class || (r.onclick ? 'click' : undefined), on: r.onclick ? { click: r.onclick } : undefined });
     for (const c of cells) {
       if (c && typeof c === 'object' && !(c instanceof Node) && !Array.isArray(c)) {
-        const { children, ...attrs } = c;
-        tr.appendChild(h('td', attrs, children));
+        const attrs = Object.assign({}, c);
+        delete attrs.children;
+        tr.appendChild(h('td', attrs, c.children));
       } else tr.appendChild(h('td', {}, c));
     }
     body.appendChild(tr);

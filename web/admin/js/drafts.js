@@ -28,7 +28,7 @@ export function saveAllDrafts() {
 
 /** The saved values of a draft, if any. */
 export function loadDraft(key) {
-  try { return JSON.parse(sessionStorage.getItem(PREFIX + key) || 'null'); } catch { return null; }
+  try { return JSON.parse(sessionStorage.getItem(PREFIX + key) || 'null'); } catch (e) { return null; }
 }
 
 /** Fills a form from its saved draft; true when there was one. */

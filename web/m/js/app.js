@@ -1,15 +1,15 @@
 // The screen stack (go, back, home), kept in step with the browser's history so the phone's
 // own back button (WeChat's too) goes back one screen; start-up: paired → home, else pairing.
-(function () {
+(() => {
   'use strict';
 
-  var root = null;
-  var stack = [];
-  var station = null;
-  var members = [];
-  var ignorePops = 0;
+  let root = null;
+  const stack = [];
+  let station = null;
+  let members = [];
+  let ignorePops = 0;
 
-  function top() { return stack.length ? stack[stack.length - 1] : null; }
+  const top = () => (stack.length ? stack[stack.length - 1] : null);
 
   function show(entry) {
     M.ui.clear(root);
@@ -19,8 +19,8 @@
   }
 
   function make(name, params) {
-    var screen = M.screens[name];
-    var entry = { name: name, params: params || {}, screen: screen, el: null };
+    const screen = M.screens[name];
+    const entry = { name, params: params || {}, screen, el: null };
     entry.el = screen.render(entry.params, entry);
     entry.el.setAttribute('data-screen', name);
     return entry;
@@ -38,7 +38,7 @@
 
   function go(name, params) {
     hide(top());
-    var entry = make(name, params);
+    const entry = make(name, params);
     stack.push(entry);
     if (stack.length > 1 && history.pushState) history.pushState({ m: stack.length }, '');
     show(entry);
@@ -47,7 +47,7 @@
   // The current screen gives way to another (no new history step).
   function replace(name, params) {
     leave(stack.pop());
-    var entry = make(name, params);
+    const entry = make(name, params);
     stack.push(entry);
     show(entry);
   }
@@ -60,7 +60,7 @@
 
   function popped() {
     if (ignorePops > 0) { ignorePops--; return; }
-    var entry = top();
+    const entry = top();
     if (!entry || stack.length < 2) return;
     if (entry.screen.onBack && entry.screen.onBack(entry)) {
       // The screen keeps the phone here: put back the history step the browser took.
@@ -73,7 +73,7 @@
 
   // A fresh home screen, dropping everything above it.
   function home() {
-    var steps = stack.length - 1;
+    const steps = stack.length - 1;
     while (stack.length) leave(stack.pop());
     if (steps > 0 && history.go) { ignorePops++; history.go(-steps); }
     go('home');
@@ -89,35 +89,35 @@
     root = document.getElementById('app');
     document.title = M.t('app_name');
     window.addEventListener('popstate', popped);
-    var code = (/[?&]code=(\d{6})(?:&|$)/.exec(location.search) || [])[1] || '';
+    const code = (/[?&]code=(\d{6})(?:&|$)/.exec(location.search) || [])[1] || '';
     try {
       paired(await M.api.get('/api/v1/device'));
       go('home');
     } catch (e) {
-      if (e.status === 404 || e.status === 401 || e.status === 403) go('pair', { code: code });
+      if (e.status === 404 || e.status === 401 || e.status === 403) go('pair', { code });
       else go('failed', { text: M.say(e) });
     }
   }
 
   M.screens = M.screens || {};
   M.screens.failed = {
-    render: function (params) {
-      var again = M.ui.button(M.t('retry'), function () { location.reload(); }, 'primary', 'reload');
+    render(params) {
+      const again = M.ui.button(M.t('retry'), () => { location.reload(); }, 'primary', 'reload');
       return M.ui.screen('failed', M.t('app_name'), [M.ui.el('p.status.bad', params.text), again], true);
     }
   };
 
   M.app = {
-    start: start,
-    go: go,
-    replace: replace,
-    back: back,
-    home: home,
-    paired: paired,
-    top: top,
-    station: function () { return station; },
-    members: function () { return members; },
-    stationName: function () { return station ? station.name : ''; }
+    start,
+    go,
+    replace,
+    back,
+    home,
+    paired,
+    top,
+    station: () => station,
+    members: () => members,
+    stationName: () => (station ? station.name : '')
   };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

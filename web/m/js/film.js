@@ -1,35 +1,35 @@
 // A film: its 播前备课 notes and cue prompts to read before pressing play, the station's
 // TVs, and "在电视上播放" (the server pushes the film to the chosen TV).
-(function () {
+(() => {
   'use strict';
-  var ui = M.ui;
-  var el = ui.el;
+  const ui = M.ui;
+  const el = ui.el;
 
   M.screens = M.screens || {};
 
   function head(film) {
-    var meta = [];
+    const meta = [];
     if (film.episode) meta.push(M.t('episode', { n: film.episode }));
     if (film.year) meta.push(String(film.year));
     if (film.category_label) meta.push(film.category_label);
     if (ui.duration(film)) meta.push(M.t('film_duration', { time: ui.clock(ui.duration(film)) }));
-    var img = el('img.poster');
+    const img = el('img.poster');
     img.alt = '';
     img.src = film.thumb_url;
     return el('div.film-head', [img, el('div.film-head-text', [
-      el('h2.film-title', film.title), el('p.film-meta', meta.map(function (m) { return el('span.meta', m); })), el('p.state.' + film.state, ui.stateText(film))
+      el('h2.film-title', film.title), el('p.film-meta', meta.map((m) => el('span.meta', m))), el(`p.state.${film.state}`, ui.stateText(film))
     ])]);
   }
 
   // The TVs to choose from (the first is chosen) and the play button.
   function tvPicker(film) {
-    var box = el('div.tvs', el('p.loading', M.t('loading')));
-    var status = ui.status('push');
-    var chosen = null;
-    var play = ui.button(M.t('film_play'), function () { push(film, chosen, play, status); }, 'primary.wide.play', 'play');
+    const box = el('div.tvs', el('p.loading', M.t('loading')));
+    const status = ui.status('push');
+    let chosen = null;
+    const play = ui.button(M.t('film_play'), () => { push(film, chosen, play, status); }, 'primary.wide.play', 'play');
     play.disabled = true;
     async function load() {
-      var tvs;
+      let tvs;
       try {
         tvs = await M.api.get('/api/v1/renderers');
       } catch (e) {
@@ -43,12 +43,12 @@
         box.appendChild(ui.button(M.t('film_tvs_again'), load, '', 'tvs-again'));
         return;
       }
-      var buttons = [];
-      tvs.forEach(function (tv, i) {
-        var b = ui.button([el('span.tv-name', tv.name), el('span.tv-line', M.t('film_tv_line', { address: tv.address }))], function () {
+      const buttons = [];
+      tvs.forEach((tv, i) => {
+        const b = ui.button([el('span.tv-name', tv.name), el('span.tv-line', M.t('film_tv_line', { address: tv.address }))], () => {
           chosen = tv;
-          for (var j = 0; j < buttons.length; j++) buttons[j].classList.toggle('on', buttons[j] === b);
-        }, 'tv', 'tv-' + i);
+          for (const other of buttons) other.classList.toggle('on', other === b);
+        }, 'tv', `tv-${i}`);
         b.setAttribute('data-renderer', tv.id);
         buttons.push(b);
         box.appendChild(b);
@@ -66,9 +66,9 @@
     button.disabled = true;
     status.say(M.t('film_pushing'));
     try {
-      var r = await M.api.post('/api/v1/renderers/' + encodeURIComponent(tv.id) + '/play', { film_id: film.id });
+      const r = await M.api.post(`/api/v1/renderers/${encodeURIComponent(tv.id)}/play`, { film_id: film.id });
       status.say('');
-      M.app.go('playing', { renderer: tv, film: film, play_id: r.play_id });
+      M.app.go('playing', { renderer: tv, film, play_id: r.play_id });
     } catch (e) {
       status.say(M.say(e), 'bad');
     }
@@ -76,7 +76,7 @@
   }
 
   function page(film) {
-    var cues = film.cues || [];
+    const cues = film.cues || [];
     return [
       head(film),
       ui.section(M.t('film_prep_title'), el('p.prep', film.prep_notes || M.t('film_prep_none')), 'prep'),
@@ -87,15 +87,15 @@
   }
 
   M.screens.film = {
-    render: function (params, entry) {
-      var body = el('div.film-body', el('p.loading', M.t('loading')));
+    render(params, entry) {
+      const body = el('div.film-body', el('p.loading', M.t('loading')));
       M.screens.film.load(entry, params.id, body);
       return ui.screen('film', M.t('film_screen'), body);
     },
     // Always the film afresh: its state, notes and cues may have changed since the list.
-    load: async function (entry, id, body) {
+    async load(entry, id, body) {
       try {
-        var film = await M.api.get('/api/v1/films/' + encodeURIComponent(id));
+        const film = await M.api.get(`/api/v1/films/${encodeURIComponent(id)}`);
         entry.params.film = film;
         ui.clear(body);
         ui.add(body, page(film));

@@ -1,21 +1,21 @@
 // Pairing: the 6-digit code from the township office (typed, or carried by its QR code as
 // /m/?code=NNNNNN) makes this phone the station's phone.
-(function () {
+(() => {
   'use strict';
-  var ui = M.ui;
-  var el = ui.el;
+  const ui = M.ui;
+  const el = ui.el;
 
   M.screens = M.screens || {};
 
   // Pairs as the station's phone (the office lists it as a phone, not a TV).
   async function pairWith(code) {
-    await M.api.post('/api/v1/devices/pair', { code: code, kind: 'phone' });
+    await M.api.post('/api/v1/devices/pair', { code, kind: 'phone' });
     return M.api.get('/api/v1/device');
   }
 
   M.screens.pair = {
-    render: function (params) {
-      var input = el('input.code-input');
+    render(params) {
+      const input = el('input.code-input');
       input.type = 'text';
       input.id = 'pair-code';
       input.setAttribute('inputmode', 'numeric');
@@ -24,15 +24,16 @@
       input.setAttribute('maxlength', '6');
       input.placeholder = M.t('pair_placeholder');
       input.value = params.code || '';
-      input.addEventListener('input', function () {
-        var digits = input.value.replace(/\D/g, '').slice(0, 6);
+      input.addEventListener('input', () => {
+        const digits = input.value.replace(/\D/g, '').slice(0, 6);
         if (digits !== input.value) input.value = digits;
       });
-      var status = ui.status('pair');
-      var busy = false;
+      const status = ui.status('pair');
+      let busy = false;
+      const go = ui.button(M.t('pair_submit'), submit, 'primary.wide', 'pair');
       async function submit() {
         if (busy) return;
-        var code = input.value.replace(/\D/g, '');
+        const code = input.value.replace(/\D/g, '');
         if (code.length !== 6) { status.say(M.t('pair_need_six'), 'bad'); return; }
         busy = true;
         go.disabled = true;
@@ -48,10 +49,9 @@
           status.say(M.say(e), 'bad');
         }
       }
-      var go = ui.button(M.t('pair_submit'), submit, 'primary.wide', 'pair');
-      var form = el('form.pair-form', [input, go]);
-      form.addEventListener('submit', function (ev) { ev.preventDefault(); submit(); });
-      var body = [el('p.lead', M.t('pair_intro')), form, status];
+      const form = el('form.pair-form', [input, go]);
+      form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
+      const body = [el('p.lead', M.t('pair_intro')), form, status];
       return ui.screen('pair', M.t('pair_title'), ui.section(null, body), true);
     }
   };

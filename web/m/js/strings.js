@@ -118,17 +118,15 @@ M.STR = {
 };
 
 // The string `key` with `{name}` filled in from `values`.
-M.t = function (key, values) {
-  var s = M.STR[key];
+M.t = (key, values) => {
+  const s = M.STR[key];
   if (s === undefined) return key;
   if (!values) return s;
-  return String(s).replace(/\{(\w+)\}/g, function (m, name) {
-    return values[name] === undefined ? m : String(values[name]);
-  });
+  return String(s).replace(/\{(\w+)\}/g, (m, name) => (values[name] === undefined ? m : String(values[name])));
 };
 
 // The sentence for a failed request: the server's own, or the network's.
-M.say = function (e) {
+M.say = (e) => {
   if (e && e.status === 0) return M.t('error_network');
   return (e && e.message) || String(e);
 };

@@ -1,12 +1,12 @@
 // Small building blocks: elements, buttons, the screen header, film rows, formats.
-(function () {
+(() => {
   'use strict';
 
   // An element: tag with classes ('div.card.big'), text or child nodes (never markup).
   function el(spec, content) {
-    var parts = spec.split('.');
-    var node = document.createElement(parts[0] || 'div');
-    for (var i = 1; i < parts.length; i++) node.classList.add(parts[i]);
+    const parts = spec.split('.');
+    const node = document.createElement(parts[0] || 'div');
+    for (let i = 1; i < parts.length; i++) node.classList.add(parts[i]);
     add(node, content);
     return node;
   }
@@ -14,7 +14,7 @@
   function add(node, content) {
     if (content === undefined || content === null) return node;
     if (Array.isArray(content)) {
-      for (var i = 0; i < content.length; i++) add(node, content[i]);
+      for (const c of content) add(node, c);
     } else if (typeof content === 'string' || typeof content === 'number') {
       node.appendChild(document.createTextNode(String(content)));
     } else {
@@ -30,99 +30,95 @@
 
   // A real <button> (keyboard, screen readers, WeChat's taps) that runs `act(button)`.
   function button(text, act, spec, key) {
-    var b = el('button.btn' + (spec ? '.' + spec : ''), text);
+    const b = el(spec ? `button.btn.${spec}` : 'button.btn', text);
     b.type = 'button';
     if (key) b.setAttribute('data-act', key);
-    b.addEventListener('click', function () { if (!b.disabled) act(b); });
+    b.addEventListener('click', () => { if (!b.disabled) act(b); });
     return b;
   }
 
   // A line of text that says how things went: plain, 'good' or 'bad'.
   function status(key) {
-    var node = el('p.status');
+    const node = el('p.status');
     if (key) node.setAttribute('data-status', key);
-    node.say = function (text, how) {
+    node.say = (text, how) => {
       node.textContent = text || '';
-      node.className = 'status' + (how ? ' ' + how : '');
+      node.className = how ? `status ${how}` : 'status';
     };
     return node;
   }
 
   // 125 → "2:05"; 3725 → "1:02:05".
-  function clock(s) {
-    s = Math.max(0, Math.floor(s || 0));
-    var h = Math.floor(s / 3600);
-    var m = Math.floor((s % 3600) / 60);
-    var sec = s % 60;
-    var mm = h ? (m < 10 ? '0' : '') + m : String(m);
-    return (h ? h + ':' : '') + mm + ':' + (sec < 10 ? '0' : '') + sec;
+  function clock(seconds) {
+    const s = Math.max(0, Math.floor(seconds || 0));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const sec = s % 60;
+    const mm = h ? (m < 10 ? '0' : '') + m : String(m);
+    return `${h ? `${h}:` : ''}${mm}:${sec < 10 ? '0' : ''}${sec}`;
   }
 
-  function duration(film) {
-    return film && film.media && film.media.duration_s ? film.media.duration_s : 0;
-  }
+  const duration = (film) => (film && film.media && film.media.duration_s ? film.media.duration_s : 0);
 
   function stateText(film) {
-    var reason = film.reason || M.t('state_unknown_reason');
+    const reason = film.reason || M.t('state_unknown_reason');
     if (film.state === 'ready') return M.t('state_ready');
     if (film.state === 'queued') return M.t('state_queued');
     if (film.state === 'preparing') return M.t('state_preparing');
-    if (film.state === 'rejected') return M.t('state_rejected', { reason: reason });
-    return M.t('state_failed', { reason: reason });
+    if (film.state === 'rejected') return M.t('state_rejected', { reason });
+    return M.t('state_failed', { reason });
   }
 
-  function playable(film) {
-    return !!(film.tv_mp4_url || film.hls_url);
-  }
+  const playable = (film) => !!(film.tv_mp4_url || film.hls_url);
 
   // A film in a list: poster, title, a line below; a tap opens its page.
   function filmRow(film, line) {
-    var img = el('img.thumb');
+    const img = el('img.thumb');
     img.alt = '';
     img.src = film.thumb_url;
-    var below = line || (film.state === 'ready' ? clock(duration(film)) : stateText(film));
-    var row = el('button.film-row', [img, el('span.film-text', [el('span.film-name', film.title), el('span.film-line', below)])]);
+    const below = line || (film.state === 'ready' ? clock(duration(film)) : stateText(film));
+    const row = el('button.film-row', [img, el('span.film-text', [el('span.film-name', film.title), el('span.film-line', below)])]);
     row.type = 'button';
     row.setAttribute('data-film', film.id);
-    row.addEventListener('click', function () { M.app.go('film', { id: film.id, film: film }); });
+    row.addEventListener('click', () => { M.app.go('film', { id: film.id, film }); });
     return row;
   }
 
   // A film's cue prompts, each with its time.
   function cueList(cues) {
-    var list = el('ol.cue-list');
-    for (var i = 0; i < cues.length; i++) {
-      list.appendChild(el('li', [el('span.cue-at', clock(cues[i].at_s)), el('span.cue-words', cues[i].text)]));
+    const list = el('ol.cue-list');
+    for (const cue of cues) {
+      list.appendChild(el('li', [el('span.cue-at', clock(cue.at_s)), el('span.cue-words', cue.text)]));
     }
     return list;
   }
 
   // A screen: the header (back, title, station) and a body.
   function screen(name, title, body, noBack) {
-    var head = el('header.bar');
-    if (!noBack) head.appendChild(button('‹', function () { M.app.back(); }, 'back', 'back'));
+    const head = el('header.bar');
+    if (!noBack) head.appendChild(button('‹', () => { M.app.back(); }, 'back', 'back'));
     head.appendChild(el('h1.bar-title', title));
     head.appendChild(el('span.bar-station', M.app.stationName()));
-    return el('div.screen.' + name, [head, el('main.body', body)]);
+    return el(`div.screen.${name}`, [head, el('main.body', body)]);
   }
 
   function section(title, content, spec) {
-    return el('section.card' + (spec ? '.' + spec : ''), [title ? el('h2', title) : null, el('div.card-body', content)]);
+    return el(spec ? `section.card.${spec}` : 'section.card', [title ? el('h2', title) : null, el('div.card-body', content)]);
   }
 
   M.ui = {
-    el: el,
-    add: add,
-    clear: clear,
-    button: button,
-    status: status,
-    clock: clock,
-    duration: duration,
-    stateText: stateText,
-    playable: playable,
-    filmRow: filmRow,
-    cueList: cueList,
-    screen: screen,
-    section: section
+    el,
+    add,
+    clear,
+    button,
+    status,
+    clock,
+    duration,
+    stateText,
+    playable,
+    filmRow,
+    cueList,
+    screen,
+    section
   };
 })();

@@ -1,13 +1,13 @@
 // The screen stack: go to a screen, Back to the one before; start-up (paired or not).
-(function () {
+(() => {
   'use strict';
 
-  var root = null;
-  var stack = [];
-  var station = null;
-  var members = [];
+  let root = null;
+  let stack = [];
+  let station = null;
+  let members = [];
 
-  function top() { return stack.length ? stack[stack.length - 1] : null; }
+  const top = () => (stack.length ? stack[stack.length - 1] : null);
 
   function show(entry) {
     while (root.firstChild) root.removeChild(root.firstChild);
@@ -19,8 +19,8 @@
   }
 
   function make(name, params) {
-    var screen = TV.screens[name];
-    var entry = { name: name, params: params || {}, screen: screen, el: null };
+    const screen = TV.screens[name];
+    const entry = { name, params: params || {}, screen, el: null };
     entry.el = screen.render(entry.params, entry);
     entry.el.setAttribute('data-screen', name);
     return entry;
@@ -31,7 +31,7 @@
   }
 
   function go(name, params) {
-    var entry = make(name, params);
+    const entry = make(name, params);
     stack.push(entry);
     show(entry);
   }
@@ -43,7 +43,7 @@
 
   // Back one screen (a screen or its dialog may take Back itself). The first screen stays.
   function back() {
-    var entry = top();
+    const entry = top();
     if (!entry) return;
     if (entry.screen.onBack && entry.screen.onBack(entry)) return;
     if (stack.length < 2) return;
@@ -58,13 +58,13 @@
   }
 
   function handleKey(key, current) {
-    var entry = top();
+    const entry = top();
     if (entry) entry.touched = true;
     return !!(entry && entry.screen.onKey && entry.screen.onKey(key, current, entry));
   }
 
   function handleKeyUp(key) {
-    var entry = top();
+    const entry = top();
     if (entry && entry.screen.onKeyUp) entry.screen.onKeyUp(key, entry);
   }
 
@@ -80,10 +80,10 @@
   }
 
   function tick() {
-    var d = new Date();
-    var text = d.getHours() + ':' + (d.getMinutes() < 10 ? '0' : '') + d.getMinutes();
-    var clocks = document.querySelectorAll('.h-clock');
-    for (var i = 0; i < clocks.length; i++) clocks[i].textContent = text;
+    const d = new Date();
+    const text = `${d.getHours()}:${d.getMinutes() < 10 ? '0' : ''}${d.getMinutes()}`;
+    const clocks = document.querySelectorAll('.h-clock');
+    for (let i = 0; i < clocks.length; i++) clocks[i].textContent = text;
   }
 
   // Who this TV is: a paired TV goes home, any other browser to the pairing screen.
@@ -93,12 +93,12 @@
     if (history.pushState) history.pushState({ tv: 1 }, '');
     setInterval(tick, 10000);
     try {
-      var me = await TV.api.get('/api/v1/device');
+      const me = await TV.api.get('/api/v1/device');
       paired(me.station, me.members);
       go('home');
     } catch (e) {
       if (e.status === 404 || e.status === 401) go('pair');
-      else go('error', { text: TV.t('error_network'), retry: function () { stack = []; start(); } });
+      else go('error', { text: TV.t('error_network'), retry: () => { stack = []; start(); } });
     }
   }
 
@@ -109,20 +109,20 @@
 
   TV.screens = TV.screens || {};
   TV.app = {
-    start: start,
-    go: go,
-    replace: replace,
-    back: back,
-    home: home,
-    filled: filled,
-    handleKey: handleKey,
-    handleKeyUp: handleKeyUp,
-    paired: paired,
-    station: function () { return station; },
-    members: function () { return members; },
-    stationName: function () { return station ? station.name : TV.t('home_unpaired'); },
-    screenEl: function () { var e = top(); return e ? e.el : null; },
-    top: top
+    start,
+    go,
+    replace,
+    back,
+    home,
+    filled,
+    handleKey,
+    handleKeyUp,
+    paired,
+    station: () => station,
+    members: () => members,
+    stationName: () => (station ? station.name : TV.t('home_unpaired')),
+    screenEl: () => { const e = top(); return e ? e.el : null; },
+    top
   };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

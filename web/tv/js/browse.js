@@ -1,16 +1,16 @@
 // Browsing: the home screen's rows, a series' episodes, and a film's page (summary,
 // 播前备课 notes, duration, state, play or resume).
-(function () {
+(() => {
   'use strict';
-  var ui = TV.ui;
-  var el = ui.el;
+  const ui = TV.ui;
+  const el = ui.el;
 
   TV.screens = TV.screens || {};
   // Where this station stopped in each film (from the home screen, updated after a play).
   TV.resume = {};
 
-  var EMPTY = {
-    'continue': 'row_empty_continue',
+  const EMPTY = {
+    continue: 'row_empty_continue',
     required: 'row_empty_required',
     theme: 'row_empty_theme',
     local: 'row_empty_local'
@@ -26,55 +26,54 @@
   }
 
   function homeRow(row, index) {
-    var items = el('div.row-items.sx');
-    for (var i = 0; i < row.items.length; i++) {
-      var film = row.items[i];
-      var line = film.resume_s ? TV.t('resume_at', { time: ui.clock(film.resume_s) }) : null;
-      items.appendChild(ui.filmCard(film, 'r' + index + '-' + film.id, line));
+    const items = el('div.row-items.sx');
+    for (const film of row.items) {
+      const line = film.resume_s ? TV.t('resume_at', { time: ui.clock(film.resume_s) }) : null;
+      items.appendChild(ui.filmCard(film, `r${index}-${film.id}`, line));
     }
     if (row.kind === 'series') {
-      var name = row.name;
+      const name = row.name;
       items.appendChild(ui.focusable('div.card.more', [el('div.more-text', TV.t('series_count', { n: row.items.length })), el('div.more-arrow', '›')],
-        function () { TV.app.go('series', { name: name }); }, 'r' + index + '-all'));
+        () => { TV.app.go('series', { name }); }, `r${index}-all`));
     }
-    var node = el('div.row', el('div.row-title', rowTitle(row)));
+    const node = el('div.row', el('div.row-title', rowTitle(row)));
     if (!row.items.length) node.appendChild(el('div.row-empty', TV.t(EMPTY[row.kind] || 'library_empty')));
     else node.appendChild(items);
     return node;
   }
 
   TV.screens.home = {
-    render: function (params, entry) {
-      var search = ui.focusable('div.btn.search-btn', [el('span.icon', '⌕'), TV.t('home_search')],
-        function () { TV.app.go('search'); }, 'home-search');
-      var rows = el('div.rows.sy', el('div.loading', TV.t('loading')));
-      var node = ui.screen('home', TV.t('app_name'), el('div.home-body', [el('div.topbar', search), rows]));
+    render(params, entry) {
+      const search = ui.focusable('div.btn.search-btn', [el('span.icon', '⌕'), TV.t('home_search')],
+        () => { TV.app.go('search'); }, 'home-search');
+      const rows = el('div.rows.sy', el('div.loading', TV.t('loading')));
+      const node = ui.screen('home', TV.t('app_name'), el('div.home-body', [el('div.topbar', search), rows]));
       TV.screens.home.load(entry, rows);
       return node;
     },
-    load: async function (entry, rows) {
-      var data;
+    async load(entry, rows) {
+      let data;
       try {
         data = await TV.api.get('/api/v1/tv/home');
       } catch (e) {
         rows.textContent = '';
         rows.appendChild(ui.message(TV.t('error_title'), e.status === 0 ? TV.t('error_network') : TV.t('error_generic', { detail: e.message }),
-          [ui.button(TV.t('retry'), function () { TV.app.home(); }, 'home-retry')]));
+          [ui.button(TV.t('retry'), () => { TV.app.home(); }, 'home-retry')]));
         TV.app.filled(entry);
         return;
       }
       TV.resume = data.resume || {};
       rows.textContent = '';
-      var any = false;
-      var first = null;
-      for (var i = 0; i < data.rows.length; i++) {
+      let any = false;
+      let first = null;
+      data.rows.forEach((r, i) => {
         // Nothing to continue: no row for it (the other rows say why they are empty).
-        if (data.rows[i].kind === 'continue' && !data.rows[i].items.length) continue;
-        var row = homeRow(data.rows[i], i);
+        if (r.kind === 'continue' && !r.items.length) return;
+        const row = homeRow(r, i);
         rows.appendChild(row);
-        if (!first && data.rows[i].items.length) first = row.querySelector('.f');
-        any = any || data.rows[i].items.length > 0;
-      }
+        if (!first && r.items.length) first = row.querySelector('.f');
+        any = any || r.items.length > 0;
+      });
       if (!any) rows.appendChild(el('div.row-empty', TV.t('library_empty')));
       if (first) first.setAttribute('data-default', '');
       TV.app.filled(entry);
@@ -82,33 +81,32 @@
   };
 
   TV.screens.series = {
-    render: function (params, entry) {
-      var grid = el('div.grid', el('div.loading', TV.t('loading')));
-      var head = el('div.series-head', [el('h1', params.name), el('p.lead.series-summary', '')]);
-      var node = ui.screen('series', params.name, el('div.sy.series-body', [head, grid]));
+    render(params, entry) {
+      const grid = el('div.grid', el('div.loading', TV.t('loading')));
+      const head = el('div.series-head', [el('h1', params.name), el('p.lead.series-summary', '')]);
+      const node = ui.screen('series', params.name, el('div.sy.series-body', [head, grid]));
       TV.screens.series.load(entry, params.name, grid, head);
       return node;
     },
-    load: async function (entry, name, grid, head) {
+    async load(entry, name, grid, head) {
       try {
-        var list = await TV.api.get('/api/v1/films?per_page=200&series=' + encodeURIComponent(name));
-        var all = await TV.api.get('/api/v1/series');
+        const list = await TV.api.get(`/api/v1/films?per_page=200&series=${encodeURIComponent(name)}`);
+        const all = await TV.api.get('/api/v1/series');
         grid.textContent = '';
-        for (var i = 0; i < all.items.length; i++) {
-          if (all.items[i].name === name && all.items[i].summary) head.lastChild.textContent = all.items[i].summary;
+        for (const series of all.items) {
+          if (series.name === name && series.summary) head.lastChild.textContent = series.summary;
         }
         head.lastChild.textContent += (head.lastChild.textContent ? '　' : '') + TV.t('series_count', { n: list.total });
         if (!list.items.length) grid.appendChild(el('div.row-empty', TV.t('series_empty')));
-        for (var j = 0; j < list.items.length; j++) {
-          var f = list.items[j];
+        for (const f of list.items) {
           f.resume_s = TV.resume[f.id] || null;
-          var line = f.episode ? TV.t('episode', { n: f.episode }) + '　' + ui.clock(ui.duration(f)) : null;
-          grid.appendChild(ui.filmCard(f, 's-' + f.id, line));
+          const line = f.episode ? `${TV.t('episode', { n: f.episode })}　${ui.clock(ui.duration(f))}` : null;
+          grid.appendChild(ui.filmCard(f, `s-${f.id}`, line));
         }
       } catch (e) {
         grid.textContent = '';
         grid.appendChild(ui.message(TV.t('error_title'), TV.t('error_generic', { detail: e.message }),
-          [ui.button(TV.t('go_back'), function () { TV.app.back(); }, 'series-back')]));
+          [ui.button(TV.t('go_back'), () => { TV.app.back(); }, 'series-back')]));
       }
       TV.app.filled(entry);
     }
@@ -116,14 +114,14 @@
 
   // The film page's buttons: play (or resume and restart), and the film's series.
   function filmActions(film) {
-    var row = el('div.btn-row');
-    var at = TV.resume[film.id];
+    const row = el('div.btn-row');
+    const at = TV.resume[film.id];
     if (!ui.playable(film)) {
-      row.appendChild(ui.button(TV.t('go_back'), function () { TV.app.back(); }, 'film-back'));
+      row.appendChild(ui.button(TV.t('go_back'), () => { TV.app.back(); }, 'film-back'));
       return row;
     }
-    var play = function (from) { return function () { TV.app.go('player', { film: film, start_s: from }); }; };
-    var main;
+    const play = (from) => () => { TV.app.go('player', { film, start_s: from }); };
+    let main;
     if (at) {
       main = ui.button(TV.t('film_resume', { time: ui.clock(at) }), play(at), 'film-resume');
       row.appendChild(main);
@@ -135,22 +133,22 @@
     main.classList.add('primary');
     main.setAttribute('data-default', '');
     if (film.series) {
-      row.appendChild(ui.button(TV.t('film_series_btn'), function () { TV.app.go('series', { name: film.series }); }, 'film-series'));
+      row.appendChild(ui.button(TV.t('film_series_btn'), () => { TV.app.go('series', { name: film.series }); }, 'film-series'));
     }
     return row;
   }
 
   function filmPage(film) {
-    var poster = el('div.film-poster');
-    poster.style.backgroundImage = 'url("' + film.thumb_url + '")';
-    var meta = [];
+    const poster = el('div.film-poster');
+    poster.style.backgroundImage = `url("${film.thumb_url}")`;
+    const meta = [];
     if (film.episode) meta.push(TV.t('episode', { n: film.episode }));
     if (film.year) meta.push(String(film.year));
     if (film.category_label) meta.push(film.category_label);
     if (ui.duration(film)) meta.push(TV.t('film_duration', { time: ui.clock(ui.duration(film)) }));
-    var state = el('div.state.' + film.state, ui.stateText(film));
-    var prep = el('div.prep', [el('div.prep-title', TV.t('film_prep_title')), el('div.prep-text', film.prep_notes || TV.t('film_prep_none'))]);
-    var info = el('div.film-info', [
+    const state = el(`div.state.${film.state}`, ui.stateText(film));
+    const prep = el('div.prep', [el('div.prep-title', TV.t('film_prep_title')), el('div.prep-text', film.prep_notes || TV.t('film_prep_none'))]);
+    const info = el('div.film-info', [
       el('h1.film-title', film.title),
       el('div.film-meta', meta.join('　·　')),
       state,
@@ -163,39 +161,39 @@
   }
 
   TV.screens.film = {
-    render: function (params, entry) {
-      var body = el('div.film-wrap', params.film ? filmPage(params.film) : el('div.loading', TV.t('loading')));
-      var node = ui.screen('film', params.film ? params.film.title : TV.t('loading'), body);
+    render(params, entry) {
+      const body = el('div.film-wrap', params.film ? filmPage(params.film) : el('div.loading', TV.t('loading')));
+      const node = ui.screen('film', params.film ? params.film.title : TV.t('loading'), body);
       TV.screens.film.load(entry, params.id, body, !!params.film);
       return node;
     },
     // Fetches the film afresh (its state may have moved on since the list was loaded).
-    load: async function (entry, id, body, shown) {
-      var film;
+    async load(entry, id, body, shown) {
+      let film;
       try {
-        film = await TV.api.get('/api/v1/films/' + encodeURIComponent(id));
+        film = await TV.api.get(`/api/v1/films/${encodeURIComponent(id)}`);
       } catch (e) {
         if (shown && e.status === 0) return;
         body.textContent = '';
         body.appendChild(ui.message(TV.t('error_title'), e.status === 404 ? TV.t('film_not_found') : TV.t('error_generic', { detail: e.message }),
-          [ui.button(TV.t('go_back'), function () { TV.app.back(); }, 'film-err-back')]));
+          [ui.button(TV.t('go_back'), () => { TV.app.back(); }, 'film-err-back')]));
         TV.app.filled(entry);
         return;
       }
-      var keep = entry.el.getAttribute('data-last');
-      var focused = TV.nav.current();
+      const keep = entry.el.getAttribute('data-last');
+      const focused = TV.nav.current();
       body.textContent = '';
       body.appendChild(filmPage(film));
       entry.params.film = film;
-      var title = entry.el.querySelector('.h-title');
+      const title = entry.el.querySelector('.h-title');
       if (title) title.textContent = film.title;
       if (focused && keep) entry.el.setAttribute('data-last', keep);
       TV.app.filled(entry);
     },
-    onShow: function (entry) {
+    onShow(entry) {
       // Back from the player: the resume point may have changed.
       if (entry.params.film && entry.shownOnce) {
-        var body = entry.el.querySelector('.film-wrap');
+        const body = entry.el.querySelector('.film-wrap');
         body.textContent = '';
         body.appendChild(filmPage(entry.params.film));
       }

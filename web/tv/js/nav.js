@@ -1,15 +1,15 @@
 // Remote-control input and spatial focus: arrow keys move to the nearest focusable element
 // (class `f`) in that direction, OK activates it, Back goes back. Focus is kept on a
 // visible element at all times and scrolled into view (containers `sx`/`sy` scroll).
-(function () {
+(() => {
   'use strict';
 
-  var BACK_CODES = [27, 8, 166, 461, 10009, 4];
+  const BACK_CODES = [27, 8, 166, 461, 10009, 4];
 
   // What a key event means for the TV: left/right/up/down/ok/back/playpause/digit/letter.
   function keyOf(e) {
-    var k = e.key;
-    var c = e.keyCode || e.which;
+    const k = e.key;
+    const c = e.keyCode || e.which;
     if (k === 'ArrowLeft' || k === 'Left' || c === 37) return { name: 'left' };
     if (k === 'ArrowUp' || k === 'Up' || c === 38) return { name: 'up' };
     if (k === 'ArrowRight' || k === 'Right' || c === 39) return { name: 'right' };
@@ -28,55 +28,53 @@
 
   // The element focus is confined to: the topmost open dialog, else the current screen.
   function scope() {
-    var screen = TV.app && TV.app.screenEl();
+    const screen = TV.app && TV.app.screenEl();
     if (!screen) return null;
-    var modals = screen.querySelectorAll('.modal');
+    const modals = screen.querySelectorAll('.modal');
     return modals.length ? modals[modals.length - 1] : screen;
   }
 
   function visible(el) {
     if (!el || !el.getBoundingClientRect) return false;
-    var r = el.getBoundingClientRect();
+    const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && !el.classList.contains('disabled');
   }
 
   function focusables() {
-    var root = scope();
+    const root = scope();
     if (!root) return [];
-    var all = root.querySelectorAll('.f');
-    var out = [];
-    for (var i = 0; i < all.length; i++) if (visible(all[i])) out.push(all[i]);
+    const all = root.querySelectorAll('.f');
+    const out = [];
+    for (let i = 0; i < all.length; i++) if (visible(all[i])) out.push(all[i]);
     return out;
   }
 
-  var current = null;
+  let current = null;
 
   function inScope(el) {
-    var root = scope();
+    const root = scope();
     return !!(el && root && root.contains(el) && visible(el));
   }
 
   // Scrolls every `sx`/`sy` container around `el` so that `el` is fully inside it.
   function reveal(el) {
-    var p = el.parentNode;
-    while (p && p !== document.body && p.classList) {
-      var x = p.classList.contains('sx');
-      var y = p.classList.contains('sy');
+    for (let p = el.parentNode; p && p !== document.body && p.classList; p = p.parentNode) {
+      const x = p.classList.contains('sx');
+      const y = p.classList.contains('sy');
       if (x || y) {
-        var pr = p.getBoundingClientRect();
-        var er = el.getBoundingClientRect();
+        const pr = p.getBoundingClientRect();
+        const er = el.getBoundingClientRect();
         if (x) {
-          var mx = Math.min(pr.width * 0.06, 60);
+          const mx = Math.min(pr.width * 0.06, 60);
           if (er.left < pr.left + mx) p.scrollLeft -= pr.left + mx - er.left;
           else if (er.right > pr.right - mx) p.scrollLeft += er.right - (pr.right - mx);
         }
         if (y) {
-          var my = Math.min(pr.height * 0.08, 60);
+          const my = Math.min(pr.height * 0.08, 60);
           if (er.top < pr.top + my) p.scrollTop -= pr.top + my - er.top;
           else if (er.bottom > pr.bottom - my) p.scrollTop += er.bottom - (pr.bottom - my);
         }
       }
-      p = p.parentNode;
     }
   }
 
@@ -94,12 +92,12 @@
   // Focus the remembered element of the screen, else its default (`data-default`), else the first.
   function ensure() {
     if (inScope(current)) return;
-    var list = focusables();
+    const list = focusables();
     if (!list.length) { current = null; return; }
-    var root = scope();
-    var want = root.getAttribute('data-last');
-    var el = null;
-    for (var i = 0; i < list.length && !el; i++) {
+    const root = scope();
+    const want = root.getAttribute('data-last');
+    let el = null;
+    for (let i = 0; i < list.length && !el; i++) {
       if (want && list[i].getAttribute('data-fid') === want) el = list[i];
     }
     if (!el) el = root.querySelector('.f[data-default]');
@@ -113,8 +111,8 @@
 
   // The scrolling container `el` is in (below the screen or dialog), or null.
   function scrollerOf(el) {
-    var root = scope();
-    for (var p = el.parentNode; p && p !== root && p !== document.body; p = p.parentNode) {
+    const root = scope();
+    for (let p = el.parentNode; p && p !== root && p !== document.body; p = p.parentNode) {
       if (isScroller(p)) return p;
     }
     return null;
@@ -126,17 +124,19 @@
 
   // Whether a container between `el` and `outer` scrolls `el` out of sight.
   function hiddenIn(el, outer) {
-    var r = el.getBoundingClientRect();
-    for (var p = el.parentNode; p && p !== outer && p !== document.body; p = p.parentNode) {
+    const r = el.getBoundingClientRect();
+    for (let p = el.parentNode; p && p !== outer && p !== document.body; p = p.parentNode) {
       if (isScroller(p) && !overlaps(r, p.getBoundingClientRect())) return true;
     }
     return false;
   }
 
   function score(r, c, dir) {
-    var rc = { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-    var cc = { x: c.left + c.width / 2, y: c.top + c.height / 2 };
-    var primary, gap, off;
+    const rc = { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    const cc = { x: c.left + c.width / 2, y: c.top + c.height / 2 };
+    let primary;
+    let gap;
+    let off;
     if (dir === 'right' || dir === 'left') {
       if (dir === 'right' ? cc.x <= r.right - 2 : cc.x >= r.left + 2) return Infinity;
       primary = dir === 'right' ? c.left - r.right : r.left - c.right;
@@ -157,17 +157,16 @@
   // containers around it, then on the whole screen; elements that an inner container has
   // scrolled out of sight are only reached from inside it.
   function nearest(from, dir) {
-    var r = from.getBoundingClientRect();
-    var list = focusables();
-    var container = scrollerOf(from);
+    const r = from.getBoundingClientRect();
+    const list = focusables();
+    let container = scrollerOf(from);
     for (;;) {
-      var best = null;
-      var bestScore = Infinity;
-      for (var i = 0; i < list.length; i++) {
-        var el = list[i];
+      let best = null;
+      let bestScore = Infinity;
+      for (const el of list) {
         if (el === from || (container && !container.contains(el))) continue;
         if (hiddenIn(el, container || scope())) continue;
-        var sc = score(r, el.getBoundingClientRect(), dir);
+        const sc = score(r, el.getBoundingClientRect(), dir);
         if (sc < bestScore) { bestScore = sc; best = el; }
       }
       if (best || !container) return best;
@@ -178,20 +177,20 @@
   function move(dir) {
     ensure();
     if (!current) return false;
-    var next = nearest(current, dir);
+    const next = nearest(current, dir);
     if (next) focus(next);
     return !!next;
   }
 
   function remember() {
-    var root = scope();
+    const root = scope();
     if (root && current && root.contains(current)) {
       root.setAttribute('data-last', current.getAttribute('data-fid') || '');
     }
   }
 
   function onKey(e) {
-    var key = keyOf(e);
+    const key = keyOf(e);
     if (!key) return;
     e.preventDefault();
     key.repeat = !!e.repeat;
@@ -210,23 +209,23 @@
   }
 
   function onKeyUp(e) {
-    var key = keyOf(e);
+    const key = keyOf(e);
     if (key && TV.app && TV.app.handleKeyUp) TV.app.handleKeyUp(key);
   }
 
   document.addEventListener('keydown', onKey, true);
   document.addEventListener('keyup', onKeyUp, true);
   // Some TV browsers send Back as a history step: stay on the page and go back a screen.
-  window.addEventListener('popstate', function () {
+  window.addEventListener('popstate', () => {
     if (TV.app) { TV.app.back(); history.pushState({ tv: 1 }, ''); }
   });
 
   TV.nav = {
-    keyOf: keyOf,
-    focus: function (el) { focus(el); remember(); },
-    ensure: ensure,
-    move: move,
-    current: function () { return inScope(current) ? current : null; },
-    reset: function () { if (current) current.classList.remove('focused'); current = null; }
+    keyOf,
+    focus: (el) => { focus(el); remember(); },
+    ensure,
+    move,
+    current: () => (inScope(current) ? current : null),
+    reset: () => { if (current) current.classList.remove('focused'); current = null; }
   };
 })();

@@ -1,26 +1,26 @@
 // First start: the 6-digit pairing code (on-screen digits or the remote's number keys);
 // and the friendly error screen with a way back.
-(function () {
+(() => {
   'use strict';
-  var ui = TV.ui;
+  const ui = TV.ui;
 
   TV.screens = TV.screens || {};
 
   TV.screens.pair = {
-    render: function (params, entry) {
-      var code = '';
-      var boxes = ui.el('div.code');
-      var note = ui.el('div.note', TV.t('pair_hint'));
-      var busy = false;
+    render(params, entry) {
+      let code = '';
+      const boxes = ui.el('div.code');
+      const note = ui.el('div.note', TV.t('pair_hint'));
+      let busy = false;
       function draw() {
         while (boxes.firstChild) boxes.removeChild(boxes.firstChild);
-        for (var i = 0; i < 6; i++) {
-          var b = ui.el('div.digit-box', code.charAt(i) || '');
+        for (let i = 0; i < 6; i++) {
+          const b = ui.el('div.digit-box', code.charAt(i) || '');
           if (i === code.length) b.classList.add('next');
           boxes.appendChild(b);
         }
       }
-      var said = 0;
+      let said = 0;
       function say(text, bad) {
         note.textContent = text;
         note.className = bad ? 'note bad' : 'note';
@@ -39,8 +39,8 @@
         busy = true;
         say(TV.t('pair_working'), false);
         try {
-          await TV.api.post('/api/v1/devices/pair', { code: code });
-          var me = await TV.api.get('/api/v1/device');
+          await TV.api.post('/api/v1/devices/pair', { code });
+          const me = await TV.api.get('/api/v1/device');
           TV.app.paired(me.station, me.members);
           TV.app.home();
         } catch (e) {
@@ -48,8 +48,8 @@
           code = '';
           draw();
           if (e.status === 429) {
-            var min = Math.max(1, Math.ceil((e.retryAfter || 60) / 60));
-            say(TV.t('pair_throttled', { min: min }), true);
+            const min = Math.max(1, Math.ceil((e.retryAfter || 60) / 60));
+            say(TV.t('pair_throttled', { min }), true);
           } else if (e.status === 422 || e.status === 404 || e.status === 400) {
             say(TV.t('pair_wrong'), true);
           } else if (e.status === 0) {
@@ -60,45 +60,44 @@
         }
       }
       entry.type = type;
-      var pad = ui.el('div.keypad');
-      var keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'del', '0', 'ok'];
-      for (var r = 0; r < 4; r++) {
-        var row = ui.el('div.keypad-row');
-        for (var c = 0; c < 3; c++) {
-          (function (k) {
-            var node;
-            if (k === 'del') node = ui.focusable('div.key.wide', TV.t('pair_delete'), erase, 'pad-del');
-            else if (k === 'ok') node = ui.focusable('div.key.wide.primary', TV.t('pair_submit'), submit, 'pad-ok');
-            else node = ui.focusable('div.key', k, function () { type(k); }, 'pad-' + k);
-            if (k === '1') node.setAttribute('data-default', '');
-            row.appendChild(node);
-          })(keys[r * 3 + c]);
+      const pad = ui.el('div.keypad');
+      const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'del', '0', 'ok'];
+      for (let r = 0; r < 4; r++) {
+        const row = ui.el('div.keypad-row');
+        for (let c = 0; c < 3; c++) {
+          const k = keys[r * 3 + c];
+          let node;
+          if (k === 'del') node = ui.focusable('div.key.wide', TV.t('pair_delete'), erase, 'pad-del');
+          else if (k === 'ok') node = ui.focusable('div.key.wide.primary', TV.t('pair_submit'), submit, 'pad-ok');
+          else node = ui.focusable('div.key', k, () => type(k), `pad-${k}`);
+          if (k === '1') node.setAttribute('data-default', '');
+          row.appendChild(node);
         }
         pad.appendChild(row);
       }
       draw();
-      var left = ui.el('div.pair-left', [ui.el('h1', TV.t('pair_title')), ui.el('p.lead', TV.t('pair_intro')), boxes, note]);
+      const left = ui.el('div.pair-left', [ui.el('h1', TV.t('pair_title')), ui.el('p.lead', TV.t('pair_intro')), boxes, note]);
       return ui.screen('pair', TV.t('app_name'), ui.el('div.pair-body', [left, pad]));
     },
-    onKey: function (key, current, entry) {
+    onKey(key, current, entry) {
       if (key.name === 'digit') { entry.type(key.value); return true; }
       return false;
     }
   };
 
   TV.screens.error = {
-    render: function (params) {
-      var actions = [];
+    render(params) {
+      const actions = [];
       if (params.retry) actions.push(ui.button(TV.t('retry'), params.retry, 'err-retry'));
-      actions.push(ui.button(TV.t('go_back'), function () { TV.app.back(); }, 'err-back'));
-      if (TV.app.station()) actions.push(ui.button(TV.t('go_home'), function () { TV.app.home(); }, 'err-home'));
+      actions.push(ui.button(TV.t('go_back'), () => TV.app.back(), 'err-back'));
+      if (TV.app.station()) actions.push(ui.button(TV.t('go_home'), () => TV.app.home(), 'err-home'));
       return ui.screen('error', TV.t('error_title'), ui.message(params.title || TV.t('error_title'), params.text || '', actions));
     }
   };
 
   // The screen for a failed request: the server's sentence, or the network's.
-  TV.fail = function (e, retry) {
-    var text = e && e.status === 0 ? TV.t('error_network') : TV.t('error_generic', { detail: e && e.message || String(e) });
-    TV.app.go('error', { text: text, retry: retry });
+  TV.fail = (e, retry) => {
+    const text = e && e.status === 0 ? TV.t('error_network') : TV.t('error_generic', { detail: (e && e.message) || String(e) });
+    TV.app.go('error', { text, retry });
   };
 })();

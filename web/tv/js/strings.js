@@ -132,11 +132,9 @@ TV.STR = {
 };
 
 // The string `key` with `{name}` filled in from `values`.
-TV.t = function (key, values) {
-  var s = TV.STR[key];
+TV.t = (key, values) => {
+  const s = TV.STR[key];
   if (s === undefined) return key;
   if (!values) return s;
-  return String(s).replace(/\{(\w+)\}/g, function (m, name) {
-    return values[name] === undefined ? m : String(values[name]);
-  });
+  return String(s).replace(/\{(\w+)\}/g, (m, name) => (values[name] === undefined ? m : String(values[name])));
 };

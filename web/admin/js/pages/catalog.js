@@ -43,7 +43,7 @@ async function edit(box, id, alive) {
   if (!alive()) return;
   const key = `film:${id}`;
   const draft = loadDraft(key);
-  const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
+  const input = (name, value, attrs = {}) => h('input', Object.assign({ name, value: value === undefined || value === null ? '' : value }, attrs));
   const form = h('form', { class: 'card', 'data-draft': key, id: 'film-form' });
   const cueRows = h('tbody', {});
   const video = h('video', { controls: true, preload: 'metadata', id: 'scrubber' });

@@ -13,7 +13,7 @@ export async function render(box) {
   const quarter = h('select', {}, [1, 2, 3, 4].map((q) => h('option', { value: q, text: `第 ${q} 季度`, selected: q === Math.floor(now.getMonth() / 3) + 1 })));
   const out = h('div', {});
   const links = (path, params) => ['xlsx', 'html', 'json'].map((fmt) => {
-    const q = new URLSearchParams({ ...params, format: fmt });
+    const q = new URLSearchParams(Object.assign({}, params, { format: fmt }));
     const label = { xlsx: 'Excel', html: '打印', json: 'JSON' }[fmt];
     return h('a', { href: `${path}?${q}`, target: fmt === 'xlsx' ? undefined : '_blank', class: `dl ${fmt}`, text: label, style: 'margin-right:10px' });
   });

@@ -33,7 +33,7 @@ async function drawSeries(card) {
 
 async function drawThemes(card) {
   const [plan, used] = await Promise.all([get('/api/v1/theme-plan'), get('/api/v1/themes')]);
-  const items = plan.items.map((t) => ({ ...t }));
+  const items = plan.items.map((t) => Object.assign({}, t));
   const counts = new Map(used.items.map((t) => [t.name, t.film_count]));
   const body = h('tbody', {});
   const redraw = () => {
@@ -41,7 +41,7 @@ async function drawThemes(card) {
       const name = h('input', { value: t.name, size: 12, 'aria-label': '主题', on: { input: (e) => { t.name = e.target.value; } } });
       const kind = h('select', { on: { change: (e) => { t.kind = e.target.value; } } },
         h('option', { value: 'annual', text: '年度', selected: t.kind === 'annual' }), h('option', { value: 'phase', text: '阶段', selected: t.kind === 'phase' }));
-      const year = h('input', { type: 'number', value: t.year ?? '', style: 'width:70px', on: { input: (e) => { t.year = e.target.value ? Number(e.target.value) : null; } } });
+      const year = h('input', { type: 'number', value: t.year === undefined || t.year === null ? '' : t.year, style: 'width:70px', on: { input: (e) => { t.year = e.target.value ? Number(e.target.value) : null; } } });
       const note = h('input', { value: t.note || '', size: 16, placeholder: '说明', on: { input: (e) => { t.note = e.target.value; } } });
       const move = (d) => () => { const j = i + d; if (j < 0 || j >= items.length) return; [items[i], items[j]] = [items[j], items[i]]; redraw(); };
       return h('tr', {}, h('td', { class: 'num', text: i + 1 }), h('td', {}, name), h('td', {}, kind), h('td', {}, year), h('td', {}, note),

@@ -84,7 +84,7 @@ function startUpload(list, file, opts) {
     onError(err) {
       const res = err.originalResponse;
       let why = '';
-      try { why = res && JSON.parse(res.getBody()).message; } catch { why = ''; }
+      try { why = res && JSON.parse(res.getBody()).message; } catch (e) { why = ''; }
       const code = res ? res.getStatus() : 0;
       status.textContent = code === 413 ? `文件太大，被服务器拒绝：${why || ''}` : `上传失败：${why || err.message}`;
       status.className = 'error';
