@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use crate::support::plays::{paired_tv, post, station_with_roster, viewings};
+use crate::support::plays::{paired_tv, station_with_roster, viewings};
 use crate::support::{spawn_app_on_clock, TestApp};
 
 /// The wall clock and the counter of time that really passed, moved by the test.
@@ -41,17 +41,21 @@ impl Rig {
 
 /// A 40 s showing by the paired TV: start, two heartbeats, end; returns the record.
 async fn showing(app: &TestApp, tv: &reqwest::Client, rig: &Rig, film: &str) -> Value {
-    let (status, play) = post(tv, app, "/api/v1/plays", json!({ "film_id": film })).await;
+    let (status, play) = app
+        .post_json(tv, "/api/v1/plays", json!({ "film_id": film }))
+        .await;
     assert_eq!(status, 201, "{play}");
     let play = play["play_id"].as_str().expect("play_id").to_owned();
     for pos in [20.0, 40.0] {
         rig.pass(20);
         let path = format!("/api/v1/plays/{play}/heartbeat");
-        let (status, body) = post(tv, app, &path, json!({ "position_s": pos })).await;
+        let (status, body) = app.post_json(tv, &path, json!({ "position_s": pos })).await;
         assert_eq!(status, 200, "{body}");
     }
     let path = format!("/api/v1/plays/{play}/end");
-    let (status, record) = post(tv, app, &path, json!({ "position_s": 40.0 })).await;
+    let (status, record) = app
+        .post_json(tv, &path, json!({ "position_s": 40.0 }))
+        .await;
     assert_eq!(status, 200, "{record}");
     rig.pass(60);
     record
@@ -76,14 +80,7 @@ async fn clock_check(app: &TestApp, admin: &reqwest::Client) -> Value {
 }
 
 async fn doctor_clock(app: &TestApp, admin: &reqwest::Client) -> Value {
-    let report: Value = admin
-        .get(app.url("/api/v1/doctor"))
-        .send()
-        .await
-        .expect("doctor")
-        .json()
-        .await
-        .expect("json");
+    let report = app.get_json_as(admin, "/api/v1/doctor").await;
     let checks = report["checks"].as_array().expect("checks");
     checks
         .iter()
@@ -93,14 +90,9 @@ async fn doctor_clock(app: &TestApp, admin: &reqwest::Client) -> Value {
 }
 
 async fn showings_in(app: &TestApp, clerk: &reqwest::Client, year: i32) -> u64 {
-    let m: Value = clerk
-        .get(app.url(&format!("/api/v1/reports/monthly?year={year}")))
-        .send()
-        .await
-        .expect("monthly")
-        .json()
-        .await
-        .expect("json");
+    let m = app
+        .get_json_as(clerk, &format!("/api/v1/reports/monthly?year={year}"))
+        .await;
     let rows = m["rows"].as_array().expect("rows");
     rows.iter()
         .flat_map(|r| r["months"].as_array().cloned().unwrap_or_default())

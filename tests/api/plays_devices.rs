@@ -8,7 +8,7 @@ use dianjiao::accounts::Role;
 use serde_json::json;
 
 use crate::support::plays::{
-    app_with_films, entries_of, fetch_segments, media_playlist, paired_tv, post, read_paced,
+    app_with_films, entries_of, fetch_segments, media_playlist, paired_tv, read_paced,
     register_loopback, station_with_roster, viewings, wait_for_viewings,
 };
 
@@ -21,7 +21,9 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
     let (_, others) = station_with_roster(&app, &admin, "DFC").await;
     let tv = paired_tv(&app, &admin, &station).await;
 
-    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (status, started) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{started}");
     let play = started["play_id"].as_str().expect("play").to_owned();
     // The TV's player fetches the segments too: they belong to this play.
@@ -30,16 +32,16 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
     for pos in [4.0, 8.0, 12.0] {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let path = format!("/api/v1/plays/{play}/heartbeat");
-        let (status, body) = post(&tv, &app, &path, json!({"position_s": pos})).await;
+        let (status, body) = app.post_json(&tv, &path, json!({"position_s": pos})).await;
         assert_eq!(status, 200, "{body}");
     }
-    let (status, record) = post(
-        &tv,
-        &app,
-        &format!("/api/v1/plays/{play}/end"),
-        json!({"position_s": 12.0}),
-    )
-    .await;
+    let (status, record) = app
+        .post_json(
+            &tv,
+            &format!("/api/v1/plays/{play}/end"),
+            json!({"position_s": 12.0}),
+        )
+        .await;
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["station_id"], station.as_str());
     assert_eq!(record["source"], "tv_ui");
@@ -47,11 +49,13 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
     // After the film: the station's two members sign in; another station's may not.
     let signins = format!("/api/v1/plays/{play}/signins");
     for m in &members {
-        let (status, e) = post(&tv, &app, &signins, json!({"member_id": m})).await;
+        let (status, e) = app.post_json(&tv, &signins, json!({"member_id": m})).await;
         assert_eq!(status, 201, "{e}");
         assert_eq!(e["station"], station.as_str());
     }
-    let (status, e) = post(&tv, &app, &signins, json!({"member_id": others[0]})).await;
+    let (status, e) = app
+        .post_json(&tv, &signins, json!({"member_id": others[0]}))
+        .await;
     assert_eq!(status, 422, "{e}");
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;

@@ -14,20 +14,20 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::fixtures::ffmpeg;
-use crate::support::plays::{app_with_films, entries_of, post, station_with_roster};
+use crate::support::plays::{app_with_films, entries_of, station_with_roster};
 use crate::support::TestApp;
 
 /// A phone paired to `station` (`"kind": "phone"`): its own cookie jar.
 async fn paired_phone(app: &TestApp, admin: &reqwest::Client, station: &str) -> reqwest::Client {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     let phone = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
     let body = json!({"code": code["code"], "kind": "phone", "name": "播放员手机"});
-    let (status, paired) = post(&phone, app, "/api/v1/devices/pair", body).await;
+    let (status, paired) = app.post_json(&phone, "/api/v1/devices/pair", body).await;
     assert_eq!(
         (status, paired["kind"].as_str()),
         (200, Some("phone")),
@@ -72,17 +72,23 @@ async fn send_photo(
 
 /// A showing of 12 s reported by `phone` and ended; returns its play id.
 async fn showing(app: &TestApp, phone: &reqwest::Client, film: &str) -> String {
-    let (status, started) = post(phone, app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (status, started) = app
+        .post_json(phone, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{started}");
     let play = started["play_id"].as_str().expect("play").to_owned();
     for pos in [4.0, 8.0, 12.0] {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let path = format!("/api/v1/plays/{play}/heartbeat");
-        let (status, body) = post(phone, app, &path, json!({"position_s": pos})).await;
+        let (status, body) = app
+            .post_json(phone, &path, json!({"position_s": pos}))
+            .await;
         assert_eq!(status, 200, "{body}");
     }
     let end = format!("/api/v1/plays/{play}/end");
-    let (status, record) = post(phone, app, &end, json!({"position_s": 12.0})).await;
+    let (status, record) = app
+        .post_json(phone, &end, json!({"position_s": 12.0}))
+        .await;
     assert_eq!(
         (status, record["status"].as_str()),
         (200, Some("showing")),
@@ -255,15 +261,13 @@ async fn after_the_grace_time_a_photo_is_refused_like_a_sign_in() {
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let phone = paired_phone(&app, &admin, &station).await;
-    let (_, started) = post(&phone, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (_, started) = app
+        .post_json(&phone, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     let play = started["play_id"].as_str().expect("play").to_owned();
-    let (status, _) = post(
-        &phone,
-        &app,
-        &format!("/api/v1/plays/{play}/end"),
-        json!({}),
-    )
-    .await;
+    let (status, _) = app
+        .post_json(&phone, &format!("/api/v1/plays/{play}/end"), json!({}))
+        .await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let jpeg = room_jpeg(app.data.path());

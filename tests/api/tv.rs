@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use crate::prepare::prepare_all;
 use crate::support::fixtures::vcd_dat;
 use crate::support::node::run_node;
-use crate::support::plays::post;
 use crate::support::{spawn_app_with, TestApp};
 
 const FIRST: &str = "党章电视教材 第一集";
@@ -63,12 +62,14 @@ async fn app_with_library() -> TestApp {
 /// A station with a roster of three; returns its id.
 async fn station(app: &TestApp, admin: &reqwest::Client) -> String {
     let body = json!({"code": "QLC", "name": "七里村", "kind": "village"});
-    let (status, st) = post(admin, app, "/api/v1/stations", body).await;
+    let (status, st) = app.post_json(admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{st}");
     let id = st["id"].as_str().expect("id").to_owned();
     for (name, no) in [("王建国", "001"), ("李秀英", "002"), ("张卫东", "003")] {
         let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        let (status, m) = app
+            .post_json(admin, &path, json!({"name": name, "member_no": no}))
+            .await;
         assert_eq!(status, 201, "{m}");
     }
     id
@@ -76,7 +77,7 @@ async fn station(app: &TestApp, admin: &reqwest::Client) -> String {
 
 async fn pairing_code(app: &TestApp, admin: &reqwest::Client, station: &str) -> String {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     code["code"].as_str().expect("code").to_owned()
 }
@@ -125,26 +126,23 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_
     // A paired TV stops 第一集 at 6 s: its home screen offers to continue from there.
     let tv = app.client();
     let code = pairing_code(&app, &admin, &station).await;
-    let (status, paired) = post(&tv, &app, "/api/v1/devices/pair", json!({"code": code})).await;
+    let (status, paired) = app
+        .post_json(&tv, "/api/v1/devices/pair", json!({"code": code}))
+        .await;
     assert_eq!(status, 200, "{paired}");
     let film = first["id"].as_str().expect("id");
-    let (status, play) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (status, play) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{play}");
     let end = format!(
         "/api/v1/plays/{}/end",
         play["play_id"].as_str().expect("id")
     );
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (status, ended) = post(&tv, &app, &end, json!({"position_s": 6.0})).await;
+    let (status, ended) = app.post_json(&tv, &end, json!({"position_s": 6.0})).await;
     assert_eq!(status, 200, "{ended}");
-    let home: Value = tv
-        .get(app.url("/api/v1/tv/home"))
-        .send()
-        .await
-        .expect("home")
-        .json()
-        .await
-        .expect("json");
+    let home = app.get_json_as(&tv, "/api/v1/tv/home").await;
     assert_eq!(home["station"]["id"], station);
     assert!(titles(row(&home, "required")).is_empty(), "no plan yet");
     let cont = row(&home, "continue");
@@ -165,16 +163,9 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_
     ]);
     let plan = json!({"year": today.year(), "quarter": today.quarter(), "items": items});
     let path = format!("/api/v1/stations/{station}/plans");
-    let (status, body) = post(&admin, &app, &path, plan).await;
+    let (status, body) = app.post_json(&admin, &path, plan).await;
     assert_eq!(status, 201, "{body}");
-    let home: Value = tv
-        .get(app.url("/api/v1/tv/home"))
-        .send()
-        .await
-        .expect("home")
-        .json()
-        .await
-        .expect("json");
+    let home = app.get_json_as(&tv, "/api/v1/tv/home").await;
     let mut required = titles(row(&home, "required"));
     required.sort_unstable();
     assert_eq!(required, [FIRST, "肉牛养殖技术"]);

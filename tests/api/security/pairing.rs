@@ -7,8 +7,9 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 use super::signin::client_from;
-use crate::stations::{send, station};
+use crate::stations::station;
 use crate::support::node::run_node;
+use crate::support::send;
 use crate::support::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 
 /// A station and a fresh pairing code for it; returns (station id, code).
@@ -95,7 +96,7 @@ async fn wrong_codes_from_many_addresses_pause_pairing_even_for_the_right_code()
         .expect("devices")
         .is_empty());
 
-    let (status, seen) = send(admin.get(app.url("/api/v1/devices/pairing-status"))).await;
+    let (status, seen) = app.get(&admin, "/api/v1/devices/pairing-status").await;
     assert_eq!(status, 200, "{seen}");
     assert_eq!(seen["paused"], true, "{seen}");
     assert!(seen["paused_until"].is_string(), "{seen}");

@@ -5,6 +5,8 @@ pub mod faults;
 pub mod fixtures;
 pub mod node;
 pub mod plays;
+pub mod requests;
 pub mod shaper;
 
 pub use app::{spawn_app, spawn_app_on_clock, spawn_app_with, TestApp, PASSWORD};
+pub use requests::send;

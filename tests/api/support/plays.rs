@@ -38,22 +38,6 @@ pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<S
     (app, ids)
 }
 
-pub(crate) async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = client
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// The `viewing` entries in the ledger, read by a clerk through the API.
 pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Value> {
     entries_of(app, clerk, "viewing").await
@@ -61,14 +45,7 @@ pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Valu
 
 /// The ledger's entries of one kind (the first 1,000 entries), read by a clerk.
 pub(crate) async fn entries_of(app: &TestApp, clerk: &reqwest::Client, kind: &str) -> Vec<Value> {
-    let page: Value = clerk
-        .get(app.url("/api/v1/ledger?limit=1000"))
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
+    let page = app.get_json_as(clerk, "/api/v1/ledger?limit=1000").await;
     page["entries"]
         .as_array()
         .expect("entries")
@@ -153,19 +130,21 @@ pub(crate) async fn station_with_roster(
     admin: &reqwest::Client,
     code: &str,
 ) -> (String, Vec<String>) {
-    let (status, station) = post(
-        admin,
-        app,
-        "/api/v1/stations",
-        json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
-    )
-    .await;
+    let (status, station) = app
+        .post_json(
+            admin,
+            "/api/v1/stations",
+            json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
+        )
+        .await;
     assert_eq!(status, 201, "{station}");
     let id = station["id"].as_str().expect("id").to_owned();
     let mut members = Vec::new();
     for (name, no) in [("王建国", "001"), ("李秀英", "002")] {
         let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        let (status, m) = app
+            .post_json(admin, &path, json!({"name": name, "member_no": no}))
+            .await;
         assert_eq!(status, 201, "{m}");
         members.push(m["id"].as_str().expect("member id").to_owned());
     }
@@ -179,19 +158,15 @@ pub(crate) async fn paired_tv(
     station: &str,
 ) -> reqwest::Client {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     let tv = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
-    let (status, paired) = post(
-        &tv,
-        app,
-        "/api/v1/devices/pair",
-        json!({"code": code["code"]}),
-    )
-    .await;
+    let (status, paired) = app
+        .post_json(&tv, "/api/v1/devices/pair", json!({"code": code["code"]}))
+        .await;
     assert_eq!(status, 200, "{paired}");
     assert_eq!(paired["station_id"], station);
     tv
@@ -200,7 +175,9 @@ pub(crate) async fn paired_tv(
 /// Registers the test client's address (loopback) to `station`: players there are its TV.
 pub(crate) async fn register_loopback(app: &TestApp, admin: &reqwest::Client, station: &str) {
     let path = format!("/api/v1/stations/{station}/addresses");
-    let (status, body) = post(admin, app, &path, json!({"address": "127.0.0.1"})).await;
+    let (status, body) = app
+        .post_json(admin, &path, json!({"address": "127.0.0.1"}))
+        .await;
     assert_eq!(status, 201, "{body}");
 }
 
