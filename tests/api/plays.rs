@@ -3,16 +3,18 @@
 //! requests counted nowhere else; bad input is refused with nothing appended. Plays inferred
 //! from media requests: `plays_inferred.rs`.
 
-use std::time::Duration;
-
 use dianjiao::accounts::Role;
 use serde_json::json;
 
-use crate::support::plays::{app_with_films, fetch_segments, media_playlist, viewings};
+use crate::support::clock::TestClock;
+use crate::support::plays::{
+    app_with_films, app_with_films_on, fetch_segments, media_playlist, viewings,
+};
 
 #[tokio::test]
 async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
-    let (app, films) = app_with_films(3, &["党章 第一集.mp4"]).await;
+    let clock = TestClock::now();
+    let (app, films) = app_with_films_on(&clock, 3, &["党章 第一集.mp4"]).await;
     let film = &films[0];
     let admin = app.signed_in("admin", Role::Admin).await;
     let (status, station) = app
@@ -53,14 +55,14 @@ async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
 
     // 12 s of film reported in steps the server clock allows.
     for pos in [3.5, 7.0, 10.5] {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        clock.pass(1.2);
         let path = format!("/api/v1/plays/{play}/heartbeat");
         let (status, body) = app
             .post_json(&tv, &path, json!({ "position_s": pos }))
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    clock.pass(1.2);
     let end = format!("/api/v1/plays/{play}/end");
     let (status, record) = app.post_json(&tv, &end, json!({"position_s": 12.0})).await;
     assert_eq!(status, 200, "{record}");
@@ -94,7 +96,8 @@ async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
     assert_eq!(status, 409);
     // Its segment requests made no inferred play, now or after the idle time.
     fetch_segments(&app, &tv, &base, &segments[..1]).await;
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    clock.pass(5.0);
+    app.close_idle_plays().await;
     let all = viewings(&app, &admin).await;
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0]["seq"], record["seq"]);

@@ -2,19 +2,19 @@
 //! its station without naming it) and a DLNA TV that cannot pair, registered by its address
 //! (its media requests become a `dlna` viewing of its station).
 
-use std::time::Duration;
-
 use dianjiao::accounts::Role;
 use serde_json::json;
 
+use crate::support::clock::TestClock;
 use crate::support::plays::{
-    app_with_films, entries_of, fetch_segments, media_playlist, paired_tv, read_paced,
-    register_loopback, station_with_roster, viewings, wait_for_viewings,
+    app_with_films, app_with_films_on, entries_of, fetch_segments, media_playlist, paired_tv,
+    read_paced, register_loopback, station_with_roster, viewings, wait_for_viewings,
 };
 
 #[tokio::test]
 async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() {
-    let (app, films) = app_with_films(3, &["党章 第二集.mp4"]).await;
+    let clock = TestClock::now();
+    let (app, films) = app_with_films_on(&clock, 3, &["党章 第二集.mp4"]).await;
     let film = &films[0];
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
@@ -30,7 +30,7 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
     let (base, segments) = media_playlist(&app, &tv, film).await;
     fetch_segments(&app, &tv, &base, &segments).await;
     for pos in [4.0, 8.0, 12.0] {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        clock.pass(1.5);
         let path = format!("/api/v1/plays/{play}/heartbeat");
         let (status, body) = app.post_json(&tv, &path, json!({"position_s": pos})).await;
         assert_eq!(status, 200, "{body}");
@@ -59,7 +59,8 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
     assert_eq!(status, 422, "{e}");
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    clock.pass(4.0);
+    app.close_idle_plays().await;
     let found = viewings(&app, &clerk).await;
     assert_eq!(
         found.len(),

@@ -6,16 +6,16 @@
 //! and `chromium` (`deploy/bootstrap.sh`); `make test` provides both.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use dianjiao::accounts::Role;
-use dianjiao::ledger::EntryKind;
+use dianjiao::ledger::{EntryKind, LedgerClock};
 use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
+use crate::support::clock::TestClock;
 use crate::support::fixtures::vcd_dat;
 use crate::support::node::run_node;
-use crate::support::{spawn_app_with, TestApp};
+use crate::support::{spawn_app_on_clock, spawn_app_with, TestApp};
 
 const FIRST: &str = "党章电视教材 第一集";
 const NOTES: &str = "播前请组织党员学习党章总纲。";
@@ -26,7 +26,12 @@ const CUE_AT_S: f64 = 3.0;
 /// The demo library's recipe in small: a series with prep notes and a prompt cue on its
 /// first episode, a practical-technology film and a local production, all prepared.
 async fn app_with_library() -> TestApp {
-    let app = spawn_app_with(|s| s.play_min_secs = 5).await;
+    app_with_library_on(LedgerClock::default()).await
+}
+
+/// [`app_with_library`] on `clock`.
+async fn app_with_library_on(clock: LedgerClock) -> TestApp {
+    let app = spawn_app_on_clock(clock, |s| s.play_min_secs = 5).await;
     let series = app.library.join("党章电视教材");
     std::fs::create_dir_all(&series).expect("dir");
     let toml = format!(
@@ -101,7 +106,8 @@ fn titles(row: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_its_plan() {
-    let app = app_with_library().await;
+    let clock = TestClock::now();
+    let app = app_with_library_on(clock.ledger_clock()).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let station = station(&app, &admin).await;
 
@@ -139,7 +145,7 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_
         "/api/v1/plays/{}/end",
         play["play_id"].as_str().expect("id")
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    clock.pass(1.2);
     let (status, ended) = app.post_json(&tv, &end, json!({"position_s": 6.0})).await;
     assert_eq!(status, 200, "{ended}");
     let home = app.get_json_as(&tv, "/api/v1/tv/home").await;

@@ -5,13 +5,15 @@
 use std::time::{Duration, Instant};
 
 use dianjiao::accounts::Role;
+use dianjiao::ledger::LedgerClock;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
+use crate::support::clock::TestClock;
 use crate::support::plays::{
     entries_of, paired_tv, register_loopback, station_with_roster, viewings, wait_for_viewings,
 };
-use crate::support::{spawn_app_with, TestApp};
+use crate::support::{spawn_app_on_clock, TestApp};
 
 /// A server closing idle plays after a second, with one scanned (unprepared) film of
 /// `seconds`; returns the film's id.
@@ -19,7 +21,16 @@ async fn app_with_film(
     seconds: f64,
     tweak: impl FnOnce(&mut dianjiao::config::Settings),
 ) -> (TestApp, String) {
-    let app = spawn_app_with(|s| {
+    app_with_film_on(LedgerClock::default(), seconds, tweak).await
+}
+
+/// [`app_with_film`] on `clock`.
+async fn app_with_film_on(
+    clock: LedgerClock,
+    seconds: f64,
+    tweak: impl FnOnce(&mut dianjiao::config::Settings),
+) -> (TestApp, String) {
+    let app = spawn_app_on_clock(clock, |s| {
         s.play_idle_secs = 1;
         tweak(s);
     })
@@ -127,7 +138,9 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
 
 #[tokio::test]
 async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
-    let (app, film) = app_with_film(12.0, |s| s.play_entry_grace_mins = 0).await;
+    let clock = TestClock::now();
+    let grace = |s: &mut dianjiao::config::Settings| s.play_entry_grace_mins = 0;
+    let (app, film) = app_with_film_on(clock.ledger_clock(), 12.0, grace).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -142,7 +155,7 @@ async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
     assert_eq!(status, 201, "before the end");
     let (status, _) = app.post_json(&tv, &path("end"), json!({})).await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.pass(1.1);
     for (tail, body) in [
         ("signins", json!({"member_id": members[1]})),
         ("discussion", json!({"text": "补一条讨论"})),

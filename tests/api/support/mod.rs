@@ -1,6 +1,7 @@
 //! Test support: generated media fixtures and a running server.
 
 pub mod app;
+pub mod clock;
 pub mod faults;
 pub mod fixtures;
 pub mod node;

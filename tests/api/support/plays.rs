@@ -1,17 +1,36 @@
-//! Plays helpers shared by the play tests: a server with prepared films, posting JSON,
-//! reading the ledger's entries, and fetching HLS like a plain player.
+//! Plays helpers shared by the play tests: a server with prepared films (on the real clock
+//! or a settable one), reading the ledger's entries, and fetching HLS like a plain player.
 
 use std::time::{Duration, Instant};
 
+use dianjiao::ledger::LedgerClock;
 use serde_json::{json, Value};
 
-use super::{spawn_app_with, TestApp};
+use super::clock::TestClock;
+use super::{spawn_app_on_clock, TestApp};
 use crate::prepare::prepare_all;
 
 /// A server closing idle plays after `idle` seconds, with `films` prepared clips of 12 s;
 /// returns the films' ids in the order given.
 pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<String>) {
-    let app = spawn_app_with(|s| {
+    app_with_films_at(LedgerClock::default(), idle, films).await
+}
+
+/// [`app_with_films`] on `clock`, which the test moves to let time pass.
+pub(crate) async fn app_with_films_on(
+    clock: &TestClock,
+    idle: u64,
+    films: &[&str],
+) -> (TestApp, Vec<String>) {
+    app_with_films_at(clock.ledger_clock(), idle, films).await
+}
+
+async fn app_with_films_at(
+    clock: LedgerClock,
+    idle: u64,
+    films: &[&str],
+) -> (TestApp, Vec<String>) {
+    let app = spawn_app_on_clock(clock, |s| {
         s.play_idle_secs = idle;
         s.play_min_secs = 5;
     })
