@@ -7,14 +7,12 @@ use dianjiao::accounts::Role;
 use serde_json::json;
 
 use crate::support::clock::TestClock;
-use crate::support::plays::{
-    app_with_films, app_with_films_on, fetch_segments, media_playlist, viewings,
-};
+use crate::support::plays::{app_with_films, fetch_segments, media_playlist, viewings};
 
 #[tokio::test]
 async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
     let clock = TestClock::now();
-    let (app, films) = app_with_films_on(&clock, 3, &["党章 第一集.mp4"]).await;
+    let (app, films) = app_with_films(&clock, 3, &["党章 第一集.mp4"]).await;
     let film = &films[0];
     let admin = app.signed_in("admin", Role::Admin).await;
     let (status, station) = app
@@ -107,7 +105,7 @@ async fn a_film_played_through_the_tv_ui_is_one_tv_ui_viewing_of_its_station() {
 
 #[tokio::test]
 async fn bad_input_is_refused_and_nothing_is_appended() {
-    let (app, films) = app_with_films(600, &["a.mp4"]).await;
+    let (app, films) = app_with_films(&TestClock::now(), 600, &["a.mp4"]).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let station = |code: &'static str| {
         let admin = admin.clone();

@@ -7,14 +7,14 @@ use serde_json::json;
 
 use crate::support::clock::TestClock;
 use crate::support::plays::{
-    app_with_films, app_with_films_on, entries_of, fetch_segments, media_playlist, paired_tv,
-    read_paced, register_loopback, station_with_roster, viewings, wait_for_viewings,
+    app_with_films, entries_of, fetch_segments, media_playlist, paired_tv, read_paced,
+    register_loopback, station_with_roster, viewings, viewings_after,
 };
 
 #[tokio::test]
 async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() {
     let clock = TestClock::now();
-    let (app, films) = app_with_films_on(&clock, 3, &["党章 第二集.mp4"]).await;
+    let (app, films) = app_with_films(&clock, 3, &["党章 第二集.mp4"]).await;
     let film = &films[0];
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
@@ -77,7 +77,8 @@ async fn a_paired_tv_plays_and_signs_in_for_its_own_station_without_naming_it() 
 
 #[tokio::test]
 async fn a_dlna_tv_registered_by_address_is_logged_as_a_dlna_showing_of_its_station() {
-    let (app, films) = app_with_films(2, &["肉牛养殖技术.mp4"]).await;
+    let clock = TestClock::now();
+    let (app, films) = app_with_films(&clock, 2, &["肉牛养殖技术.mp4"]).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "NYC").await;
     // The test client connects from loopback: that is the TV's address.
@@ -86,10 +87,10 @@ async fn a_dlna_tv_registered_by_address_is_logged_as_a_dlna_showing_of_its_stat
     // The TV reads tv.mp4 as it plays it.
     let tv = reqwest::Client::new();
     let url = app.url(&format!("/media/{}/tv.mp4", films[0]));
-    read_paced(&tv, &url, 12.0, 1.0).await;
+    read_paced(&app, &clock, &tv, &url, 12.0, 1.0).await;
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = wait_for_viewings(&app, &clerk, 1).await;
+    let found = viewings_after(&app, &clock, &clerk, 3.0).await;
     assert_eq!(found.len(), 1, "{found:?}");
     let v = &found[0];
     assert_eq!(v["station"], station.as_str());

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::clock::TestClock;
 use crate::support::fixtures::ffmpeg;
-use crate::support::plays::{app_with_films_on, entries_of, station_with_roster};
+use crate::support::plays::{app_with_films, entries_of, station_with_roster};
 use crate::support::{spawn_app_on_clock, TestApp};
 
 /// A phone paired to `station` (`"kind": "phone"`): its own cookie jar.
@@ -100,7 +100,7 @@ async fn showing(app: &TestApp, clock: &TestClock, phone: &reqwest::Client, film
 #[tokio::test]
 async fn a_phone_photo_of_the_room_is_kept_by_its_hash_and_shown_in_the_registers() {
     let clock = TestClock::now();
-    let (app, films) = app_with_films_on(&clock, 2, &["党课.mp4"]).await;
+    let (app, films) = app_with_films(&clock, 2, &["党课.mp4"]).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let (other_station, _) = station_with_roster(&app, &admin, "DFC").await;

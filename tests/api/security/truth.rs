@@ -2,35 +2,25 @@
 //! showing, a play belongs to the caller that started it, and what no station watched
 //! makes no record — each attacked over HTTP as the review did, many requests at once.
 
-use std::time::{Duration, Instant};
-
 use dianjiao::accounts::Role;
-use dianjiao::ledger::LedgerClock;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::support::clock::TestClock;
 use crate::support::plays::{
-    entries_of, paired_tv, register_loopback, station_with_roster, viewings, wait_for_viewings,
+    entries_of, fetch_segments_paced, media_playlist, paired_tv, read_paced, register_loopback,
+    station_with_roster, viewings, viewings_after,
 };
 use crate::support::{spawn_app_on_clock, TestApp};
 
-/// A server closing idle plays after a second, with one scanned (unprepared) film of
-/// `seconds`; returns the film's id.
+/// A server on `clock` closing idle plays after a second, with one scanned (unprepared)
+/// film of `seconds`; returns the film's id.
 async fn app_with_film(
+    clock: &TestClock,
     seconds: f64,
     tweak: impl FnOnce(&mut dianjiao::config::Settings),
 ) -> (TestApp, String) {
-    app_with_film_on(LedgerClock::default(), seconds, tweak).await
-}
-
-/// [`app_with_film`] on `clock`.
-async fn app_with_film_on(
-    clock: LedgerClock,
-    seconds: f64,
-    tweak: impl FnOnce(&mut dianjiao::config::Settings),
-) -> (TestApp, String) {
-    let app = spawn_app_on_clock(clock, |s| {
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.play_idle_secs = 1;
         tweak(s);
     })
@@ -50,7 +40,8 @@ async fn get_all(client: &reqwest::Client, url: &str) {
 
 #[tokio::test]
 async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
-    let (app, film) = app_with_film(120.0, |s| s.play_min_secs = 60).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 120.0, |s| s.play_min_secs = 60).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -62,7 +53,7 @@ async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
     get_all(&reqwest::Client::new(), &url).await;
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = wait_for_viewings(&app, &clerk, 2).await;
+    let found = viewings_after(&app, &clock, &clerk, 2.0).await;
     assert_eq!(found.len(), 2, "{found:?}");
     for v in &found {
         let p = &v["payload"];
@@ -74,7 +65,7 @@ async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
 
 #[tokio::test]
 async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
-    let (app, film) = app_with_film(12.0, |_| {}).await;
+    let (app, film) = app_with_film(&TestClock::now(), 12.0, |_| {}).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -139,8 +130,7 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
 #[tokio::test]
 async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
     let clock = TestClock::now();
-    let grace = |s: &mut dianjiao::config::Settings| s.play_entry_grace_mins = 0;
-    let (app, film) = app_with_film_on(clock.ledger_clock(), 12.0, grace).await;
+    let (app, film) = app_with_film(&clock, 12.0, |s| s.play_entry_grace_mins = 0).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -172,7 +162,8 @@ async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
 
 #[tokio::test]
 async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record() {
-    let (app, film) = app_with_film(12.0, |s| s.play_entries_per_hour = 10).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 12.0, |s| s.play_entries_per_hour = 10).await;
     let anon = app.client();
 
     // 200 plays at once from one address: the first few are taken, the rest told to wait.
@@ -222,16 +213,9 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
 
     // The abandoned anonymous plays close as statistics, never as ledger entries.
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let seen = loop {
-        let seen = app.get_json_as(&clerk, "/api/v1/plays/unregistered").await;
-        if seen["items"][0]["plays"].as_u64() == Some(made.len() as u64)
-            || Instant::now() > deadline
-        {
-            break seen;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    clock.pass(2.0);
+    app.close_idle_plays().await;
+    let seen = app.get_json_as(&clerk, "/api/v1/plays/unregistered").await;
     assert_eq!(seen["items"][0]["address"], "127.0.0.1", "{seen}");
     assert_eq!(seen["items"][0]["plays"], made.len() as u64, "{seen}");
     let stationless: Vec<Value> = viewings(&app, &clerk)
@@ -248,7 +232,8 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
 /// window started an inferred `direct` play (1 s `tv_ui` + 6 s `direct`).
 #[tokio::test]
 async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
-    let (app, film) = app_with_film(30.0, |s| s.play_min_secs = 1).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 30.0, |s| s.play_min_secs = 1).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -269,8 +254,8 @@ async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
     // No more heartbeats (play_idle_secs = 1), but the player reads on: the original for
     // 6 s of film, then the HLS segments of the first 12 s.
     let url = app.url(&format!("/media/{film}/original"));
-    crate::support::plays::read_paced(&tv, &url, 30.0, 0.2).await;
-    let (base, segments) = crate::support::plays::media_playlist(&app, &tv, &film).await;
+    read_paced(&app, &clock, &tv, &url, 30.0, 0.2).await;
+    let (base, segments) = media_playlist(&app, &tv, &film).await;
     let first: Vec<_> = segments
         .iter()
         .scan(0.0, |at, s| {
@@ -278,7 +263,7 @@ async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
             (*at <= 12.0).then(|| s.clone())
         })
         .collect();
-    crate::support::plays::fetch_segments_paced(&app, &tv, &base, &first).await;
+    fetch_segments_paced(&app, &clock, &tv, &base, &first).await;
     let _ = app
         .post_json(
             &tv,
@@ -286,9 +271,7 @@ async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
             json!({ "position_s": 6.0 }),
         )
         .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = viewings(&app, &clerk).await;
+    let found = viewings_after(&app, &clock, &clerk, 3.0).await;
     assert_eq!(found.len(), 1, "one showing, one record: {found:#?}");
 }

@@ -56,6 +56,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl TestApp {
+    /// Lets `secs` pass on `clock`, then sweeps the plays once, as the server's sweeper does
+    /// about every second: the pace of a player between two of its requests.
+    pub async fn let_pass(&self, clock: &TestClock, secs: f64) {
+        clock.pass(secs);
+        let plays = self.app.plays.clone();
+        // The sweep waits on the ledger's fsync: off the test's async thread.
+        tokio::task::spawn_blocking(move || plays.sweep())
+            .await
+            .expect("join");
+    }
+
     /// Closes the plays idle by the server's clock now, as its sweeper would within a
     /// second: sweeps until no play is open at two sweeps in a row (at most 10 s; a play
     /// still open then fails the test).

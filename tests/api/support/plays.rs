@@ -1,36 +1,21 @@
-//! Plays helpers shared by the play tests: a server with prepared films (on the real clock
-//! or a settable one), reading the ledger's entries, and fetching HLS like a plain player.
+//! Plays helpers shared by the play tests: a server with prepared films on a settable clock,
+//! reading the ledger's entries, and fetching HLS like a plain player.
 
-use std::time::{Duration, Instant};
-
-use dianjiao::ledger::LedgerClock;
 use serde_json::{json, Value};
 
 use super::clock::TestClock;
 use super::{spawn_app_on_clock, TestApp};
 use crate::prepare::prepare_all;
 
-/// A server closing idle plays after `idle` seconds, with `films` prepared clips of 12 s;
-/// returns the films' ids in the order given.
-pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<String>) {
-    app_with_films_at(LedgerClock::default(), idle, films).await
-}
-
-/// [`app_with_films`] on `clock`, which the test moves to let time pass.
-pub(crate) async fn app_with_films_on(
+/// A server on `clock` (which the test moves to let time pass) closing idle plays after
+/// `idle` seconds, with `films` prepared clips of 12 s; returns the films' ids in the order
+/// given.
+pub(crate) async fn app_with_films(
     clock: &TestClock,
     idle: u64,
     films: &[&str],
 ) -> (TestApp, Vec<String>) {
-    app_with_films_at(clock.ledger_clock(), idle, films).await
-}
-
-async fn app_with_films_at(
-    clock: LedgerClock,
-    idle: u64,
-    films: &[&str],
-) -> (TestApp, Vec<String>) {
-    let app = spawn_app_on_clock(clock, |s| {
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.play_idle_secs = idle;
         s.play_min_secs = 5;
     })
@@ -74,20 +59,17 @@ pub(crate) async fn entries_of(app: &TestApp, clerk: &reqwest::Client, kind: &st
         .collect()
 }
 
-/// Waits (at most 15 s) until there are `n` viewing entries.
-pub(crate) async fn wait_for_viewings(
+/// Lets `secs` pass on `clock` (past the idle time), closes the plays idle by then and
+/// returns the `viewing` entries.
+pub(crate) async fn viewings_after(
     app: &TestApp,
+    clock: &TestClock,
     clerk: &reqwest::Client,
-    n: usize,
+    secs: f64,
 ) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let found = viewings(app, clerk).await;
-        if found.len() >= n || start.elapsed() > Duration::from_secs(15) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    clock.pass(secs);
+    app.close_idle_plays().await;
+    viewings(app, clerk).await
 }
 
 /// Fetches a film's master and first media playlist; returns the media playlist's URL
@@ -200,28 +182,34 @@ pub(crate) async fn register_loopback(app: &TestApp, admin: &reqwest::Client, st
     assert_eq!(status, 201, "{body}");
 }
 
-/// Fetches segments the way a player does: each when playback reaches it (the first at
-/// once, the next after the previous one's duration), so the film time they deliver is
-/// earned at the pace of the clock.
+/// Fetches segments the way a player does: each when playback reaches it on `clock` (the
+/// first at once, the next after the previous one's duration), so the film time they
+/// deliver is earned at the pace of the clock.
 pub(crate) async fn fetch_segments_paced(
     app: &TestApp,
+    clock: &TestClock,
     client: &reqwest::Client,
     base: &str,
     names: &[(String, f64)],
 ) {
-    let start = Instant::now();
-    let mut at = 0.0;
-    for segment in names {
-        let due = start + Duration::from_secs_f64(at);
-        tokio::time::sleep_until(due.into()).await;
+    for (k, segment) in names.iter().enumerate() {
+        if k > 0 {
+            app.let_pass(clock, names[k - 1].1).await;
+        }
         fetch_segments(app, client, base, std::slice::from_ref(segment)).await;
-        at += segment.1;
     }
 }
 
 /// Reads `url` (a whole-film file of `seconds` of film) from byte 0 to `share` of it in
-/// ranges, one a second of film, each when playback reaches it: a plain player.
-pub(crate) async fn read_paced(client: &reqwest::Client, url: &str, seconds: f64, share: f64) {
+/// ranges, one a second of film, each when playback reaches it on `clock`: a plain player.
+pub(crate) async fn read_paced(
+    app: &TestApp,
+    clock: &TestClock,
+    client: &reqwest::Client,
+    url: &str,
+    seconds: f64,
+    share: f64,
+) {
     let head = client.head(url).send().await.expect("head");
     let len: u64 = head.headers()["content-length"]
         .to_str()
@@ -230,10 +218,11 @@ pub(crate) async fn read_paced(client: &reqwest::Client, url: &str, seconds: f64
         .expect("number");
     let upto = ((len as f64) * share) as u64;
     let steps = (seconds * share).ceil().max(1.0) as u64;
-    let start = Instant::now();
     for k in 0..steps {
         let (from, to) = (upto * k / steps, upto * (k + 1) / steps);
-        tokio::time::sleep_until((start + Duration::from_secs(k)).into()).await;
+        if k > 0 {
+            app.let_pass(clock, 1.0).await;
+        }
         let res = client
             .get(url)
             .header("range", format!("bytes={from}-{}", to - 1))
