@@ -1,4 +1,5 @@
-//! Test support: generated media fixtures and a running server.
+//! Test support: generated media fixtures, a running server with request helpers, and a
+//! settable clock.
 
 pub mod app;
 pub mod clock;
