@@ -3,7 +3,8 @@
 //! exchanged for a long-lived random device token. Only the token's SHA-256 is stored, so a
 //! copy of the database pairs nothing. Wrong codes are counted per client
 //! address and for the whole server (see `pairing_limit`), and all get one answer. A token
-//! unused for `device_idle` lapses; its last use is written at most about once a day.
+//! unused for `device_idle` lapses; its last use is written at most about once a day. Use
+//! and lapse are timed by the ledger's clock, the server's one clock (which tests script).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -153,7 +154,7 @@ impl Stations {
             name,
             // To the fraction of a second, unlike `paired_at`: it is compared with short idle
             // limits in tests.
-            last_used_at: Some(store::stamp(OffsetDateTime::now_utc())),
+            last_used_at: Some(store::stamp(self.ledger.now())),
             kind,
         };
         let detail = serde_json::json!({
@@ -260,7 +261,7 @@ impl Stations {
     /// longer than `device_idle`).
     pub fn device(&self, token: &str) -> Result<Option<Device>, StationsError> {
         let device: Option<Device> = read(&self.trees.devices, &token_key(token))?;
-        let now = OffsetDateTime::now_utc();
+        let now = self.ledger.now();
         Ok(device.filter(|d| idle_for(d, now) < self.options.device_idle))
     }
 
@@ -273,7 +274,7 @@ impl Stations {
             return Ok(None);
         };
         let mut device: Device = serde_json::from_slice(&before)?;
-        let now = OffsetDateTime::now_utc();
+        let now = self.ledger.now();
         let idle = idle_for(&device, now);
         if idle >= self.options.device_idle {
             return Ok(None);

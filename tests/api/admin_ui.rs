@@ -83,22 +83,19 @@ async fn show_with_hostile_words(app: &TestApp, token: &str, film: &str, member:
         .cookie_provider(std::sync::Arc::new(jar))
         .build()
         .expect("client");
-    let post = |path: String, body: Value| tv.post(app.url(&path)).json(&body).send();
-    let started = post("/api/v1/plays".into(), json!({"film_id": film}))
-        .await
-        .expect("start");
-    assert_eq!(started.status(), 201);
-    let play: Value = started.json().await.expect("json");
+    let (status, play) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
+    assert_eq!(status, 201);
     let id = play["play_id"].as_str().expect("play id");
     for (path, body) in [
         ("signins", json!({"member_id": member})),
         ("discussion", json!({"text": HOSTILE})),
         ("end", json!({"position_s": 2.0})),
     ] {
-        let res = post(format!("/api/v1/plays/{id}/{path}"), body)
-            .await
-            .expect("post");
-        assert!(res.status().is_success(), "{path}: {}", res.status());
+        let path = format!("/api/v1/plays/{id}/{path}");
+        let (status, _) = app.post_json(&tv, &path, body).await;
+        assert!((200..300).contains(&status), "{path}: {status}");
     }
 }
 
@@ -106,22 +103,13 @@ async fn show_with_hostile_words(app: &TestApp, token: &str, film: &str, member:
 /// the dashboard lists the address. Returns it.
 async fn watch_unregistered(app: &TestApp, film: &str) -> String {
     let anon = app.client();
-    let started = anon
-        .post(app.url("/api/v1/plays"))
-        .json(&json!({"film_id": film}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(started.status(), 201);
-    let play: Value = started.json().await.expect("json");
+    let (status, play) = app
+        .post_json(&anon, "/api/v1/plays", json!({"film_id": film}))
+        .await;
+    assert_eq!(status, 201);
     let id = play["play_id"].as_str().expect("play id");
-    let end = anon
-        .post(app.url(&format!("/api/v1/plays/{id}/end")))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("end");
-    let ended: Value = end.json().await.expect("json");
+    let end = format!("/api/v1/plays/{id}/end");
+    let (_, ended) = app.post_json(&anon, &end, json!({})).await;
     assert_eq!(ended["recorded"], false, "{ended}");
     "127.0.0.1".into()
 }

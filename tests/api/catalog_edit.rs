@@ -151,14 +151,7 @@ async fn an_admin_resets_a_password_and_the_old_one_stops_working() {
         .await
         .expect("reset");
     assert_eq!(res.status(), 200);
-    let me: Value = zhang
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .expect("who")
-        .json()
-        .await
-        .expect("json");
+    let me = app.get_json_as(&zhang, "/api/v1/session").await;
     assert_eq!(me["signed_in"], false, "the reset ended zhang's session");
     assert_eq!(sign_in(&zhang, PASSWORD).await.expect("old").status(), 401);
     assert_eq!(
@@ -168,14 +161,7 @@ async fn an_admin_resets_a_password_and_the_old_one_stops_working() {
             .status(),
         200
     );
-    let users: Value = admin
-        .get(app.url("/api/v1/users"))
-        .send()
-        .await
-        .expect("users")
-        .json()
-        .await
-        .expect("json");
+    let users = app.get_json_as(&admin, "/api/v1/users").await;
     let text = users.to_string();
     assert!(text.contains("zhang") && !text.contains("argon2"), "{text}");
     let short = admin
@@ -195,14 +181,7 @@ async fn active_plays(
 ) -> usize {
     let mut n = 0;
     for _ in 0..50 {
-        let list: Value = clerk
-            .get(app.url("/api/v1/plays?active=true"))
-            .send()
-            .await
-            .expect("plays")
-            .json()
-            .await
-            .expect("json");
+        let list = app.get_json_as(clerk, "/api/v1/plays?active=true").await;
         n = list["total"].as_u64().expect("total") as usize;
         if until(n) {
             break;

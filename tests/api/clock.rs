@@ -4,56 +4,33 @@
 //! `clock_suspect`, the reports put nothing in 2000 or 2041, and the office's checks say so
 //! in words until the clock is right.
 
-use std::sync::{Arc, Mutex};
-
 use dianjiao::accounts::Role;
-use dianjiao::ledger::LedgerClock;
 use serde_json::{json, Value};
 use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
 
-use crate::support::plays::{paired_tv, post, station_with_roster, viewings};
+use crate::support::clock::TestClock;
+use crate::support::plays::{paired_tv, station_with_roster, viewings};
 use crate::support::{spawn_app_on_clock, TestApp};
 
-/// The wall clock and the counter of time that really passed, moved by the test.
-#[derive(Clone)]
-struct Rig {
-    wall: Arc<Mutex<OffsetDateTime>>,
-    boot: Arc<Mutex<Duration>>,
-}
-
-impl Rig {
-    fn clock(&self) -> LedgerClock {
-        let (wall, boot) = (self.wall.clone(), self.boot.clone());
-        LedgerClock::scripted(move || *wall.lock().unwrap())
-            .with_steady(move || Some(*boot.lock().unwrap()))
-    }
-
-    fn pass(&self, secs: i64) {
-        *self.wall.lock().unwrap() += Duration::seconds(secs);
-        *self.boot.lock().unwrap() += Duration::seconds(secs);
-    }
-
-    fn set(&self, at: OffsetDateTime) {
-        *self.wall.lock().unwrap() = at;
-    }
-}
-
 /// A 40 s showing by the paired TV: start, two heartbeats, end; returns the record.
-async fn showing(app: &TestApp, tv: &reqwest::Client, rig: &Rig, film: &str) -> Value {
-    let (status, play) = post(tv, app, "/api/v1/plays", json!({ "film_id": film })).await;
+async fn showing(app: &TestApp, tv: &reqwest::Client, clock: &TestClock, film: &str) -> Value {
+    let (status, play) = app
+        .post_json(tv, "/api/v1/plays", json!({ "film_id": film }))
+        .await;
     assert_eq!(status, 201, "{play}");
     let play = play["play_id"].as_str().expect("play_id").to_owned();
     for pos in [20.0, 40.0] {
-        rig.pass(20);
+        clock.pass(20.0);
         let path = format!("/api/v1/plays/{play}/heartbeat");
-        let (status, body) = post(tv, app, &path, json!({ "position_s": pos })).await;
+        let (status, body) = app.post_json(tv, &path, json!({ "position_s": pos })).await;
         assert_eq!(status, 200, "{body}");
     }
     let path = format!("/api/v1/plays/{play}/end");
-    let (status, record) = post(tv, app, &path, json!({ "position_s": 40.0 })).await;
+    let (status, record) = app
+        .post_json(tv, &path, json!({ "position_s": 40.0 }))
+        .await;
     assert_eq!(status, 200, "{record}");
-    rig.pass(60);
+    clock.pass(60.0);
     record
 }
 
@@ -76,14 +53,7 @@ async fn clock_check(app: &TestApp, admin: &reqwest::Client) -> Value {
 }
 
 async fn doctor_clock(app: &TestApp, admin: &reqwest::Client) -> Value {
-    let report: Value = admin
-        .get(app.url("/api/v1/doctor"))
-        .send()
-        .await
-        .expect("doctor")
-        .json()
-        .await
-        .expect("json");
+    let report = app.get_json_as(admin, "/api/v1/doctor").await;
     let checks = report["checks"].as_array().expect("checks");
     checks
         .iter()
@@ -93,14 +63,9 @@ async fn doctor_clock(app: &TestApp, admin: &reqwest::Client) -> Value {
 }
 
 async fn showings_in(app: &TestApp, clerk: &reqwest::Client, year: i32) -> u64 {
-    let m: Value = clerk
-        .get(app.url(&format!("/api/v1/reports/monthly?year={year}")))
-        .send()
-        .await
-        .expect("monthly")
-        .json()
-        .await
-        .expect("json");
+    let m = app
+        .get_json_as(clerk, &format!("/api/v1/reports/monthly?year={year}"))
+        .await;
     let rows = m["rows"].as_array().expect("rows");
     rows.iter()
         .flat_map(|r| r["months"].as_array().cloned().unwrap_or_default())
@@ -110,11 +75,8 @@ async fn showings_in(app: &TestApp, clerk: &reqwest::Client, year: i32) -> u64 {
 
 #[tokio::test]
 async fn a_clock_reset_to_2000_or_leaping_to_2041_writes_no_misdated_showing_and_says_so() {
-    let rig = Rig {
-        wall: Arc::new(Mutex::new(datetime!(2026-03-10 02:00 UTC))),
-        boot: Arc::new(Mutex::new(Duration::hours(1))),
-    };
-    let app = spawn_app_on_clock(rig.clock(), |s| s.play_min_secs = 5).await;
+    let clock = TestClock::at(datetime!(2026-03-10 02:00 UTC));
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| s.play_min_secs = 5).await;
     app.synth_clip("党课.mp4", 60.0).await;
     app.scan(&app.library.clone()).await;
     let film = app.get_json("/api/v1/films").await["items"][0]["id"]
@@ -126,13 +88,13 @@ async fn a_clock_reset_to_2000_or_leaping_to_2041_writes_no_misdated_showing_and
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
 
-    let right = showing(&app, &tv, &rig, &film).await;
+    let right = showing(&app, &tv, &clock, &film).await;
     assert!(right.get("clock_suspect").is_none(), "{right}");
     assert_eq!(clock_check(&app, &admin).await["status"], "ok");
 
     // The power cut: the machine comes back in 2000.
-    rig.set(datetime!(2000-01-01 00:00:05 UTC));
-    let behind = showing(&app, &tv, &rig, &film).await;
+    clock.set(datetime!(2000-01-01 00:00:05 UTC));
+    let behind = showing(&app, &tv, &clock, &film).await;
     let check = clock_check(&app, &admin).await;
     assert_eq!(check["status"], "action", "{check}");
     let summary = check["summary"].as_str().expect("summary");
@@ -140,13 +102,13 @@ async fn a_clock_reset_to_2000_or_leaping_to_2041_writes_no_misdated_showing_and
     assert!(summary.contains("2000-01-01"), "{summary}");
 
     // Set right (NTP, or the clerk): trusted again.
-    rig.set(datetime!(2026-03-10 06:00 UTC));
-    let after = showing(&app, &tv, &rig, &film).await;
+    clock.set(datetime!(2026-03-10 06:00 UTC));
+    let after = showing(&app, &tv, &clock, &film).await;
     assert_eq!(clock_check(&app, &admin).await["status"], "ok");
 
     // A minute later the clock says 2041.
-    rig.set(datetime!(2041-07-01 08:00 UTC));
-    let ahead = showing(&app, &tv, &rig, &film).await;
+    clock.set(datetime!(2041-07-01 08:00 UTC));
+    let ahead = showing(&app, &tv, &clock, &film).await;
     let check = clock_check(&app, &admin).await;
     assert_eq!(check["status"], "action", "{check}");
     assert!(

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
 use crate::support::faults::{add_admin, seeded, verify_ledger, Server, Tmpfs};
-use crate::support::plays::{entries_of, post};
+use crate::support::plays::entries_of;
 use crate::support::{spawn_app_with, TestApp};
 use crate::uploads::{cookie, create, offset, partial_file, patch, tus};
 
@@ -40,13 +40,13 @@ async fn film_and_station(app: &TestApp, admin: &reqwest::Client) -> (String, St
     app.scan(&app.library.clone()).await;
     let films = app.get_json("/api/v1/films").await;
     let film = films["items"][0]["id"].as_str().expect("film").to_owned();
-    let (status, station) = post(
-        admin,
-        app,
-        "/api/v1/stations",
-        json!({"code": "MAN-01", "name": "满盘村", "kind": "village"}),
-    )
-    .await;
+    let (status, station) = app
+        .post_json(
+            admin,
+            "/api/v1/stations",
+            json!({"code": "MAN-01", "name": "满盘村", "kind": "village"}),
+        )
+        .await;
     assert_eq!(status, 201, "{station}");
     (film, station["id"].as_str().expect("id").to_owned())
 }
@@ -54,11 +54,11 @@ async fn film_and_station(app: &TestApp, admin: &reqwest::Client) -> (String, St
 /// A showing reported by a clerk's screen: start, then end; both must be acknowledged.
 async fn record_showing(app: &TestApp, clerk: &reqwest::Client, film: &str, station: &str) {
     let body = json!({"film_id": film, "station_id": station});
-    let (status, started) = post(clerk, app, "/api/v1/plays", body).await;
+    let (status, started) = app.post_json(clerk, "/api/v1/plays", body).await;
     assert_eq!(status, 201, "a showing starts on the full disk: {started}");
     let play = started["play_id"].as_str().expect("play_id").to_owned();
     let end = format!("/api/v1/plays/{play}/end");
-    let (status, ended) = post(clerk, app, &end, json!({"position_s": 2.5})).await;
+    let (status, ended) = app.post_json(clerk, &end, json!({"position_s": 2.5})).await;
     assert_eq!(status, 200, "a showing ends on the full disk: {ended}");
     let viewings = entries_of(app, clerk, "viewing").await;
     assert!(
@@ -133,7 +133,7 @@ async fn uploads_stop_at_the_reserve_with_507_showings_are_still_recorded_and_th
     // The disk is full of uploads: showings are still recorded, stations still made.
     record_showing(&app, &clerk, &film, &station).await;
     let body = json!({"code": "MAN-02", "name": "满盘二村", "kind": "village"});
-    let (status, made) = post(&admin, &app, "/api/v1/stations", body).await;
+    let (status, made) = app.post_json(&admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{made}");
 
     // Space returns (the first upload is cancelled): the second resumes where it stopped.

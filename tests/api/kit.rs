@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
 use crate::support::node::run_node;
-use crate::support::plays::{entries_of, post};
+use crate::support::plays::entries_of;
 use crate::support::{spawn_app_on_clock, TestApp, PASSWORD};
 
 /// A server whose clock runs `offset` seconds ahead of the system's.
@@ -28,13 +28,15 @@ async fn app_on_clock(offset: Arc<AtomicI64>) -> TestApp {
 /// A pastoral station with two members; (station id, member ids).
 async fn pastoral_station(app: &TestApp, admin: &reqwest::Client) -> (String, Vec<String>) {
     let body = json!({"code": "MY-01", "name": "夏季牧场", "kind": "pastoral"});
-    let (status, station) = post(admin, app, "/api/v1/stations", body).await;
+    let (status, station) = app.post_json(admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{station}");
     let id = station["id"].as_str().expect("id").to_owned();
     let mut members = Vec::new();
     for (name, no) in [("巴特尔", "D-001"), ("其其格", "D-002")] {
         let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        let (status, m) = app
+            .post_json(admin, &path, json!({"name": name, "member_no": no}))
+            .await;
         assert_eq!(status, 201, "{m}");
         members.push(m["id"].as_str().expect("member id").to_owned());
     }
@@ -66,13 +68,6 @@ async fn import(app: &TestApp, clerk: &reqwest::Client, bytes: Vec<u8>) -> (u16,
         .expect("import");
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// `GET` a JSON document as `client`.
-async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> Value {
-    let res = client.get(app.url(path)).send().await.expect("get");
-    assert!(res.status().is_success(), "GET {path}: {}", res.status());
-    res.json().await.expect("json")
 }
 
 /// The register `which` out of a `registers/all` answer.
@@ -119,7 +114,7 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
     )
     .await;
     let folder = std::path::PathBuf::from(made["folder"].as_str().expect("folder"));
-    let kits = get(&app, &clerk, "/api/v1/kits").await;
+    let kits = app.get_json_as(&clerk, "/api/v1/kits").await;
     assert_eq!(kits["kits"][0]["folder"], made["folder"], "{kits}");
     let kit_id = kits["kits"][0]["kit_id"]
         .as_str()
@@ -202,7 +197,7 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         .to_owned();
     let year: i32 = date[..4].parse().expect("year");
     let path = format!("/api/v1/reports/registers/all?station={station}&from={date}&to={date}");
-    let all = get(&app, &clerk, &path).await;
+    let all = app.get_json_as(&clerk, &path).await;
     let viewing_reg = register(&all, "viewing");
     let rows = viewing_reg["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 2, "the showing and the session: {viewing_reg}");
@@ -221,7 +216,9 @@ async fn a_kit_page_records_in_the_field_and_the_import_lands_verified_field_rec
         (total - expected).abs() < 1e-6,
         "register {total} h, expected {expected} h"
     );
-    let yearly = get(&app, &clerk, &format!("/api/v1/reports/yearly?year={year}")).await;
+    let yearly = app
+        .get_json_as(&clerk, &format!("/api/v1/reports/yearly?year={year}"))
+        .await;
     let row = yearly["stations"]
         .as_array()
         .expect("stations")

@@ -3,20 +3,20 @@
 //! client whose address a station registered, become `viewing` entries with
 //! `inferred: true` once the client has been idle for `play_idle_secs`.
 
-use std::time::Duration;
-
 use dianjiao::accounts::Role;
 
+use crate::support::clock::TestClock;
 use crate::support::plays::{
     app_with_films, fetch_segments, fetch_segments_paced, media_playlist, read_paced,
-    register_loopback, station_with_roster, viewings, wait_for_viewings,
+    register_loopback, station_with_roster, viewings_after,
 };
-use crate::support::spawn_app_with;
+use crate::support::spawn_app_on_clock;
 
 #[tokio::test]
 async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
     // Idle longer than a segment: the player fetches one as playback reaches it.
-    let (app, films) = app_with_films(8, &["hls.mp4", "dlna.mp4"]).await;
+    let clock = TestClock::now();
+    let (app, films) = app_with_films(&clock, 8, &["hls.mp4", "dlna.mp4"]).await;
     let player = reqwest::Client::new();
     let clerk = app.signed_in("clerk", Role::Clerk).await;
     let admin = app.signed_in("admin", Role::Admin).await;
@@ -27,7 +27,7 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
     let (base, segments) = media_playlist(&app, &player, &films[0]).await;
     assert!(segments.len() >= 2, "{segments:?}");
     let n = segments.len() - 1;
-    fetch_segments_paced(&app, &player, &base, &segments[..n]).await;
+    fetch_segments_paced(&app, &clock, &player, &base, &segments[..n]).await;
     fetch_segments(&app, &player, &base, &segments[..n]).await;
     let expected: f64 = segments[..n].iter().map(|s| s.1).sum();
     let longest = segments.iter().map(|s| s.1).fold(0.0, f64::max);
@@ -42,9 +42,9 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
         .expect("probe");
     assert_eq!(probe.status(), 206);
     probe.bytes().await.expect("body");
-    read_paced(&player, &url, 12.0, 0.5).await;
+    read_paced(&app, &clock, &player, &url, 12.0, 0.5).await;
 
-    let found = wait_for_viewings(&app, &clerk, 2).await;
+    let found = viewings_after(&app, &clock, &clerk, 9.0).await;
     assert_eq!(found.len(), 2, "{found:?}");
     let of = |film: &str| {
         found
@@ -72,13 +72,13 @@ async fn a_player_that_reports_nothing_is_logged_from_its_media_requests() {
     assert!((watched - 6.0).abs() <= 1.0, "half of 12 s: {watched}");
 
     // Nothing else: no play of the HEAD request, one play per (client, film).
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(viewings(&app, &clerk).await.len(), 2);
+    assert_eq!(viewings_after(&app, &clock, &clerk, 3.0).await.len(), 2);
 }
 
 #[tokio::test]
 async fn segments_made_just_in_time_count_as_the_plan_says() {
-    let app = spawn_app_with(|s| {
+    let clock = TestClock::now();
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.play_idle_secs = 8;
         s.play_min_secs = 5;
     })
@@ -97,11 +97,11 @@ async fn segments_made_just_in_time_count_as_the_plan_says() {
     register_loopback(&app, &admin, &station).await;
     let (base, segments) = media_playlist(&app, &player, &film).await;
     assert!(segments.len() >= 2, "{segments:?}");
-    fetch_segments_paced(&app, &player, &base, &segments[1..]).await;
+    fetch_segments_paced(&app, &clock, &player, &base, &segments[1..]).await;
     let expected: f64 = segments[1..].iter().map(|s| s.1).sum();
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = wait_for_viewings(&app, &clerk, 1).await;
+    let found = viewings_after(&app, &clock, &clerk, 9.0).await;
     assert_eq!(found.len(), 1, "{found:?}");
     let v = &found[0]["payload"];
     assert_eq!(

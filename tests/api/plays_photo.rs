@@ -6,28 +6,28 @@
 //! leaves no entry.
 
 use std::io::Cursor;
-use std::time::Duration;
 
 use calamine::{Data, Reader, Xlsx};
 use dianjiao::accounts::Role;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::support::clock::TestClock;
 use crate::support::fixtures::ffmpeg;
-use crate::support::plays::{app_with_films, entries_of, post, station_with_roster};
-use crate::support::TestApp;
+use crate::support::plays::{app_with_films, entries_of, station_with_roster};
+use crate::support::{spawn_app_on_clock, TestApp};
 
 /// A phone paired to `station` (`"kind": "phone"`): its own cookie jar.
 async fn paired_phone(app: &TestApp, admin: &reqwest::Client, station: &str) -> reqwest::Client {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     let phone = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
     let body = json!({"code": code["code"], "kind": "phone", "name": "播放员手机"});
-    let (status, paired) = post(&phone, app, "/api/v1/devices/pair", body).await;
+    let (status, paired) = app.post_json(&phone, "/api/v1/devices/pair", body).await;
     assert_eq!(
         (status, paired["kind"].as_str()),
         (200, Some("phone")),
@@ -71,18 +71,24 @@ async fn send_photo(
 }
 
 /// A showing of 12 s reported by `phone` and ended; returns its play id.
-async fn showing(app: &TestApp, phone: &reqwest::Client, film: &str) -> String {
-    let (status, started) = post(phone, app, "/api/v1/plays", json!({"film_id": film})).await;
+async fn showing(app: &TestApp, clock: &TestClock, phone: &reqwest::Client, film: &str) -> String {
+    let (status, started) = app
+        .post_json(phone, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{started}");
     let play = started["play_id"].as_str().expect("play").to_owned();
     for pos in [4.0, 8.0, 12.0] {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        clock.pass(1.5);
         let path = format!("/api/v1/plays/{play}/heartbeat");
-        let (status, body) = post(phone, app, &path, json!({"position_s": pos})).await;
+        let (status, body) = app
+            .post_json(phone, &path, json!({"position_s": pos}))
+            .await;
         assert_eq!(status, 200, "{body}");
     }
     let end = format!("/api/v1/plays/{play}/end");
-    let (status, record) = post(phone, app, &end, json!({"position_s": 12.0})).await;
+    let (status, record) = app
+        .post_json(phone, &end, json!({"position_s": 12.0}))
+        .await;
     assert_eq!(
         (status, record["status"].as_str()),
         (200, Some("showing")),
@@ -93,13 +99,14 @@ async fn showing(app: &TestApp, phone: &reqwest::Client, film: &str) -> String {
 
 #[tokio::test]
 async fn a_phone_photo_of_the_room_is_kept_by_its_hash_and_shown_in_the_registers() {
-    let (app, films) = app_with_films(2, &["党课.mp4"]).await;
+    let clock = TestClock::now();
+    let (app, films) = app_with_films(&clock, 2, &["党课.mp4"]).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let (other_station, _) = station_with_roster(&app, &admin, "DFC").await;
     let phone = paired_phone(&app, &admin, &station).await;
     let stranger = paired_phone(&app, &admin, &other_station).await;
-    let play = showing(&app, &phone, &films[0]).await;
+    let play = showing(&app, &clock, &phone, &films[0]).await;
     let jpeg = room_jpeg(app.data.path());
     let sha = hex::encode(Sha256::digest(&jpeg));
 
@@ -247,7 +254,8 @@ async fn registers_show_the_photo(
 
 #[tokio::test]
 async fn after_the_grace_time_a_photo_is_refused_like_a_sign_in() {
-    let app = crate::support::spawn_app_with(|s| s.play_entry_grace_mins = 0).await;
+    let clock = TestClock::now();
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| s.play_entry_grace_mins = 0).await;
     app.synth_clip("党课.mp4", 12.0).await;
     app.scan(&app.library.clone()).await;
     let list = app.get_json("/api/v1/films").await;
@@ -255,17 +263,15 @@ async fn after_the_grace_time_a_photo_is_refused_like_a_sign_in() {
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let phone = paired_phone(&app, &admin, &station).await;
-    let (_, started) = post(&phone, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (_, started) = app
+        .post_json(&phone, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     let play = started["play_id"].as_str().expect("play").to_owned();
-    let (status, _) = post(
-        &phone,
-        &app,
-        &format!("/api/v1/plays/{play}/end"),
-        json!({}),
-    )
-    .await;
+    let (status, _) = app
+        .post_json(&phone, &format!("/api/v1/plays/{play}/end"), json!({}))
+        .await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.pass(1.1);
     let jpeg = room_jpeg(app.data.path());
     let (status, err) = send_photo(&phone, &app, &play, "image/jpeg", jpeg).await;
     assert_eq!(

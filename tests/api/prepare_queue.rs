@@ -46,39 +46,22 @@ async fn found_at(app: &TestApp, films: &[(&str, i64)]) {
     app.app.catalog.commit().expect("commit");
 }
 
-async fn send(
-    client: &reqwest::Client,
-    app: &TestApp,
-    post: bool,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let req = if post {
-        client.post(app.url(path)).json(&body)
-    } else {
-        client.get(app.url(path))
-    };
-    let res = req.send().await.expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// A station whose plan for this quarter has `film`.
 async fn plan(app: &TestApp, film: &str) {
     let admin = app.signed_in("admin", Role::Admin).await;
     let body = json!({"code": "QLC", "name": "ä¸ƒé‡Œæ‘", "kind": "village"});
-    let (status, st) = send(&admin, app, true, "/api/v1/stations", body).await;
+    let (status, st) = app.post_json(&admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{st}");
     let today = app.app.days.today();
     let items = json!([{"month": today.month(), "film_id": film}]);
     let body = json!({"year": today.year(), "quarter": today.quarter(), "items": items});
     let path = format!("/api/v1/stations/{}/plans", st["id"].as_str().expect("id"));
-    let (status, entry) = send(&admin, app, true, &path, body).await;
+    let (status, entry) = app.post_json(&admin, &path, body).await;
     assert_eq!(status, 201, "{entry}");
 }
 
 async fn queue(app: &TestApp, clerk: &reqwest::Client) -> Value {
-    let (status, q) = send(clerk, app, false, "/api/v1/preparation/queue", Value::Null).await;
+    let (status, q) = app.get(clerk, "/api/v1/preparation/queue").await;
     assert_eq!(status, 200, "{q}");
     q
 }
@@ -155,7 +138,7 @@ async fn the_queue_puts_planned_local_then_watched_films_before_the_newest_and_å
     assert_eq!(prepare_next(&app).await.as_ref(), Some(local));
 
     let path = format!("/api/v1/preparation/queue/{old}/first");
-    let (status, moved) = send(&clerk, &app, true, &path, Value::Null).await;
+    let (status, moved) = app.post_json(&clerk, &path, Value::Null).await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["position"], 1, "{moved}");
     assert_eq!(moved["first"]["by"], "clerk");
@@ -169,7 +152,7 @@ async fn the_queue_puts_planned_local_then_watched_films_before_the_newest_and_å
     assert_eq!(prepare_next(&app).await.as_ref(), Some(old));
     let f = app.get_json(&format!("/api/v1/films/{old}")).await;
     assert_eq!(f["state"], "ready", "{f}");
-    let (status, again) = send(&clerk, &app, true, &path, Value::Null).await;
+    let (status, again) = app.post_json(&clerk, &path, Value::Null).await;
     assert_eq!(
         (status, again["error"].as_str()),
         (409, Some("already_prepared"))

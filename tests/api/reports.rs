@@ -5,7 +5,7 @@
 use dianjiao::accounts::Role;
 use dianjiao::records::LocalDate;
 use dianjiao::stations::{NewStation, StationKind};
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::support::{spawn_app, TestApp};
@@ -67,21 +67,9 @@ pub async fn setup_named(village: &str, pastoral: &str) -> Setup {
 }
 
 impl Setup {
-    /// POSTs `body` to `path`; returns the status and the JSON answer.
-    pub async fn post(&self, client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = client
-            .post(self.app.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
     /// POSTs as the clerk and expects 201; returns the entry.
     pub async fn created(&self, path: &str, body: Value) -> Value {
-        let (status, entry) = self.post(&self.clerk, path, body).await;
+        let (status, entry) = self.app.post_json(&self.clerk, path, body).await;
         assert_eq!(status, 201, "{path}: {entry}");
         entry
     }
@@ -89,7 +77,7 @@ impl Setup {
     /// POSTs as the clerk, expects `status` and the ledger unchanged.
     async fn refused(&self, path: &str, body: Value, status: u16) {
         let before = self.app.app.ledger.len();
-        let (got, answer) = self.post(&self.clerk, path, body.clone()).await;
+        let (got, answer) = self.app.post_json(&self.clerk, path, body.clone()).await;
         assert_eq!(got, status, "{path} {body}: {answer}");
         assert!(answer["message"].is_string(), "{answer}");
         assert_eq!(
@@ -244,9 +232,12 @@ async fn pastoral_sessions_productions_and_corrections_are_checked_too() {
 
     let admin = s.app.signed_in("admin", Role::Admin).await;
     let body = json!({"film_id": s.film, "production": "party_news", "year": 2026});
-    let (status, _) = s.post(&s.clerk, "/api/v1/productions", body.clone()).await;
+    let (status, _) = s
+        .app
+        .post_json(&s.clerk, "/api/v1/productions", body.clone())
+        .await;
     assert_eq!(status, 403, "an admin's task");
-    let (status, e) = s.post(&admin, "/api/v1/productions", body).await;
+    let (status, e) = s.app.post_json(&admin, "/api/v1/productions", body).await;
     assert_eq!(status, 201, "{e}");
     assert_eq!(
         (e["station"].is_null(), e["payload"]["township"].as_str()),
@@ -255,7 +246,8 @@ async fn pastoral_sessions_productions_and_corrections_are_checked_too() {
     assert_eq!(e["payload"]["film_title"], "党章电视教材 第一集");
     let before = s.app.app.ledger.len();
     let (status, _) = s
-        .post(
+        .app
+        .post_json(
             &admin,
             "/api/v1/productions",
             json!({"film_id": s.film, "production": "movie"}),
@@ -263,7 +255,8 @@ async fn pastoral_sessions_productions_and_corrections_are_checked_too() {
         .await;
     assert_eq!(status, 422);
     let (status, _) = s
-        .post(
+        .app
+        .post_json(
             &admin,
             "/api/v1/productions",
             json!({"film_id": "0123456789abcdef", "production": "feature"}),

@@ -7,20 +7,12 @@ use dianjiao::ledger::EntryKind;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-use crate::support::{spawn_app, TestApp};
-
-/// Sends a request and returns status and JSON body (`Null` when the body is not JSON).
-pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let res = req.send().await.expect("request");
-    let status = res.status();
-    let body = res.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
+use crate::support::{send, spawn_app, TestApp};
 
 /// An admin's client and a station made through the API; returns the station's JSON.
 pub async fn station(app: &TestApp, admin: &Client, code: &str, name: &str) -> Value {
     let body = json!({"code": code, "name": name, "kind": "village"});
-    let (status, station) = send(admin.post(app.url("/api/v1/stations")).json(&body)).await;
+    let (status, station) = app.post_json(admin, "/api/v1/stations", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{station}");
     station
 }
@@ -51,7 +43,7 @@ async fn stations_are_made_listed_and_read_with_unique_codes() {
     );
     assert!(made["retired_at"].is_null());
 
-    let (status, list) = send(clerk.get(app.url("/api/v1/stations"))).await;
+    let (status, list) = app.get(&clerk, "/api/v1/stations").await;
     assert_eq!(status, 200);
     assert_eq!(list["total"], 2);
     assert_eq!(list["items"][0]["code"], "LJC-01", "listed by code: {list}");
@@ -77,13 +69,15 @@ async fn stations_are_made_listed_and_read_with_unique_codes() {
     assert!(checklist.iter().all(|i| i["done"] == false));
 
     let again = json!({"code": "LJC-02", "name": "另一个村", "kind": "village"});
-    let (status, err) = send(admin.post(app.url("/api/v1/stations")).json(&again)).await;
+    let (status, err) = app.post_json(&admin, "/api/v1/stations", &again).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert!(err["message"].as_str().unwrap().contains("LJC-02"), "{err}");
-    let (status, err) = send(clerk.get(app.url("/api/v1/stations/st_0000000000"))).await;
+    let (status, err) = app.get(&clerk, "/api/v1/stations/st_0000000000").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
     assert_eq!(err["error"], "not_found");
-    let (status, _) = send(clerk.get(app.url("/api/v1/stations/st_0000000000/members"))).await;
+    let (status, _) = app
+        .get(&clerk, "/api/v1/stations/st_0000000000/members")
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -105,7 +99,7 @@ async fn a_station_is_changed_and_retired_but_never_gone() {
     assert_eq!(changed["township"], "东乡");
     assert_eq!(changed["code"], "WJC-01", "the code never changes");
     let (status, same) = send(admin.patch(&url).json(&patch)).await;
-    assert_eq!((status, &same), (StatusCode::OK, &changed), "no change");
+    assert_eq!((status, &same), (200, &changed), "no change");
     let (status, err) = send(admin.patch(&url).json(&json!({"name": "  "}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     let (status, cleared) = send(admin.patch(&url).json(&json!({"broadcaster": ""}))).await;
@@ -136,7 +130,7 @@ async fn a_station_is_changed_and_retired_but_never_gone() {
     assert_eq!(send(admin.post(&pairing)).await.0, StatusCode::CONFLICT);
     let tv = app.client();
     let pair = json!({"code": code.1["code"]});
-    let (status, err) = send(tv.post(app.url("/api/v1/devices/pair")).json(&pair)).await;
+    let (status, err) = app.post_json(&tv, "/api/v1/devices/pair", &pair).await;
     // The one answer for every code that does not pair (issue 11: a guesser must not learn
     // that a code exists); it was 409 `retired`.
     assert_eq!(
@@ -193,7 +187,7 @@ async fn the_checklist_is_set_item_by_item_and_shown_with_the_station() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let bad_date = json!({"done": true, "date": "2026-02-30"});
     let (status, _) = send(clerk.put(item("staff")).json(&bad_date)).await;
-    assert!(status.is_client_error(), "{status}");
+    assert!((400..500).contains(&status), "{status}");
     let long = json!({"done": true, "note": "很".repeat(201)});
     let (status, _) = send(clerk.put(item("staff")).json(&long)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

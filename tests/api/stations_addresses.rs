@@ -7,7 +7,8 @@ use dianjiao::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::stations::{changes_of, send, station};
+use crate::stations::{changes_of, station};
+use crate::support::send;
 use crate::support::spawn_app;
 
 #[tokio::test]

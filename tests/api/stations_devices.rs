@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::security::signin::client_from;
-use crate::stations::{changes_of, send, station};
+use crate::stations::{changes_of, station};
+use crate::support::send;
 use crate::support::{spawn_app, spawn_app_with, TestApp};
 
 /// A pairing code for `station_id`, made by `admin`.
@@ -62,11 +63,7 @@ async fn paired_tv() -> PairedTv {
     let code = code_for(&app, &admin, &id).await;
     let code = code["code"].as_str().expect("code").to_owned();
     let tv = app.client();
-    assert_eq!(
-        send(tv.get(app.url("/api/v1/films"))).await.0,
-        401,
-        "not yet paired"
-    );
+    assert_eq!(app.get(&tv, "/api/v1/films").await.0, 401, "not yet paired");
     let (status, paired, cookie) = pair(&app, &tv, &code).await;
     assert_eq!(status, 200, "{paired}");
     assert_eq!(paired["station_id"], id.as_str());
@@ -120,7 +117,7 @@ async fn a_paired_tv_is_its_stations_and_sees_the_roster_to_sign_in_from() {
         "the token is the station's"
     );
 
-    let (status, me) = send(tv.get(app.url("/api/v1/device"))).await;
+    let (status, me) = app.get(&tv, "/api/v1/device").await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["station"]["id"], id.as_str());
     assert_eq!(me["device"]["name"], "村委会电视", "{me}");
@@ -130,14 +127,10 @@ async fn a_paired_tv_is_its_stations_and_sees_the_roster_to_sign_in_from() {
         .map(|m| m["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["李四", "张三"], "the roster, by member number");
-    assert_eq!(
-        send(tv.get(app.url("/api/v1/films"))).await.0,
-        200,
-        "a viewer route"
-    );
-    let office = send(tv.get(app.url("/api/v1/stations"))).await.0;
+    assert_eq!(app.get(&tv, "/api/v1/films").await.0, 200, "a viewer route");
+    let office = app.get(&tv, "/api/v1/stations").await.0;
     assert_eq!(office, 403, "not an office route");
-    let (status, err) = send(admin.get(app.url("/api/v1/device"))).await;
+    let (status, err) = app.get(&admin, "/api/v1/device").await;
     assert_eq!(status, 404, "a signed-in user is not a TV: {err}");
     let (status, err) = send(app.client().get(app.url("/api/v1/device"))).await;
     assert_eq!(status, 401, "nor is a stranger: {err}");
@@ -175,12 +168,8 @@ async fn a_revoked_tv_is_nobody_and_tokens_are_never_listed() {
     let revoke = app.url(&format!("/api/v1/stations/{id}/devices/{device_id}"));
     assert_eq!(send(admin.delete(&revoke)).await.0, 200);
     assert_eq!(send(admin.delete(&revoke)).await.0, 404, "already gone");
-    assert_eq!(
-        send(tv.get(app.url("/api/v1/device"))).await.0,
-        401,
-        "anonymous now"
-    );
-    assert_eq!(send(tv.get(app.url("/api/v1/films"))).await.0, 401);
+    assert_eq!(app.get(&tv, "/api/v1/device").await.0, 401, "anonymous now");
+    assert_eq!(app.get(&tv, "/api/v1/films").await.0, 401);
     assert_eq!(app.app.stations.device_station(&token).expect("read"), None);
     let expected = [
         "created",

@@ -6,7 +6,8 @@ use dianjiao::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::stations::{send, station};
+use crate::stations::station;
+use crate::support::send;
 use crate::support::spawn_app_with;
 
 #[tokio::test]
@@ -25,7 +26,7 @@ async fn a_phone_pairs_as_a_station_device_of_kind_phone() {
         let mut body = body;
         body["code"] = code["code"].clone();
         let device = app.client();
-        let (status, answer) = send(device.post(app.url("/api/v1/devices/pair")).json(&body)).await;
+        let (status, answer) = app.post_json(&device, "/api/v1/devices/pair", &body).await;
         assert_eq!(status, 200, "{answer}");
         paired.push((device, answer));
     }
@@ -33,17 +34,17 @@ async fn a_phone_pairs_as_a_station_device_of_kind_phone() {
     assert_eq!(answer["kind"], "phone", "{answer}");
     assert_eq!(paired[1].1["kind"], "tv", "a TV by default");
 
-    let (status, me) = send(phone.get(app.url("/api/v1/device"))).await;
+    let (status, me) = app.get(phone, "/api/v1/device").await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["device"]["kind"], "phone", "{me}");
     assert_eq!(me["station"]["id"], id);
     assert_eq!(
-        send(phone.get(app.url("/api/v1/films"))).await.0,
+        app.get(phone, "/api/v1/films").await.0,
         200,
         "a viewer route"
     );
     assert_eq!(
-        send(phone.get(app.url("/api/v1/stations"))).await.0,
+        app.get(phone, "/api/v1/stations").await.0,
         403,
         "not the office's"
     );

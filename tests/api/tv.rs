@@ -6,17 +6,16 @@
 //! and `chromium` (`deploy/bootstrap.sh`); `make test` provides both.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use dianjiao::accounts::Role;
-use dianjiao::ledger::EntryKind;
+use dianjiao::ledger::{EntryKind, LedgerClock};
 use serde_json::{json, Value};
 
 use crate::prepare::prepare_all;
+use crate::support::clock::TestClock;
 use crate::support::fixtures::vcd_dat;
 use crate::support::node::run_node;
-use crate::support::plays::post;
-use crate::support::{spawn_app_with, TestApp};
+use crate::support::{spawn_app_on_clock, spawn_app_with, TestApp};
 
 const FIRST: &str = "党章电视教材 第一集";
 const NOTES: &str = "播前请组织党员学习党章总纲。";
@@ -27,7 +26,12 @@ const CUE_AT_S: f64 = 3.0;
 /// The demo library's recipe in small: a series with prep notes and a prompt cue on its
 /// first episode, a practical-technology film and a local production, all prepared.
 async fn app_with_library() -> TestApp {
-    let app = spawn_app_with(|s| s.play_min_secs = 5).await;
+    app_with_library_on(LedgerClock::default()).await
+}
+
+/// [`app_with_library`] on `clock`.
+async fn app_with_library_on(clock: LedgerClock) -> TestApp {
+    let app = spawn_app_on_clock(clock, |s| s.play_min_secs = 5).await;
     let series = app.library.join("党章电视教材");
     std::fs::create_dir_all(&series).expect("dir");
     let toml = format!(
@@ -63,12 +67,14 @@ async fn app_with_library() -> TestApp {
 /// A station with a roster of three; returns its id.
 async fn station(app: &TestApp, admin: &reqwest::Client) -> String {
     let body = json!({"code": "QLC", "name": "七里村", "kind": "village"});
-    let (status, st) = post(admin, app, "/api/v1/stations", body).await;
+    let (status, st) = app.post_json(admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{st}");
     let id = st["id"].as_str().expect("id").to_owned();
     for (name, no) in [("王建国", "001"), ("李秀英", "002"), ("张卫东", "003")] {
         let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        let (status, m) = app
+            .post_json(admin, &path, json!({"name": name, "member_no": no}))
+            .await;
         assert_eq!(status, 201, "{m}");
     }
     id
@@ -76,7 +82,7 @@ async fn station(app: &TestApp, admin: &reqwest::Client) -> String {
 
 async fn pairing_code(app: &TestApp, admin: &reqwest::Client, station: &str) -> String {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     code["code"].as_str().expect("code").to_owned()
 }
@@ -100,7 +106,8 @@ fn titles(row: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_its_plan() {
-    let app = app_with_library().await;
+    let clock = TestClock::now();
+    let app = app_with_library_on(clock.ledger_clock()).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let station = station(&app, &admin).await;
 
@@ -125,26 +132,23 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_
     // A paired TV stops 第一集 at 6 s: its home screen offers to continue from there.
     let tv = app.client();
     let code = pairing_code(&app, &admin, &station).await;
-    let (status, paired) = post(&tv, &app, "/api/v1/devices/pair", json!({"code": code})).await;
+    let (status, paired) = app
+        .post_json(&tv, "/api/v1/devices/pair", json!({"code": code}))
+        .await;
     assert_eq!(status, 200, "{paired}");
     let film = first["id"].as_str().expect("id");
-    let (status, play) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (status, play) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{play}");
     let end = format!(
         "/api/v1/plays/{}/end",
         play["play_id"].as_str().expect("id")
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let (status, ended) = post(&tv, &app, &end, json!({"position_s": 6.0})).await;
+    clock.pass(1.2);
+    let (status, ended) = app.post_json(&tv, &end, json!({"position_s": 6.0})).await;
     assert_eq!(status, 200, "{ended}");
-    let home: Value = tv
-        .get(app.url("/api/v1/tv/home"))
-        .send()
-        .await
-        .expect("home")
-        .json()
-        .await
-        .expect("json");
+    let home = app.get_json_as(&tv, "/api/v1/tv/home").await;
     assert_eq!(home["station"]["id"], station);
     assert!(titles(row(&home, "required")).is_empty(), "no plan yet");
     let cont = row(&home, "continue");
@@ -165,16 +169,9 @@ async fn the_home_screen_has_catalog_rows_and_a_paired_tv_its_resume_points_and_
     ]);
     let plan = json!({"year": today.year(), "quarter": today.quarter(), "items": items});
     let path = format!("/api/v1/stations/{station}/plans");
-    let (status, body) = post(&admin, &app, &path, plan).await;
+    let (status, body) = app.post_json(&admin, &path, plan).await;
     assert_eq!(status, 201, "{body}");
-    let home: Value = tv
-        .get(app.url("/api/v1/tv/home"))
-        .send()
-        .await
-        .expect("home")
-        .json()
-        .await
-        .expect("json");
+    let home = app.get_json_as(&tv, "/api/v1/tv/home").await;
     let mut required = titles(row(&home, "required"));
     required.sort_unstable();
     assert_eq!(required, [FIRST, "肉牛养殖技术"]);

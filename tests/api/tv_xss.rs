@@ -7,7 +7,6 @@ use dianjiao::accounts::Role;
 use serde_json::json;
 
 use crate::support::node::run_node;
-use crate::support::plays::post;
 use crate::support::spawn_app;
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
@@ -35,14 +34,14 @@ async fn hostile_names_are_plain_text_on_every_tv_screen() {
         res.text().await.unwrap_or_default()
     );
     let body = json!({"code": "XSS", "name": HOSTILE, "kind": "village"});
-    let (status, station) = post(&admin, &app, "/api/v1/stations", body).await;
+    let (status, station) = app.post_json(&admin, "/api/v1/stations", body).await;
     assert_eq!(status, 201, "{station}");
     let station = station["id"].as_str().expect("id").to_owned();
     let member = json!({"name": HOSTILE, "member_no": "001"});
     let path = format!("/api/v1/stations/{station}/members");
-    assert_eq!(post(&admin, &app, &path, member).await.0, 201);
+    assert_eq!(app.post_json(&admin, &path, member).await.0, 201);
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (_, code) = post(&admin, &app, &path, json!({})).await;
+    let (_, code) = app.post_json(&admin, &path, json!({})).await;
     let paired = app
         .client()
         .post(app.url("/api/v1/devices/pair"))

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::prepare::prepare_all;
 use crate::support::fixtures::ffmpeg;
 use crate::support::node::run_node;
-use crate::support::plays::{post, station_with_roster};
+use crate::support::plays::station_with_roster;
 use crate::support::shaper::{Link, Shaper};
 use crate::support::{spawn_app, TestApp};
 
@@ -96,7 +96,7 @@ pub async fn pairing_codes(app: &TestApp, n: usize) -> Vec<String> {
     let mut codes = Vec::new();
     for _ in 0..n {
         let path = format!("/api/v1/stations/{station}/pairing-codes");
-        let (status, code) = post(&admin, app, &path, json!({})).await;
+        let (status, code) = app.post_json(&admin, &path, json!({})).await;
         assert_eq!(status, 201, "{code}");
         codes.push(code["code"].as_str().expect("code").to_owned());
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::PASSWORD;
+use crate::support::{send, PASSWORD};
 
 /// A running `dianjiao serve`, its data folder and its address.
 pub struct Proc {
@@ -113,14 +113,7 @@ impl Proc {
     }
 
     pub async fn post(&self, client: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
-        let res = client
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("post");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        send(client.post(format!("{}{path}", self.base)).json(&body)).await
     }
 }
 

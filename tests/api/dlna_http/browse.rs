@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::*;
 use crate::prepare::prepare_all;
-use crate::support::plays::post;
 
 #[tokio::test]
 async fn the_description_names_the_server_its_services_and_fetchable_icons() {
@@ -241,32 +240,30 @@ async fn before_preparation_only_films_tvs_play_natively_are_listed() {
 async fn the_plan_folder_holds_the_plan_of_the_station_whose_address_asks() {
     let app = app_with_library().await;
     let admin = app.signed_in("admin", Role::Admin).await;
-    let (status, st) = post(
-        &admin,
-        &app,
-        "/api/v1/stations",
-        json!({"code": "QLC", "name": "七里村", "kind": "village"}),
-    )
-    .await;
+    let (status, st) = app
+        .post_json(
+            &admin,
+            "/api/v1/stations",
+            json!({"code": "QLC", "name": "七里村", "kind": "village"}),
+        )
+        .await;
     assert_eq!(status, 201, "{st}");
     let station = st["id"].as_str().expect("id").to_owned();
     let empty = browse(&app, "plan", "BrowseDirectChildren", 0, 0, "").await;
     assert_eq!(empty.total, 0, "an unregistered address has no plan");
     let path = format!("/api/v1/stations/{station}/addresses");
-    let (status, body) = post(&admin, &app, &path, json!({"address": "127.0.0.1"})).await;
+    let (status, body) = app
+        .post_json(&admin, &path, json!({"address": "127.0.0.1"}))
+        .await;
     assert!((200..300).contains(&status), "{body}");
     let second = search(&app, "dc:title contains \"第二集\"").await;
     let film = second.ids()[0].trim_start_matches("film/").to_owned();
     let today = app.app.days.today();
     let plan = json!({"year": today.year(), "quarter": today.quarter(),
                       "items": [{"month": today.month(), "film_id": film}]});
-    let (status, body) = post(
-        &admin,
-        &app,
-        &format!("/api/v1/stations/{station}/plans"),
-        plan,
-    )
-    .await;
+    let (status, body) = app
+        .post_json(&admin, &format!("/api/v1/stations/{station}/plans"), plan)
+        .await;
     assert_eq!(status, 201, "{body}");
     let planned = browse(&app, "plan", "BrowseDirectChildren", 0, 0, "").await;
     assert_eq!(planned.titles(), ["党章电视教材 第二集"]);

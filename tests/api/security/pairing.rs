@@ -7,9 +7,11 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 use super::signin::client_from;
-use crate::stations::{send, station};
+use crate::stations::station;
+use crate::support::clock::TestClock;
 use crate::support::node::run_node;
-use crate::support::{spawn_app, spawn_app_with, TestApp, PASSWORD};
+use crate::support::send;
+use crate::support::{spawn_app, spawn_app_on_clock, spawn_app_with, TestApp, PASSWORD};
 
 /// A station and a fresh pairing code for it; returns (station id, code).
 async fn station_and_code(app: &TestApp, admin: &Client) -> (String, String) {
@@ -95,7 +97,7 @@ async fn wrong_codes_from_many_addresses_pause_pairing_even_for_the_right_code()
         .expect("devices")
         .is_empty());
 
-    let (status, seen) = send(admin.get(app.url("/api/v1/devices/pairing-status"))).await;
+    let (status, seen) = app.get(&admin, "/api/v1/devices/pairing-status").await;
     assert_eq!(status, 200, "{seen}");
     assert_eq!(seen["paused"], true, "{seen}");
     assert!(seen["paused_until"].is_string(), "{seen}");
@@ -185,7 +187,8 @@ async fn as_tv(app: &TestApp, token: &str) -> (StatusCode, Option<String>) {
 #[tokio::test]
 async fn an_unused_device_token_lapses_and_a_used_one_is_renewed() {
     // A 4-second "year": the last use is written again once it is 2 s old.
-    let app = spawn_app_with(|s| {
+    let clock = TestClock::now();
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.anonymous_viewers = false;
         s.device_idle_days = 4.0 / 86_400.0;
     })
@@ -202,12 +205,10 @@ async fn an_unused_device_token_lapses_and_a_used_one_is_renewed() {
         .and_then(|c| c.strip_prefix("dj_device="))
         .expect("token")
         .to_owned();
-    let pause = |s: f64| tokio::time::sleep(std::time::Duration::from_secs_f64(s));
-
     let (status, renewed) = as_tv(&app, &token).await;
     assert_eq!(status, 200);
     assert!(renewed.is_none(), "just paired: not written again");
-    pause(3.0).await;
+    clock.pass(3.0);
     let (status, renewed) = as_tv(&app, &token).await;
     assert_eq!(status, 200, "used within the idle time");
     let renewed = renewed.expect("the cookie is renewed");
@@ -216,13 +217,13 @@ async fn an_unused_device_token_lapses_and_a_used_one_is_renewed() {
         "{renewed}"
     );
     assert_eq!(max_age(&renewed), 4, "{renewed}");
-    pause(3.0).await;
+    clock.pass(3.0);
     let (status, _) = as_tv(&app, &token).await;
     assert_eq!(
         status, 200,
         "6 s after pairing, 3 s after its last use: alive"
     );
-    pause(5.0).await;
+    clock.pass(5.0);
     let (status, renewed) = as_tv(&app, &token).await;
     assert_eq!(status, 401, "unused longer than the idle time: nobody");
     assert!(renewed.is_none());

@@ -2,25 +2,25 @@
 //! showing, a play belongs to the caller that started it, and what no station watched
 //! makes no record — each attacked over HTTP as the review did, many requests at once.
 
-use std::time::{Duration, Instant};
-
 use dianjiao::accounts::Role;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
+use crate::support::clock::TestClock;
 use crate::support::plays::{
-    entries_of, paired_tv, post, register_loopback, station_with_roster, viewings,
-    wait_for_viewings,
+    entries_of, fetch_segments_paced, media_playlist, paired_tv, read_paced, register_loopback,
+    station_with_roster, viewings, viewings_after,
 };
-use crate::support::{spawn_app_with, TestApp};
+use crate::support::{spawn_app_on_clock, TestApp};
 
-/// A server closing idle plays after a second, with one scanned (unprepared) film of
-/// `seconds`; returns the film's id.
+/// A server on `clock` closing idle plays after a second, with one scanned (unprepared)
+/// film of `seconds`; returns the film's id.
 async fn app_with_film(
+    clock: &TestClock,
     seconds: f64,
     tweak: impl FnOnce(&mut dianjiao::config::Settings),
 ) -> (TestApp, String) {
-    let app = spawn_app_with(|s| {
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.play_idle_secs = 1;
         tweak(s);
     })
@@ -40,7 +40,8 @@ async fn get_all(client: &reqwest::Client, url: &str) {
 
 #[tokio::test]
 async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
-    let (app, film) = app_with_film(120.0, |s| s.play_min_secs = 60).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 120.0, |s| s.play_min_secs = 60).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
@@ -52,7 +53,7 @@ async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
     get_all(&reqwest::Client::new(), &url).await;
 
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = wait_for_viewings(&app, &clerk, 2).await;
+    let found = viewings_after(&app, &clock, &clerk, 2.0).await;
     assert_eq!(found.len(), 2, "{found:?}");
     for v in &found {
         let p = &v["payload"];
@@ -64,22 +65,19 @@ async fn a_film_downloaded_in_moments_is_a_play_of_seconds_not_a_showing() {
 
 #[tokio::test]
 async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
-    let (app, film) = app_with_film(12.0, |_| {}).await;
+    let (app, film) = app_with_film(&TestClock::now(), 12.0, |_| {}).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
-    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (status, started) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     assert_eq!(status, 201, "{started}");
     let play = started["play_id"].as_str().expect("play").to_owned();
 
-    let devices: Value = admin
-        .get(app.url(&format!("/api/v1/stations/{station}/devices")))
-        .send()
-        .await
-        .expect("devices")
-        .json()
-        .await
-        .expect("json");
+    let devices = app
+        .get_json_as(&admin, &format!("/api/v1/stations/{station}/devices"))
+        .await;
     let device = devices["items"][0]["device_id"]
         .as_str()
         .expect("device id");
@@ -89,14 +87,9 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
         .await
         .expect("revoke");
     assert_eq!(res.status(), 200);
-    let view: Value = admin
-        .get(app.url(&format!("/api/v1/plays/{play}")))
-        .send()
-        .await
-        .expect("play")
-        .json()
-        .await
-        .expect("json");
+    let view = app
+        .get_json_as(&admin, &format!("/api/v1/plays/{play}"))
+        .await;
     assert_eq!(
         view["active"], false,
         "revoking the TV ended its play: {view}"
@@ -113,8 +106,9 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
             ("feedback", json!({"text": "好片"})),
         ];
         for (tail, body) in writes {
-            let (status, answer) =
-                post(who, &app, &format!("/api/v1/plays/{play}/{tail}"), body).await;
+            let (status, answer) = app
+                .post_json(who, &format!("/api/v1/plays/{play}/{tail}"), body)
+                .await;
             assert_eq!(
                 (status, answer["error"].as_str()),
                 (403, Some("not_your_play")),
@@ -135,29 +129,28 @@ async fn a_revoked_tv_s_play_ends_and_no_other_caller_may_write_to_it() {
 
 #[tokio::test]
 async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
-    let (app, film) = app_with_film(12.0, |s| s.play_entry_grace_mins = 0).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 12.0, |s| s.play_entry_grace_mins = 0).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, members) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
-    let (_, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (_, started) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     let play = started["play_id"].as_str().expect("play").to_owned();
     let path = |tail: &str| format!("/api/v1/plays/{play}/{tail}");
-    let (status, _) = post(
-        &tv,
-        &app,
-        &path("signins"),
-        json!({"member_id": members[0]}),
-    )
-    .await;
+    let (status, _) = app
+        .post_json(&tv, &path("signins"), json!({"member_id": members[0]}))
+        .await;
     assert_eq!(status, 201, "before the end");
-    let (status, _) = post(&tv, &app, &path("end"), json!({})).await;
+    let (status, _) = app.post_json(&tv, &path("end"), json!({})).await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.pass(1.1);
     for (tail, body) in [
         ("signins", json!({"member_id": members[1]})),
         ("discussion", json!({"text": "补一条讨论"})),
     ] {
-        let (status, answer) = post(&tv, &app, &path(tail), body).await;
+        let (status, answer) = app.post_json(&tv, &path(tail), body).await;
         assert_eq!(
             (status, answer["error"].as_str()),
             (409, Some("entries_closed")),
@@ -169,11 +162,12 @@ async fn after_the_end_the_tv_s_own_entries_close_with_the_grace_time() {
 
 #[tokio::test]
 async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record() {
-    let (app, film) = app_with_film(12.0, |s| s.play_entries_per_hour = 10).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 12.0, |s| s.play_entries_per_hour = 10).await;
     let anon = app.client();
 
     // 200 plays at once from one address: the first few are taken, the rest told to wait.
-    let starts = (0..200).map(|_| post(&anon, &app, "/api/v1/plays", json!({"film_id": film})));
+    let starts = (0..200).map(|_| app.post_json(&anon, "/api/v1/plays", json!({"film_id": film})));
     let answers = join_all(starts).await;
     let made: Vec<&Value> = answers
         .iter()
@@ -197,19 +191,21 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
     let play = made[0]["play_id"].as_str().expect("play").to_owned();
     let long = "意".repeat(2000);
     let path = format!("/api/v1/plays/{play}/feedback");
-    let floods = (0..200).map(|_| post(&anon, &app, &path, json!({"text": long})));
+    let floods = (0..200).map(|_| app.post_json(&anon, &path, json!({"text": long})));
     assert!(join_all(floods).await.iter().all(|(s, _)| *s == 422));
 
     // A station's own TV is limited to its hour's allowance of entries.
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
-    let (_, started) = post(&tv, &app, "/api/v1/plays", json!({"film_id": film})).await;
+    let (_, started) = app
+        .post_json(&tv, "/api/v1/plays", json!({"film_id": film}))
+        .await;
     let path = format!(
         "/api/v1/plays/{}/feedback",
         started["play_id"].as_str().expect("id")
     );
-    let floods = (0..50).map(|_| post(&tv, &app, &path, json!({"text": long})));
+    let floods = (0..50).map(|_| app.post_json(&tv, &path, json!({"text": long})));
     let answers = join_all(floods).await;
     let taken = answers.iter().filter(|(s, _)| *s == 201).count();
     let limited = answers.iter().filter(|(s, _)| *s == 429).count();
@@ -217,23 +213,9 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
 
     // The abandoned anonymous plays close as statistics, never as ledger entries.
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let seen = loop {
-        let seen: Value = clerk
-            .get(app.url("/api/v1/plays/unregistered"))
-            .send()
-            .await
-            .expect("unregistered")
-            .json()
-            .await
-            .expect("json");
-        if seen["items"][0]["plays"].as_u64() == Some(made.len() as u64)
-            || Instant::now() > deadline
-        {
-            break seen;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    clock.pass(2.0);
+    app.close_idle_plays().await;
+    let seen = app.get_json_as(&clerk, "/api/v1/plays/unregistered").await;
     assert_eq!(seen["items"][0]["address"], "127.0.0.1", "{seen}");
     assert_eq!(seen["items"][0]["plays"], made.len() as u64, "{seen}");
     let stationless: Vec<Value> = viewings(&app, &clerk)
@@ -250,27 +232,30 @@ async fn a_flood_of_anonymous_plays_and_entries_is_bounded_and_leaves_no_record(
 /// window started an inferred `direct` play (1 s `tv_ui` + 6 s `direct`).
 #[tokio::test]
 async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
-    let (app, film) = app_with_film(30.0, |s| s.play_min_secs = 1).await;
+    let clock = TestClock::now();
+    let (app, film) = app_with_film(&clock, 30.0, |s| s.play_min_secs = 1).await;
     let admin = app.signed_in("admin", Role::Admin).await;
     let (station, _) = station_with_roster(&app, &admin, "QLC").await;
     let tv = paired_tv(&app, &admin, &station).await;
-    let (status, started) = post(&tv, &app, "/api/v1/plays", json!({ "film_id": film })).await;
+    let (status, started) = app
+        .post_json(&tv, "/api/v1/plays", json!({ "film_id": film }))
+        .await;
     assert_eq!(status, 201, "{started}");
     let play = started["play_id"].as_str().expect("play_id").to_owned();
-    let (status, _) = post(
-        &tv,
-        &app,
-        &format!("/api/v1/plays/{play}/heartbeat"),
-        json!({ "position_s": 1.0 }),
-    )
-    .await;
+    let (status, _) = app
+        .post_json(
+            &tv,
+            &format!("/api/v1/plays/{play}/heartbeat"),
+            json!({ "position_s": 1.0 }),
+        )
+        .await;
     assert_eq!(status, 200);
 
     // No more heartbeats (play_idle_secs = 1), but the player reads on: the original for
     // 6 s of film, then the HLS segments of the first 12 s.
     let url = app.url(&format!("/media/{film}/original"));
-    crate::support::plays::read_paced(&tv, &url, 30.0, 0.2).await;
-    let (base, segments) = crate::support::plays::media_playlist(&app, &tv, &film).await;
+    read_paced(&app, &clock, &tv, &url, 30.0, 0.2).await;
+    let (base, segments) = media_playlist(&app, &tv, &film).await;
     let first: Vec<_> = segments
         .iter()
         .scan(0.0, |at, s| {
@@ -278,17 +263,15 @@ async fn a_tv_that_stops_reporting_but_keeps_reading_is_one_showing_not_two() {
             (*at <= 12.0).then(|| s.clone())
         })
         .collect();
-    crate::support::plays::fetch_segments_paced(&app, &tv, &base, &first).await;
-    let _ = post(
-        &tv,
-        &app,
-        &format!("/api/v1/plays/{play}/end"),
-        json!({ "position_s": 6.0 }),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
-
+    fetch_segments_paced(&app, &clock, &tv, &base, &first).await;
+    let _ = app
+        .post_json(
+            &tv,
+            &format!("/api/v1/plays/{play}/end"),
+            json!({ "position_s": 6.0 }),
+        )
+        .await;
     let clerk = app.signed_in("clerk", Role::Clerk).await;
-    let found = viewings(&app, &clerk).await;
+    let found = viewings_after(&app, &clock, &clerk, 3.0).await;
     assert_eq!(found.len(), 1, "one showing, one record: {found:#?}");
 }

@@ -155,8 +155,6 @@ impl TestApp {
 
     /// `GET` a JSON document anonymously.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let res = self.client().get(self.url(path)).send().await.expect("get");
-        assert!(res.status().is_success(), "GET {path}: {}", res.status());
-        res.json().await.expect("json")
+        self.get_json_as(&self.client(), path).await
     }
 }

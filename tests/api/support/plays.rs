@@ -1,17 +1,21 @@
-//! Plays helpers shared by the play tests: a server with prepared films, posting JSON,
+//! Plays helpers shared by the play tests: a server with prepared films on a settable clock,
 //! reading the ledger's entries, and fetching HLS like a plain player.
-
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::{spawn_app_with, TestApp};
+use super::clock::TestClock;
+use super::{spawn_app_on_clock, TestApp};
 use crate::prepare::prepare_all;
 
-/// A server closing idle plays after `idle` seconds, with `films` prepared clips of 12 s;
-/// returns the films' ids in the order given.
-pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<String>) {
-    let app = spawn_app_with(|s| {
+/// A server on `clock` (which the test moves to let time pass) closing idle plays after
+/// `idle` seconds, with `films` prepared clips of 12 s; returns the films' ids in the order
+/// given.
+pub(crate) async fn app_with_films(
+    clock: &TestClock,
+    idle: u64,
+    films: &[&str],
+) -> (TestApp, Vec<String>) {
+    let app = spawn_app_on_clock(clock.ledger_clock(), |s| {
         s.play_idle_secs = idle;
         s.play_min_secs = 5;
     })
@@ -38,22 +42,6 @@ pub(crate) async fn app_with_films(idle: u64, films: &[&str]) -> (TestApp, Vec<S
     (app, ids)
 }
 
-pub(crate) async fn post(
-    client: &reqwest::Client,
-    app: &TestApp,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = client
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// The `viewing` entries in the ledger, read by a clerk through the API.
 pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Value> {
     entries_of(app, clerk, "viewing").await
@@ -61,14 +49,7 @@ pub(crate) async fn viewings(app: &TestApp, clerk: &reqwest::Client) -> Vec<Valu
 
 /// The ledger's entries of one kind (the first 1,000 entries), read by a clerk.
 pub(crate) async fn entries_of(app: &TestApp, clerk: &reqwest::Client, kind: &str) -> Vec<Value> {
-    let page: Value = clerk
-        .get(app.url("/api/v1/ledger?limit=1000"))
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
+    let page = app.get_json_as(clerk, "/api/v1/ledger?limit=1000").await;
     page["entries"]
         .as_array()
         .expect("entries")
@@ -78,20 +59,17 @@ pub(crate) async fn entries_of(app: &TestApp, clerk: &reqwest::Client, kind: &st
         .collect()
 }
 
-/// Waits (at most 15 s) until there are `n` viewing entries.
-pub(crate) async fn wait_for_viewings(
+/// Lets `secs` pass on `clock` (past the idle time), closes the plays idle by then and
+/// returns the `viewing` entries.
+pub(crate) async fn viewings_after(
     app: &TestApp,
+    clock: &TestClock,
     clerk: &reqwest::Client,
-    n: usize,
+    secs: f64,
 ) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let found = viewings(app, clerk).await;
-        if found.len() >= n || start.elapsed() > Duration::from_secs(15) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    clock.pass(secs);
+    app.close_idle_plays().await;
+    viewings(app, clerk).await
 }
 
 /// Fetches a film's master and first media playlist; returns the media playlist's URL
@@ -153,19 +131,21 @@ pub(crate) async fn station_with_roster(
     admin: &reqwest::Client,
     code: &str,
 ) -> (String, Vec<String>) {
-    let (status, station) = post(
-        admin,
-        app,
-        "/api/v1/stations",
-        json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
-    )
-    .await;
+    let (status, station) = app
+        .post_json(
+            admin,
+            "/api/v1/stations",
+            json!({"code": code, "name": format!("{code}村"), "kind": "village"}),
+        )
+        .await;
     assert_eq!(status, 201, "{station}");
     let id = station["id"].as_str().expect("id").to_owned();
     let mut members = Vec::new();
     for (name, no) in [("王建国", "001"), ("李秀英", "002")] {
         let path = format!("/api/v1/stations/{id}/members");
-        let (status, m) = post(admin, app, &path, json!({"name": name, "member_no": no})).await;
+        let (status, m) = app
+            .post_json(admin, &path, json!({"name": name, "member_no": no}))
+            .await;
         assert_eq!(status, 201, "{m}");
         members.push(m["id"].as_str().expect("member id").to_owned());
     }
@@ -179,19 +159,15 @@ pub(crate) async fn paired_tv(
     station: &str,
 ) -> reqwest::Client {
     let path = format!("/api/v1/stations/{station}/pairing-codes");
-    let (status, code) = post(admin, app, &path, json!({})).await;
+    let (status, code) = app.post_json(admin, &path, json!({})).await;
     assert_eq!(status, 201, "{code}");
     let tv = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .expect("client");
-    let (status, paired) = post(
-        &tv,
-        app,
-        "/api/v1/devices/pair",
-        json!({"code": code["code"]}),
-    )
-    .await;
+    let (status, paired) = app
+        .post_json(&tv, "/api/v1/devices/pair", json!({"code": code["code"]}))
+        .await;
     assert_eq!(status, 200, "{paired}");
     assert_eq!(paired["station_id"], station);
     tv
@@ -200,32 +176,40 @@ pub(crate) async fn paired_tv(
 /// Registers the test client's address (loopback) to `station`: players there are its TV.
 pub(crate) async fn register_loopback(app: &TestApp, admin: &reqwest::Client, station: &str) {
     let path = format!("/api/v1/stations/{station}/addresses");
-    let (status, body) = post(admin, app, &path, json!({"address": "127.0.0.1"})).await;
+    let (status, body) = app
+        .post_json(admin, &path, json!({"address": "127.0.0.1"}))
+        .await;
     assert_eq!(status, 201, "{body}");
 }
 
-/// Fetches segments the way a player does: each when playback reaches it (the first at
-/// once, the next after the previous one's duration), so the film time they deliver is
-/// earned at the pace of the clock.
+/// Fetches segments the way a player does: each when playback reaches it on `clock` (the
+/// first at once, the next after the previous one's duration), so the film time they
+/// deliver is earned at the pace of the clock.
 pub(crate) async fn fetch_segments_paced(
     app: &TestApp,
+    clock: &TestClock,
     client: &reqwest::Client,
     base: &str,
     names: &[(String, f64)],
 ) {
-    let start = Instant::now();
-    let mut at = 0.0;
-    for segment in names {
-        let due = start + Duration::from_secs_f64(at);
-        tokio::time::sleep_until(due.into()).await;
+    for (k, segment) in names.iter().enumerate() {
+        if k > 0 {
+            app.let_pass(clock, names[k - 1].1).await;
+        }
         fetch_segments(app, client, base, std::slice::from_ref(segment)).await;
-        at += segment.1;
     }
 }
 
 /// Reads `url` (a whole-film file of `seconds` of film) from byte 0 to `share` of it in
-/// ranges, one a second of film, each when playback reaches it: a plain player.
-pub(crate) async fn read_paced(client: &reqwest::Client, url: &str, seconds: f64, share: f64) {
+/// ranges, one a second of film, each when playback reaches it on `clock`: a plain player.
+pub(crate) async fn read_paced(
+    app: &TestApp,
+    clock: &TestClock,
+    client: &reqwest::Client,
+    url: &str,
+    seconds: f64,
+    share: f64,
+) {
     let head = client.head(url).send().await.expect("head");
     let len: u64 = head.headers()["content-length"]
         .to_str()
@@ -234,10 +218,11 @@ pub(crate) async fn read_paced(client: &reqwest::Client, url: &str, seconds: f64
         .expect("number");
     let upto = ((len as f64) * share) as u64;
     let steps = (seconds * share).ceil().max(1.0) as u64;
-    let start = Instant::now();
     for k in 0..steps {
         let (from, to) = (upto * k / steps, upto * (k + 1) / steps);
-        tokio::time::sleep_until((start + Duration::from_secs(k)).into()).await;
+        if k > 0 {
+            app.let_pass(clock, 1.0).await;
+        }
         let res = client
             .get(url)
             .header("range", format!("bytes={from}-{}", to - 1))
