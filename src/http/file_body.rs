@@ -146,6 +146,8 @@ fn refused(wanted: &Wanted, e: OpenRefused) -> AppError {
             tracing::warn!(error = %e, "a file in the data folder is not one the server made");
             AppError::FileMissing
         }
+        // A folder or a FIFO where a web page was asked for: no such page.
+        (Wanted::Installed { .. }, _) => AppError::FileMissing,
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::blocking;
 use super::gate::client_ip;
-use super::media_files::{find_film, send_file, FileSpec};
+use super::media_files::find_film;
+use super::serve::{send_file, FileSpec};
 use crate::app::App;
 use crate::error::AppError;
 use crate::jit::{JitError, JitPlan};

@@ -34,6 +34,7 @@ mod renderer_status;
 mod renderers;
 mod renditions;
 mod reports;
+mod serve;
 mod session;
 mod stations;
 mod thumbs;

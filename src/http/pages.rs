@@ -10,8 +10,10 @@ use std::path::{Component, Path, PathBuf};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::serve::{send, Audience, Described};
 use crate::app::App;
 use crate::error::AppError;
+use crate::media::safe_open::Wanted;
 
 /// The browser libraries served from `web/vendor/` (copies of the pinned npm builds, checked
 /// against `web/node_modules` by `make test`, so running needs no Node): name in the URL →
@@ -72,7 +74,7 @@ pub async fn vendor(
     let Some((_, rel)) = VENDOR.iter().find(|(n, _)| *n == name.as_str()) else {
         return Err(AppError::NotFound { what: "文件" });
     };
-    serve(&req, &app.settings.web_dir.join(rel)).await
+    serve(&app, &req, &app.settings.web_dir.join(rel)).await
 }
 
 async fn page(
@@ -83,7 +85,7 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let root = app.settings.web_dir.join(ui);
     let path = resolve(&root, tail).ok_or(AppError::NotFound { what: "页面" })?;
-    serve(req, &path).await
+    serve(app, req, &path).await
 }
 
 /// The file `tail` names under `root`: `index.html` for a folder path; `None` for anything
@@ -105,36 +107,21 @@ pub(crate) fn resolve(root: &Path, tail: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-async fn serve(req: &HttpRequest, path: &Path) -> Result<HttpResponse, AppError> {
-    let missing = || AppError::NotFound { what: "页面" };
-    let meta = tokio::fs::metadata(path).await.map_err(|_| missing())?;
-    if !meta.is_file() {
-        return Err(missing());
-    }
-    let mtime = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_secs());
-    let etag = format!("\"w{}-{mtime}\"", meta.len());
-    let cached = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == etag);
-    let mut resp = if cached {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
+/// Sends a page's file, revalidated on every use (the pages change with the server).
+async fn serve(app: &App, req: &HttpRequest, path: &Path) -> Result<HttpResponse, AppError> {
+    let wanted = Wanted::Installed {
+        path: path.to_owned(),
     };
-    resp.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CSP));
-    if cached {
-        return Ok(resp.finish());
+    let content_type = content_type(path);
+    let described = Described {
+        content_type: &content_type,
+        cache_control: "no-cache",
+        audience: Audience::Browsers { csp: CSP },
+    };
+    match send(app, req, wanted, described).await {
+        Err(AppError::FileMissing | AppError::Io(_)) => Err(AppError::NotFound { what: "页面" }),
+        answer => answer,
     }
-    let bytes = tokio::fs::read(path).await.map_err(|_| missing())?;
-    Ok(resp.content_type(content_type(path)).body(bytes))
 }
 
 fn content_type(path: &Path) -> String {

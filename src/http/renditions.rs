@@ -8,7 +8,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
 
-use super::media_files::{find_film, send_file, FileSpec};
+use super::media_files::find_film;
+use super::serve::{send_file, FileSpec};
 use super::{jit, observe};
 use crate::app::App;
 use crate::error::AppError;

@@ -2,11 +2,12 @@
 //! `…/quarterly`, `…/yearly`, each as `format=json` (default), `xlsx` (a download) or
 //! `html` (a printable A4 page).
 
-use actix_web::http::header;
+use actix_web::http::header::{self, DispositionType};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::blocking;
+use super::serve::disposition;
 use crate::app::App;
 use crate::error::AppError;
 use crate::reports::{print, xlsx, Period, RegisterKind, ReportsError, Tabular};
@@ -122,25 +123,10 @@ pub(super) fn respond(rendered: Rendered) -> HttpResponse {
             .content_type(xlsx::CONTENT_TYPE)
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"report.xlsx\"; filename*=UTF-8''{}",
-                    percent(&name)
-                ),
+                disposition(DispositionType::Attachment, Some("report.xlsx"), &name),
             ))
             .body(bytes),
     }
-}
-
-/// RFC 5987 percent-encoding of a file name.
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The registers as one JSON object (`{"registers": [...]}`) and as sheets.
@@ -222,12 +208,4 @@ pub async fn yearly(
     Ok(respond(
         blocking(move || render(&reports.yearly(year)?, format)).await?,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_names_are_percent_encoded_utf8() {
-        assert_eq!(super::percent("月查 1.xlsx"), "%E6%9C%88%E6%9F%A5%201.xlsx");
-    }
 }

@@ -56,13 +56,18 @@ pub enum Wanted {
     },
     /// A file the server made under `root` (see [`open_beneath`]).
     Beneath { root: PathBuf, path: PathBuf },
+    /// A file of the server's installation (the web pages in `web_dir`), wherever its
+    /// symlinks lead (see [`open_regular`]).
+    Installed { path: PathBuf },
 }
 
 impl Wanted {
     /// The path asked for.
     pub fn path(&self) -> &Path {
         match self {
-            Wanted::Catalogued { path, .. } | Wanted::Beneath { path, .. } => path,
+            Wanted::Catalogued { path, .. }
+            | Wanted::Beneath { path, .. }
+            | Wanted::Installed { path } => path,
         }
     }
 
@@ -71,6 +76,7 @@ impl Wanted {
         match self {
             Wanted::Catalogued { path, identity } => open_catalogued(path, *identity),
             Wanted::Beneath { root, path } => open_beneath(root, path),
+            Wanted::Installed { path } => open_regular(path),
         }
     }
 }
@@ -95,7 +101,8 @@ pub fn open_catalogued(path: &Path, identity: Option<FileIdentity>) -> Result<Fi
 }
 
 /// Opens whatever regular file `path` leads to (symlinks followed), without blocking: a
-/// worker's input for which the server sent no identity (a job built before one was known).
+/// worker's input for which the server sent no identity (a job built before one was known),
+/// or a file of the server's installation.
 pub fn open_regular(path: &Path) -> Result<File, OpenRefused> {
     let fd = rustix::fs::open(path, read_flags(), Mode::empty()).map_err(|e| refused(path, e))?;
     checked(fd, path, None)

@@ -1,8 +1,6 @@
-//! How a served file presents itself: its `Content-Type` — from the file name, with the
-//! township formats `mime_guess` gets wrong fixed, and never a type a browser would run — and
-//! its `Content-Disposition`.
+//! A served film's `Content-Type` — from the file name, with the township formats
+//! `mime_guess` gets wrong fixed, and never a type a browser would run.
 
-use std::fmt::Write;
 use std::path::Path;
 
 /// What anything not plainly audio or video is served as.
@@ -55,25 +53,6 @@ fn is_passive(content_type: &str) -> bool {
         || PASSIVE_APPLICATION.contains(&content_type)
 }
 
-/// `inline; filename*=UTF-8''…` with the name percent-encoded (RFC 8187), so a Chinese file
-/// name survives and no quote or semicolon in it can break the header.
-pub fn inline_disposition(name: &str) -> String {
-    let mut out = String::from("inline; filename*=UTF-8''");
-    for b in name.bytes() {
-        if is_attr_char(b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-/// RFC 8187 `attr-char`: what may stand unencoded in an extended parameter value.
-fn is_attr_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,17 +92,5 @@ mod tests {
         ] {
             assert_eq!(for_file_name(name), OPAQUE, "{name}");
         }
-    }
-
-    #[test]
-    fn the_disposition_percent_encodes_the_original_name() {
-        assert_eq!(
-            inline_disposition("党章 第1集.mp4"),
-            "inline; filename*=UTF-8''%E5%85%9A%E7%AB%A0%20%E7%AC%AC1%E9%9B%86.mp4"
-        );
-        assert_eq!(
-            inline_disposition("a\";b\r\n.mp4"),
-            "inline; filename*=UTF-8''a%22%3Bb%0D%0A.mp4"
-        );
     }
 }

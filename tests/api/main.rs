@@ -46,6 +46,7 @@ mod reports_cli;
 mod reports_print;
 mod routes;
 mod security;
+mod served_files;
 mod session;
 mod stations;
 mod stations_addresses;
