@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::library::Quiet;
-use crate::media::{ClipSpec, Reply, Request};
+use dianjiao::app::App;
+use dianjiao::library::Quiet;
+use dianjiao::media::{ClipSpec, Reply, Request};
 
-use super::prepare::load_average;
-use super::{bench_settings, children_of, cleanup, exe, tempdir};
-use crate::cli::CliError;
+use crate::prepare::load_average;
+use crate::support::{bench_settings, children_of, cleanup, exe, server_exe, tempdir};
+use dianjiao::cli::CliError;
 
 const OURS_ADDR: &str = "127.0.0.1:18090";
 const NGINX_ADDR: &str = "127.0.0.1:18091";
@@ -44,7 +44,7 @@ pub fn serve(connections: u32, seconds: u32) -> Result<(), CliError> {
     std::fs::copy(&segment, &copy).expect("copy the segment for nginx");
     let url_path = format!("/hls/{id}/{}", rel.display());
     let mut ours = Server(
-        Command::new(exe())
+        Command::new(server_exe())
             .args(["serve", "--listen", OURS_ADDR, "--data"])
             .arg(&data)
             .env("DIANJIAO_LOG", "warn")

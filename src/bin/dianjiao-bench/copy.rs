@@ -7,16 +7,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::app::pool_config;
-use crate::media::prepare::{decide, transcode_plan, Action, Plan};
-use crate::media::{Reply, Request, WorkerPool};
+use dianjiao::app::pool_config;
+use dianjiao::media::prepare::{decide, transcode_plan, Action, Plan};
+use dianjiao::media::{Reply, Request, WorkerPool};
 
-use super::prepare::{
+use crate::prepare::{
     describe, load_average, median, run_ffmpeg, rung_list, strings, tee_outputs, Bench,
 };
-use super::serve::{cpu_ticks, waited_children_ticks, TICKS_PER_S};
-use super::{bench_settings, cleanup, exe, tempdir, time};
-use crate::cli::CliError;
+use crate::serve::{cpu_ticks, waited_children_ticks, TICKS_PER_S};
+use crate::support::{bench_settings, cleanup, exe, tempdir, time};
+use dianjiao::cli::CliError;
 
 /// Length of each benchmark film, seconds.
 const FILM_S: u32 = 60;
@@ -93,8 +93,8 @@ fn medians(runs: Vec<(Duration, f64)>) -> (Duration, f64) {
 pub fn copy() -> Result<(), CliError> {
     let tmp = tempdir();
     let settings = bench_settings(&tmp.join("data"));
-    let pool =
-        WorkerPool::start(pool_config(&settings, exe())).map_err(crate::app::OpenError::Workers)?;
+    let pool = WorkerPool::start(pool_config(&settings, exe()))
+        .map_err(dianjiao::app::OpenError::Workers)?;
     println!(
         "copy-path benchmark: {FILM_S} s films, median of {RUNS}, runs alternating (CLI, copy, full), nice {}",
         settings.worker_nice

@@ -13,16 +13,16 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::config::Settings;
-use crate::jit::JitPlan;
-use crate::library::Quiet;
-use crate::media::prepare::Segment;
-use crate::media::{ClipSpec, Reply, Request};
+use dianjiao::app::App;
+use dianjiao::config::Settings;
+use dianjiao::jit::JitPlan;
+use dianjiao::library::Quiet;
+use dianjiao::media::prepare::Segment;
+use dianjiao::media::{ClipSpec, Reply, Request};
 
-use super::prepare::{load_average, median};
-use super::{bench_settings, cleanup, exe, tempdir};
-use crate::cli::CliError;
+use crate::prepare::{load_average, median};
+use crate::support::{bench_settings, cleanup, exe, tempdir};
+use dianjiao::cli::CliError;
 
 /// Length of the short films, seconds.
 const SHORT_S: u32 = 60;
@@ -70,7 +70,7 @@ pub fn jit(hours: f64, rounds: usize) -> Result<(), CliError> {
     app.library.scan(&lib, &Quiet)?;
     let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
     let addr = listener.local_addr().map_err(CliError::Serve)?;
-    let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
+    let server = dianjiao::http::server(app.clone(), listener).map_err(CliError::Serve)?;
     let handle = server.handle();
     let runtime = std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");

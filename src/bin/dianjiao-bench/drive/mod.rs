@@ -8,12 +8,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod client;
-mod command;
 mod figures;
 mod upload;
 
 use client::Http;
-pub use command::load;
 pub use figures::Figures;
 
 /// How much load, for how long.
