@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use dianjiao::app::pool_config;
+use dianjiao::media::fixtures;
 use dianjiao::media::prepare::{decide, transcode_plan, Action, Plan};
 use dianjiao::media::{Reply, Request, WorkerPool};
 
@@ -200,35 +201,13 @@ fn report_film(film: &Film, copy: &Plan, full: &Plan, t: &Timings, tmp: &Path) {
     );
 }
 
-/// Makes a benchmark film with the ffmpeg CLI: `testsrc2` and a tone, libx264 veryfast
-/// High with a keyframe every 2 s (B-frames on), and the film's sound and container.
+/// Makes a benchmark film with the ffmpeg CLI: `fixtures::h264_with_sound` (a keyframe
+/// every 2 s, B-frames on) at the film's size and video rate, with its sound and container.
 fn make_film(film: &Film, out: &Path) {
-    let mut args = strings(&["-v", "error", "-y", "-f", "lavfi", "-i"]);
-    args.push(format!(
-        "testsrc2=size={}:rate=25:duration={FILM_S}",
-        film.size
-    ));
-    args.extend(strings(&["-f", "lavfi", "-i"]));
-    args.push(format!(
-        "sine=frequency=440:duration={FILM_S}:sample_rate=48000"
-    ));
-    args.extend(strings(&[
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-g",
-        "50",
-        "-keyint_min",
-        "50",
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        film.video_rate,
-    ]));
-    args.extend(strings(film.sound));
+    let mut sound = vec!["-b:v", film.video_rate];
+    sound.extend(film.sound);
+    let mut args = strings(&["-v", "error", "-y"]);
+    args.extend(fixtures::h264_with_sound(film.size, FILM_S, &sound));
     args.push(out.display().to_string());
     run_ffmpeg(0, &args);
 }

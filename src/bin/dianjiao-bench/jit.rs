@@ -17,6 +17,7 @@ use dianjiao::app::App;
 use dianjiao::config::Settings;
 use dianjiao::jit::JitPlan;
 use dianjiao::library::Quiet;
+use dianjiao::media::fixtures;
 use dianjiao::media::prepare::Segment;
 use dianjiao::media::{ClipSpec, Reply, Request};
 
@@ -170,31 +171,7 @@ fn make_films(app: &App, lib: &Path, hours: f64) {
     });
     assert!(matches!(reply, Reply::Done), "synth failed: {reply:?}");
     let dvd = lib.join("dvd.vob");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("testsrc2=size=720x576:rate=25:duration={SHORT_S}"),
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency=440:duration={SHORT_S}:sample_rate=48000"),
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "mpeg2video",
-        "-b:v",
-        "1M",
-        "-flags",
-        "+ilme+ildct",
-        "-top",
-        "1",
-        "-c:a",
-        "ac3",
-        "-f",
-        "vob",
-        &dvd.to_string_lossy(),
-    ]);
+    fixtures::make(&fixtures::dvd("720x576", SHORT_S, "1M"), &dvd);
     let loops = ((hours * 3600.0 / f64::from(SHORT_S)).ceil() as u32).max(1) - 1;
     ffmpeg(&[
         "-stream_loop",
