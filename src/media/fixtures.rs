@@ -75,17 +75,24 @@ pub fn h264_with_sound(size: &str, seconds: u32, sound: &[&str]) -> Vec<String> 
 
 /// Runs `ffmpeg -nostdin -v error -y ARGS… OUT`; panics with ffmpeg's message on failure.
 pub fn make<S: AsRef<OsStr>>(args: &[S], out: &Path) {
-    let done = Command::new("ffmpeg")
+    ffmpeg(args.iter().map(AsRef::as_ref).chain([out.as_os_str()]));
+}
+
+/// Runs `ffmpeg -nostdin -v error -y ARGS…`; panics with ffmpeg's message on failure.
+pub fn ffmpeg<I, S>(args: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y"])
         .args(args)
-        .arg(out)
         .output()
-        .expect("the ffmpeg CLI runs");
+        .expect("the ffmpeg CLI is installed (see TOOLCHAIN.md)");
     assert!(
-        done.status.success(),
-        "ffmpeg made no {}: {}",
-        out.display(),
-        String::from_utf8_lossy(&done.stderr)
+        out.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -7,9 +7,9 @@ use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dianjiao::media::fixtures;
+pub(crate) use dianjiao::media::fixtures::ffmpeg;
 
 mod hostile;
 
@@ -147,24 +147,6 @@ const RECIPES: &[Recipe] = &[
 pub const CAMERA_MP4: &str = "camera.mp4";
 /// Where [`CAMERA_MP4`]'s keyframes are shown, seconds: every 12th frame at 25 fps.
 pub const CAMERA_KEYFRAMES: [f64; 5] = [0.0, 0.48, 0.96, 1.44, 1.92];
-
-/// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
-pub(crate) fn ffmpeg<I, S>(args: I)
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("the ffmpeg CLI is installed (see TOOLCHAIN.md)");
-    assert!(
-        out.status.success(),
-        "ffmpeg failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn make(dir: &Path, r: &Recipe) -> Clip {
     let path = dir.join(r.file);
