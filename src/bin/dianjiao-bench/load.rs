@@ -13,7 +13,7 @@ use dianjiao::library::Quiet;
 use dianjiao::media::{ClipSpec, Reply, Request};
 
 use crate::drive::{drive, Plan, Target};
-use crate::support::{bench_settings, cleanup, exe, server_exe, tempdir};
+use crate::support::{bench_settings, cleanup, exe, server_exe, tempdir, ChildServer};
 
 const ADDR: &str = "127.0.0.1:18093";
 const ADMIN: &str = "loadadmin";
@@ -26,7 +26,7 @@ pub fn load(plan: Plan) -> Result<(), CliError> {
     let tmp = tempdir();
     let data = tmp.join("data");
     let films = prepared_films(&tmp, &data)?;
-    let mut server = Server(
+    let mut server = ChildServer(
         Command::new(server_exe())
             .args(["serve", "--listen", ADDR, "--data"])
             .arg(&data)
@@ -111,16 +111,4 @@ fn wait_until_up(server: &mut Child) {
         std::thread::sleep(Duration::from_millis(200));
     }
     panic!("dianjiao serve never listened on {ADDR}");
-}
-
-/// Stops the server when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
 }

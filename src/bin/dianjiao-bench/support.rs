@@ -1,9 +1,15 @@
 //! What every benchmark uses: a temp folder, settings, a generated library, timing and
 //! `/proc` readings.
 
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use dianjiao::app::App;
+use dianjiao::cli::CliError;
 use dianjiao::config::Settings;
 use dianjiao::media::{ClipSpec, Reply, Request, WorkerPool};
 
@@ -122,4 +128,54 @@ pub fn tempdir() -> PathBuf {
 
 pub fn cleanup(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `app` served over HTTP on a loopback port by this process, on a thread of its own.
+pub struct InProcess {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    runtime: JoinHandle<()>,
+}
+
+impl InProcess {
+    /// Starts serving `app` on `127.0.0.1:0`.
+    pub fn start(app: Arc<App>) -> Result<InProcess, CliError> {
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
+        let addr = listener.local_addr().map_err(CliError::Serve)?;
+        let server = dianjiao::http::server(app, listener).map_err(CliError::Serve)?;
+        let handle = server.handle();
+        let runtime = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+            let _ = rt.block_on(server);
+        });
+        Ok(InProcess {
+            addr,
+            handle,
+            runtime,
+        })
+    }
+
+    /// Stops the server (from outside its runtime) and waits for its thread.
+    pub fn stop(self) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(self.handle.stop(false));
+        let _ = self.runtime.join();
+    }
+}
+
+/// A server started as a process of its own, stopped when dropped: SIGTERM, so that
+/// `dianjiao serve` shuts down cleanly and nginx's master stops its workers too.
+pub struct ChildServer(pub Child);
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
 }
