@@ -1,6 +1,8 @@
 //! `dianjiao bench load` and the load test: N viewers on loopback fetching a film's HLS at
 //! a player's pace, paired TVs reporting plays (start, heartbeats, end), a clerk reading
 //! the ledger and a report and uploading a film (tus), all at once; then the figures and what the ledger recorded.
+//! `tests/api/load.rs` compiles this folder too (`#[path]`), so it names nothing of the
+//! bench program (`crate::…`): only std, tokio, reqwest, base64 and serde_json.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
