@@ -15,9 +15,10 @@ run-deps:
 	@./deploy/bootstrap.sh run
 
 ## make run: build (release) and start the server with the demo library on :8080; the build
-## makes both programs, dianjiao and the dianjiao-worker it starts from beside itself
+## makes the two programs it runs, dianjiao and the dianjiao-worker it starts from beside
+## itself (the worker also makes the demo clips); not dianjiao-bench
 run: run-deps
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --bin dianjiao --bin dianjiao-worker
 	./target/release/dianjiao serve --demo --data $(DATA) --listen $(LISTEN)
 
 ## make test: format check, clippy -D warnings, every test, docs with -D warnings
@@ -59,7 +60,8 @@ unit: web-deps
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
-## make bench: the benchmarks whose numbers are in README (release builds)
+## make bench: the benchmarks whose numbers are in README (release builds; the build makes
+## dianjiao-bench beside dianjiao, which `dianjiao bench …` runs)
 bench: deps
 	$(CARGO) bench -p media-catalog --bench search --locked
 	$(CARGO) build --release --locked

@@ -26,7 +26,7 @@ use crate::uploads::{UploadError, Uploads, UploadsConfig, UploadsDeps};
 
 mod parts;
 
-pub(crate) use parts::open_db;
+pub use parts::open_db;
 pub use parts::pool_config;
 use parts::{jit_limits, keep_private, open_plays, open_uploads, prepare_retries};
 

@@ -1,6 +1,6 @@
 //! The command line (`../shared/API.md`): argument definitions and what each command does.
 
-pub mod bench;
+mod bench;
 mod commands;
 mod county;
 mod kit;
@@ -123,9 +123,14 @@ pub enum Command {
     /// Pastoral field kits: make one for a USB stick, import the records it brings home.
     #[command(subcommand)]
     Kit(KitCommand),
-    /// Benchmarks against named references (results go into README).
-    #[command(hide = true, subcommand)]
-    Bench(BenchCommand),
+    /// Benchmarks against named references (results go into README): runs the
+    /// `dianjiao-bench` program beside this one (`dianjiao bench --help` lists them).
+    #[command(hide = true, disable_help_flag = true)]
+    Bench {
+        /// The benchmark and its options, passed on to `dianjiao-bench` as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// `dianjiao user …`
@@ -144,98 +149,5 @@ pub enum UserCommand {
         password_stdin: bool,
         /// The account name.
         name: String,
-    },
-}
-
-/// `dianjiao bench …`
-#[derive(Subcommand, Debug)]
-pub enum BenchCommand {
-    /// Probe throughput against ffprobe spawned once per file.
-    Probe {
-        #[arg(long, default_value_t = 500)]
-        files: usize,
-    },
-    /// Unchanged rescan against a `find` stat walk.
-    Rescan {
-        #[arg(long, default_value_t = 10_000)]
-        files: usize,
-    },
-    /// Idle resident memory of the server holding this many films.
-    Rss {
-        #[arg(long, default_value_t = 1_000)]
-        films: usize,
-    },
-    /// Remux and ladder transcode of a 40 s clip against the ffmpeg command line.
-    Prepare,
-    /// The copy path (picture copied, sound encoded) of 60 s H.264 + AC-3 and H.264 + MP2
-    /// films against their full ladder transcode and the ffmpeg command line.
-    Copy,
-    /// First-segment wait of films played before they are prepared, against the ffmpeg
-    /// command line making that segment.
-    Jit {
-        /// Length of the long film the seek case uses, hours.
-        #[arg(long, default_value_t = 2.0)]
-        hours: f64,
-        /// Measurements of each side per case (taken in turn); the median is reported.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-    },
-    /// Durable ledger appends per second, group commit against one fdatasync per entry,
-    /// and the export of 100,000 entries against a plain copy of the log.
-    Ledger {
-        /// Concurrent writers.
-        #[arg(long, default_value_t = 8)]
-        writers: usize,
-        /// Seconds each append run lasts.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-        /// Entries in the exported ledger.
-        #[arg(long, default_value_t = 100_000)]
-        entries: u64,
-    },
-    /// A 收看情况登记薄 of this many viewing entries as XLSX, against its JSON and the
-    /// ledger export of the same log.
-    Xlsx {
-        #[arg(long, default_value_t = 100_000)]
-        entries: u64,
-    },
-    /// DLNA Browse of a folder of this many films, paged by 50, against the JSON listing of
-    /// the same films (p50/p99 per request).
-    Dlna {
-        #[arg(long, default_value_t = 2_000)]
-        films: usize,
-    },
-    /// A generated county (townships × points × years of entries) imported into a county
-    /// store, then the dashboard's year view queried: import time, query time, memory.
-    County {
-        #[arg(long, default_value_t = 30)]
-        townships: usize,
-        #[arg(long, default_value_t = 40)]
-        points: usize,
-        #[arg(long, default_value_t = 3)]
-        years: i32,
-    },
-    /// Requests per second for one HLS segment against nginx (needs nginx and wrk).
-    Serve {
-        #[arg(long, default_value_t = 64)]
-        connections: u32,
-        #[arg(long, default_value_t = 10)]
-        seconds: u32,
-    },
-    /// Viewers fetching HLS at a player's pace, paired TVs reporting plays and a clerk
-    /// reading the ledger, against `dianjiao serve` on loopback.
-    Load {
-        /// Simulated viewers.
-        #[arg(long, default_value_t = 200)]
-        viewers: usize,
-        /// Paired TVs reporting plays.
-        #[arg(long, default_value_t = 10)]
-        tvs: usize,
-        /// Seconds of load.
-        #[arg(long, default_value_t = 60.0)]
-        seconds: f64,
-        /// Seconds between a TV's heartbeats.
-        #[arg(long, default_value_t = 10.0)]
-        heartbeat: f64,
     },
 }

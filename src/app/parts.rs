@@ -119,7 +119,9 @@ pub(super) fn open_plays(
     Ok(Arc::new(Plays::open(deps, cfg)?))
 }
 
-pub(crate) fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
+/// Opens the data folder's database, after checking the folder's format is one this
+/// version reads.
+pub fn open_db(settings: &Settings) -> Result<sled::Db, OpenError> {
     crate::data_format::check(&settings.data)?;
     let path = settings.db_dir();
     sled::Config::new()

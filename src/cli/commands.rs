@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::scan_bar::ScanBar;
-use super::{BenchCommand, Cli, Command, DataArg, UserCommand};
+use super::{Cli, Command, DataArg, UserCommand};
 use crate::accounts::{Accounts, AccountsError, Role, Throttle};
 use crate::app::{App, OpenError};
 use crate::config::{ConfigError, Settings};
@@ -54,6 +54,12 @@ pub enum CliError {
     DoctorFound(usize),
     #[error(transparent)]
     County(#[from] crate::county::CountyError),
+    #[error("cannot start {exe} (it is built beside dianjiao by `cargo build --release`)")]
+    Bench {
+        exe: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("无法读取 {path}（cannot read {path}）")]
     ReadFile {
         path: PathBuf,
@@ -136,45 +142,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             apply_data(&mut settings, command.data());
             super::kit::run(settings, command)
         }
-        Command::Bench(b) => match b {
-            BenchCommand::Probe { files } => super::bench::probe(files),
-            BenchCommand::Rescan { files } => super::bench::rescan(files),
-            BenchCommand::Rss { films } => super::bench::rss(films),
-            BenchCommand::Prepare => super::bench::prepare(),
-            BenchCommand::Copy => super::bench::copy(),
-            BenchCommand::Xlsx { entries } => super::bench::xlsx(entries),
-            BenchCommand::County {
-                townships,
-                points,
-                years,
-            } => super::bench::county(super::bench::CountyShape {
-                townships,
-                points,
-                years: years.clamp(1, 20),
-            }),
-            BenchCommand::Jit { hours, rounds } => super::bench::jit(hours, rounds),
-            BenchCommand::Dlna { films } => super::bench::dlna(films),
-            BenchCommand::Serve {
-                connections,
-                seconds,
-            } => super::bench::serve(connections, seconds),
-            BenchCommand::Load {
-                viewers,
-                tvs,
-                seconds,
-                heartbeat,
-            } => super::bench::load::load(super::bench::load::Plan {
-                viewers,
-                tvs,
-                seconds,
-                heartbeat_s: heartbeat,
-            }),
-            BenchCommand::Ledger {
-                writers,
-                seconds,
-                entries,
-            } => super::bench::ledger(writers, seconds, entries),
-        },
+        Command::Bench { args } => super::bench::run(&args),
     }
 }
 

@@ -13,6 +13,10 @@
 //!   its sandbox. Only the `dianjiao-worker` program (`src/bin/dianjiao-worker.rs`) calls
 //!   into them — never the server, never on untrusted bytes in the server process.
 //!
+//! * **Fixtures**, [`fixtures`]: the `ffmpeg` command-line recipes of the films the tests and
+//!   the benchmarks make (the DVD, the broadcast H.264), written once; never called by the
+//!   server.
+//!
 //! Both programs link this one library; the `dianjiao` binary's code never reaches an
 //! executor, so the linker drops them, and rust-lld (Rust's default linker on x86_64 Linux
 //! since 1.90) records a shared library as needed only when code it keeps uses it: the
@@ -23,6 +27,7 @@
 
 pub mod dedicated;
 pub mod executors;
+pub mod fixtures;
 pub mod limits;
 pub mod pool;
 pub mod prepare;

@@ -11,6 +11,7 @@ mod load;
 mod matrix;
 pub mod print;
 mod quarterly;
+mod register_kind;
 mod register_table;
 mod registers;
 mod table;

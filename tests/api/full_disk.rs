@@ -169,16 +169,8 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
     // The stores buffer a little before they need a new block: write until they do.
     while refused < 10 && n < 2000 {
         n += 1;
-        let body =
-            json!({"code": format!("F-{n}"), "name": format!("满盘{n}村"), "kind": "village"});
-        let res = admin
-            .post(format!("{}/api/v1/stations", server.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("answer");
-        let status = res.status().as_u16();
-        let made: Value = res.json().await.expect("json");
+        let (code, name) = (format!("F-{n}"), format!("满盘{n}村"));
+        let (status, made) = server.create_station(&admin, &code, &name).await;
         match status {
             201 => acked.push(made["id"].as_str().expect("id").to_owned()),
             _ => {
@@ -202,50 +194,14 @@ async fn a_disk_filled_by_another_program_gets_clean_507s_and_loses_nothing_ackn
     verify_ledger(&data, "after the full disk");
     let server = Server::start(&data, &env).await;
     let admin = server.admin().await;
-    let body = json!({"code": "F-after", "name": "腾空村", "kind": "village"});
-    let res = admin
-        .post(format!("{}/api/v1/stations", server.base))
-        .json(&body)
-        .send()
-        .await
-        .expect("answer");
+    let (status, made) = server.create_station(&admin, "F-after", "腾空村").await;
     assert_eq!(
-        res.status(),
-        201,
-        "writes are taken again once space returns"
+        status, 201,
+        "writes are taken again once space returns: {made}"
     );
-    let ledger: Value = admin
-        .get(format!("{}/api/v1/ledger?limit=1000", server.base))
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
-    let stations: Value = admin
-        .get(format!("{}/api/v1/stations", server.base))
-        .send()
-        .await
-        .expect("stations")
-        .json()
-        .await
-        .expect("json");
-    for id in &acked {
-        let in_ledger = ledger["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .any(|e| e["station"] == id.as_str());
-        let stored = stations["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|s| s["id"] == id.as_str());
-        assert!(
-            in_ledger && stored,
-            "acknowledged station {id}: ledger {in_ledger}, store {stored}"
-        );
-    }
+    server
+        .assert_kept(&admin, &acked, "after the full disk")
+        .await;
 }
 
 #[tokio::test]

@@ -7,36 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use dianjiao::media::fixtures;
 use serde_json::Value;
 
 use crate::prepare::{ffmpeg_decodes, ffprobe_duration, prepare_all};
 use crate::support::{spawn_app, spawn_app_with, TestApp};
 
-/// An interlaced MPEG-2 + AC-3 DVD `.vob` of `seconds` (always transcoded).
+/// An interlaced MPEG-2 + AC-3 DVD `.vob` of `seconds` at 320x240 (always transcoded).
 pub(crate) fn dvd_vob(dir: &Path, name: &str, seconds: u32) -> PathBuf {
     let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=320x240:rate=25:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!(
-            "sine=frequency=440:duration={seconds}:sample_rate=48000"
-        ))
-        .args(["-pix_fmt", "yuv420p", "-c:v", "mpeg2video", "-b:v", "1M"])
-        .args([
-            "-flags",
-            "+ilme+ildct",
-            "-top",
-            "1",
-            "-c:a",
-            "ac3",
-            "-f",
-            "vob",
-        ])
-        .arg(&out)
-        .status()
-        .expect("ffmpeg runs");
-    assert!(status.success(), "ffmpeg made no {name}");
+    fixtures::make(&fixtures::dvd("320x240", seconds, "1M"), &out);
     out
 }
 

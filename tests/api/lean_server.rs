@@ -122,3 +122,23 @@ fn a_server_without_its_worker_program_beside_it_says_which_file_is_missing() {
         "{text}"
     );
 }
+
+/// `dianjiao bench …`, the documented benchmark command, runs the `dianjiao-bench` program
+/// from beside the server, which carries no benchmark code of its own.
+#[test]
+fn dianjiao_bench_hands_the_command_to_the_bench_program_beside_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dianjiao"))
+        .args(["bench", "rss", "--help"])
+        .output()
+        .expect("dianjiao runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("Usage: dianjiao-bench rss") && text.contains("--films <FILMS>"),
+        "{text}"
+    );
+}

@@ -4,7 +4,6 @@
 //! on one data folder. The pauses before each kill come from a printed seed
 //! (`DIANJIAO_TEST_SEED` replays a run).
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use rand::Rng;
@@ -40,74 +39,10 @@ async fn writer(base: String, client: reqwest::Client, round: usize, w: usize) -
     acked
 }
 
-/// Station ids of every `created` station change in the ledger, read over HTTP.
-async fn created_in_ledger(server: &Server, client: &reqwest::Client) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    let mut from = 0;
-    loop {
-        let url = format!("{}/api/v1/ledger?from_seq={from}&limit=1000", server.base);
-        let page: Value = client
-            .get(url)
-            .send()
-            .await
-            .expect("ledger")
-            .json()
-            .await
-            .expect("json");
-        for e in page["entries"].as_array().expect("entries") {
-            if e["kind"] == "station_change" && e["payload"]["action"] == "created" {
-                ids.insert(e["station"].as_str().expect("station").to_owned());
-            }
-        }
-        match page["next_seq"].as_u64() {
-            Some(next) => from = next,
-            None => return ids,
-        }
-    }
-}
-
 /// Entries in the ledger now (one small page read).
 async fn ledger_len(server: &Server, client: &reqwest::Client) -> u64 {
-    let url = format!("{}/api/v1/ledger?limit=1", server.base);
-    let page: Value = client
-        .get(url)
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
+    let page = server.get_json(client, "/api/v1/ledger?limit=1").await;
     page["len"].as_u64().expect("len")
-}
-
-/// Every id acknowledged before the kill is in the ledger and in the store.
-async fn check_acknowledged(server: &Server, round: usize, acked: &[String]) {
-    let client = server.admin().await;
-    let in_ledger = created_in_ledger(server, &client).await;
-    let listed: Value = client
-        .get(format!("{}/api/v1/stations", server.base))
-        .send()
-        .await
-        .expect("stations")
-        .json()
-        .await
-        .expect("json");
-    let stored: HashSet<&str> = listed["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|s| s["id"].as_str())
-        .collect();
-    for id in acked {
-        assert!(
-            in_ledger.contains(id),
-            "round {round}: acknowledged station {id} is not in the ledger"
-        );
-        assert!(
-            stored.contains(id.as_str()),
-            "round {round}: acknowledged station {id} is not stored"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -120,12 +55,13 @@ async fn a_server_killed_at_random_twenty_times_loses_no_acknowledged_write() {
     let mut total = 0;
     for round in 0..=ROUNDS {
         let server = Server::start(data.path(), &[]).await;
-        check_acknowledged(&server, round, &previous).await;
+        let client = server.admin().await;
+        let when = format!("round {round}");
+        server.assert_kept(&client, &previous, &when).await;
         if round == ROUNDS {
             server.kill();
             break;
         }
-        let client = server.admin().await;
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| tokio::spawn(writer(server.base.clone(), client.clone(), round, w)))
             .collect();

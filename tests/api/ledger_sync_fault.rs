@@ -3,42 +3,13 @@
 //! every later one get an error naming the stopped ledger, nothing refused is acknowledged
 //! or stored, and after a restart the chain verifies with every acknowledged entry in it.
 
-use std::collections::HashSet;
-
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::faults::{add_admin, verify_ledger, Server};
 
-/// Station ids of every `created` station change in the ledger.
-async fn created_in_ledger(server: &Server, client: &reqwest::Client) -> HashSet<String> {
-    let url = format!("{}/api/v1/ledger?limit=1000", server.base);
-    let page: Value = client
-        .get(url)
-        .send()
-        .await
-        .expect("ledger")
-        .json()
-        .await
-        .expect("json");
-    page["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .filter(|e| e["kind"] == "station_change" && e["payload"]["action"] == "created")
-        .filter_map(|e| e["station"].as_str().map(str::to_owned))
-        .collect()
-}
-
-async fn create_station(server: &Server, client: &reqwest::Client, n: usize) -> (u16, Value) {
-    let body = json!({"code": format!("S-{n}"), "name": format!("同步{n}村"), "kind": "village"});
-    let res = client
-        .post(format!("{}/api/v1/stations", server.base))
-        .json(&body)
-        .send()
-        .await
-        .expect("answer");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+/// Station `n` of this test: its code and name.
+fn station(n: usize) -> (String, String) {
+    (format!("S-{n}"), format!("同步{n}村"))
 }
 
 #[tokio::test]
@@ -54,7 +25,8 @@ async fn a_failed_sync_stops_the_ledger_and_refuses_every_later_write_until_rest
     let mut acked = Vec::new();
     let mut n = 0;
     let first_refusal = loop {
-        let (status, body) = create_station(&server, &admin, n).await;
+        let (code, name) = station(n);
+        let (status, body) = server.create_station(&admin, &code, &name).await;
         n += 1;
         if status != 201 {
             break (status, body);
@@ -69,7 +41,8 @@ async fn a_failed_sync_stops_the_ledger_and_refuses_every_later_write_until_rest
     );
     // Later writes do not silently succeed over the broken file.
     for _ in 0..3 {
-        let (status, body) = create_station(&server, &admin, n).await;
+        let (code, name) = station(n);
+        let (status, body) = server.create_station(&admin, &code, &name).await;
         n += 1;
         assert_eq!(
             (status, &body["error"]),
@@ -77,32 +50,22 @@ async fn a_failed_sync_stops_the_ledger_and_refuses_every_later_write_until_rest
             "{body}"
         );
     }
-    let listed: Value = admin
-        .get(format!("{}/api/v1/stations", server.base))
-        .send()
-        .await
-        .expect("stations")
-        .json()
-        .await
-        .expect("json");
+    let stored = server.stations_stored(&admin).await;
     assert_eq!(
-        listed["items"].as_array().expect("items").len(),
+        stored.len(),
         acked.len(),
-        "only acknowledged stations are stored: {listed}"
+        "only acknowledged stations are stored: {stored:?}"
     );
     server.kill();
 
     verify_ledger(data.path(), "after the failed sync");
     let server = Server::start(data.path(), &[]).await;
     let admin = server.admin().await;
-    let in_ledger = created_in_ledger(&server, &admin).await;
-    for id in &acked {
-        assert!(
-            in_ledger.contains(id),
-            "acknowledged station {id} is in the ledger"
-        );
-    }
-    let (status, body) = create_station(&server, &admin, n).await;
+    server
+        .assert_kept(&admin, &acked, "after the restart")
+        .await;
+    let (code, name) = station(n);
+    let (status, body) = server.create_station(&admin, &code, &name).await;
     assert_eq!(
         status, 201,
         "a restarted server on a sound disk writes again: {body}"

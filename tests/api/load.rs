@@ -5,11 +5,15 @@
 //! Speed is printed, never asserted.
 
 use dianjiao::accounts::Role;
-use dianjiao::cli::bench::load::{drive, Plan, Target};
 use dianjiao::media::{ClipSpec, Reply, Request};
 
 use crate::prepare::prepare_all;
 use crate::support::{spawn_app_with, TestApp, PASSWORD};
+
+/// The load driver of `dianjiao bench load`, which lives in the bench program.
+#[path = "../../src/bin/dianjiao-bench/drive/mod.rs"]
+mod drive;
+use drive::{drive, Plan, Target};
 
 /// A server closing idle plays after 15 s with one prepared demo-sized film (320x180,
 /// 25 fps, 20 s); the film's id.

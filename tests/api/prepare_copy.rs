@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use dianjiao::media::fixtures::{self, pictures_md5};
 use serde_json::Value;
 
 use crate::prepare::{ffmpeg_decodes, ffprobe_duration, prepare_all};
-use crate::support::fixtures::ffmpeg;
 use crate::support::{spawn_app, TestApp};
 
 /// How far apart the first sound and the first picture may start, seconds.
@@ -21,8 +21,7 @@ const SAME_LENGTH_S: f64 = 0.5;
 /// One copy-path film: its file name, its picture size and what its sound is.
 pub struct CopyClip {
     pub file: &'static str,
-    /// Recipe: 6 s of `testsrc2` at 25 fps and a tone, H.264 High (veryfast, a keyframe every
-    /// 2 s, B-frames) + these sound and muxer options.
+    /// Recipe: `fixtures::h264_with_sound`, 6 s at this size + these sound and muxer options.
     size: &'static str,
     sound: &'static str,
     /// The renditions the plan should make, highest first.
@@ -60,18 +59,8 @@ pub const COPY_CLIPS: [CopyClip; 3] = [
 /// Makes `clip` in `dir`.
 pub fn make_copy_clip(dir: &Path, clip: &CopyClip) -> PathBuf {
     let path = dir.join(clip.file);
-    let inputs = format!(
-        "-f lavfi -i testsrc2=size={}:rate=25:duration=6 \
-         -f lavfi -i sine=frequency=440:duration=6:sample_rate=48000",
-        clip.size
-    );
-    let picture = "-pix_fmt yuv420p -c:v libx264 -preset veryfast -g 50 -keyint_min 50 \
-                   -sc_threshold 0";
-    let args: Vec<&str> = [inputs.as_str(), picture, clip.sound]
-        .iter()
-        .flat_map(|a| a.split_whitespace())
-        .collect();
-    ffmpeg(args.iter().map(Path::new).chain([path.as_path()]));
+    let sound: Vec<&str> = clip.sound.split_whitespace().collect();
+    fixtures::make(&fixtures::h264_with_sound(clip.size, 6, &sound), &path);
     path
 }
 
@@ -93,29 +82,6 @@ pub async fn copy_clips_prepared(app: &TestApp) -> Vec<Value> {
                 .clone()
         })
         .collect()
-}
-
-/// The MD5 of every decoded picture of `input`'s first video stream, in order.
-fn pictures_md5(input: &str) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i", input])
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "md5",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// The earliest presentation time of `stream` (`v:0`, `a:0`) in `input`, seconds.
@@ -164,8 +130,8 @@ fn check_output(name: &str, url: &str, source: &Path, length: f64) {
     assert!(stderr.trim().is_empty(), "{name} {url}: {stderr}");
     let source = source.to_str().expect("utf-8 path");
     assert_eq!(
-        pictures_md5(url),
-        pictures_md5(source),
+        pictures_md5(Path::new(url)),
+        pictures_md5(Path::new(source)),
         "{name} {url}: pictures"
     );
     assert_eq!(codec_of(url, "a:0"), "aac,LC", "{name} {url}");

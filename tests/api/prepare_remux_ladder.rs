@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use dianjiao::media::fixtures::pictures_md5;
 use dianjiao::media::prepare::{decide, Action};
 
 use super::prepare_remux::{
@@ -18,29 +19,6 @@ fn inputs(size: &str) -> String {
         "-f lavfi -i testsrc2=size={size}:rate=25:duration=8 \
          -f lavfi -i sine=frequency=440:duration=8:sample_rate=44100"
     )
-}
-
-/// The MD5 of every decoded picture of `input`'s first video stream.
-fn pictures_md5(input: &Path) -> String {
-    let path = input.to_string_lossy();
-    let args = [
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        &path,
-        "-map",
-        "0:v:0",
-        "-fps_mode",
-        "passthrough",
-    ];
-    let out = run("ffmpeg", &[&args[..], &["-f", "md5", "-"]].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// `entries` of the first `kind` stream (`v` or `a`) of `input`, as ffprobe prints them.

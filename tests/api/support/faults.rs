@@ -13,6 +13,8 @@ use serde_json::json;
 
 use super::PASSWORD;
 
+mod stations;
+
 /// The admin account [`add_admin`] makes.
 pub const ADMIN: &str = "crash-admin";
 

@@ -1,15 +1,19 @@
 //! Media fixtures, generated with the `ffmpeg` CLI into a test's temp dir — never downloaded.
 //! Every clip is 2 s of `testsrc2` at 160x120, 25 fps, with a 440 Hz tone; each recipe sits
-//! next to its generator. The hostile files are the ones a township clerk may really upload:
-//! empty, cut short, garbage, a renamed text file, playlists and scripts that point elsewhere.
+//! next to its generator (the DVD's encoding is `dianjiao::media::fixtures`', shared with the
+//! unit tests and the benchmarks). The hostile files are in `hostile`.
 
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use dianjiao::media::FailureKind;
+use dianjiao::media::fixtures;
+pub(crate) use dianjiao::media::fixtures::ffmpeg;
+
+mod hostile;
+
+pub use hostile::hostile_files;
 
 /// Length of every generated clip, seconds.
 pub const CLIP_SECONDS: f64 = 2.0;
@@ -59,8 +63,7 @@ const RECIPES: &[Recipe] = &[
         video: Some("mpeg2video"),
         audio: Some("ac3"),
         bit_depth: Some(8),
-        args: "-pix_fmt yuv420p -c:v mpeg2video -flags +ilme+ildct -top 1 \
-               -c:a ac3 -ar 48000 -f vob",
+        args: fixtures::DVD_ENCODING,
     },
     // MPEG-4 Part 2 (ASP) tagged XVID + MP3 in AVI: the 2000s download.
     Recipe {
@@ -144,24 +147,6 @@ const RECIPES: &[Recipe] = &[
 pub const CAMERA_MP4: &str = "camera.mp4";
 /// Where [`CAMERA_MP4`]'s keyframes are shown, seconds: every 12th frame at 25 fps.
 pub const CAMERA_KEYFRAMES: [f64; 5] = [0.0, 0.48, 0.96, 1.44, 1.92];
-
-/// Runs `ffmpeg -nostdin -loglevel error -y <args>` and panics with its stderr on failure.
-pub(crate) fn ffmpeg<I, S>(args: I)
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("the ffmpeg CLI is installed (see TOOLCHAIN.md)");
-    assert!(
-        out.status.success(),
-        "ffmpeg failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn make(dir: &Path, r: &Recipe) -> Clip {
     let path = dir.join(r.file);
@@ -307,99 +292,4 @@ pub fn many_streams_mkv(dir: &Path) -> PathBuf {
             .chain([path.as_os_str()]),
     );
     path
-}
-
-/// A file a probe must refuse, and the failure expected.
-#[derive(Clone, Debug)]
-pub struct Hostile {
-    pub path: PathBuf,
-    pub expected: FailureKind,
-}
-
-/// A text file renamed `.avi`.
-const NOTES: &str = "会议记录：这不是影片。\nMeeting notes, not a film.\n";
-/// An HLS playlist renamed `.mp4` that would make FFmpeg read a local file.
-const FILE_PLAYLIST: &str =
-    "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n";
-/// An RTP session description renamed `.mp4`: it passes the text sniff in `open.rs`, and
-/// FFmpeg's format whitelist must refuse it (it would open UDP sockets).
-const SDP: &str = "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=film\nc=IN IP4 127.0.0.1\nt=0 0\n\
-                   m=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n";
-/// An ffconcat script renamed `.avi` that would make FFmpeg read a local file.
-const CONCAT_SCRIPT: &str = "ffconcat version 1.0\nfile '/etc/passwd'\n";
-
-/// Every hostile file. `loopback_port` is a port the test listens on: one playlist points
-/// there, so the test can show that nothing connected.
-pub fn hostile_files(dir: &Path, loopback_port: u16) -> Vec<Hostile> {
-    let camera = clip(dir, CAMERA_MP4);
-    let whole = fs::read(&camera.path).expect("camera clip");
-    // A photo renamed `.mp4`. Recipe: one frame of testsrc2 as PNG.
-    let png = dir.join("photo.png");
-    ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x120",
-            "-frames:v",
-            "1",
-        ]
-        .map(OsStr::new)
-        .into_iter()
-        .chain([png.as_os_str()]),
-    );
-    let photo = fs::read(&png).expect("photo");
-    let http_playlist = format!(
-        "#EXTM3U\n#EXT-X-TARGETDURATION:10\n\
-         #EXTINF:10,\nhttp://127.0.0.1:{loopback_port}/seg.ts\n#EXT-X-ENDLIST\n"
-    );
-    let files: Vec<(&str, Vec<u8>, FailureKind)> = vec![
-        ("empty.mp4", Vec::new(), FailureKind::Empty),
-        // An upload cut off before the MP4's index (`moov` comes last).
-        (
-            "truncated.mp4",
-            whole[..whole.len() / 3].to_vec(),
-            FailureKind::Damaged,
-        ),
-        (
-            "random.mp4",
-            pseudo_random_bytes(64 * 1024),
-            FailureKind::NotMedia,
-        ),
-        ("notes.avi", NOTES.into(), FailureKind::NotMedia),
-        (
-            "playlist-file.mp4",
-            FILE_PLAYLIST.into(),
-            FailureKind::Forbidden,
-        ),
-        (
-            "playlist-http.mp4",
-            http_playlist.into(),
-            FailureKind::Forbidden,
-        ),
-        ("concat.avi", CONCAT_SCRIPT.into(), FailureKind::Forbidden),
-        ("stream.mp4", SDP.into(), FailureKind::Forbidden),
-        ("photo.mp4", photo, FailureKind::NotMedia),
-    ];
-    files
-        .into_iter()
-        .map(|(name, bytes, expected)| {
-            let path = dir.join(name);
-            fs::write(&path, bytes).expect("write hostile file");
-            Hostile { path, expected }
-        })
-        .collect()
-}
-
-/// Deterministic garbage (xorshift64), so a failure reproduces.
-fn pseudo_random_bytes(len: usize) -> Vec<u8> {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }

@@ -9,6 +9,8 @@ use ffmpeg_next as ffmpeg_lib;
 
 use crate::media::executors::probe::{init_ffmpeg, probe_file};
 use crate::media::executors::thumb::test_support::{ffmpeg, probe};
+use crate::media::fixtures;
+pub(crate) use crate::media::fixtures::{lavfi_inputs, pictures_md5};
 use crate::media::limits::MediaLimits;
 use crate::media::prepare::{decide, Event};
 use crate::media::protocol::{MediaFailure, PrepareJob, PreparedOutputs};
@@ -118,50 +120,9 @@ pub(crate) fn h264_film(name: &str, seconds: u32, extra: &[&str]) -> Fixture {
 /// sound TVs cannot play, the way broadcasts and rips come: `sound` are the audio encoder
 /// and muxer options (e.g. `-c:a ac3` for an MKV, `-c:a mp2 -f mpegts` for a DVB `.ts`).
 pub(crate) fn h264_with_sound(name: &str, size: &str, seconds: u32, sound: &[&str]) -> Fixture {
-    let mut args = lavfi_inputs(size, 25, seconds);
-    let picture = [
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-g",
-        "50",
-        "-keyint_min",
-        "50",
-        "-sc_threshold",
-        "0",
-    ];
-    args.extend(picture.iter().chain(sound).map(|a| a.to_string()));
+    let args = fixtures::h264_with_sound(size, seconds, sound);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Fixture::make(name, &args)
-}
-
-/// The MD5 of every decoded picture of `path`'s first video stream, one after another, as
-/// the ffmpeg CLI decodes them (no frame dropped or repeated for timing): equal for two
-/// files only when they hold the same pictures.
-pub(crate) fn pictures_md5(path: &Path) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v:0",
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "md5",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// The start of an MPEG-TS segment as read back with FFmpeg: its first picture packet
@@ -204,47 +165,9 @@ pub(crate) fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// `testsrc2` + a tone, `seconds` long, as CLI input arguments.
-pub(crate) fn lavfi_inputs(size: &str, rate: u32, seconds: u32) -> Vec<String> {
-    vec![
-        "-f".into(),
-        "lavfi".into(),
-        "-i".into(),
-        format!("testsrc2=size={size}:rate={rate}"),
-        "-f".into(),
-        "lavfi".into(),
-        "-i".into(),
-        "sine=frequency=440:sample_rate=48000".into(),
-        "-t".into(),
-        seconds.to_string(),
-    ]
-}
-
-/// An interlaced 4:3 PAL DVD: MPEG-2 with true fields (50 fields a second woven into 25
-/// frames, top first), SAR 16:15, AC-3 sound, in a VOB.
+/// An interlaced 4:3 PAL DVD of `seconds` ([`fixtures::pal_dvd`]), in a VOB.
 pub(crate) fn pal_dvd(seconds: u32) -> Fixture {
-    let mut args = lavfi_inputs("720x576", 50, seconds);
-    args.extend(
-        [
-            "-vf",
-            "tinterlace=mode=interleave_top,setsar=16/15",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "mpeg2video",
-            "-b:v",
-            "4M",
-            "-flags",
-            "+ilme+ildct",
-            "-top",
-            "1",
-            "-c:a",
-            "ac3",
-            "-f",
-            "vob",
-        ]
-        .map(String::from),
-    );
+    let args = fixtures::pal_dvd(seconds);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Fixture::make("dvd.vob", &args)
 }

@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::library::Quiet;
-use crate::media::{ClipSpec, Reply, Request};
+use dianjiao::app::App;
+use dianjiao::library::Quiet;
+use dianjiao::media::{ClipSpec, Reply, Request};
 
-use super::prepare::load_average;
-use super::{bench_settings, children_of, cleanup, exe, tempdir};
-use crate::cli::CliError;
+use crate::prepare::load_average;
+use crate::support::{bench_settings, children_of, cleanup, exe, server_exe, tempdir, ChildServer};
+use dianjiao::cli::CliError;
 
 const OURS_ADDR: &str = "127.0.0.1:18090";
 const NGINX_ADDR: &str = "127.0.0.1:18091";
@@ -43,15 +43,15 @@ pub fn serve(connections: u32, seconds: u32) -> Result<(), CliError> {
     std::fs::create_dir_all(copy.parent().expect("segment folder")).expect("nginx root");
     std::fs::copy(&segment, &copy).expect("copy the segment for nginx");
     let url_path = format!("/hls/{id}/{}", rel.display());
-    let mut ours = Server(
-        Command::new(exe())
+    let mut ours = ChildServer(
+        Command::new(server_exe())
             .args(["serve", "--listen", OURS_ADDR, "--data"])
             .arg(&data)
             .env("DIANJIAO_LOG", "warn")
             .spawn()
             .map_err(CliError::Serve)?,
     );
-    let mut nginx = Server(start_nginx(&tmp, &static_root).map_err(CliError::Serve)?);
+    let mut nginx = ChildServer(start_nginx(&tmp, &static_root).map_err(CliError::Serve)?);
     let [ours_url, nginx_url, copy_url] =
         [OURS_ADDR, NGINX_ADDR, NGINX_COPY_ADDR].map(|addr| format!("http://{addr}{url_path}"));
     wait_until_served(&ours_url, &mut ours.0, size);
@@ -183,18 +183,6 @@ fn stat_fields(path: &str, at: [usize; 2]) -> u64 {
     at.iter()
         .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
         .sum()
-}
-
-/// Stops its server when dropped: SIGTERM, so that nginx's master stops its workers too.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 /// One film, scanned and prepared (remuxed) in `data`; its id and the segment whose size

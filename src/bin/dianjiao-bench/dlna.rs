@@ -4,17 +4,17 @@
 //! the reference. Latency per request, p50 and p99; the target is p99 < 20 ms.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use media_catalog::{Film, FilmId, MediaInfo, StreamInfo, StreamKind};
 
-use super::prepare::load_average;
-use super::{bench_settings, cleanup, exe, tempdir};
-use crate::app::App;
-use crate::cli::CliError;
-use crate::config::Settings;
+use crate::prepare::load_average;
+use crate::support::{bench_settings, cleanup, exe, tempdir, InProcess};
+use dianjiao::app::App;
+use dianjiao::cli::CliError;
+use dianjiao::config::Settings;
 
 /// Films per page, as a TV asks.
 const PAGE: usize = 50;
@@ -30,14 +30,8 @@ pub fn dlna(films: usize) -> Result<(), CliError> {
     };
     let app = Arc::new(App::open(settings, exe())?);
     fill_catalog(&app, films);
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
-    let addr = listener.local_addr().map_err(CliError::Serve)?;
-    let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
-    let handle = server.handle();
-    let runtime = std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
-        let _ = rt.block_on(server);
-    });
+    let server = InProcess::start(app.clone())?;
+    let addr = server.addr;
     let mut conn = Conn::open(addr);
     let pages = films.div_ceil(PAGE);
     let first = time(|| conn.browse(0));
@@ -91,8 +85,7 @@ pub fn dlna(films: usize) -> Result<(), CliError> {
         ours_p99.as_secs_f64() / reference_p99.as_secs_f64().max(1e-9)
     );
     drop(conn);
-    super::jit::futures_stop(handle);
-    let _ = runtime.join();
+    server.stop();
     cleanup(&tmp);
     Ok(())
 }
@@ -165,7 +158,7 @@ impl Conn {
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n\
              SOAPACTION: \"urn:schemas-upnp-org:service:ContentDirectory:1#Browse\"\r\n\
              Content-Length: {}\r\n\r\n",
-            crate::dlna::CDS_CONTROL_PATH,
+            dianjiao::dlna::CDS_CONTROL_PATH,
             self.addr,
             body.len()
         );

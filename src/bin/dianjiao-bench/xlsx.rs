@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{cleanup, tempdir};
-use crate::cli::{CliError, LedgerCliError};
-use crate::ledger::{Draft, EntryKind, Ledger, LedgerOptions};
-use crate::records::Days;
-use crate::reports::{xlsx, Period, RegisterKind, Reports, ReportsError, Tabular};
-use crate::stations::{NewStation, StationKind, Stations};
+use crate::support::{cleanup, tempdir};
+use dianjiao::cli::{CliError, LedgerCliError};
+use dianjiao::ledger::{Draft, EntryKind, Ledger, LedgerOptions};
+use dianjiao::records::Days;
+use dianjiao::reports::{xlsx, Period, RegisterKind, Reports, ReportsError, Tabular};
+use dianjiao::stations::{NewStation, StationKind, Stations};
 
 /// Writers filling the ledger (group commit shares their syncs).
 const FILL_WRITERS: u64 = 64;

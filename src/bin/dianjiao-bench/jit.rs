@@ -7,22 +7,23 @@
 //! round, so a busy machine weighs on both alike.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::App;
-use crate::config::Settings;
-use crate::jit::JitPlan;
-use crate::library::Quiet;
-use crate::media::prepare::Segment;
-use crate::media::{ClipSpec, Reply, Request};
+use dianjiao::app::App;
+use dianjiao::config::Settings;
+use dianjiao::jit::JitPlan;
+use dianjiao::library::Quiet;
+use dianjiao::media::fixtures;
+use dianjiao::media::prepare::Segment;
+use dianjiao::media::{ClipSpec, Reply, Request};
 
-use super::prepare::{load_average, median};
-use super::{bench_settings, cleanup, exe, tempdir};
-use crate::cli::CliError;
+use crate::prepare::{load_average, median};
+use crate::support::{bench_settings, cleanup, exe, tempdir, InProcess};
+use dianjiao::cli::CliError;
 
 /// Length of the short films, seconds.
 const SHORT_S: u32 = 60;
@@ -68,14 +69,8 @@ pub fn jit(hours: f64, rounds: usize) -> Result<(), CliError> {
     let app = Arc::new(App::open(settings, exe())?);
     make_films(&app, &lib, hours);
     app.library.scan(&lib, &Quiet)?;
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(CliError::Serve)?;
-    let addr = listener.local_addr().map_err(CliError::Serve)?;
-    let server = crate::http::server(app.clone(), listener).map_err(CliError::Serve)?;
-    let handle = server.handle();
-    let runtime = std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
-        let _ = rt.block_on(server);
-    });
+    let server = InProcess::start(app.clone())?;
+    let addr = server.addr;
     println!(
         "just-in-time benchmark: first segment over HTTP (master + variant playlist + segment), \
          no preparation running, median of {rounds}, both sides at nice {}, load average {}",
@@ -85,8 +80,7 @@ pub fn jit(hours: f64, rounds: usize) -> Result<(), CliError> {
     for case in CASES {
         run_case(&app, addr, &lib, case, rounds);
     }
-    futures_stop(handle);
-    let _ = runtime.join();
+    server.stop();
     cleanup(&tmp);
     Ok(())
 }
@@ -170,31 +164,7 @@ fn make_films(app: &App, lib: &Path, hours: f64) {
     });
     assert!(matches!(reply, Reply::Done), "synth failed: {reply:?}");
     let dvd = lib.join("dvd.vob");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("testsrc2=size=720x576:rate=25:duration={SHORT_S}"),
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency=440:duration={SHORT_S}:sample_rate=48000"),
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "mpeg2video",
-        "-b:v",
-        "1M",
-        "-flags",
-        "+ilme+ildct",
-        "-top",
-        "1",
-        "-c:a",
-        "ac3",
-        "-f",
-        "vob",
-        &dvd.to_string_lossy(),
-    ]);
+    fixtures::make(&fixtures::dvd("720x576", SHORT_S, "1M"), &dvd);
     let loops = ((hours * 3600.0 / f64::from(SHORT_S)).ceil() as u32).max(1) - 1;
     ffmpeg(&[
         "-stream_loop",
@@ -319,13 +289,4 @@ fn get(addr: SocketAddr, path: &str) -> usize {
     let head = String::from_utf8_lossy(&answer[..head_end]);
     assert!(head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
     answer.len() - head_end - 4
-}
-
-/// Stops the HTTP server from outside its runtime.
-pub(super) fn futures_stop(handle: actix_web::dev::ServerHandle) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    rt.block_on(handle.stop(false));
 }

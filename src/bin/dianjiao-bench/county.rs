@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::{cleanup, tempdir};
-use crate::cli::CliError;
-use crate::config::Settings;
-use crate::county::{County, CountyError};
-use crate::ledger::{verify_export, Draft, EntryKind, Ledger, LedgerClock, LedgerOptions};
-use crate::records::Days;
+use crate::support::{cleanup, tempdir};
+use dianjiao::cli::CliError;
+use dianjiao::config::Settings;
+use dianjiao::county::{County, CountyError};
+use dianjiao::ledger::{verify_export, Draft, EntryKind, Ledger, LedgerClock, LedgerOptions};
+use dianjiao::records::Days;
 
 /// Writers filling one township's ledger (group commit shares their syncs).
 const WRITERS: usize = 40;
@@ -74,7 +74,7 @@ fn run(tmp: &std::path::Path, shape: Shape) -> Result<(), CliError> {
         path: settings.data.clone(),
         source,
     })?;
-    let db = crate::app::open_db(&settings)?;
+    let db = dianjiao::app::open_db(&settings)?;
     let county = County::open(&db)?;
     reset_peak();
     let rss_before = rss_kib();
@@ -150,7 +150,7 @@ fn township(
         ..LedgerOptions::default()
     };
     let dir = tmp.join(format!("township-{t}"));
-    let ledger = Ledger::open_with(&dir, options).map_err(crate::cli::LedgerCliError::from)?;
+    let ledger = Ledger::open_with(&dir, options).map_err(dianjiao::cli::LedgerCliError::from)?;
     std::thread::scope(|s| {
         for w in 0..WRITERS {
             let ledger = &ledger;
@@ -170,7 +170,7 @@ fn township(
     })?;
     let cp = ledger
         .export(0, &mut file)
-        .map_err(crate::cli::LedgerCliError::from)?;
+        .map_err(dianjiao::cli::LedgerCliError::from)?;
     let key = ledger
         .public_key()
         .map(|k| k.to_string())
@@ -232,7 +232,7 @@ fn bare_read(county: &County) -> Result<u64, CountyError> {
     let mut n = 0;
     for t in county.list()? {
         county.each_entry(&t.id, |line| {
-            let _: crate::ledger::Entry = serde_json::from_slice(line)?;
+            let _: dianjiao::ledger::Entry = serde_json::from_slice(line)?;
             n += 1;
             Ok(())
         })?;

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::app::pool_config;
-use crate::config::Settings;
-use crate::media::prepare::{decide, transcode_plan, Action, Plan, Rung};
-use crate::media::protocol::PrepareJob;
-use crate::media::{ClipSpec, Reply, Request, WorkerPool};
+use dianjiao::app::pool_config;
+use dianjiao::config::Settings;
+use dianjiao::media::prepare::{decide, transcode_plan, Action, Plan, Rung};
+use dianjiao::media::protocol::PrepareJob;
+use dianjiao::media::{ClipSpec, Reply, Request, WorkerPool};
 
-use super::{bench_settings, cleanup, exe, tempdir, time};
-use crate::cli::CliError;
+use crate::support::{bench_settings, cleanup, exe, tempdir, time};
+use dianjiao::cli::CliError;
 
 /// Length of the benchmark clip, seconds.
 const CLIP_S: f64 = 40.0;
@@ -24,8 +24,8 @@ const RUNS: usize = 3;
 pub fn prepare() -> Result<(), CliError> {
     let tmp = tempdir();
     let settings = bench_settings(&tmp.join("data"));
-    let pool =
-        WorkerPool::start(pool_config(&settings, exe())).map_err(crate::app::OpenError::Workers)?;
+    let pool = WorkerPool::start(pool_config(&settings, exe()))
+        .map_err(dianjiao::app::OpenError::Workers)?;
     let clip = tmp.join("clip.mp4");
     synth_clip(&pool, &clip);
     let Reply::Probed { report } = pool.call(&Request::Probe { path: clip.clone() }) else {

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::prepare::load_average;
-use super::{cleanup, tempdir};
-use crate::cli::{CliError, LedgerCliError};
-use crate::ledger::{
+use crate::prepare::load_average;
+use crate::support::{cleanup, tempdir};
+use dianjiao::cli::{CliError, LedgerCliError};
+use dianjiao::ledger::{
     verify_export, Checkpoint, Draft, EntryKind, Ledger, LedgerError, LedgerOptions, LOG_FILE,
 };
 

@@ -7,16 +7,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::app::pool_config;
-use crate::media::prepare::{decide, transcode_plan, Action, Plan};
-use crate::media::{Reply, Request, WorkerPool};
+use dianjiao::app::pool_config;
+use dianjiao::media::fixtures;
+use dianjiao::media::prepare::{decide, transcode_plan, Action, Plan};
+use dianjiao::media::{Reply, Request, WorkerPool};
 
-use super::prepare::{
+use crate::prepare::{
     describe, load_average, median, run_ffmpeg, rung_list, strings, tee_outputs, Bench,
 };
-use super::serve::{cpu_ticks, waited_children_ticks, TICKS_PER_S};
-use super::{bench_settings, cleanup, exe, tempdir, time};
-use crate::cli::CliError;
+use crate::serve::{cpu_ticks, waited_children_ticks, TICKS_PER_S};
+use crate::support::{bench_settings, cleanup, exe, tempdir, time};
+use dianjiao::cli::CliError;
 
 /// Length of each benchmark film, seconds.
 const FILM_S: u32 = 60;
@@ -93,8 +94,8 @@ fn medians(runs: Vec<(Duration, f64)>) -> (Duration, f64) {
 pub fn copy() -> Result<(), CliError> {
     let tmp = tempdir();
     let settings = bench_settings(&tmp.join("data"));
-    let pool =
-        WorkerPool::start(pool_config(&settings, exe())).map_err(crate::app::OpenError::Workers)?;
+    let pool = WorkerPool::start(pool_config(&settings, exe()))
+        .map_err(dianjiao::app::OpenError::Workers)?;
     println!(
         "copy-path benchmark: {FILM_S} s films, median of {RUNS}, runs alternating (CLI, copy, full), nice {}",
         settings.worker_nice
@@ -200,35 +201,13 @@ fn report_film(film: &Film, copy: &Plan, full: &Plan, t: &Timings, tmp: &Path) {
     );
 }
 
-/// Makes a benchmark film with the ffmpeg CLI: `testsrc2` and a tone, libx264 veryfast
-/// High with a keyframe every 2 s (B-frames on), and the film's sound and container.
+/// Makes a benchmark film with the ffmpeg CLI: `fixtures::h264_with_sound` (a keyframe
+/// every 2 s, B-frames on) at the film's size and video rate, with its sound and container.
 fn make_film(film: &Film, out: &Path) {
-    let mut args = strings(&["-v", "error", "-y", "-f", "lavfi", "-i"]);
-    args.push(format!(
-        "testsrc2=size={}:rate=25:duration={FILM_S}",
-        film.size
-    ));
-    args.extend(strings(&["-f", "lavfi", "-i"]));
-    args.push(format!(
-        "sine=frequency=440:duration={FILM_S}:sample_rate=48000"
-    ));
-    args.extend(strings(&[
-        "-pix_fmt",
-        "yuv420p",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-g",
-        "50",
-        "-keyint_min",
-        "50",
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        film.video_rate,
-    ]));
-    args.extend(strings(film.sound));
+    let mut sound = vec!["-b:v", film.video_rate];
+    sound.extend(film.sound);
+    let mut args = strings(&["-v", "error", "-y"]);
+    args.extend(fixtures::h264_with_sound(film.size, FILM_S, &sound));
     args.push(out.display().to_string());
     run_ffmpeg(0, &args);
 }

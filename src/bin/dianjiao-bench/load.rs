@@ -6,14 +6,14 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::accounts::Role;
-use crate::app::App;
-use crate::cli::CliError;
-use crate::library::Quiet;
-use crate::media::{ClipSpec, Reply, Request};
+use dianjiao::accounts::Role;
+use dianjiao::app::App;
+use dianjiao::cli::CliError;
+use dianjiao::library::Quiet;
+use dianjiao::media::{ClipSpec, Reply, Request};
 
-use super::super::{bench_settings, cleanup, exe, tempdir};
-use super::{drive, Plan, Target};
+use crate::drive::{drive, Plan, Target};
+use crate::support::{bench_settings, cleanup, exe, server_exe, tempdir, ChildServer};
 
 const ADDR: &str = "127.0.0.1:18093";
 const ADMIN: &str = "loadadmin";
@@ -26,8 +26,8 @@ pub fn load(plan: Plan) -> Result<(), CliError> {
     let tmp = tempdir();
     let data = tmp.join("data");
     let films = prepared_films(&tmp, &data)?;
-    let mut server = Server(
-        Command::new(exe())
+    let mut server = ChildServer(
+        Command::new(server_exe())
             .args(["serve", "--listen", ADDR, "--data"])
             .arg(&data)
             .env("DIANJIAO_LOG", "warn")
@@ -111,16 +111,4 @@ fn wait_until_up(server: &mut Child) {
         std::thread::sleep(Duration::from_millis(200));
     }
     panic!("dianjiao serve never listened on {ADDR}");
-}
-
-/// Stops the server when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
 }

@@ -1,6 +1,8 @@
 //! `dianjiao bench load` and the load test: N viewers on loopback fetching a film's HLS at
 //! a player's pace, paired TVs reporting plays (start, heartbeats, end), a clerk reading
 //! the ledger and a report and uploading a film (tus), all at once; then the figures and what the ledger recorded.
+//! `tests/api/load.rs` compiles this folder too (`#[path]`), so it names nothing of the
+//! bench program (`crate::…`): only std, tokio, reqwest, base64 and serde_json.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -8,12 +10,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 mod client;
-mod command;
 mod figures;
 mod upload;
 
 use client::Http;
-pub use command::load;
 pub use figures::Figures;
 
 /// How much load, for how long.
