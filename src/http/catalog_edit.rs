@@ -9,13 +9,13 @@ use serde_json::json;
 use super::blocking;
 use super::dto::Items;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Maps the office's catalog errors to clerk-readable answers; the rest stay internal.
 fn refused(e: CatalogError) -> AppError {
     match e {
-        CatalogError::Edit(why) => AppError::Unprocessable {
-            code: "invalid",
+        CatalogError::Edit(why) => AppError::Refused {
+            code: Code::Invalid,
             message: why.to_string(),
         },
         CatalogError::UnknownFilm(_) => AppError::NotFound { what: "影片" },
@@ -58,8 +58,8 @@ pub struct FilmPatch {
 
 fn category(name: Option<Option<String>>) -> Result<Option<Option<Category>>, AppError> {
     let parse = |c: String| {
-        Category::parse(&c).ok_or_else(|| AppError::Unprocessable {
-            code: "invalid",
+        Category::parse(&c).ok_or_else(|| AppError::Refused {
+            code: Code::Invalid,
             message: format!("未知分类 {c:?}，可选：中央、省、市县、本地制作（unknown category）"),
         })
     };

@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::county::auth::{self, Signed};
 use crate::county::view::CountyYear;
 use crate::county::{County, CountyError, Township};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::ledger::Entry;
 
 /// The largest push body taken (a batch of entries), in bytes.
@@ -119,8 +119,8 @@ pub async fn monthly(
 ) -> Result<HttpResponse, AppError> {
     let county = county(&app)?;
     let format = format_of(query.format.as_deref())?;
-    let year = query.year.ok_or_else(|| AppError::Unprocessable {
-        code: "invalid",
+    let year = query.year.ok_or_else(|| AppError::Refused {
+        code: Code::Invalid,
         message: "请给出年份 year（year is required）".into(),
     })?;
     let days = app.days;
@@ -256,8 +256,8 @@ pub async fn sender(app: web::Data<App>) -> Result<HttpResponse, AppError> {
 }
 
 fn no_county_url() -> AppError {
-    AppError::Unprocessable {
-        code: "no_county_url",
+    AppError::Refused {
+        code: Code::NoCountyUrl,
         message: "还没有设置县里服务器的地址 county_url（no county_url is set: ask the county for its address and set it）".into(),
     }
 }

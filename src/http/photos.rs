@@ -12,21 +12,6 @@ use crate::error::AppError;
 use crate::photos::{CheckedPhoto, PhotoError, PhotoType, Photos};
 use crate::plays::Actor;
 
-impl From<PhotoError> for AppError {
-    fn from(e: PhotoError) -> AppError {
-        match e {
-            PhotoError::NotAPhoto => AppError::Unprocessable {
-                code: "not_a_photo",
-                message: e.to_string(),
-            },
-            PhotoError::TooLarge { .. } => AppError::TooLarge {
-                message: e.to_string(),
-            },
-            PhotoError::Io(e) => AppError::Io(e),
-        }
-    }
-}
-
 /// Adds a photo to a play → `201` with its `photo` ledger entry (`200` with the first entry
 /// when the same photo was already added). The body is the image itself; its own header
 /// decides whether it is a JPEG or PNG, whatever `Content-Type` says, but a body declared as

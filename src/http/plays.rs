@@ -11,65 +11,7 @@ use super::blocking;
 use super::gate::CallerAt;
 use crate::app::App;
 use crate::error::AppError;
-use crate::plays::{Actor, PlaysError};
-
-impl From<PlaysError> for AppError {
-    fn from(e: PlaysError) -> AppError {
-        use PlaysError as P;
-        match e {
-            P::UnknownFilm(_) => AppError::NotFound { what: "影片" },
-            P::UnknownPlay(_) => AppError::NotFound {
-                what: "播放记录"
-            },
-            P::Ended(_) => AppError::Conflict {
-                code: "play_ended",
-                message: e.to_string(),
-            },
-            P::NotReported(_) => AppError::Conflict {
-                code: "inferred_play",
-                message: e.to_string(),
-            },
-            P::NoStation(_) => AppError::Unprocessable {
-                code: "no_station",
-                message: e.to_string(),
-            },
-            P::OtherStation { .. } => AppError::Unprocessable {
-                code: "other_station",
-                message: e.to_string(),
-            },
-            P::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            P::StationNotYours => AppError::Forbidden,
-            P::NotYours(_) => AppError::Refused {
-                code: "not_your_play",
-                message: e.to_string(),
-            },
-            P::EntriesClosed { .. } => AppError::Conflict {
-                code: "entries_closed",
-                message: e.to_string(),
-            },
-            P::Closing(_) => AppError::Conflict {
-                code: "play_closing",
-                message: e.to_string(),
-            },
-            P::TooMany {
-                message,
-                retry_after_secs,
-            } => AppError::Limited {
-                code: "too_many_plays",
-                message,
-                retry_after_secs,
-            },
-            P::Photo(e) => e.into(),
-            P::Stations(e) => e.into(),
-            P::Ledger(e) => AppError::Ledger(e),
-            P::Catalog(e) => AppError::Catalog(e),
-            P::Store(_) | P::Record(_) => AppError::Io(std::io::Error::other(e)),
-        }
-    }
-}
+use crate::plays::Actor;
 
 /// `POST /api/v1/plays`.
 #[derive(Deserialize)]
@@ -166,7 +108,7 @@ pub async fn end(
         Ok(plays.end(&id, actor, body.position_s)?)
     })
     .await?;
-    let mut record = serde_json::to_value(&ended.viewing).map_err(std::io::Error::other)?;
+    let mut record = serde_json::to_value(&ended.viewing).map_err(AppError::internal)?;
     record["seq"] = json!(ended.seq);
     // A play with no station makes no ledger entry (only stations make records).
     record["recorded"] = json!(ended.seq.is_some());

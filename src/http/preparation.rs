@@ -13,7 +13,7 @@ use super::blocking;
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::preparation::{Moved, Place, Why};
 
 /// The most films one look at the queue lists.
@@ -163,12 +163,12 @@ pub async fn first(
         match app.preparation.first(&id, &name)? {
             Moved::Front => {}
             Moved::Unknown => return Err(AppError::NotFound { what: "影片" }),
-            Moved::Ready => return Err(AppError::Conflict {
-                code: "already_prepared",
+            Moved::Ready => return Err(AppError::Refused {
+                code: Code::AlreadyPrepared,
                 message: "这部影片已经准备好，可以直接播放，不用再准备（the film is already prepared）".into(),
             }),
-            Moved::Unpreparable => return Err(AppError::Conflict {
-                code: "not_preparable",
+            Moved::Unpreparable => return Err(AppError::Refused {
+                code: Code::NotPreparable,
                 message: "这部影片的文件已被拒收、不在片库中或还没检查过，不能准备；请先检查片库里的文件（the film's file is refused, missing or not probed）".into(),
             }),
         }

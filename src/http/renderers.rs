@@ -21,7 +21,7 @@ use crate::dlna::renderers::avt::{format_time, AvTransport, CallError};
 use crate::dlna::renderers::status::EndReason;
 use crate::dlna::renderers::{push, Renderer};
 use crate::dlna::ssdp::net::local_toward;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::plays::Actor;
 use crate::records::Source;
 
@@ -89,8 +89,8 @@ pub(super) async fn renderer_for(
     let not_found = AppError::NotFound { what: "电视" };
     let r = app.dlna.renderers.get(id).ok_or(not_found)?;
     let Some(station) = r.station_id.clone() else {
-        return Err(AppError::Unprocessable {
-            code: "no_station",
+        return Err(AppError::Refused {
+            code: Code::NoStation,
             message: "这台电视的地址没有登记到任何站点，请先在乡电教站登记（the TV's address is not registered to a station）".into(),
         });
     };
@@ -146,8 +146,8 @@ pub async fn play(
     let body = body.into_inner();
     let position_s = body.position_s.unwrap_or(0.0);
     if !position_s.is_finite() || position_s < 0.0 {
-        return Err(AppError::Unprocessable {
-            code: "invalid",
+        return Err(AppError::Refused {
+            code: Code::Invalid,
             message: "开始位置必须是不小于 0 的秒数（position_s must be a number of seconds ≥ 0）"
                 .into(),
         });
@@ -267,8 +267,8 @@ pub(super) fn polling(app: &App) -> push::Polling {
 /// The renderer's current pushed play, for transport control.
 async fn current(app: &App, who: &Principal, id: &str) -> Result<push::Session, AppError> {
     let r = renderer_for(app, who, id).await?;
-    app.dlna.pushes.current(&r.id).ok_or(AppError::Conflict {
-        code: "nothing_pushed",
+    app.dlna.pushes.current(&r.id).ok_or(AppError::Refused {
+        code: Code::NothingPushed,
         message: "这台电视上没有正在推送播放的影片（nothing pushed is playing on this TV）".into(),
     })
 }
@@ -313,8 +313,8 @@ pub async fn seek(
     count_command(&app, &who, client)?;
     let p = body.position_s;
     if !p.is_finite() || p < 0.0 || s.duration_s.is_some_and(|d| p > d) {
-        return Err(AppError::Unprocessable {
-            code: "invalid",
+        return Err(AppError::Refused {
+            code: Code::Invalid,
             message: "跳转的位置不在影片之内（the position is outside the film）".into(),
         });
     }

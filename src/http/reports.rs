@@ -8,25 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::blocking;
 use crate::app::App;
-use crate::error::AppError;
-use crate::reports::{print, xlsx, Period, RegisterKind, ReportsError, Tabular};
-
-impl From<ReportsError> for AppError {
-    fn from(e: ReportsError) -> AppError {
-        match e {
-            ReportsError::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            ReportsError::UnknownStation(_) => AppError::NotFound { what: "站点" },
-            ReportsError::Stations(e) => e.into(),
-            ReportsError::Ledger(e) => AppError::Ledger(e),
-            ReportsError::Store(_) | ReportsError::IndexMismatch(_) => {
-                AppError::Io(std::io::Error::other(e))
-            }
-        }
-    }
-}
+use crate::error::{AppError, Code};
+use crate::reports::{print, xlsx, Period, RegisterKind, Tabular};
 
 /// The query of every report (each uses its own part).
 #[derive(Deserialize)]
@@ -76,8 +59,8 @@ impl ReportQuery {
 }
 
 fn invalid(message: String) -> AppError {
-    AppError::Unprocessable {
-        code: "invalid",
+    AppError::Refused {
+        code: Code::Invalid,
         message,
     }
 }
@@ -95,12 +78,10 @@ pub(super) fn render<R: Tabular + Serialize>(
     format: Format,
 ) -> Result<Rendered, AppError> {
     Ok(match format {
-        Format::Json => Rendered::Json(
-            serde_json::to_vec(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
-        ),
+        Format::Json => Rendered::Json(serde_json::to_vec(report).map_err(AppError::internal)?),
         Format::Html => Rendered::Html(print::page(report)),
         Format::Xlsx => Rendered::Xlsx {
-            bytes: xlsx::workbook(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
+            bytes: xlsx::workbook(report).map_err(AppError::internal)?,
             name: format!("{}.xlsx", report.file_stem()),
         },
     })

@@ -11,59 +11,10 @@ use serde_json::json;
 use super::blocking;
 use crate::app::App;
 use crate::error::AppError;
-use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate, StationsError};
+use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate};
 
 /// The largest roster file taken (a village roster is a few KiB).
 pub const MAX_ROSTER_BYTES: usize = 5 * 1024 * 1024;
-
-impl From<StationsError> for AppError {
-    fn from(e: StationsError) -> AppError {
-        use StationsError as S;
-        match e {
-            S::UnknownStation(_) => AppError::NotFound { what: "站点" },
-            S::UnknownMember(_) => AppError::NotFound { what: "党员" },
-            S::UnknownDevice(_) => AppError::NotFound { what: "电视" },
-            S::UnknownAddress(_) => AppError::NotFound {
-                what: "站点登记的地址",
-            },
-            S::UnknownChecklistItem(_) => AppError::NotFound {
-                what: "六有项目"
-            },
-            S::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            S::BadRoster(_) => AppError::Unprocessable {
-                code: "bad_roster",
-                message: e.to_string(),
-            },
-            S::Code(_) => AppError::Unprocessable {
-                code: "bad_pairing_code",
-                message: e.to_string(),
-            },
-            S::CodeTaken(_) | S::MemberTaken(_) => AppError::Conflict {
-                code: "exists",
-                message: e.to_string(),
-            },
-            S::AddressTaken { .. } => AppError::Conflict {
-                code: "address_taken",
-                message: e.to_string(),
-            },
-            S::Retired(_) => AppError::Conflict {
-                code: "retired",
-                message: e.to_string(),
-            },
-            S::Throttled { retry_after_secs } | S::PairingPaused { retry_after_secs } => {
-                AppError::TooManyAttempts {
-                    message: e.to_string(),
-                    retry_after_secs,
-                }
-            }
-            S::Ledger(e) => AppError::Ledger(e),
-            S::Store(_) | S::Record(_) => AppError::Io(std::io::Error::other(e)),
-        }
-    }
-}
 
 /// Makes a station: `{"code","name","kind"}` (+ `township`, `broadcaster`) → 201 with it.
 pub async fn create(
@@ -90,8 +41,8 @@ pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpRespo
         Ok((station, stations.checklist(&id)?))
     })
     .await?;
-    let mut body = serde_json::to_value(station).map_err(std::io::Error::other)?;
-    body["checklist"] = serde_json::to_value(checklist).map_err(std::io::Error::other)?;
+    let mut body = serde_json::to_value(station).map_err(AppError::internal)?;
+    body["checklist"] = serde_json::to_value(checklist).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -73,5 +73,5 @@ fn film_json(app: &App, film: media_catalog::Film) -> Result<Value, AppError> {
     let outcome = app.preparation.outcome(&film.id)?;
     let progress = app.preparation.progress(&film.id);
     let dto = FilmDto::from(film).with_preparation(outcome, progress);
-    serde_json::to_value(dto).map_err(|e| AppError::Io(std::io::Error::other(e)))
+    serde_json::to_value(dto).map_err(AppError::internal)
 }

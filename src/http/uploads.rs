@@ -1,10 +1,9 @@
 //! tus 1.0.0 resumable uploads (core + creation, termination, expiration):
 //! `OPTIONS|POST /api/v1/uploads`, `HEAD|PATCH|DELETE /api/v1/uploads/{id}`, and
 //! `GET /api/v1/uploads/{id}` — a JSON view (not tus) the admin page follows to `ready`.
-//! Thin: headers are parsed here, the uploads domain does the rest. Refusals that have a row
-//! in the one error table (404, 409, 413, 400) go through `AppError`; only tus's own answers
-//! (412 with `Tus-Version`, 415, 408 with the kept `Upload-Offset`) and the logged 500 are
-//! made here.
+//! Thin: headers are parsed here, the uploads domain does the rest. Every refusal has its row
+//! in the one error table (`src/error.rs`), tus's own too (412, 415, 408); only the headers
+//! tus adds to them (`Tus-Version`, the kept `Upload-Offset`) are added here.
 
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -18,12 +17,11 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use futures_core::Stream;
-use serde::Serialize;
 
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{Answer, AppError, Code, Coded};
 use crate::uploads::record::parse_meta;
 use crate::uploads::{Upload, UploadError, UploadState};
 
@@ -36,7 +34,7 @@ const OFFSET_STREAM: &str = "application/offset+octet-stream";
 /// Body pieces in flight between the socket and the disk writer (memory stays flat).
 const PIECES_IN_FLIGHT: usize = 8;
 
-/// Why a tus request was refused.
+/// Why a tus request was refused; each has its row in the one error table.
 #[derive(Debug, thiserror::Error)]
 pub enum TusError {
     #[error("Tus-Resumable missing or not 1.0.0")]
@@ -45,124 +43,55 @@ pub enum TusError {
     ContentType,
     #[error("the body stalled")]
     Stalled(Box<Upload>),
-    /// A failure of the server itself (disk, records, catalog): 500, logged with its cause.
-    #[error("upload failed on the server")]
-    Internal(#[source] UploadError),
-    /// A refusal with a row in the one error table.
+    /// The uploads domain refused, or failed (500, logged with its cause).
+    #[error("upload failed")]
+    Upload(#[from] UploadError),
+    /// A refusal of the HTTP layer itself (a bad header, a failed background task).
     #[error(transparent)]
     App(#[from] AppError),
 }
 
-impl From<UploadError> for TusError {
-    fn from(e: UploadError) -> TusError {
-        use UploadError as U;
-        let app = match &e {
-            U::NotFound(_) => AppError::NotFound {
-                what: "上传（可能已过期或被取消），请重新上传",
-            },
-            U::TooLarge { max, .. } => AppError::TooLarge {
-                message: format!("文件太大：最大允许 {}", human_size(*max)),
-            },
-            U::PastLength { length } => AppError::TooLarge {
-                message: format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
-            },
-            U::WrongOffset { expected, .. } => AppError::Conflict {
-                code: "wrong_offset",
-                message: format!("续传位置不对：服务器已收到 {expected} 字节"),
-            },
-            U::Busy => AppError::Conflict {
-                code: "busy",
-                message: "该文件正在由另一个请求上传，请稍后再试".into(),
-            },
-            U::Meta(m) => AppError::BadRequest(m.to_string()),
-            U::DiskFull(_) => AppError::DiskFull,
-            U::Io { source, .. } if crate::disk::is_full(source) => AppError::DiskFull,
-            U::Io { .. }
-            | U::Store(_)
-            | U::Record(_)
-            | U::Catalog(_)
-            | U::Library(_)
-            | U::Entries(_) => return TusError::Internal(e),
-        };
-        TusError::App(app)
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: String,
-}
-
-impl TusError {
-    fn describe(&self) -> (&'static str, StatusCode, String) {
-        let status = |code, s, m: &str| (code, s, m.to_owned());
+impl Coded for TusError {
+    fn answer(&self) -> Answer {
         match self {
-            TusError::Version => status(
-                "tus_version",
-                StatusCode::PRECONDITION_FAILED,
-                "只支持 tus 1.0.0 协议（Tus-Resumable: 1.0.0）",
-            ),
-            TusError::ContentType => status(
-                "content_type",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "上传数据的类型必须是 application/offset+octet-stream",
-            ),
-            TusError::Stalled(up) => (
-                "stalled",
-                StatusCode::REQUEST_TIMEOUT,
+            TusError::Version => Answer::row(Code::TusVersion),
+            TusError::ContentType => Answer::row(Code::TusContentType),
+            TusError::Stalled(up) => Answer::said(
+                Code::Stalled,
                 format!(
                     "上传数据中断太久，已保存前 {} 字节，可以继续上传",
                     up.offset
                 ),
             ),
-            TusError::Internal(_) => status(
-                "internal",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
-            ),
-            TusError::App(e) => ("app", e.status_code(), e.to_string()),
+            TusError::Upload(e) => e.answer(),
+            TusError::App(e) => e.answer(),
         }
-    }
-}
-
-/// A size as a clerk reads it.
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
-        b => format!("{b} 字节"),
     }
 }
 
 impl ResponseError for TusError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            TusError::App(e) => e.status_code(),
-            other => other.describe().1,
-        }
+        self.code().row().status
     }
 
     fn error_response(&self) -> HttpResponse {
         if let TusError::App(e) = self {
             return e.error_response();
         }
-        let (error, status, message) = self.describe();
-        if status.is_server_error() {
+        let answer = self.answer();
+        if answer.code().row().status.is_server_error() {
             tracing::error!(error = ?self, "upload request failed");
         }
-        let mut res = HttpResponse::build(status);
-        match self {
+        answer.respond(|res| match self {
             TusError::Version => {
                 res.insert_header(("Tus-Version", TUS_VERSION));
             }
             TusError::Stalled(up) => {
-                offset_headers(&mut res, up);
+                offset_headers(res, up);
                 res.insert_header((header::CONNECTION, "close"));
             }
-            _ => {}
-        }
-        res.json(ErrorBody { error, message })
+            TusError::ContentType | TusError::Upload(_) | TusError::App(_) => {}
+        })
     }
 }
 
