@@ -16,8 +16,7 @@ async fn make<F>(app: web::Data<App>, f: F) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&Entries) -> Result<Entry, EntriesError> + Send + 'static,
 {
-    let entries = app.entries.clone();
-    let entry = blocking(move || Ok(f(&entries)?)).await?;
+    let entry = blocking(&app, move |app| f(&app.entries)).await?;
     Ok(HttpResponse::Created().json(entry))
 }
 

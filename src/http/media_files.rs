@@ -1,6 +1,8 @@
 //! `GET|HEAD /media/{id}/original` — a film's original file as it sits in the library, with
 //! byte ranges, validators and caching, open to LAN TV apps (CORS) and DLNA renderers.
 
+use std::sync::Arc;
+
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use media_catalog::{Film, FilmId, FilmState};
@@ -41,9 +43,8 @@ pub async fn original(
     };
     let res = send_wanted(&app, &req, spec, wanted).await;
     if matches!(res, Err(AppError::FileChanged)) {
-        let library = app.library.clone();
-        blocking(move || {
-            library.file_swapped(&film.id);
+        blocking(&app, move |app| -> Result<_, AppError> {
+            app.library.file_swapped(&film.id);
             Ok(())
         })
         .await?;
@@ -64,7 +65,7 @@ pub(super) struct FileSpec<'a> {
 /// Sends a file the server made in its data folder whole or in ranges, with validators, CORS
 /// and DLNA headers; HEAD gets the headers alone.
 pub(super) async fn send_file(
-    app: &App,
+    app: &Arc<App>,
     req: &HttpRequest,
     spec: FileSpec<'_>,
 ) -> Result<HttpResponse, AppError> {
@@ -77,7 +78,7 @@ pub(super) async fn send_file(
 
 /// [`send_file`] for a file opened under the rule `wanted` sets.
 async fn send_wanted(
-    app: &App,
+    app: &Arc<App>,
     req: &HttpRequest,
     spec: FileSpec<'_>,
     wanted: Wanted,
@@ -111,10 +112,9 @@ async fn send_wanted(
     }))
 }
 
-pub(super) async fn find_film(app: &App, id: &str) -> Result<Film, AppError> {
+pub(super) async fn find_film(app: &Arc<App>, id: &str) -> Result<Film, AppError> {
     let id = FilmId::parse(id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let catalog = app.catalog.clone();
-    blocking(move || Ok(catalog.get(&id)?))
+    blocking(app, move |app| app.catalog.get(&id))
         .await?
         .ok_or(AppError::NotFound { what: "影片" })
 }

@@ -132,15 +132,14 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let limit = query.limit.unwrap_or(100).clamp(1, MOST);
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| -> Result<_, AppError> {
         let places = app.preparation.queue()?;
         let total = places.len();
         let items = places
             .into_iter()
             .take(limit)
             .enumerate()
-            .map(|(i, p)| item(&app, i + 1, p))
+            .map(|(i, p)| item(app, i + 1, p))
             .collect();
         Ok(QueueDto { total, items })
     })
@@ -158,8 +157,7 @@ pub async fn first(
         return Err(AppError::Forbidden);
     };
     let id = FilmId::parse(&id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| -> Result<_, AppError> {
         match app.preparation.first(&id, &name)? {
             Moved::Front => {}
             Moved::Unknown => return Err(AppError::NotFound { what: "影片" }),
@@ -178,7 +176,7 @@ pub async fn first(
             .enumerate()
             .find(|(_, p)| p.film.id == id)
             .ok_or(AppError::NotFound { what: "影片" })?;
-        Ok(item(&app, i + 1, place))
+        Ok(item(app, i + 1, place))
     })
     .await?;
     Ok(HttpResponse::Ok().json(dto))

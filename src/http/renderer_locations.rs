@@ -37,11 +37,10 @@ pub async fn add(
         code: Code::Invalid,
         message: "电视的设备说明地址要写成 http://IP地址:端口/路径 的样子，例如 http://192.168.1.20:49152/description.xml（the location must be http://IP:PORT/path）".into(),
     })?;
-    let stations = app.stations.clone();
     let s2 = station.clone();
-    let owner = blocking(move || {
-        stations.require(&s2)?;
-        Ok(stations.station_for_address(IpAddr::V4(ip))?)
+    let owner = blocking(&app, move |app| -> Result<_, AppError> {
+        app.stations.require(&s2)?;
+        Ok(app.stations.station_for_address(IpAddr::V4(ip))?)
     })
     .await?;
     if owner.as_deref() != Some(station.as_str()) {
@@ -57,10 +56,9 @@ pub async fn add(
             code: Code::RendererDescription,
             message: format!("没能从这个地址读到电视的设备说明，请确认电视已打开、地址和端口正确（the TV's description could not be read: {why}）"),
         })?;
-    let renderers = app.dlna.renderers.clone();
     let (s3, loc) = (station.clone(), url.to_string());
-    let new = blocking(move || {
-        let Some(known) = renderers.known() else {
+    let new = blocking(&app, move |app| {
+        let Some(known) = app.dlna.renderers.known() else {
             return Ok(true);
         };
         known.add_location(&s3, &loc).map_err(|e| match e {

@@ -7,6 +7,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -38,7 +40,7 @@ pub struct StationQuery {
 
 /// The station a renderer request is for: a device's own; a signed-in user's choice.
 pub(super) async fn station_of(
-    app: &App,
+    app: &Arc<App>,
     who: &Principal,
     asked: Option<String>,
 ) -> Result<String, AppError> {
@@ -47,9 +49,8 @@ pub(super) async fn station_of(
         (Principal::Device { station, .. }, Some(s)) if &s == station => Ok(s),
         (Principal::Device { .. }, Some(_)) => Err(AppError::Forbidden),
         (Principal::User { .. }, Some(s)) => {
-            let stations = app.stations.clone();
             let id = s.clone();
-            blocking(move || Ok(stations.require(&id)?)).await?;
+            blocking(app, move |app| app.stations.require(&id)).await?;
             Ok(s)
         }
         (Principal::User { .. }, None) => Err(AppError::BadRequest(
@@ -69,9 +70,9 @@ pub async fn list(
     let station = station_of(&app, &who, query.into_inner().station).await?;
     // The office sees every TV the station has had; a phone only those it can push to now.
     let absent = matches!(who, Principal::User { .. });
-    let renderers = app.dlna.renderers.clone();
-    let list = blocking(move || {
-        renderers
+    let list = blocking(&app, move |app| {
+        app.dlna
+            .renderers
             .listing(&station, absent)
             .map_err(AppError::RendererStore)
     })
@@ -82,7 +83,7 @@ pub async fn list(
 /// The renderer `id` if the caller may drive it: a device only its own station's; office
 /// staff any station's. A renderer at no station's address cannot be pushed to.
 pub(super) async fn renderer_for(
-    app: &App,
+    app: &Arc<App>,
     who: &Principal,
     id: &str,
 ) -> Result<Renderer, AppError> {
@@ -156,8 +157,8 @@ pub async fn play(
     let local = local_toward(r.address)
         .ok_or_else(|| AppError::Renderer(CallError::Unreachable("no route to the TV".into())))?;
     let base = format!("http://{local}:{port}");
-    let (app2, film) = (app.clone(), body.film_id.clone());
-    let (uri, metadata) = blocking(move || what_to_play(&app2, &film, &base)).await?;
+    let film = body.film_id.clone();
+    let (uri, metadata) = blocking(&app, move |app| what_to_play(app, &film, &base)).await?;
     let avt = transport(&r);
     if let Some(old) = app.dlna.pushes.take(&r.id) {
         let (at, why) = (old.live.position_s, EndReason::Replaced);
@@ -177,13 +178,14 @@ pub async fn play(
         Principal::User { .. } => r.station_id.clone(),
         _ => None,
     };
-    let (plays, who2, film) = (app.plays.clone(), who.clone(), body.film_id.clone());
-    let started = blocking(move || {
+    let (who2, film) = (who.clone(), body.film_id.clone());
+    let started = blocking(&app, move |app| {
         let actor = Actor {
             who: &who2,
             client: Some(client),
         };
-        Ok(plays.start_from(&film, actor, asked.as_deref(), position_s, Source::DlnaPush)?)
+        app.plays
+            .start_from(&film, actor, asked.as_deref(), position_s, Source::DlnaPush)
     })
     .await;
     let play = match started {
@@ -193,10 +195,10 @@ pub async fn play(
             return Err(e);
         }
     };
-    let (renderers, used) = (app.dlna.renderers.clone(), r.clone());
-    let _ = blocking(move || {
-        renderers.used(&used);
-        Ok(())
+    let used = r.clone();
+    let _ = blocking(&app, move |app| {
+        app.dlna.renderers.used(&used);
+        Ok::<_, AppError>(())
     })
     .await;
     let session = push::Session::new(&play, who, client, avt);
@@ -265,7 +267,7 @@ pub(super) fn polling(app: &App) -> push::Polling {
 }
 
 /// The renderer's current pushed play, for transport control.
-async fn current(app: &App, who: &Principal, id: &str) -> Result<push::Session, AppError> {
+async fn current(app: &Arc<App>, who: &Principal, id: &str) -> Result<push::Session, AppError> {
     let r = renderer_for(app, who, id).await?;
     app.dlna.pushes.current(&r.id).ok_or(AppError::Refused {
         code: Code::NothingPushed,

@@ -155,10 +155,9 @@ pub async fn register(
         query.year,
         query.month,
     )?;
-    let reports = app.reports.clone();
-    let rendered = blocking(move || {
+    let rendered = blocking(&app, move |app| {
         let registers = Registers {
-            registers: reports.registers(&kinds, &station, period)?,
+            registers: app.reports.registers(&kinds, &station, period)?,
         };
         render(&registers, format)
     })
@@ -172,9 +171,8 @@ pub async fn monthly(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (format, year) = (query.format()?, query.year()?);
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.monthly(year)?, format)).await?,
+        blocking(&app, move |app| render(&app.reports.monthly(year)?, format)).await?,
     ))
 }
 
@@ -187,9 +185,11 @@ pub async fn quarterly(
     let quarter = query
         .quarter
         .ok_or_else(|| invalid("请给出季度 quarter（quarter is required）".into()))?;
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.quarterly(&station, year, quarter)?, format)).await?,
+        blocking(&app, move |app| {
+            render(&app.reports.quarterly(&station, year, quarter)?, format)
+        })
+        .await?,
     ))
 }
 
@@ -199,9 +199,8 @@ pub async fn yearly(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (format, year) = (query.format()?, query.year()?);
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.yearly(year)?, format)).await?,
+        blocking(&app, move |app| render(&app.reports.yearly(year)?, format)).await?,
     ))
 }
 
