@@ -1,9 +1,10 @@
 //! The one error table. Every refusal the server answers has a [`Code`], and its row here
 //! says the machine code (public: `docs/API.md`), the HTTP status, the clerk's sentence when
 //! it is always the same, and whether `Retry-After` is sent. The match is exhaustive: a new
-//! code does not compile until it has a row. Each error the HTTP layer answers ([`AppError`]
-//! and the domain errors it wraps, `error/rows.rs`) says its code through [`Coded`], again in
-//! exhaustive matches, so a new error does not compile until it has a row either.
+//! code does not compile until it has a row. Each error the HTTP layer answers says its row
+//! through [`Coded`] — [`AppError`] in `error/app.rs`, the domain errors it wraps in
+//! `error/rows.rs` and `error/office.rs` — again in exhaustive matches, so a new error does
+//! not compile until it has a row either.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder};
