@@ -84,6 +84,9 @@ pub enum AppError {
     Reports(#[from] crate::reports::ReportsError),
     #[error(transparent)]
     Photo(#[from] crate::photos::PhotoError),
+    /// A tus upload refused or failed (`src/http/uploads.rs` adds tus's headers).
+    #[error("upload failed")]
+    Upload(#[from] crate::uploads::UploadError),
     /// Making a field kit or importing its records (`src/kit`).
     #[error("field kit: {0}")]
     Kit(#[from] crate::kit::KitError),
@@ -190,6 +193,7 @@ impl Coded for AppError {
             E::Entries(e) => e.answer(),
             E::Reports(e) => e.answer(),
             E::Photo(e) => e.answer(),
+            E::Upload(e) => e.answer(),
             E::Kit(e) => e.answer(),
             E::Ledger(e) => e.answer(),
             E::DiskFull => Answer::row(Code::DiskFull),

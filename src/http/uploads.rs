@@ -18,6 +18,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use futures_core::Stream;
 
+use super::blocking;
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
@@ -43,12 +44,15 @@ pub enum TusError {
     ContentType,
     #[error("the body stalled")]
     Stalled(Box<Upload>),
-    /// The uploads domain refused, or failed (500, logged with its cause).
-    #[error("upload failed")]
-    Upload(#[from] UploadError),
-    /// A refusal of the HTTP layer itself (a bad header, a failed background task).
+    /// A refusal with a row of its own (the uploads domain's too: `AppError::Upload`).
     #[error(transparent)]
     App(#[from] AppError),
+}
+
+impl From<UploadError> for TusError {
+    fn from(e: UploadError) -> TusError {
+        TusError::App(e.into())
+    }
 }
 
 impl Coded for TusError {
@@ -63,7 +67,6 @@ impl Coded for TusError {
                     up.offset
                 ),
             ),
-            TusError::Upload(e) => e.answer(),
             TusError::App(e) => e.answer(),
         }
     }
@@ -78,11 +81,8 @@ impl ResponseError for TusError {
         if let TusError::App(e) = self {
             return e.error_response();
         }
-        let answer = self.answer();
-        if answer.code().row().status.is_server_error() {
-            tracing::error!(error = ?self, "upload request failed");
-        }
-        answer.respond(|res| match self {
+        // tus's own refusals (412, 415, 408) are never the server's fault: nothing to log.
+        self.answer().respond(|res| match self {
             TusError::Version => {
                 res.insert_header(("Tus-Version", TUS_VERSION));
             }
@@ -90,7 +90,7 @@ impl ResponseError for TusError {
                 offset_headers(res, up);
                 res.insert_header((header::CONNECTION, "close"));
             }
-            TusError::ContentType | TusError::Upload(_) | TusError::App(_) => {}
+            TusError::ContentType | TusError::App(_) => {}
         })
     }
 }
@@ -144,8 +144,7 @@ pub async fn create(
         Principal::User { name, .. } => name,
         Principal::Device { .. } | Principal::Anonymous => String::new(),
     };
-    let uploads = app.uploads.clone();
-    let up = off_thread(move || uploads.create(length, meta, &owner)).await?;
+    let up = blocking(&app, move |app| app.uploads.create(length, meta, &owner)).await?;
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, format!("/api/v1/uploads/{}", up.id)));
     offset_headers(&mut res, &up);
@@ -159,8 +158,7 @@ pub async fn head(
     id: web::Path<String>,
 ) -> Result<HttpResponse, TusError> {
     require_version(&req)?;
-    let uploads = app.uploads.clone();
-    let up = off_thread(move || uploads.get(&id)).await?;
+    let up = blocking(&app, move |app| app.uploads.get(&id)).await?;
     let mut res = HttpResponse::Ok();
     res.insert_header(("Upload-Length", up.length.to_string()));
     if !up.meta.raw.is_empty() {
@@ -184,8 +182,10 @@ pub async fn patch(
     }
     let offset = number(&req, "upload-offset")?.ok_or_else(|| bad_header("Upload-Offset"))?;
     let declared = number(&req, "content-length")?;
-    let uploads = app.uploads.clone();
-    let writer = off_thread(move || uploads.begin_patch(&id, offset, declared)).await?;
+    let writer = blocking(&app, move |app| {
+        app.uploads.begin_patch(&id, offset, declared)
+    })
+    .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(PIECES_IN_FLIGHT);
     // Disk writes and the final sync block: a blocking thread drains the channel.
     let writing = tokio::task::spawn_blocking(move || writer.run(rx));
@@ -234,15 +234,13 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, TusError> {
     require_version(&req)?;
-    let uploads = app.uploads.clone();
-    off_thread(move || uploads.terminate(&id)).await?;
+    blocking(&app, move |app| app.uploads.terminate(&id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/uploads/{id}`: progress and, once catalogued, the film's state.
 pub async fn status(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, TusError> {
-    let uploads = app.uploads.clone();
-    let view = off_thread(move || uploads.view(&id)).await?;
+    let view = blocking(&app, move |app| app.uploads.view(&id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
@@ -281,15 +279,4 @@ fn number(req: &HttpRequest, name: &'static str) -> Result<Option<u64>, TusError
     text(req, name)
         .map(|v| crate::uploads::record::parse_tus_number(v).ok_or_else(|| bad_header(name)))
         .transpose()
-}
-
-async fn off_thread<T, F>(f: F) -> Result<T, TusError>
-where
-    F: FnOnce() -> Result<T, UploadError> + Send + 'static,
-    T: Send + 'static,
-{
-    // sled writes, fsyncs and renames block.
-    Ok(tokio::task::spawn_blocking(f)
-        .await
-        .map_err(AppError::from)??)
 }
