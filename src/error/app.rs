@@ -83,6 +83,8 @@ pub enum AppError {
     #[error(transparent)]
     Reports(#[from] crate::reports::ReportsError),
     #[error(transparent)]
+    Tv(#[from] crate::tv::TvError),
+    #[error(transparent)]
     Photo(#[from] crate::photos::PhotoError),
     /// A tus upload refused or failed (`src/http/uploads.rs` adds tus's headers).
     #[error("upload failed")]
@@ -192,6 +194,7 @@ impl Coded for AppError {
             E::Stations(e) => e.answer(),
             E::Entries(e) => e.answer(),
             E::Reports(e) => e.answer(),
+            E::Tv(e) => e.answer(),
             E::Photo(e) => e.answer(),
             E::Upload(e) => e.answer(),
             E::Kit(e) => e.answer(),

@@ -1,5 +1,5 @@
 //! Which row the office's record errors answer with: stations, plays, entries, reports,
-//! photos and uploads. Every match is exhaustive; most say the domain error's own words.
+//! the TV home screen, photos and uploads. Every match is exhaustive; most say the domain error's own words.
 
 use super::app::not_found;
 use super::{internal, Answer, AppError, Code, Coded};
@@ -86,6 +86,18 @@ impl Coded for crate::reports::ReportsError {
             R::Stations(e) => e.answer(),
             R::Ledger(e) => e.answer(),
             R::Store(_) | R::IndexMismatch(_) => internal(self),
+        }
+    }
+}
+
+/// The TV home screen's rows: what its parts say.
+impl Coded for crate::tv::TvError {
+    fn answer(&self) -> Answer {
+        use crate::tv::TvError as T;
+        match self {
+            T::Plays(e) => e.answer(),
+            T::Reports(e) => e.answer(),
+            T::Catalog(e) => internal(e),
         }
     }
 }

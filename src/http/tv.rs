@@ -12,7 +12,7 @@ use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::tv::{gather, home, TvError};
+use crate::tv::{gather, home};
 
 /// The home screen: `{"station", "month", "theme", "rows": [{"kind", "name", "items":
 /// [film + "resume_s"]}], "resume": {film_id: seconds}}`. A caller that is not a paired TV
@@ -56,14 +56,4 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-impl From<TvError> for AppError {
-    fn from(e: TvError) -> AppError {
-        match e {
-            TvError::Catalog(e) => AppError::Catalog(e),
-            TvError::Plays(e) => e.into(),
-            TvError::Reports(e) => e.into(),
-        }
-    }
 }
