@@ -1,353 +1,375 @@
-//! The one error → HTTP table. Every error the HTTP layer can return is an `AppError`; its
-//! status and its clerk-readable message are decided here, in one exhaustive match, so a new
-//! error does not compile until someone decides both.
+//! The one error table. Every refusal the server answers has a [`Code`], and its row here
+//! says the machine code (public: `docs/API.md`), the HTTP status, the clerk's sentence when
+//! it is always the same, and whether `Retry-After` is sent. The match is exhaustive: a new
+//! code does not compile until it has a row. Each error the HTTP layer answers says its row
+//! through [`Coded`] — [`AppError`] in `error/app.rs`, the domain errors it wraps in
+//! `error/rows.rs` and `error/office.rs` — again in exhaustive matches, so a new error does
+//! not compile until it has a row either.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use media_catalog::CatalogError;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
-use crate::accounts::AccountsError;
-
+mod app;
+mod office;
 mod rows;
-use rows::{county_error, disk_full, kit_error, ledger_error, renderer_error};
+pub use app::AppError;
 
-/// An error answered over HTTP as `{"error": code, "message": sentence}`.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("{what} not found")]
-    NotFound { what: &'static str },
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("not signed in")]
+/// A row of the error table (several rows may share a code string, e.g. `busy`, when the
+/// status or the sentence differs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    // Anyone, anywhere.
+    NotFound,
+    BadRequest,
     Unauthenticated,
-    #[error("not allowed for this role")]
     Forbidden,
-    #[error("cross-site request refused")]
     CrossSite,
-    /// The request names a host this server does not answer to (DNS rebinding): 421.
-    #[error("unknown host {host}")]
-    UnknownHost { host: String },
-    /// The request body did not arrive within `body_timeout_secs`: 408, connection closed.
-    #[error("the request body arrived too slowly")]
+    UnknownHost,
     BodyTimeout,
-    #[error("the film's file is not in the library any more")]
-    FileMissing,
-    #[error("something else now sits at the film's file path; it will be rescanned")]
-    FileChanged,
-    #[error("the film was refused as not playable")]
-    FilmRejected { reason: Option<String> },
-    #[error("the film is not prepared for TVs yet")]
-    NotReady,
-    #[error("{running} just-in-time transcodes are running, the most allowed")]
-    Busy { running: usize, retry_after_s: u64 },
-    #[error("the film's preparation failed")]
-    PreparationFailed { reason: Option<String> },
-    /// The request is well formed but names something unusable (unknown member, a sign-in
-    /// for another station's roster…): 422, nothing written.
-    #[error("unprocessable: {message}")]
-    Unprocessable { code: &'static str, message: String },
-    /// The request conflicts with what exists (a station code taken, a heartbeat after the
-    /// end): 409, nothing written.
-    #[error("conflict: {message}")]
-    Conflict { code: &'static str, message: String },
-    /// A DLNA player asked for a time range (`TimeSeekRange.dlna.org`) of a file that
-    /// seeks by bytes only: 406, as the DLNA guidelines want.
-    #[error("time-based seeking is not supported")]
-    TimeSeekUnsupported,
-    /// The request body is over a limit (a roster file, an upload): 413, nothing kept.
-    #[error("too large: {message}")]
-    TooLarge { message: String },
-    /// Too many wrong tries from one address (pairing codes): 429 with `Retry-After`.
-    #[error("too many attempts; retry after {retry_after_secs} s")]
-    TooManyAttempts {
-        message: String,
-        retry_after_secs: u64,
-    },
-    /// The caller may use the route but not this thing (another TV's play): 403 with its
-    /// own code and sentence.
-    #[error("refused: {message}")]
-    Refused { code: &'static str, message: String },
-    /// A per-client limit was reached (plays open, entries an hour): 429 with `Retry-After`.
-    #[error("limited: {message}")]
-    Limited {
-        code: &'static str,
-        message: String,
-        retry_after_secs: u64,
-    },
-    /// One client restarted just-in-time transcodes too often (seeks): 429 with
-    /// `Retry-After`.
-    #[error("too many seeks; retry after {retry_after_s} s")]
-    TooManySeeks { retry_after_s: u64 },
-    #[error("no requested range starts inside the {len} bytes")]
-    RangeNotSatisfiable { len: u64 },
-    /// A TV's DLNA renderer did not do what was asked (unreachable, slow, a fault).
-    #[error("renderer: {0}")]
-    Renderer(#[from] crate::dlna::renderers::avt::CallError),
-    /// The store of registered TV locations failed.
-    #[error("renderer store: {0}")]
-    RendererStore(#[source] crate::dlna::renderers::known::KnownError),
-    #[error(transparent)]
-    Accounts(#[from] AccountsError),
-    /// The county (issue 18): registration, signed pushes, verification.
-    #[error(transparent)]
-    County(#[from] crate::county::CountyError),
-    #[error("catalog failure")]
-    Catalog(#[from] CatalogError),
-    #[error("preparation records failure")]
-    Preparation(#[from] crate::preparation::PrepareError),
-    #[error("ledger failure")]
-    Ledger(#[from] crate::ledger::LedgerError),
-    /// The disk is full, or a bulk write (an upload, a preparation) would eat into the
-    /// reserve kept for recording showings (`disk_reserve_mb`): 507, nothing acknowledged.
-    #[error("the disk is full")]
+    TooLarge,
+    Invalid,
+    Exists,
+    Internal,
     DiskFull,
-    #[error("file access failed")]
-    Io(#[from] std::io::Error),
-    #[error("background task failed")]
-    Task(#[from] tokio::task::JoinError),
-    /// Making a field kit or importing its records (`src/kit`).
-    #[error("field kit: {0}")]
-    Kit(#[from] crate::kit::KitError),
+    LedgerStopped,
+    // Films and playback.
+    FileMissing,
+    FileChanged,
+    FilmRejected,
+    PreparationFailed,
+    NotReady,
+    Busy,
+    TooManySeeks,
+    TimeSeekUnsupported,
+    RangeNotSatisfiable,
+    AlreadyPrepared,
+    NotPreparable,
+    // Accounts.
+    InvalidCredentials,
+    TooManyAttempts,
+    SignInBusy,
+    BadName,
+    WeakPassword,
+    // Stations, plays, photos.
+    BadRoster,
+    BadPairingCode,
+    AddressTaken,
+    Retired,
+    PlayEnded,
+    InferredPlay,
+    NoStation,
+    OtherStation,
+    NotYourPlay,
+    EntriesClosed,
+    PlayClosing,
+    TooManyPlays,
+    NotAPhoto,
+    // TVs' DLNA renderers.
+    RendererUnreachable,
+    RendererSlow,
+    RendererUnsupportedFile,
+    RendererFileNotFound,
+    RendererRefused,
+    RendererBadAnswer,
+    TooManyCommands,
+    NoVolume,
+    AddressNotRegistered,
+    RendererDescription,
+    TooManyRenderers,
+    NothingPushed,
+    // Field kits.
+    KitNotPastoral,
+    KitFilmNotReady,
+    KitNoPlan,
+    KitOutDirRefused,
+    KitOutDirMissing,
+    KitNotRecords,
+    KitUnknown,
+    KitChainBroken,
+    KitRecordRefused,
+    KitBusy,
+    KitTooManyImports,
+    KitWriteFailed,
+    // The county.
+    NoCountyUrl,
+    CountyUnknownKey,
+    CountyBadKey,
+    CountyKeyTaken,
+    CountyFingerprintMismatch,
+    CountyUnconfirmed,
+    CountyBadCheckpoint,
+    CountyRefused,
+    CountyGap,
+    CountyBadImport,
+    CountyBadSignature,
+    CountyReplay,
+    // Uploads (tus).
+    WrongOffset,
+    UploadBusy,
+    TusVersion,
+    TusContentType,
+    Stalled,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    message: String,
+/// What a row says: code string, status, a fixed sentence (else the error words it) and
+/// whether `Retry-After` is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    /// The machine code in the JSON body's `error`.
+    pub code: &'static str,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The sentence when it is always the same; `None`: the error says it.
+    pub sentence: Option<&'static str>,
+    /// Whether and how long the client is told to wait.
+    pub retry_after: RetryAfter,
 }
 
-impl AppError {
-    /// Machine code, status and the sentence shown to people.
-    fn describe(&self) -> (&'static str, StatusCode, String) {
-        use AccountsError as A;
+/// `Retry-After` as a row decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// No header.
+    Never,
+    /// Always this many seconds.
+    Secs(u64),
+    /// The seconds the error says (its limit's own clock).
+    AsSaid,
+}
+
+const fn row(code: &'static str, status: StatusCode) -> Row {
+    Row {
+        code,
+        status,
+        sentence: None,
+        retry_after: RetryAfter::Never,
+    }
+}
+
+impl Row {
+    const fn says(mut self, sentence: &'static str) -> Row {
+        self.sentence = Some(sentence);
+        self
+    }
+
+    const fn retry(mut self, retry_after: RetryAfter) -> Row {
+        self.retry_after = retry_after;
+        self
+    }
+}
+
+impl Code {
+    /// The table.
+    pub const fn row(self) -> Row {
+        use Code as C;
+        use RetryAfter::{AsSaid, Secs};
+        use StatusCode as S;
         match self {
-            AppError::NotFound { what } => (
-                "not_found",
-                StatusCode::NOT_FOUND,
-                format!("找不到该{what}"),
-            ),
-            AppError::BadRequest(why) => (
-                "bad_request",
-                StatusCode::BAD_REQUEST,
-                format!("请求有误：{why}"),
-            ),
-            AppError::Unauthenticated => (
-                "unauthenticated",
-                StatusCode::UNAUTHORIZED,
-                "请先登录（sign in first）".into(),
-            ),
-            AppError::Forbidden => (
-                "forbidden",
-                StatusCode::FORBIDDEN,
-                "您的账号没有这项权限（not allowed for your role）".into(),
-            ),
-            AppError::CrossSite => (
-                "cross_site",
-                StatusCode::FORBIDDEN,
-                "请求来自其他网站，已拒绝（cross-site request refused）".into(),
-            ),
-            AppError::UnknownHost { host } => (
-                "unknown_host",
-                StatusCode::MISDIRECTED_REQUEST,
-                format!(
-                    "本服务器不使用“{host}”这个名字。请用服务器的地址访问（例如 http://192.168.1.10:8080），或请管理员把这个名字加入设置 host_names（unknown host name: use the server's address, or add the name to host_names）"
-                ),
-            ),
-            AppError::BodyTimeout => (
-                "body_timeout",
-                StatusCode::REQUEST_TIMEOUT,
-                "请求内容传得太慢，已中断，请检查网络后重试（the request body arrived too slowly）"
-                    .into(),
-            ),
-            AppError::FileMissing => (
-                "file_missing",
-                StatusCode::NOT_FOUND,
-                "该影片的文件已不在片库文件夹中，请检查片库（the film's file is gone from the library）"
-                    .into(),
-            ),
-            AppError::FileChanged => (
-                "file_changed",
-                StatusCode::CONFLICT,
-                "该影片的文件在扫描后被替换或改动，已暂停播放并安排重新扫描，请稍后再试（the film's file changed since it was scanned; it will be rescanned）"
-                    .into(),
-            ),
-            AppError::FilmRejected { reason } => (
-                "film_rejected",
-                StatusCode::NOT_FOUND,
-                format!(
-                    "该文件不是可播放的影片：{}",
-                    reason.as_deref().unwrap_or("无法识别的文件")
-                ),
-            ),
-            AppError::TimeSeekUnsupported => (
-                "time_seek_unsupported",
-                StatusCode::NOT_ACCEPTABLE,
-                "此文件只能按字节跳转，不能按时间跳转（time-based seeking is not supported; use byte ranges）".into(),
-            ),
-            AppError::NotReady => (
-                "not_ready",
-                StatusCode::SERVICE_UNAVAILABLE,
-                "影片正在准备中，请稍后再播放（the film is still being prepared）".into(),
-            ),
-            AppError::Busy {
-                running,
-                retry_after_s,
-            } => (
-                "busy",
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "服务器正忙：已有 {running} 部未准备好的影片正在边转码边播放。本片正在准备，约 {} 分钟后再试（server busy, try again later）",
-                    retry_after_s.div_ceil(60).max(1)
-                ),
-            ),
-            AppError::PreparationFailed { reason } => (
-                "preparation_failed",
-                StatusCode::NOT_FOUND,
-                format!(
-                    "该影片准备失败：{}",
-                    reason.as_deref().unwrap_or("原因不明，请查看服务器日志")
-                ),
-            ),
-            AppError::RangeNotSatisfiable { len } => (
-                "range_not_satisfiable",
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                format!("请求的片段超出了文件范围（文件共 {len} 字节）"),
-            ),
-            AppError::Unprocessable { code, message } => {
-                (code, StatusCode::UNPROCESSABLE_ENTITY, message.clone())
-            }
-            AppError::Conflict { code, message } => (code, StatusCode::CONFLICT, message.clone()),
-            AppError::TooLarge { message } => {
-                ("too_large", StatusCode::PAYLOAD_TOO_LARGE, message.clone())
-            }
-            AppError::Refused { code, message } => (code, StatusCode::FORBIDDEN, message.clone()),
-            AppError::Renderer(e) => renderer_error(e),
-            AppError::Kit(e) => kit_error(e),
-            AppError::Limited { code, message, .. } => {
-                (code, StatusCode::TOO_MANY_REQUESTS, message.clone())
-            }
-            AppError::TooManyAttempts { message, .. } => (
-                "too_many_attempts",
-                StatusCode::TOO_MANY_REQUESTS,
-                message.clone(),
-            ),
-            AppError::TooManySeeks { retry_after_s } => (
-                "too_many_seeks",
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "拖动进度太频繁：这部影片还没准备好，每次跳转服务器都要重新转码。请 {retry_after_s} 秒后再跳转，或从当前位置继续播放（too many seeks, try again shortly）"
-                ),
-            ),
-            AppError::Accounts(e) => match e {
-                A::InvalidCredentials => (
-                    "invalid_credentials",
-                    StatusCode::UNAUTHORIZED,
-                    "用户名或密码不正确".into(),
-                ),
-                A::Throttled { retry_after_secs } => (
-                    "too_many_attempts",
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "登录失败次数过多，请 {} 分钟后再试",
-                        retry_after_secs.div_ceil(60)
-                    ),
-                ),
-                A::Busy { .. } => (
-                    "busy",
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "同时登录的人太多，服务器正忙，请稍等几秒再试（too many sign-ins at once, try again shortly）"
-                        .into(),
-                ),
-                A::BadName(_) => ("bad_name", StatusCode::BAD_REQUEST, format!("{e}")),
-                A::WeakPassword => (
-                    "weak_password",
-                    StatusCode::BAD_REQUEST,
-                    "密码太短，至少 8 个字符".into(),
-                ),
-                A::Exists(name) => (
-                    "exists",
-                    StatusCode::CONFLICT,
-                    format!("用户 {name} 已存在"),
-                ),
-                A::UnknownUser(_) => (
-                    "not_found",
-                    StatusCode::NOT_FOUND,
-                    "找不到该用户".into(),
-                ),
-                A::Store(_) | A::Record(_) | A::Hash(_) => internal(),
-            },
-            AppError::County(e) => county_error(e),
-            AppError::DiskFull => disk_full(),
-            AppError::Ledger(e) => ledger_error(e),
-            AppError::Catalog(_)
-            | AppError::Preparation(_)
-            | AppError::Io(_)
-            | AppError::RendererStore(_)
-            | AppError::Task(_) => match crate::disk::full_disk_behind(self) {
-                true => disk_full(),
-                false => internal(),
-            },
+            C::NotFound => row("not_found", S::NOT_FOUND),
+            C::BadRequest => row("bad_request", S::BAD_REQUEST),
+            C::Unauthenticated => row("unauthenticated", S::UNAUTHORIZED)
+                .says("请先登录（sign in first）"),
+            C::Forbidden => row("forbidden", S::FORBIDDEN)
+                .says("您的账号没有这项权限（not allowed for your role）"),
+            C::CrossSite => row("cross_site", S::FORBIDDEN)
+                .says("请求来自其他网站，已拒绝（cross-site request refused）"),
+            C::UnknownHost => row("unknown_host", S::MISDIRECTED_REQUEST),
+            C::BodyTimeout => row("body_timeout", S::REQUEST_TIMEOUT)
+                .says("请求内容传得太慢，已中断，请检查网络后重试（the request body arrived too slowly）"),
+            C::TooLarge => row("too_large", S::PAYLOAD_TOO_LARGE),
+            C::Invalid => row("invalid", S::UNPROCESSABLE_ENTITY),
+            C::Exists => row("exists", S::CONFLICT),
+            C::Internal => row("internal", S::INTERNAL_SERVER_ERROR)
+                .says("服务器内部错误，请联系管理员查看日志（internal error, see the server log）"),
+            C::DiskFull => row("disk_full", S::INSUFFICIENT_STORAGE)
+                .says("服务器磁盘空间不足，这次的数据没有保存。请管理员删除不用的影片或上传、腾出空间后再试；放映记录仍照常记录（the server's disk is full: nothing was saved; free some space and try again）"),
+            C::LedgerStopped => row("ledger_stopped", S::SERVICE_UNAVAILABLE),
+            C::FileMissing => row("file_missing", S::NOT_FOUND)
+                .says("该影片的文件已不在片库文件夹中，请检查片库（the film's file is gone from the library）"),
+            C::FileChanged => row("file_changed", S::CONFLICT)
+                .says("该影片的文件在扫描后被替换或改动，已暂停播放并安排重新扫描，请稍后再试（the film's file changed since it was scanned; it will be rescanned）"),
+            C::FilmRejected => row("film_rejected", S::NOT_FOUND),
+            C::PreparationFailed => row("preparation_failed", S::NOT_FOUND),
+            C::NotReady => row("not_ready", S::SERVICE_UNAVAILABLE)
+                .says("影片正在准备中，请稍后再播放（the film is still being prepared）")
+                .retry(Secs(60)),
+            C::Busy => row("busy", S::SERVICE_UNAVAILABLE).retry(AsSaid),
+            C::TooManySeeks => row("too_many_seeks", S::TOO_MANY_REQUESTS).retry(AsSaid),
+            C::TimeSeekUnsupported => row("time_seek_unsupported", S::NOT_ACCEPTABLE)
+                .says("此文件只能按字节跳转，不能按时间跳转（time-based seeking is not supported; use byte ranges）"),
+            C::RangeNotSatisfiable => row("range_not_satisfiable", S::RANGE_NOT_SATISFIABLE),
+            C::AlreadyPrepared => row("already_prepared", S::CONFLICT),
+            C::NotPreparable => row("not_preparable", S::CONFLICT),
+            C::InvalidCredentials => row("invalid_credentials", S::UNAUTHORIZED)
+                .says("用户名或密码不正确"),
+            C::TooManyAttempts => row("too_many_attempts", S::TOO_MANY_REQUESTS).retry(AsSaid),
+            C::SignInBusy => row("busy", S::SERVICE_UNAVAILABLE)
+                .says("同时登录的人太多，服务器正忙，请稍等几秒再试（too many sign-ins at once, try again shortly）")
+                .retry(AsSaid),
+            C::BadName => row("bad_name", S::BAD_REQUEST),
+            C::WeakPassword => row("weak_password", S::BAD_REQUEST).says("密码太短，至少 8 个字符"),
+            C::BadRoster => row("bad_roster", S::UNPROCESSABLE_ENTITY),
+            C::BadPairingCode => row("bad_pairing_code", S::UNPROCESSABLE_ENTITY),
+            C::AddressTaken => row("address_taken", S::CONFLICT),
+            C::Retired => row("retired", S::CONFLICT),
+            C::PlayEnded => row("play_ended", S::CONFLICT),
+            C::InferredPlay => row("inferred_play", S::CONFLICT),
+            C::NoStation => row("no_station", S::UNPROCESSABLE_ENTITY),
+            C::OtherStation => row("other_station", S::UNPROCESSABLE_ENTITY),
+            C::NotYourPlay => row("not_your_play", S::FORBIDDEN),
+            C::EntriesClosed => row("entries_closed", S::CONFLICT),
+            C::PlayClosing => row("play_closing", S::CONFLICT),
+            C::TooManyPlays => row("too_many_plays", S::TOO_MANY_REQUESTS).retry(AsSaid),
+            C::NotAPhoto => row("not_a_photo", S::UNPROCESSABLE_ENTITY),
+            C::RendererUnreachable => row("renderer_unreachable", S::BAD_GATEWAY)
+                .says("电视没有应答，请确认电视已打开、连在网上（the TV cannot be reached）"),
+            C::RendererSlow => row("renderer_slow", S::GATEWAY_TIMEOUT)
+                .says("电视没有按时回答，这次操作没有完成；请确认电视开着、没有卡住，再试一次（the TV did not answer in time）"),
+            C::RendererUnsupportedFile => row("renderer_refused_film", S::UNPROCESSABLE_ENTITY)
+                .says("电视说它不支持这种文件（错误 714），请换一台电视或换一部影片（the TV does not support this kind of file）"),
+            C::RendererFileNotFound => row("renderer_refused_film", S::UNPROCESSABLE_ENTITY)
+                .says("电视说它找不到这个文件（错误 716），请确认电视能连上服务器后再试（the TV could not find the file）"),
+            C::RendererRefused => row("renderer_refused", S::BAD_GATEWAY),
+            C::RendererBadAnswer => row("renderer_bad_answer", S::BAD_GATEWAY)
+                .says("电视的回答无法识别（the TV's answer could not be read）"),
+            C::TooManyCommands => row("too_many_commands", S::TOO_MANY_REQUESTS).retry(AsSaid),
+            C::NoVolume => row("no_volume", S::UNPROCESSABLE_ENTITY),
+            C::AddressNotRegistered => row("address_not_registered", S::UNPROCESSABLE_ENTITY),
+            C::RendererDescription => row("renderer_description", S::UNPROCESSABLE_ENTITY),
+            C::TooManyRenderers => row("too_many_renderers", S::CONFLICT),
+            C::NothingPushed => row("nothing_pushed", S::CONFLICT),
+            C::KitNotPastoral => row("kit_not_pastoral", S::UNPROCESSABLE_ENTITY),
+            C::KitFilmNotReady => row("kit_film_not_ready", S::CONFLICT),
+            C::KitNoPlan => row("kit_no_plan", S::UNPROCESSABLE_ENTITY),
+            C::KitOutDirRefused => row("kit_out_dir_refused", S::FORBIDDEN),
+            C::KitOutDirMissing => row("kit_out_dir_missing", S::CONFLICT),
+            C::KitNotRecords => row("kit_not_records", S::UNPROCESSABLE_ENTITY),
+            C::KitUnknown => row("kit_unknown", S::NOT_FOUND),
+            C::KitChainBroken => row("kit_chain_broken", S::UNPROCESSABLE_ENTITY),
+            C::KitRecordRefused => row("kit_record_refused", S::UNPROCESSABLE_ENTITY),
+            C::KitBusy => row("kit_busy", S::CONFLICT),
+            C::KitTooManyImports => row("kit_too_many_imports", S::TOO_MANY_REQUESTS).retry(AsSaid),
+            C::KitWriteFailed => row("kit_write_failed", S::INTERNAL_SERVER_ERROR),
+            C::NoCountyUrl => row("no_county_url", S::UNPROCESSABLE_ENTITY),
+            C::CountyUnknownKey => row("county_unknown_key", S::UNAUTHORIZED),
+            C::CountyBadKey => row("county_bad_key", S::UNPROCESSABLE_ENTITY),
+            C::CountyKeyTaken => row("county_key_taken", S::CONFLICT),
+            C::CountyFingerprintMismatch => row("county_fingerprint_mismatch", S::UNPROCESSABLE_ENTITY),
+            C::CountyUnconfirmed => row("county_unconfirmed", S::FORBIDDEN),
+            C::CountyBadCheckpoint => row("county_bad_checkpoint", S::UNPROCESSABLE_ENTITY),
+            C::CountyRefused => row("county_refused", S::CONFLICT),
+            C::CountyGap => row("county_gap", S::CONFLICT),
+            C::CountyBadImport => row("county_bad_import", S::UNPROCESSABLE_ENTITY),
+            C::CountyBadSignature => row("county_bad_signature", S::UNAUTHORIZED),
+            C::CountyReplay => row("county_replay", S::UNAUTHORIZED),
+            C::WrongOffset => row("wrong_offset", S::CONFLICT),
+            C::UploadBusy => row("busy", S::CONFLICT)
+                .says("该文件正在由另一个请求上传，请稍后再试"),
+            C::TusVersion => row("tus_version", S::PRECONDITION_FAILED)
+                .says("只支持 tus 1.0.0 协议（Tus-Resumable: 1.0.0）"),
+            C::TusContentType => row("content_type", S::UNSUPPORTED_MEDIA_TYPE)
+                .says("上传数据的类型必须是 application/offset+octet-stream"),
+            C::Stalled => row("stalled", S::REQUEST_TIMEOUT),
         }
     }
 }
 
-fn internal() -> (&'static str, StatusCode, String) {
-    (
-        "internal",
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "服务器内部错误，请联系管理员查看日志（internal error, see the server log）".into(),
-    )
+/// What one error answers: its row, its own words where the row has no sentence, and its
+/// seconds where the row sends them as `Retry-After`.
+#[derive(Debug)]
+pub struct Answer {
+    code: Code,
+    words: Option<String>,
+    retry_after_secs: Option<u64>,
 }
 
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        self.describe().1
+impl Answer {
+    /// The row's own sentence.
+    pub fn row(code: Code) -> Answer {
+        Answer {
+            code,
+            words: None,
+            retry_after_secs: None,
+        }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let (code, status, message) = self.describe();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, "request failed");
+    /// The error's words, for a row without a fixed sentence.
+    pub fn said(code: Code, words: impl Into<String>) -> Answer {
+        Answer {
+            words: Some(words.into()),
+            ..Answer::row(code)
         }
-        let mut resp = HttpResponse::build(status);
-        if let AppError::Accounts(
-            AccountsError::Throttled { retry_after_secs }
-            | AccountsError::Busy { retry_after_secs },
-        ) = self
-        {
-            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+    }
+
+    /// How long the client should wait, for a row that sends `Retry-After` as said.
+    pub fn retry_after(self, secs: u64) -> Answer {
+        Answer {
+            retry_after_secs: Some(secs),
+            ..self
         }
-        if let AppError::TooManyAttempts {
-            retry_after_secs, ..
-        } = self
-        {
-            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+    }
+
+    /// The row.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The response: status, `Retry-After` as the row decides, `{"error", "message"}`;
+    /// `headers` adds what only the error knows (`Content-Range`, tus's `Upload-Offset`).
+    pub fn respond(self, headers: impl FnOnce(&mut HttpResponseBuilder)) -> HttpResponse {
+        let row = self.code.row();
+        debug_assert!(
+            row.sentence.is_some() != self.words.is_some(),
+            "{:?}: a row's sentence or the error's words, exactly one",
+            self.code
+        );
+        let mut resp = HttpResponse::build(row.status);
+        let wait = match row.retry_after {
+            RetryAfter::Never => None,
+            RetryAfter::Secs(secs) => Some(secs),
+            RetryAfter::AsSaid => Some(self.retry_after_secs.unwrap_or(60)),
+        };
+        if let Some(secs) = wait {
+            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let AppError::Kit(crate::kit::KitError::TooMany { retry_after_secs }) = self {
-            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
-        if let AppError::Limited {
-            retry_after_secs, ..
-        } = self
-        {
-            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
-        if let AppError::TooManySeeks { retry_after_s } = self {
-            resp.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
-        }
-        if let AppError::NotReady = self {
-            resp.insert_header((header::RETRY_AFTER, "60"));
-        }
-        if let AppError::Busy { retry_after_s, .. } = self {
-            resp.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
-        }
-        if let AppError::RangeNotSatisfiable { len } = self {
-            resp.insert_header((header::CONTENT_RANGE, format!("bytes */{len}")));
-        }
+        headers(&mut resp);
+        let message = match (self.words, row.sentence) {
+            (Some(words), _) => words,
+            (None, sentence) => sentence.unwrap_or_default().to_owned(),
+        };
         resp.json(ErrorBody {
-            error: code,
+            error: row.code,
             message,
         })
     }
 }
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    message: String,
+}
+
+/// An error with a row in the table. Implemented with one exhaustive match per error type,
+/// so a new variant does not compile until it says its row.
+pub trait Coded {
+    /// Its row, its words, its wait.
+    fn answer(&self) -> Answer;
+
+    /// Its row.
+    fn code(&self) -> Code {
+        self.answer().code
+    }
+}
+
+/// The server's own failure (500), or a full disk behind it (507): the clerk is then told to
+/// free space rather than to read the log.
+pub fn internal(e: &(dyn std::error::Error + 'static)) -> Answer {
+    match crate::disk::full_disk_behind(e) {
+        true => Answer::row(Code::DiskFull),
+        false => Answer::row(Code::Internal),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -9,13 +9,13 @@ use serde_json::json;
 use super::blocking;
 use super::dto::Items;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Maps the office's catalog errors to clerk-readable answers; the rest stay internal.
 fn refused(e: CatalogError) -> AppError {
     match e {
-        CatalogError::Edit(why) => AppError::Unprocessable {
-            code: "invalid",
+        CatalogError::Edit(why) => AppError::Refused {
+            code: Code::Invalid,
             message: why.to_string(),
         },
         CatalogError::UnknownFilm(_) => AppError::NotFound { what: "影片" },
@@ -58,8 +58,8 @@ pub struct FilmPatch {
 
 fn category(name: Option<Option<String>>) -> Result<Option<Option<Category>>, AppError> {
     let parse = |c: String| {
-        Category::parse(&c).ok_or_else(|| AppError::Unprocessable {
-            code: "invalid",
+        Category::parse(&c).ok_or_else(|| AppError::Refused {
+            code: Code::Invalid,
             message: format!("未知分类 {c:?}，可选：中央、省、市县、本地制作（unknown category）"),
         })
     };
@@ -98,10 +98,9 @@ pub async fn edit(
 ) -> Result<HttpResponse, AppError> {
     let id = FilmId::parse(&id).map_err(|_| AppError::NotFound { what: "影片" })?;
     let edit = FilmEdit::try_from(body.into_inner())?;
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| {
         let film = app.catalog.edit_film(&id, edit).map_err(refused)?;
-        super::films::with_preparation(&app, film)
+        super::films::with_preparation(app, film)
     })
     .await?;
     Ok(HttpResponse::Ok().json(dto))
@@ -132,19 +131,22 @@ pub async fn edit_series(
         summary,
     } = body.into_inner();
     let cat = category(cat)?;
-    let catalog = app.catalog.clone();
     let mut current = name.into_inner();
-    let out = blocking(move || {
+    let out = blocking(&app, move |app| -> Result<_, AppError> {
         let mut renamed = 0;
         if let Some(to) = new_name.filter(|n| n.trim() != current) {
-            renamed = catalog.rename_series(&current, &to).map_err(refused)?;
+            renamed = app.catalog.rename_series(&current, &to).map_err(refused)?;
             current = to.trim().to_owned();
         }
         if cat.is_some() || summary.is_some() {
-            let old = catalog.series()?.into_iter().find(|s| s.name == current);
+            let old = app
+                .catalog
+                .series()?
+                .into_iter()
+                .find(|s| s.name == current);
             let old_summary = old.as_ref().and_then(|s| s.summary.clone());
             let old_category = old.and_then(|s| s.category);
-            catalog
+            app.catalog
                 .describe_series(
                     &current,
                     cat.unwrap_or(old_category),
@@ -160,8 +162,7 @@ pub async fn edit_series(
 
 /// The township's playback themes, in order.
 pub async fn theme_plan(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let catalog = app.catalog.clone();
-    let items = blocking(move || Ok(catalog.theme_plan()?)).await?;
+    let items = blocking(&app, move |app| app.catalog.theme_plan()).await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
@@ -176,8 +177,10 @@ pub async fn set_theme_plan(
     app: web::Data<App>,
     body: web::Json<ThemePlanBody>,
 ) -> Result<HttpResponse, AppError> {
-    let catalog = app.catalog.clone();
     let list = body.into_inner().items;
-    let items = blocking(move || catalog.set_theme_plan(list).map_err(refused)).await?;
+    let items = blocking(&app, move |app| {
+        app.catalog.set_theme_plan(list).map_err(refused)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }

@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::county::auth::{self, Signed};
 use crate::county::view::CountyYear;
 use crate::county::{County, CountyError, Township};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::ledger::Entry;
 
 /// The largest push body taken (a batch of entries), in bytes.
@@ -67,7 +67,7 @@ impl From<Township> for TownshipDto {
 /// `GET /api/v1/county/townships`.
 pub async fn townships(app: web::Data<App>) -> Result<HttpResponse, AppError> {
     let county = county(&app)?;
-    let list = blocking(move || Ok(county.list()?)).await?;
+    let list = blocking(&app, move |_| county.list()).await?;
     let list: Vec<TownshipDto> = list.into_iter().map(TownshipDto::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "townships": list })))
 }
@@ -85,7 +85,7 @@ pub async fn register(
 ) -> Result<HttpResponse, AppError> {
     let county = county(&app)?;
     let body = body.into_inner();
-    let t = blocking(move || Ok(county.register(&body.name, &body.key)?)).await?;
+    let t = blocking(&app, move |_| county.register(&body.name, &body.key)).await?;
     Ok(HttpResponse::Created().json(TownshipDto::from(t)))
 }
 
@@ -102,7 +102,7 @@ pub async fn confirm(
 ) -> Result<HttpResponse, AppError> {
     let county = county(&app)?;
     let (id, fp) = (id.into_inner(), body.into_inner().fingerprint);
-    let t = blocking(move || Ok(county.confirm(&id, &fp)?)).await?;
+    let t = blocking(&app, move |_| county.confirm(&id, &fp)).await?;
     Ok(HttpResponse::Ok().json(TownshipDto::from(t)))
 }
 
@@ -119,12 +119,12 @@ pub async fn monthly(
 ) -> Result<HttpResponse, AppError> {
     let county = county(&app)?;
     let format = format_of(query.format.as_deref())?;
-    let year = query.year.ok_or_else(|| AppError::Unprocessable {
-        code: "invalid",
+    let year = query.year.ok_or_else(|| AppError::Refused {
+        code: Code::Invalid,
         message: "请给出年份 year（year is required）".into(),
     })?;
     let days = app.days;
-    let rendered = blocking(move || {
+    let rendered = blocking(&app, move |_| {
         let view: Arc<CountyYear> = county.year(year, &days)?;
         render(view.as_ref(), format)
     })
@@ -165,14 +165,14 @@ async fn signed(
     let (method, path) = (req.method().to_string(), req.path().to_owned());
     let window = app.settings.county_request_window_secs;
     let (c, b) = (county.clone(), body.clone());
-    let township = blocking(move || {
+    let township = blocking(app, move |_| {
         let signed = Signed {
             key: &key,
             time: &time,
             nonce: &nonce,
             signature: &signature,
         };
-        Ok(c.authenticate(&signed, (&method, &path, &b), window)?)
+        c.authenticate(&signed, (&method, &path, &b), window)
     })
     .await?;
     Ok((county, township, body))
@@ -212,7 +212,7 @@ pub async fn push(
     let (county, t, body) = signed(&app, &req, payload).await?;
     let push: Push = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("推送内容不对：{e}")))?;
-    let outcome = blocking(move || {
+    let outcome = blocking(&app, move |_| -> Result<_, AppError> {
         let mut lines = Vec::with_capacity(body.len());
         for entry in &push.entries {
             serde_json::to_writer(&mut lines, entry).map_err(CountyError::from)?;
@@ -256,8 +256,8 @@ pub async fn sender(app: web::Data<App>) -> Result<HttpResponse, AppError> {
 }
 
 fn no_county_url() -> AppError {
-    AppError::Unprocessable {
-        code: "no_county_url",
+    AppError::Refused {
+        code: Code::NoCountyUrl,
         message: "还没有设置县里服务器的地址 county_url（no county_url is set: ask the county for its address and set it）".into(),
     }
 }

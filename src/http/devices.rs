@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::blocking;
 use super::client::{from_trusted_proxy, requested_host};
+use super::dto::PairingStatusDto;
 use super::gate::{client_ip, Caller, DEVICE_COOKIE};
 use crate::accounts::Principal;
 use crate::app::App;
@@ -59,8 +60,7 @@ pub async fn make_code(
     app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let code = blocking(move || Ok(stations.make_pairing_code(&id)?)).await?;
+    let code = blocking(&app, move |app| app.stations.make_pairing_code(&id)).await?;
     Ok(HttpResponse::Created().json(json!({
         "code": code.code, "expires_at": code.expires_at, "station_id": code.station_id,
     })))
@@ -76,10 +76,11 @@ pub async fn pair(
     body: web::Json<PairBody>,
 ) -> Result<HttpResponse, AppError> {
     let client = client_ip(&req, &app.settings.trusted_proxies);
-    let stations = app.stations.clone();
     let PairBody { code, name, kind } = body.into_inner();
-    let paired =
-        blocking(move || Ok(stations.pair_as(&code, client, name.as_deref(), kind)?)).await?;
+    let paired = blocking(&app, move |app| {
+        app.stations.pair_as(&code, client, name.as_deref(), kind)
+    })
+    .await?;
     tracing::info!(station = %paired.station.code, device = %paired.device.device_id, ?kind, "device paired");
     let cookie = device_cookie(paired.token, app.settings.device_idle());
     Ok(HttpResponse::Ok().cookie(cookie).json(json!({
@@ -100,8 +101,7 @@ pub async fn pairing_qr(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, code) = path.into_inner();
-    let stations = app.stations.clone();
-    let live = blocking(move || Ok(stations.live_code(&id, &code)?)).await?;
+    let live = blocking(&app, move |app| app.stations.live_code(&id, &code)).await?;
     let live = live.ok_or(AppError::NotFound {
         what: "有效的配对码（no such live pairing code）",
     })?;
@@ -142,15 +142,12 @@ pub async fn pairing_status(app: web::Data<App>) -> HttpResponse {
             status.paused_until.as_deref().unwrap_or("一小时后"),
         )
     });
-    let mut body = serde_json::to_value(&status).unwrap_or_default();
-    body["message"] = json!(message);
-    HttpResponse::Ok().json(body)
+    HttpResponse::Ok().json(PairingStatusDto { status, message })
 }
 
 /// The TVs paired to a station (never their tokens).
 pub async fn list(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let all = blocking(move || Ok(stations.devices(&id)?)).await?;
+    let all = blocking(&app, move |app| app.stations.devices(&id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
 }
 
@@ -160,11 +157,10 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, device_id) = path.into_inner();
-    let (stations, plays) = (app.stations.clone(), app.plays.clone());
-    let device = blocking(move || {
-        let device = stations.revoke_device(&id, &device_id)?;
+    let device = blocking(&app, move |app| -> Result<_, AppError> {
+        let device = app.stations.revoke_device(&id, &device_id)?;
         // What it was playing ends now: a revoked TV reports nothing more.
-        plays.end_device_plays(&device.device_id)?;
+        app.plays.end_device_plays(&device.device_id)?;
         Ok(device)
     })
     .await?;
@@ -187,14 +183,13 @@ pub async fn this_device(
     };
     // The gate found the station by this cookie; read it again for the device record.
     let token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
-    let stations = app.stations.clone();
-    let (station, members, device) = blocking(move || {
-        let s = stations.require(&station)?;
+    let (station, members, device) = blocking(&app, move |app| -> Result<_, AppError> {
+        let s = app.stations.require(&station)?;
         let device = match token {
-            Some(t) => stations.device(&t)?,
+            Some(t) => app.stations.device(&t)?,
             None => None,
         };
-        Ok((s, stations.members(&station)?, device))
+        Ok((s, app.stations.members(&station)?, device))
     })
     .await?;
     Ok(
@@ -210,8 +205,7 @@ pub async fn add_address(
     body: web::Json<AddressBody>,
 ) -> Result<HttpResponse, AppError> {
     let ip = parse_address(&body.address)?;
-    let stations = app.stations.clone();
-    let (address, new) = blocking(move || Ok(stations.add_address(&id, ip)?)).await?;
+    let (address, new) = blocking(&app, move |app| app.stations.add_address(&id, ip)).await?;
     let mut res = if new {
         HttpResponse::Created()
     } else {
@@ -225,8 +219,7 @@ pub async fn addresses(
     app: web::Data<App>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let all = blocking(move || Ok(stations.addresses(&id)?)).await?;
+    let all = blocking(&app, move |app| app.stations.addresses(&id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
 }
 
@@ -239,7 +232,6 @@ pub async fn remove_address(
     let ip = parse_address(&address).map_err(|_| AppError::NotFound {
         what: "站点登记的地址",
     })?;
-    let stations = app.stations.clone();
-    let removed = blocking(move || Ok(stations.remove_address(&id, ip)?)).await?;
+    let removed = blocking(&app, move |app| app.stations.remove_address(&id, ip)).await?;
     Ok(HttpResponse::Ok().json(removed))
 }

@@ -19,10 +19,8 @@ const XML: &str = "text/xml; charset=\"utf-8\"";
 
 /// `GET /dlna/description.xml`.
 pub async fn device(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let data = app.settings.data.clone();
     let name = crate::dlna::friendly_name(&app.settings);
-    let app2 = app.clone();
-    let udn = blocking(move || Ok(app2.dlna.uuid(&data)?)).await?;
+    let udn = blocking(&app, move |app| app.dlna.uuid(&app.settings.data)).await?;
     Ok(xml(description::device(&name, &udn)))
 }
 

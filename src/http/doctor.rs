@@ -3,15 +3,20 @@
 
 use actix_web::{web, HttpResponse};
 
+use super::blocking;
 use crate::app::App;
 use crate::error::AppError;
 
 /// Runs the checks (a worker encodes a test clip, the ledger is read through) off the
 /// async threads.
 pub async fn report(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let app = app.into_inner();
-    let report = tokio::task::spawn_blocking(move || {
-        crate::doctor::run_in_server(&app.settings, &app.pool.config().exe, &app.ledger.clock())
+    let report = blocking(&app, move |app| {
+        let clock = app.ledger.clock();
+        Ok::<_, AppError>(crate::doctor::run_in_server(
+            &app.settings,
+            &app.pool.config().exe,
+            &clock,
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(report))

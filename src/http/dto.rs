@@ -259,3 +259,37 @@ pub struct NewUserBody {
     pub password: String,
     pub role: String,
 }
+
+/// A station with its 六有 checklist (`GET /api/v1/stations/{id}`).
+#[derive(Serialize)]
+pub struct StationDto {
+    #[serde(flatten)]
+    pub station: crate::stations::Station,
+    pub checklist: Vec<crate::stations::ChecklistEntry>,
+}
+
+/// An ended play: its viewing record, the ledger `seq` of its entry and whether it made one
+/// (a play with no station makes none).
+#[derive(Serialize)]
+pub struct EndedDto {
+    #[serde(flatten)]
+    pub viewing: crate::records::Viewing,
+    pub seq: Option<u64>,
+    pub recorded: bool,
+}
+
+/// Whether TV pairing is paused, with the sentence saying why when it is.
+#[derive(Serialize)]
+pub struct PairingStatusDto {
+    #[serde(flatten)]
+    pub status: crate::stations::PairingStatus,
+    pub message: Option<String>,
+}
+
+/// A film on the TV's home screen, with where this TV left it.
+#[derive(Serialize)]
+pub struct HomeFilmDto {
+    #[serde(flatten)]
+    pub film: FilmDto,
+    pub resume_s: Option<f64>,
+}

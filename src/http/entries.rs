@@ -10,36 +10,13 @@ use super::blocking;
 use crate::app::App;
 use crate::entries::{parse, Entries, EntriesError};
 use crate::error::AppError;
-use crate::ledger::{Entry, LedgerError};
-
-impl From<EntriesError> for AppError {
-    fn from(e: EntriesError) -> AppError {
-        match e {
-            EntriesError::Invalid(_) | EntriesError::Ledger(LedgerError::Draft(_)) => {
-                AppError::Unprocessable {
-                    code: "invalid",
-                    message: match e.draft() {
-                        Some(d) => d.to_string(),
-                        None => e.to_string(),
-                    },
-                }
-            }
-            EntriesError::UnknownStation(_) => AppError::NotFound { what: "站点" },
-            EntriesError::UnknownFilm(_) => AppError::NotFound { what: "影片" },
-            EntriesError::Stations(e) => e.into(),
-            EntriesError::Catalog(e) => AppError::Catalog(e),
-            EntriesError::Ledger(e) => AppError::Ledger(e),
-            EntriesError::Encode(e) => AppError::Io(std::io::Error::other(e)),
-        }
-    }
-}
+use crate::ledger::Entry;
 
 async fn make<F>(app: web::Data<App>, f: F) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&Entries) -> Result<Entry, EntriesError> + Send + 'static,
 {
-    let entries = app.entries.clone();
-    let entry = blocking(move || Ok(f(&entries)?)).await?;
+    let entry = blocking(&app, move |app| f(&app.entries)).await?;
     Ok(HttpResponse::Created().json(entry))
 }
 

@@ -69,7 +69,7 @@ pub(crate) async fn open(cache: &Arc<HotCache>, wanted: Wanted) -> Result<OpenFi
     let cache = cache.clone();
     // open(2), fstat(2) and the read of a small file can block on a slow or sleeping disk
     // (never on a FIFO: the open does not block).
-    super::blocking(move || open_and_read_small(&cache, &wanted)).await
+    tokio::task::spawn_blocking(move || open_and_read_small(&cache, &wanted)).await?
 }
 
 /// The cached bytes of `path`, if they are still its content. They were read through a

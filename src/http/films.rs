@@ -48,13 +48,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = FilmQuery::try_from(query.into_inner())?;
     let (page, per_page) = (query.page, query.per_page);
-    let app = app.into_inner();
-    let found = blocking(move || {
+    let found = blocking(&app, move |app| -> Result<_, AppError> {
         let page = app.catalog.search(&query)?;
         let items = page
             .items
             .into_iter()
-            .map(|f| with_preparation(&app, f))
+            .map(|f| with_preparation(app, f))
             .collect::<Result<Vec<_>, AppError>>()?;
         Ok((page.total, items))
     })
@@ -70,13 +69,12 @@ pub async fn list(
 /// One film.
 pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = FilmId::parse(&id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| {
         let film = app
             .catalog
             .get(&id)?
             .ok_or(AppError::NotFound { what: "影片" })?;
-        with_preparation(&app, film)
+        with_preparation(app, film)
     })
     .await?;
     Ok(HttpResponse::Ok().json(dto))
@@ -91,8 +89,7 @@ pub(super) fn with_preparation(app: &App, film: media_catalog::Film) -> Result<F
 
 /// Every series, for browsing.
 pub async fn series(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let catalog = app.catalog.clone();
-    let list = blocking(move || Ok(catalog.series()?)).await?;
+    let list = blocking(&app, move |app| app.catalog.series()).await?;
     Ok(HttpResponse::Ok().json(Items {
         items: list.into_iter().map(SeriesDto::from).collect::<Vec<_>>(),
     }))
@@ -100,8 +97,7 @@ pub async fn series(app: web::Data<App>) -> Result<HttpResponse, AppError> {
 
 /// Every theme, for browsing.
 pub async fn themes(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let catalog = app.catalog.clone();
-    let list = blocking(move || Ok(catalog.themes()?)).await?;
+    let list = blocking(&app, move |app| app.catalog.themes()).await?;
     Ok(HttpResponse::Ok().json(Items {
         items: list.into_iter().map(ThemeDto::from).collect::<Vec<_>>(),
     }))

@@ -14,6 +14,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::blocking;
 pub use super::client::client_ip;
 use super::client::requested_host;
 use crate::accounts::{Principal, Role};
@@ -135,9 +136,8 @@ async fn registered_address(app: &web::Data<App>, req: &HttpRequest) -> Result<b
     let Some(ip) = client_ip(req, &app.settings.trusted_proxies) else {
         return Ok(false);
     };
-    let stations = app.stations.clone();
     // A sled read; cheap, but it is I/O, so keep it off the async threads.
-    let found = tokio::task::spawn_blocking(move || stations.station_for_address(ip)).await??;
+    let found = blocking(app, move |app| app.stations.station_for_address(ip)).await?;
     Ok(found.is_some())
 }
 
@@ -193,21 +193,19 @@ async fn principal(
 ) -> Result<(Principal, Option<String>), AppError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let token = cookie.value().to_owned();
-        let accounts = app.accounts.clone();
         // A sled read; cheap, but it is I/O, so keep it off the async threads.
-        let who = tokio::task::spawn_blocking(move || accounts.principal_for(&token)).await??;
+        let who = blocking(app, move |app| app.accounts.principal_for(&token)).await?;
         return Ok((who, None));
     }
     let Some(cookie) = req.cookie(DEVICE_COOKIE) else {
         return Ok((Principal::Anonymous, None));
     };
     let token = cookie.value().to_owned();
-    let stations = app.stations.clone();
-    let used = tokio::task::spawn_blocking(move || {
-        let used = stations.use_device(&token)?;
-        Ok::<_, crate::stations::StationsError>(used.map(|(d, renew)| (d, renew.then_some(token))))
+    let used = blocking(app, move |app| {
+        let used = app.stations.use_device(&token);
+        used.map(|used| used.map(|(d, renew)| (d, renew.then_some(token))))
     })
-    .await??;
+    .await?;
     Ok(match used {
         Some((d, renew)) => (
             Principal::Device {

@@ -9,15 +9,13 @@ use crate::metrics::Snapshot;
 
 /// `200 ok` when the store and the index answer.
 pub async fn healthz(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let app = app.into_inner();
-    blocking(move || Ok(app.catalog.count_by_state()?)).await?;
+    blocking(&app, move |app| app.catalog.count_by_state()).await?;
     Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
 }
 
 /// Prometheus text.
 pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let app = app.into_inner();
-    let text = blocking(move || {
+    let text = blocking(&app, move |app| -> Result<_, AppError> {
         let counts = app.catalog.count_by_state()?;
         let by_state: Vec<(&'static str, u64)> = media_catalog::FilmState::ALL
             .iter()

@@ -25,7 +25,7 @@ const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 
 /// The master playlist of an unprepared film — unless the just-in-time slots are all taken
 /// by other films, then 503 "busy" with `Retry-After`.
-pub(super) async fn master(app: &App, id: &str) -> Result<HttpResponse, AppError> {
+pub(super) async fn master(app: &Arc<App>, id: &str) -> Result<HttpResponse, AppError> {
     let (film, plan) = unprepared(app, id).await?;
     app.jit.admit(&plan).map_err(|e| refuse(app, &film, e))?;
     Ok(playlist(plan.master_playlist()))
@@ -33,7 +33,7 @@ pub(super) async fn master(app: &App, id: &str) -> Result<HttpResponse, AppError
 
 /// A rendition's playlist of an unprepared film: every planned segment, from the start.
 pub(super) async fn media_playlist(
-    app: &App,
+    app: &Arc<App>,
     id: &str,
     rung: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -48,7 +48,7 @@ pub(super) async fn media_playlist(
 /// A segment of an unprepared film: from the running preparation if it has written it,
 /// else from the just-in-time producer (started, or moved there, if need be).
 pub(super) async fn segment(
-    app: &App,
+    app: &Arc<App>,
     req: &HttpRequest,
     id: &str,
     rung: &str,
@@ -83,7 +83,7 @@ pub(super) async fn segment(
 
 /// The film and its plan, when it is waiting for or going through its preparation and
 /// can be streamed meanwhile; otherwise the error its state calls for.
-async fn unprepared(app: &App, id: &str) -> Result<(Film, Arc<JitPlan>), AppError> {
+async fn unprepared(app: &Arc<App>, id: &str) -> Result<(Film, Arc<JitPlan>), AppError> {
     let film = find_film(app, id).await?;
     match film.state {
         FilmState::Queued | FilmState::Preparing => {}
@@ -103,12 +103,10 @@ async fn unprepared(app: &App, id: &str) -> Result<(Film, Arc<JitPlan>), AppErro
     if film.missing {
         return Err(AppError::FileMissing);
     }
-    let catalog = app.catalog.clone();
-    let jit = app.jit.clone();
     let found = film.clone();
-    let plan = blocking(move || {
-        Ok(jit.plan(&found, || {
-            catalog
+    let plan = blocking(app, move |app| {
+        Ok::<_, AppError>(app.jit.plan(&found, || {
+            app.catalog
                 .keyframes(&found.id)
                 .ok()
                 .flatten()

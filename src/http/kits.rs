@@ -28,8 +28,7 @@ pub struct MakeBody {
 
 /// Kits made, newest first, and the folders the office may write into.
 pub async fn list(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let kits = app.kits.clone();
-    let list = blocking(move || Ok(kits.list()?)).await?;
+    let list = blocking(&app, move |app| app.kits.list()).await?;
     let items: Vec<_> = list
         .into_iter()
         .map(|(m, folder)| {
@@ -72,8 +71,7 @@ pub async fn make(
         films,
         out_dir: body.out_dir.into(),
     };
-    let kits = app.kits.clone();
-    let progress = blocking(move || Ok(kits.start(req)?)).await?;
+    let progress = blocking(&app, move |app| app.kits.start(req)).await?;
     Ok(HttpResponse::Accepted().json(progress))
 }
 
@@ -85,9 +83,11 @@ pub async fn progress(
     if let Some(p) = app.kits.progress(&id) {
         return Ok(HttpResponse::Ok().json(p));
     }
-    let kits = app.kits.clone();
     let id = id.into_inner();
-    let stored = blocking(move || Ok(kits.get(&id)?.map(|s| (id, s)))).await?;
+    let stored = blocking(&app, move |app| {
+        app.kits.get(&id).map(|s| s.map(|s| (id, s)))
+    })
+    .await?;
     let (kit_id, stored) = stored.ok_or(AppError::NotFound { what: "放映包" })?;
     Ok(HttpResponse::Ok().json(Progress {
         kit_id,
@@ -125,9 +125,8 @@ pub async fn import(
         return Err(too_large());
     };
     let bytes = bytes.map_err(|e| AppError::BadRequest(format!("记录文件上传中断：{e}")))?;
-    let kits = app.kits.clone();
     // Parsing, hashing and fsync'd appends: off the async threads.
-    let report = blocking(move || Ok(kits.import(&bytes)?)).await?;
+    let report = blocking(&app, move |app| app.kits.import(&bytes)).await?;
     let mut res = if report.added > 0 {
         HttpResponse::Created()
     } else {

@@ -38,10 +38,10 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let from = query.from_seq.unwrap_or(0);
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let ledger = app.ledger.clone();
-    let page = blocking(move || {
-        let len = ledger.len();
-        let entries = ledger
+    let page = blocking(&app, move |app| -> Result<_, AppError> {
+        let len = app.ledger.len();
+        let entries = app
+            .ledger
             .iter(from)?
             .take(limit)
             .collect::<Result<Vec<Entry>, _>>()?;
@@ -58,8 +58,10 @@ pub async fn list(
 
 /// The signed checkpoint note (`text/plain`).
 pub async fn checkpoint(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let ledger = app.ledger.clone();
-    let note = blocking(move || Ok(ledger.checkpoint()?.as_note().to_owned())).await?;
+    let note = blocking(&app, move |app| {
+        app.ledger.checkpoint().map(|c| c.as_note().to_owned())
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(note))

@@ -1,6 +1,8 @@
 //! `GET|HEAD /media/{id}/original` — a film's original file as it sits in the library, with
 //! byte ranges, validators and caching, open to LAN TV apps (CORS) and DLNA renderers.
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{Film, FilmId, FilmState};
 
@@ -37,9 +39,8 @@ pub async fn original(
     };
     let res = send(&app, &req, wanted, described).await;
     if matches!(res, Err(AppError::FileChanged)) {
-        let library = app.library.clone();
-        blocking(move || {
-            library.file_swapped(&film.id);
+        blocking(&app, move |app| -> Result<_, AppError> {
+            app.library.file_swapped(&film.id);
             Ok(())
         })
         .await?;
@@ -47,10 +48,9 @@ pub async fn original(
     super::observe::observe(&app, &req, &id, super::observe::Media::File, res)
 }
 
-pub(super) async fn find_film(app: &App, id: &str) -> Result<Film, AppError> {
+pub(super) async fn find_film(app: &Arc<App>, id: &str) -> Result<Film, AppError> {
     let id = FilmId::parse(id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let catalog = app.catalog.clone();
-    blocking(move || Ok(catalog.get(&id)?))
+    blocking(app, move |app| app.catalog.get(&id))
         .await?
         .ok_or(AppError::NotFound { what: "影片" })
 }

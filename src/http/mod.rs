@@ -55,13 +55,17 @@ use actix_web::{web, App as ActixApp, HttpResponse, HttpServer};
 use crate::app::App;
 use crate::error::AppError;
 
-/// Runs blocking domain work (sled, tantivy, argon2) off the async threads.
-pub(crate) async fn blocking<T, F>(f: F) -> Result<T, AppError>
+/// Runs blocking domain work (sled, tantivy, argon2) off the async threads, with the app:
+/// `blocking(&app, move |app| app.stations.list())`. The closure's error is any that has a
+/// row in the error table (`Into<AppError>`).
+pub(crate) async fn blocking<T, E, F>(app: &Arc<App>, f: F) -> Result<T, AppError>
 where
-    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&App) -> Result<T, E> + Send + 'static,
+    E: Into<AppError>,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await?
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || f(&app).map_err(Into::into)).await?
 }
 
 /// Builds the HTTP server on an already bound listener.

@@ -12,21 +12,6 @@ use crate::error::AppError;
 use crate::photos::{CheckedPhoto, PhotoError, PhotoType, Photos};
 use crate::plays::Actor;
 
-impl From<PhotoError> for AppError {
-    fn from(e: PhotoError) -> AppError {
-        match e {
-            PhotoError::NotAPhoto => AppError::Unprocessable {
-                code: "not_a_photo",
-                message: e.to_string(),
-            },
-            PhotoError::TooLarge { .. } => AppError::TooLarge {
-                message: e.to_string(),
-            },
-            PhotoError::Io(e) => AppError::Io(e),
-        }
-    }
-}
-
 /// Adds a photo to a play → `201` with its `photo` ledger entry (`200` with the first entry
 /// when the same photo was already added). The body is the image itself; its own header
 /// decides whether it is a JPEG or PNG, whatever `Content-Type` says, but a body declared as
@@ -68,12 +53,11 @@ pub async fn add(
     };
     let bytes = bytes.map_err(|e| AppError::BadRequest(format!("照片上传中断：{e}")))?;
     let photos = Photos::at(app.settings.photos_dir());
-    let plays = app.plays.clone();
-    let added = blocking(move || {
+    let added = blocking(&app, move |app| -> Result<_, AppError> {
         // Hashing and checking 8 MB, then an fsync: off the async threads.
         let photo = CheckedPhoto::check(bytes.to_vec(), max)?;
         let actor = Actor { who: &who, client };
-        Ok(plays.add_photo(&id, actor, &photo, &photos)?)
+        Ok(app.plays.add_photo(&id, actor, &photo, &photos)?)
     })
     .await?;
     let mut res = if added.created {
@@ -91,13 +75,12 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, sha256) = path.into_inner();
-    let plays = app.plays.clone();
     let photos = Photos::at(app.settings.photos_dir());
-    let (bytes, kind) = blocking(move || {
+    let (bytes, kind) = blocking(&app, move |app| -> Result<_, AppError> {
         let not_found = || AppError::NotFound {
             what: "照片（no such photo of this showing）",
         };
-        let entry = plays.photo(&id, &sha256)?.ok_or_else(not_found)?;
+        let entry = app.plays.photo(&id, &sha256)?.ok_or_else(not_found)?;
         let kind = entry.payload["content_type"]
             .as_str()
             .and_then(PhotoType::from_content_type)

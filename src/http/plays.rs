@@ -8,68 +8,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::blocking;
+use super::dto::EndedDto;
 use super::gate::CallerAt;
 use crate::app::App;
 use crate::error::AppError;
-use crate::plays::{Actor, PlaysError};
-
-impl From<PlaysError> for AppError {
-    fn from(e: PlaysError) -> AppError {
-        use PlaysError as P;
-        match e {
-            P::UnknownFilm(_) => AppError::NotFound { what: "影片" },
-            P::UnknownPlay(_) => AppError::NotFound {
-                what: "播放记录"
-            },
-            P::Ended(_) => AppError::Conflict {
-                code: "play_ended",
-                message: e.to_string(),
-            },
-            P::NotReported(_) => AppError::Conflict {
-                code: "inferred_play",
-                message: e.to_string(),
-            },
-            P::NoStation(_) => AppError::Unprocessable {
-                code: "no_station",
-                message: e.to_string(),
-            },
-            P::OtherStation { .. } => AppError::Unprocessable {
-                code: "other_station",
-                message: e.to_string(),
-            },
-            P::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            P::StationNotYours => AppError::Forbidden,
-            P::NotYours(_) => AppError::Refused {
-                code: "not_your_play",
-                message: e.to_string(),
-            },
-            P::EntriesClosed { .. } => AppError::Conflict {
-                code: "entries_closed",
-                message: e.to_string(),
-            },
-            P::Closing(_) => AppError::Conflict {
-                code: "play_closing",
-                message: e.to_string(),
-            },
-            P::TooMany {
-                message,
-                retry_after_secs,
-            } => AppError::Limited {
-                code: "too_many_plays",
-                message,
-                retry_after_secs,
-            },
-            P::Photo(e) => e.into(),
-            P::Stations(e) => e.into(),
-            P::Ledger(e) => AppError::Ledger(e),
-            P::Catalog(e) => AppError::Catalog(e),
-            P::Store(_) | P::Record(_) => AppError::Io(std::io::Error::other(e)),
-        }
-    }
-}
+use crate::plays::Actor;
 
 /// `POST /api/v1/plays`.
 #[derive(Deserialize)]
@@ -118,15 +61,14 @@ pub async fn start(
     CallerAt(who, client): CallerAt,
     body: web::Json<StartBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
     let body = body.into_inner();
-    let play = blocking(move || {
-        Ok(plays.start(
+    let play = blocking(&app, move |app| {
+        app.plays.start(
             &body.film_id,
             Actor { who: &who, client },
             body.station_id.as_deref(),
             body.position_s.unwrap_or(0.0),
-        )?)
+        )
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({
@@ -144,10 +86,9 @@ pub async fn heartbeat(
     id: web::Path<String>,
     body: web::Json<PositionBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let view = blocking(move || {
+    let view = blocking(&app, move |app| {
         let actor = Actor { who: &who, client };
-        Ok(plays.heartbeat(&id, actor, body.position_s)?)
+        app.plays.heartbeat(&id, actor, body.position_s)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -160,23 +101,22 @@ pub async fn end(
     id: web::Path<String>,
     body: web::Json<EndBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let ended = blocking(move || {
+    let ended = blocking(&app, move |app| {
         let actor = Actor { who: &who, client };
-        Ok(plays.end(&id, actor, body.position_s)?)
+        app.plays.end(&id, actor, body.position_s)
     })
     .await?;
-    let mut record = serde_json::to_value(&ended.viewing).map_err(std::io::Error::other)?;
-    record["seq"] = json!(ended.seq);
-    // A play with no station makes no ledger entry (only stations make records).
-    record["recorded"] = json!(ended.seq.is_some());
-    Ok(HttpResponse::Ok().json(record))
+    Ok(HttpResponse::Ok().json(EndedDto {
+        viewing: ended.viewing,
+        seq: ended.seq,
+        // A play with no station makes no ledger entry (only stations make records).
+        recorded: ended.seq.is_some(),
+    }))
 }
 
 /// One play, open or ended (dashboard).
 pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let view = blocking(move || Ok(plays.get(&id)?)).await?;
+    let view = blocking(&app, move |app| app.plays.get(&id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -201,10 +141,9 @@ pub async fn sign_in(
     id: web::Path<String>,
     body: web::Json<SigninBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let done = blocking(move || {
+    let done = blocking(&app, move |app| {
         let actor = Actor { who: &who, client };
-        Ok(plays.sign_in(&id, actor, &body.member_id)?)
+        app.plays.sign_in(&id, actor, &body.member_id)
     })
     .await?;
     let mut res = if done.created {
@@ -222,10 +161,9 @@ pub async fn discussion(
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let entry = blocking(move || {
+    let entry = blocking(&app, move |app| {
         let actor = Actor { who: &who, client };
-        Ok(plays.discuss(&id, actor, &body.text)?)
+        app.plays.discuss(&id, actor, &body.text)
     })
     .await?;
     Ok(HttpResponse::Created().json(entry))
@@ -238,10 +176,9 @@ pub async fn feedback(
     id: web::Path<String>,
     body: web::Json<TextBody>,
 ) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let entry = blocking(move || {
+    let entry = blocking(&app, move |app| {
         let actor = Actor { who: &who, client };
-        Ok(plays.feedback(&id, actor, &body.text)?)
+        app.plays.feedback(&id, actor, &body.text)
     })
     .await?;
     Ok(HttpResponse::Created().json(entry))
@@ -251,7 +188,6 @@ pub async fn feedback(
 /// "items": [{"address", "plays", "watched_s", "first_seen", "last_seen",
 /// "last_film_title"}]}`, most recently seen first.
 pub async fn unregistered(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let plays = app.plays.clone();
-    let items = blocking(move || Ok(plays.unregistered()?)).await?;
+    let items = blocking(&app, move |app| app.plays.unregistered()).await?;
     Ok(HttpResponse::Ok().json(json!({ "total": items.len(), "items": items })))
 }

@@ -13,7 +13,7 @@ use super::blocking;
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::preparation::{Moved, Place, Why};
 
 /// The most films one look at the queue lists.
@@ -132,15 +132,14 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let limit = query.limit.unwrap_or(100).clamp(1, MOST);
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| -> Result<_, AppError> {
         let places = app.preparation.queue()?;
         let total = places.len();
         let items = places
             .into_iter()
             .take(limit)
             .enumerate()
-            .map(|(i, p)| item(&app, i + 1, p))
+            .map(|(i, p)| item(app, i + 1, p))
             .collect();
         Ok(QueueDto { total, items })
     })
@@ -158,17 +157,16 @@ pub async fn first(
         return Err(AppError::Forbidden);
     };
     let id = FilmId::parse(&id).map_err(|_| AppError::NotFound { what: "影片" })?;
-    let app = app.into_inner();
-    let dto = blocking(move || {
+    let dto = blocking(&app, move |app| -> Result<_, AppError> {
         match app.preparation.first(&id, &name)? {
             Moved::Front => {}
             Moved::Unknown => return Err(AppError::NotFound { what: "影片" }),
-            Moved::Ready => return Err(AppError::Conflict {
-                code: "already_prepared",
+            Moved::Ready => return Err(AppError::Refused {
+                code: Code::AlreadyPrepared,
                 message: "这部影片已经准备好，可以直接播放，不用再准备（the film is already prepared）".into(),
             }),
-            Moved::Unpreparable => return Err(AppError::Conflict {
-                code: "not_preparable",
+            Moved::Unpreparable => return Err(AppError::Refused {
+                code: Code::NotPreparable,
                 message: "这部影片的文件已被拒收、不在片库中或还没检查过，不能准备；请先检查片库里的文件（the film's file is refused, missing or not probed）".into(),
             }),
         }
@@ -178,7 +176,7 @@ pub async fn first(
             .enumerate()
             .find(|(_, p)| p.film.id == id)
             .ok_or(AppError::NotFound { what: "影片" })?;
-        Ok(item(&app, i + 1, place))
+        Ok(item(app, i + 1, place))
     })
     .await?;
     Ok(HttpResponse::Ok().json(dto))

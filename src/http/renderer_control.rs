@@ -13,7 +13,7 @@ use super::renderers::{renderer_for, transport};
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::dlna::renderers::avt::RENDERING_CONTROL;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Counts one command from the caller: a paired phone by its device, anyone else by address;
 /// 429 past `dlna_renderer_commands_per_minute`.
@@ -33,7 +33,7 @@ pub(super) fn count_command(
         .commands
         .take(&key, per_minute)
         .map_err(|retry_after_secs| AppError::Limited {
-            code: "too_many_commands",
+            code: Code::TooManyCommands,
             message: format!("操作电视太频繁了（每分钟最多 {per_minute} 次），请 {retry_after_secs} 秒后再试（too many commands to the TV, try again shortly）"),
             retry_after_secs,
         })
@@ -55,15 +55,15 @@ pub async fn volume(
     let r = renderer_for(&app, &who, &id).await?;
     let level = body.level;
     if !(0.0..=100.0).contains(&level) || level.fract() != 0.0 {
-        return Err(AppError::Unprocessable {
-            code: "invalid",
+        return Err(AppError::Refused {
+            code: Code::Invalid,
             message: "音量要在 0 到 100 之间的整数（level must be a whole number from 0 to 100）"
                 .into(),
         });
     }
     let Some(control) = r.rendering_control.clone() else {
-        return Err(AppError::Unprocessable {
-            code: "no_volume",
+        return Err(AppError::Refused {
+            code: Code::NoVolume,
             message:
                 "这台电视不让服务器调音量，请用电视遥控器调（the TV offers no volume control）"
                     .into(),

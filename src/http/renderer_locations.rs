@@ -17,7 +17,7 @@ use super::blocking;
 use crate::app::App;
 use crate::dlna::renderers::describe;
 use crate::dlna::renderers::known::KnownError;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 #[derive(Deserialize)]
 pub struct LocationBody {
@@ -33,39 +33,37 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     let station = id.into_inner();
     let location = body.into_inner().location;
-    let (url, ip) = describe::registrable(&location).map_err(|_| AppError::Unprocessable {
-        code: "invalid",
+    let (url, ip) = describe::registrable(&location).map_err(|_| AppError::Refused {
+        code: Code::Invalid,
         message: "电视的设备说明地址要写成 http://IP地址:端口/路径 的样子，例如 http://192.168.1.20:49152/description.xml（the location must be http://IP:PORT/path）".into(),
     })?;
-    let stations = app.stations.clone();
     let s2 = station.clone();
-    let owner = blocking(move || {
-        stations.require(&s2)?;
-        Ok(stations.station_for_address(IpAddr::V4(ip))?)
+    let owner = blocking(&app, move |app| -> Result<_, AppError> {
+        app.stations.require(&s2)?;
+        Ok(app.stations.station_for_address(IpAddr::V4(ip))?)
     })
     .await?;
     if owner.as_deref() != Some(station.as_str()) {
-        return Err(AppError::Unprocessable {
-            code: "address_not_registered",
+        return Err(AppError::Refused {
+            code: Code::AddressNotRegistered,
             message: format!("{ip} 没有登记为这个站点的地址，请先在站点的“地址”里登记电视的 IP 地址（the address is not registered to this station）"),
         });
     }
     let client = crate::dlna::renderers::client();
     let d = describe::fetch(&client, &url)
         .await
-        .map_err(|why| AppError::Unprocessable {
-            code: "renderer_description",
+        .map_err(|why| AppError::Refused {
+            code: Code::RendererDescription,
             message: format!("没能从这个地址读到电视的设备说明，请确认电视已打开、地址和端口正确（the TV's description could not be read: {why}）"),
         })?;
-    let renderers = app.dlna.renderers.clone();
     let (s3, loc) = (station.clone(), url.to_string());
-    let new = blocking(move || {
-        let Some(known) = renderers.known() else {
+    let new = blocking(&app, move |app| {
+        let Some(known) = app.dlna.renderers.known() else {
             return Ok(true);
         };
         known.add_location(&s3, &loc).map_err(|e| match e {
-            KnownError::Full => AppError::Conflict {
-                code: "too_many_renderers",
+            KnownError::Full => AppError::Refused {
+                code: Code::TooManyRenderers,
                 message: format!("这个站点登记的电视已经有 {} 台，不能再多了（too many TVs registered to this station）", crate::dlna::renderers::known::MAX_PER_STATION),
             },
             other => AppError::RendererStore(other),

@@ -7,6 +7,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,7 +23,7 @@ use crate::dlna::renderers::avt::{format_time, AvTransport, CallError};
 use crate::dlna::renderers::status::EndReason;
 use crate::dlna::renderers::{push, Renderer};
 use crate::dlna::ssdp::net::local_toward;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::plays::Actor;
 use crate::records::Source;
 
@@ -38,7 +40,7 @@ pub struct StationQuery {
 
 /// The station a renderer request is for: a device's own; a signed-in user's choice.
 pub(super) async fn station_of(
-    app: &App,
+    app: &Arc<App>,
     who: &Principal,
     asked: Option<String>,
 ) -> Result<String, AppError> {
@@ -47,9 +49,8 @@ pub(super) async fn station_of(
         (Principal::Device { station, .. }, Some(s)) if &s == station => Ok(s),
         (Principal::Device { .. }, Some(_)) => Err(AppError::Forbidden),
         (Principal::User { .. }, Some(s)) => {
-            let stations = app.stations.clone();
             let id = s.clone();
-            blocking(move || Ok(stations.require(&id)?)).await?;
+            blocking(app, move |app| app.stations.require(&id)).await?;
             Ok(s)
         }
         (Principal::User { .. }, None) => Err(AppError::BadRequest(
@@ -69,9 +70,9 @@ pub async fn list(
     let station = station_of(&app, &who, query.into_inner().station).await?;
     // The office sees every TV the station has had; a phone only those it can push to now.
     let absent = matches!(who, Principal::User { .. });
-    let renderers = app.dlna.renderers.clone();
-    let list = blocking(move || {
-        renderers
+    let list = blocking(&app, move |app| {
+        app.dlna
+            .renderers
             .listing(&station, absent)
             .map_err(AppError::RendererStore)
     })
@@ -82,15 +83,15 @@ pub async fn list(
 /// The renderer `id` if the caller may drive it: a device only its own station's; office
 /// staff any station's. A renderer at no station's address cannot be pushed to.
 pub(super) async fn renderer_for(
-    app: &App,
+    app: &Arc<App>,
     who: &Principal,
     id: &str,
 ) -> Result<Renderer, AppError> {
     let not_found = AppError::NotFound { what: "电视" };
     let r = app.dlna.renderers.get(id).ok_or(not_found)?;
     let Some(station) = r.station_id.clone() else {
-        return Err(AppError::Unprocessable {
-            code: "no_station",
+        return Err(AppError::Refused {
+            code: Code::NoStation,
             message: "这台电视的地址没有登记到任何站点，请先在乡电教站登记（the TV's address is not registered to a station）".into(),
         });
     };
@@ -146,8 +147,8 @@ pub async fn play(
     let body = body.into_inner();
     let position_s = body.position_s.unwrap_or(0.0);
     if !position_s.is_finite() || position_s < 0.0 {
-        return Err(AppError::Unprocessable {
-            code: "invalid",
+        return Err(AppError::Refused {
+            code: Code::Invalid,
             message: "开始位置必须是不小于 0 的秒数（position_s must be a number of seconds ≥ 0）"
                 .into(),
         });
@@ -156,8 +157,8 @@ pub async fn play(
     let local = local_toward(r.address)
         .ok_or_else(|| AppError::Renderer(CallError::Unreachable("no route to the TV".into())))?;
     let base = format!("http://{local}:{port}");
-    let (app2, film) = (app.clone(), body.film_id.clone());
-    let (uri, metadata) = blocking(move || what_to_play(&app2, &film, &base)).await?;
+    let film = body.film_id.clone();
+    let (uri, metadata) = blocking(&app, move |app| what_to_play(app, &film, &base)).await?;
     let avt = transport(&r);
     if let Some(old) = app.dlna.pushes.take(&r.id) {
         let (at, why) = (old.live.position_s, EndReason::Replaced);
@@ -177,13 +178,14 @@ pub async fn play(
         Principal::User { .. } => r.station_id.clone(),
         _ => None,
     };
-    let (plays, who2, film) = (app.plays.clone(), who.clone(), body.film_id.clone());
-    let started = blocking(move || {
+    let (who2, film) = (who.clone(), body.film_id.clone());
+    let started = blocking(&app, move |app| {
         let actor = Actor {
             who: &who2,
             client: Some(client),
         };
-        Ok(plays.start_from(&film, actor, asked.as_deref(), position_s, Source::DlnaPush)?)
+        app.plays
+            .start_from(&film, actor, asked.as_deref(), position_s, Source::DlnaPush)
     })
     .await;
     let play = match started {
@@ -193,10 +195,10 @@ pub async fn play(
             return Err(e);
         }
     };
-    let (renderers, used) = (app.dlna.renderers.clone(), r.clone());
-    let _ = blocking(move || {
-        renderers.used(&used);
-        Ok(())
+    let used = r.clone();
+    let _ = blocking(&app, move |app| {
+        app.dlna.renderers.used(&used);
+        Ok::<_, AppError>(())
     })
     .await;
     let session = push::Session::new(&play, who, client, avt);
@@ -265,10 +267,10 @@ pub(super) fn polling(app: &App) -> push::Polling {
 }
 
 /// The renderer's current pushed play, for transport control.
-async fn current(app: &App, who: &Principal, id: &str) -> Result<push::Session, AppError> {
+async fn current(app: &Arc<App>, who: &Principal, id: &str) -> Result<push::Session, AppError> {
     let r = renderer_for(app, who, id).await?;
-    app.dlna.pushes.current(&r.id).ok_or(AppError::Conflict {
-        code: "nothing_pushed",
+    app.dlna.pushes.current(&r.id).ok_or(AppError::Refused {
+        code: Code::NothingPushed,
         message: "这台电视上没有正在推送播放的影片（nothing pushed is playing on this TV）".into(),
     })
 }
@@ -313,8 +315,8 @@ pub async fn seek(
     count_command(&app, &who, client)?;
     let p = body.position_s;
     if !p.is_finite() || p < 0.0 || s.duration_s.is_some_and(|d| p > d) {
-        return Err(AppError::Unprocessable {
-            code: "invalid",
+        return Err(AppError::Refused {
+            code: Code::Invalid,
             message: "跳转的位置不在影片之内（the position is outside the film）".into(),
         });
     }

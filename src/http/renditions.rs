@@ -5,6 +5,8 @@
 //! prepared again stay served until the new ones replace them. A film not prepared yet is
 //! streamed just in time ([`super::jit`]).
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use media_catalog::{FilmId, FilmState};
 
@@ -41,7 +43,7 @@ pub async fn master(
 
 /// A file at the top of a film's rendition folder, revalidated on every use.
 async fn send_top_level(
-    app: &App,
+    app: &Arc<App>,
     req: &HttpRequest,
     id: &str,
     name: &'static str,
@@ -61,7 +63,7 @@ async fn send_top_level(
 /// into place after it was synced), so the file's presence is proof enough and the hot path
 /// needs no catalog read; the catalog is asked only to explain a file that is not there.
 async fn send_prepared(
-    app: &App,
+    app: &Arc<App>,
     req: &HttpRequest,
     id: &str,
     spec: FileSpec<'_>,
@@ -127,7 +129,7 @@ pub async fn tv_mp4(
 }
 
 /// The id of a film whose renditions are ready.
-async fn ready_film(app: &App, id: &str) -> Result<FilmId, AppError> {
+async fn ready_film(app: &Arc<App>, id: &str) -> Result<FilmId, AppError> {
     let film = find_film(app, id).await?;
     match film.state {
         FilmState::Ready => Ok(film.id),

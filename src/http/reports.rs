@@ -9,25 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::blocking;
 use super::serve::disposition;
 use crate::app::App;
-use crate::error::AppError;
-use crate::reports::{print, xlsx, Period, RegisterKind, ReportsError, Tabular};
-
-impl From<ReportsError> for AppError {
-    fn from(e: ReportsError) -> AppError {
-        match e {
-            ReportsError::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            ReportsError::UnknownStation(_) => AppError::NotFound { what: "站点" },
-            ReportsError::Stations(e) => e.into(),
-            ReportsError::Ledger(e) => AppError::Ledger(e),
-            ReportsError::Store(_) | ReportsError::IndexMismatch(_) => {
-                AppError::Io(std::io::Error::other(e))
-            }
-        }
-    }
-}
+use crate::error::{AppError, Code};
+use crate::reports::{print, xlsx, Period, RegisterKind, Tabular};
 
 /// The query of every report (each uses its own part).
 #[derive(Deserialize)]
@@ -77,8 +60,8 @@ impl ReportQuery {
 }
 
 fn invalid(message: String) -> AppError {
-    AppError::Unprocessable {
-        code: "invalid",
+    AppError::Refused {
+        code: Code::Invalid,
         message,
     }
 }
@@ -96,12 +79,10 @@ pub(super) fn render<R: Tabular + Serialize>(
     format: Format,
 ) -> Result<Rendered, AppError> {
     Ok(match format {
-        Format::Json => Rendered::Json(
-            serde_json::to_vec(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
-        ),
+        Format::Json => Rendered::Json(serde_json::to_vec(report).map_err(AppError::internal)?),
         Format::Html => Rendered::Html(print::page(report)),
         Format::Xlsx => Rendered::Xlsx {
-            bytes: xlsx::workbook(report).map_err(|e| AppError::Io(std::io::Error::other(e)))?,
+            bytes: xlsx::workbook(report).map_err(AppError::internal)?,
             name: format!("{}.xlsx", report.file_stem()),
         },
     })
@@ -160,10 +141,9 @@ pub async fn register(
         query.year,
         query.month,
     )?;
-    let reports = app.reports.clone();
-    let rendered = blocking(move || {
+    let rendered = blocking(&app, move |app| {
         let registers = Registers {
-            registers: reports.registers(&kinds, &station, period)?,
+            registers: app.reports.registers(&kinds, &station, period)?,
         };
         render(&registers, format)
     })
@@ -177,9 +157,8 @@ pub async fn monthly(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (format, year) = (query.format()?, query.year()?);
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.monthly(year)?, format)).await?,
+        blocking(&app, move |app| render(&app.reports.monthly(year)?, format)).await?,
     ))
 }
 
@@ -192,9 +171,11 @@ pub async fn quarterly(
     let quarter = query
         .quarter
         .ok_or_else(|| invalid("请给出季度 quarter（quarter is required）".into()))?;
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.quarterly(&station, year, quarter)?, format)).await?,
+        blocking(&app, move |app| {
+            render(&app.reports.quarterly(&station, year, quarter)?, format)
+        })
+        .await?,
     ))
 }
 
@@ -204,8 +185,7 @@ pub async fn yearly(
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (format, year) = (query.format()?, query.year()?);
-    let reports = app.reports.clone();
     Ok(respond(
-        blocking(move || render(&reports.yearly(year)?, format)).await?,
+        blocking(&app, move |app| render(&app.reports.yearly(year)?, format)).await?,
     ))
 }

@@ -19,9 +19,11 @@ pub async fn sign_in(
     let from = client_ip(&req, &app.settings.trusted_proxies)
         .ok_or_else(|| AppError::BadRequest("no client address".into()))?;
     let hours = app.settings.session_hours;
-    let accounts = app.accounts.clone();
     let SignInBody { name, password } = body.into_inner();
-    let (user, token) = blocking(move || Ok(accounts.sign_in(&name, &password, from)?)).await?;
+    let (user, token) = blocking(&app, move |app| {
+        app.accounts.sign_in(&name, &password, from)
+    })
+    .await?;
     tracing::info!(user = %user.name, %from, "signed in");
     let cookie = Cookie::build(SESSION_COOKIE, token.0)
         .path("/")
@@ -66,8 +68,7 @@ pub async fn who_am_i(app: web::Data<App>, caller: Caller) -> HttpResponse {
 pub async fn sign_out(app: web::Data<App>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let token = c.value().to_owned();
-        let accounts = app.accounts.clone();
-        blocking(move || Ok(accounts.sign_out(&token)?)).await?;
+        blocking(&app, move |app| app.accounts.sign_out(&token)).await?;
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();

@@ -9,90 +9,37 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::blocking;
+use super::dto::StationDto;
 use crate::app::App;
 use crate::error::AppError;
-use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate, StationsError};
+use crate::stations::{ChecklistUpdate, NewMember, NewStation, StationUpdate};
 
 /// The largest roster file taken (a village roster is a few KiB).
 pub const MAX_ROSTER_BYTES: usize = 5 * 1024 * 1024;
-
-impl From<StationsError> for AppError {
-    fn from(e: StationsError) -> AppError {
-        use StationsError as S;
-        match e {
-            S::UnknownStation(_) => AppError::NotFound { what: "站点" },
-            S::UnknownMember(_) => AppError::NotFound { what: "党员" },
-            S::UnknownDevice(_) => AppError::NotFound { what: "电视" },
-            S::UnknownAddress(_) => AppError::NotFound {
-                what: "站点登记的地址",
-            },
-            S::UnknownChecklistItem(_) => AppError::NotFound {
-                what: "六有项目"
-            },
-            S::Invalid(_) => AppError::Unprocessable {
-                code: "invalid",
-                message: e.to_string(),
-            },
-            S::BadRoster(_) => AppError::Unprocessable {
-                code: "bad_roster",
-                message: e.to_string(),
-            },
-            S::Code(_) => AppError::Unprocessable {
-                code: "bad_pairing_code",
-                message: e.to_string(),
-            },
-            S::CodeTaken(_) | S::MemberTaken(_) => AppError::Conflict {
-                code: "exists",
-                message: e.to_string(),
-            },
-            S::AddressTaken { .. } => AppError::Conflict {
-                code: "address_taken",
-                message: e.to_string(),
-            },
-            S::Retired(_) => AppError::Conflict {
-                code: "retired",
-                message: e.to_string(),
-            },
-            S::Throttled { retry_after_secs } | S::PairingPaused { retry_after_secs } => {
-                AppError::TooManyAttempts {
-                    message: e.to_string(),
-                    retry_after_secs,
-                }
-            }
-            S::Ledger(e) => AppError::Ledger(e),
-            S::Store(_) | S::Record(_) => AppError::Io(std::io::Error::other(e)),
-        }
-    }
-}
 
 /// Makes a station: `{"code","name","kind"}` (+ `township`, `broadcaster`) → 201 with it.
 pub async fn create(
     app: web::Data<App>,
     body: web::Json<NewStation>,
 ) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let station = blocking(move || Ok(stations.create(body.into_inner())?)).await?;
+    let station = blocking(&app, move |app| app.stations.create(body.into_inner())).await?;
     Ok(HttpResponse::Created().json(station))
 }
 
 /// Every station, retired ones included.
 pub async fn list(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let all = blocking(move || Ok(stations.list()?)).await?;
+    let all = blocking(&app, move |app| app.stations.list()).await?;
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
 }
 
 /// One station, with its 六有 checklist.
 pub async fn get(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let (station, checklist) = blocking(move || {
-        let station = stations.require(&id)?;
-        Ok((station, stations.checklist(&id)?))
+    let (station, checklist) = blocking(&app, move |app| -> Result<_, AppError> {
+        let station = app.stations.require(&id)?;
+        Ok((station, app.stations.checklist(&id)?))
     })
     .await?;
-    let mut body = serde_json::to_value(station).map_err(std::io::Error::other)?;
-    body["checklist"] = serde_json::to_value(checklist).map_err(std::io::Error::other)?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(StationDto { station, checklist }))
 }
 
 /// Changes name, broadcaster or township: `{"name"?, "broadcaster"?, "township"?}`.
@@ -101,15 +48,13 @@ pub async fn update(
     id: web::Path<String>,
     body: web::Json<StationUpdate>,
 ) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let station = blocking(move || Ok(stations.update(&id, body.into_inner())?)).await?;
+    let station = blocking(&app, move |app| app.stations.update(&id, body.into_inner())).await?;
     Ok(HttpResponse::Ok().json(station))
 }
 
 /// Retires a station (idempotent): it keeps its history, takes nothing new.
 pub async fn retire(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let station = blocking(move || Ok(stations.retire(&id)?)).await?;
+    let station = blocking(&app, move |app| app.stations.retire(&id)).await?;
     Ok(HttpResponse::Ok().json(station))
 }
 
@@ -120,9 +65,10 @@ pub async fn set_checklist(
     body: web::Json<ChecklistUpdate>,
 ) -> Result<HttpResponse, AppError> {
     let (id, item) = path.into_inner();
-    let stations = app.stations.clone();
-    let entry =
-        blocking(move || Ok(stations.set_checklist(&id, &item, body.into_inner())?)).await?;
+    let entry = blocking(&app, move |app| {
+        app.stations.set_checklist(&id, &item, body.into_inner())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(entry))
 }
 
@@ -132,17 +78,18 @@ pub async fn add_member(
     id: web::Path<String>,
     body: web::Json<NewMember>,
 ) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let member = blocking(move || Ok(stations.add_member(&id, body.into_inner())?)).await?;
+    let member = blocking(&app, move |app| {
+        app.stations.add_member(&id, body.into_inner())
+    })
+    .await?;
     Ok(HttpResponse::Created().json(member))
 }
 
 /// A station's roster.
 pub async fn members(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let stations = app.stations.clone();
-    let all = blocking(move || {
-        stations.require(&id)?;
-        Ok(stations.members(&id)?)
+    let all = blocking(&app, move |app| -> Result<_, AppError> {
+        app.stations.require(&id)?;
+        Ok(app.stations.members(&id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({ "total": all.len(), "items": all })))
@@ -179,8 +126,10 @@ pub async fn import_roster(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let stations = app.stations.clone();
-    let report =
-        blocking(move || Ok(stations.import_roster(&id, &bytes, content_type.as_deref())?)).await?;
+    let report = blocking(&app, move |app| {
+        app.stations
+            .import_roster(&id, &bytes, content_type.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -6,12 +6,13 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::blocking;
-use super::dto::FilmDto;
+use super::dto::HomeFilmDto;
+use super::films::with_preparation;
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
 use crate::error::AppError;
-use crate::tv::{gather, home, TvError};
+use crate::tv::{gather, home};
 
 /// The home screen: `{"station", "month", "theme", "rows": [{"kind", "name", "items":
 /// [film + "resume_s"]}], "resume": {film_id: seconds}}`. A caller that is not a paired TV
@@ -21,8 +22,7 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
         Principal::Device { station, .. } => Some(station),
         Principal::User { .. } | Principal::Anonymous => None,
     };
-    let app = app.into_inner();
-    let body = blocking(move || {
+    let body = blocking(&app, move |app| -> Result<_, AppError> {
         let head = match &station {
             Some(id) => {
                 let s = app.stations.require(id)?;
@@ -30,7 +30,7 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
             }
             None => Value::Null,
         };
-        let inputs = gather(&app, station.as_deref())?;
+        let inputs = gather(app, station.as_deref())?;
         let month = inputs.month;
         let positions: Map<String, Value> = inputs
             .resume
@@ -42,10 +42,10 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
         for row in built.rows {
             let mut items = Vec::with_capacity(row.films.len());
             for film in row.films {
-                let at = positions.get(film.id.as_str()).cloned();
-                let mut dto = film_json(&app, film)?;
-                dto["resume_s"] = at.unwrap_or(Value::Null);
-                items.push(dto);
+                items.push(HomeFilmDto {
+                    resume_s: positions.get(film.id.as_str()).and_then(Value::as_f64),
+                    film: with_preparation(app, film)?,
+                });
             }
             rows.push(json!({"kind": row.kind, "name": row.name, "items": items}));
         }
@@ -56,22 +56,4 @@ pub async fn home_screen(app: web::Data<App>, caller: Caller) -> Result<HttpResp
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-impl From<TvError> for AppError {
-    fn from(e: TvError) -> AppError {
-        match e {
-            TvError::Catalog(e) => AppError::Catalog(e),
-            TvError::Plays(e) => e.into(),
-            TvError::Reports(e) => e.into(),
-        }
-    }
-}
-
-/// A film as `GET /api/v1/films/{id}` has it.
-fn film_json(app: &App, film: media_catalog::Film) -> Result<Value, AppError> {
-    let outcome = app.preparation.outcome(&film.id)?;
-    let progress = app.preparation.progress(&film.id);
-    let dto = FilmDto::from(film).with_preparation(outcome, progress);
-    serde_json::to_value(dto).map_err(|e| AppError::Io(std::io::Error::other(e)))
 }

@@ -1,10 +1,9 @@
 //! tus 1.0.0 resumable uploads (core + creation, termination, expiration):
 //! `OPTIONS|POST /api/v1/uploads`, `HEAD|PATCH|DELETE /api/v1/uploads/{id}`, and
 //! `GET /api/v1/uploads/{id}` — a JSON view (not tus) the admin page follows to `ready`.
-//! Thin: headers are parsed here, the uploads domain does the rest. Refusals that have a row
-//! in the one error table (404, 409, 413, 400) go through `AppError`; only tus's own answers
-//! (412 with `Tus-Version`, 415, 408 with the kept `Upload-Offset`) and the logged 500 are
-//! made here.
+//! Thin: headers are parsed here, the uploads domain does the rest. Every refusal has its row
+//! in the one error table (`src/error.rs`), tus's own too (412, 415, 408); only the headers
+//! tus adds to them (`Tus-Version`, the kept `Upload-Offset`) are added here.
 
 use std::pin::Pin;
 use std::time::{Duration, SystemTime};
@@ -18,12 +17,12 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use futures_core::Stream;
-use serde::Serialize;
 
+use super::blocking;
 use super::gate::Caller;
 use crate::accounts::Principal;
 use crate::app::App;
-use crate::error::AppError;
+use crate::error::{Answer, AppError, Code, Coded};
 use crate::uploads::record::parse_meta;
 use crate::uploads::{Upload, UploadError, UploadState};
 
@@ -36,7 +35,7 @@ const OFFSET_STREAM: &str = "application/offset+octet-stream";
 /// Body pieces in flight between the socket and the disk writer (memory stays flat).
 const PIECES_IN_FLIGHT: usize = 8;
 
-/// Why a tus request was refused.
+/// Why a tus request was refused; each has its row in the one error table.
 #[derive(Debug, thiserror::Error)]
 pub enum TusError {
     #[error("Tus-Resumable missing or not 1.0.0")]
@@ -45,124 +44,54 @@ pub enum TusError {
     ContentType,
     #[error("the body stalled")]
     Stalled(Box<Upload>),
-    /// A failure of the server itself (disk, records, catalog): 500, logged with its cause.
-    #[error("upload failed on the server")]
-    Internal(#[source] UploadError),
-    /// A refusal with a row in the one error table.
+    /// A refusal with a row of its own (the uploads domain's too: `AppError::Upload`).
     #[error(transparent)]
     App(#[from] AppError),
 }
 
 impl From<UploadError> for TusError {
     fn from(e: UploadError) -> TusError {
-        use UploadError as U;
-        let app = match &e {
-            U::NotFound(_) => AppError::NotFound {
-                what: "上传（可能已过期或被取消），请重新上传",
-            },
-            U::TooLarge { max, .. } => AppError::TooLarge {
-                message: format!("文件太大：最大允许 {}", human_size(*max)),
-            },
-            U::PastLength { length } => AppError::TooLarge {
-                message: format!("上传的数据超过了声明的 {length} 字节，这次的数据未保存"),
-            },
-            U::WrongOffset { expected, .. } => AppError::Conflict {
-                code: "wrong_offset",
-                message: format!("续传位置不对：服务器已收到 {expected} 字节"),
-            },
-            U::Busy => AppError::Conflict {
-                code: "busy",
-                message: "该文件正在由另一个请求上传，请稍后再试".into(),
-            },
-            U::Meta(m) => AppError::BadRequest(m.to_string()),
-            U::DiskFull(_) => AppError::DiskFull,
-            U::Io { source, .. } if crate::disk::is_full(source) => AppError::DiskFull,
-            U::Io { .. }
-            | U::Store(_)
-            | U::Record(_)
-            | U::Catalog(_)
-            | U::Library(_)
-            | U::Entries(_) => return TusError::Internal(e),
-        };
-        TusError::App(app)
+        TusError::App(e.into())
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: String,
-}
-
-impl TusError {
-    fn describe(&self) -> (&'static str, StatusCode, String) {
-        let status = |code, s, m: &str| (code, s, m.to_owned());
+impl Coded for TusError {
+    fn answer(&self) -> Answer {
         match self {
-            TusError::Version => status(
-                "tus_version",
-                StatusCode::PRECONDITION_FAILED,
-                "只支持 tus 1.0.0 协议（Tus-Resumable: 1.0.0）",
-            ),
-            TusError::ContentType => status(
-                "content_type",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "上传数据的类型必须是 application/offset+octet-stream",
-            ),
-            TusError::Stalled(up) => (
-                "stalled",
-                StatusCode::REQUEST_TIMEOUT,
+            TusError::Version => Answer::row(Code::TusVersion),
+            TusError::ContentType => Answer::row(Code::TusContentType),
+            TusError::Stalled(up) => Answer::said(
+                Code::Stalled,
                 format!(
                     "上传数据中断太久，已保存前 {} 字节，可以继续上传",
                     up.offset
                 ),
             ),
-            TusError::Internal(_) => status(
-                "internal",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "服务器内部错误，请联系管理员查看日志（internal error, see the server log）",
-            ),
-            TusError::App(e) => ("app", e.status_code(), e.to_string()),
+            TusError::App(e) => e.answer(),
         }
-    }
-}
-
-/// A size as a clerk reads it.
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
-        b => format!("{b} 字节"),
     }
 }
 
 impl ResponseError for TusError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            TusError::App(e) => e.status_code(),
-            other => other.describe().1,
-        }
+        self.code().row().status
     }
 
     fn error_response(&self) -> HttpResponse {
         if let TusError::App(e) = self {
             return e.error_response();
         }
-        let (error, status, message) = self.describe();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, "upload request failed");
-        }
-        let mut res = HttpResponse::build(status);
-        match self {
+        // tus's own refusals (412, 415, 408) are never the server's fault: nothing to log.
+        self.answer().respond(|res| match self {
             TusError::Version => {
                 res.insert_header(("Tus-Version", TUS_VERSION));
             }
             TusError::Stalled(up) => {
-                offset_headers(&mut res, up);
+                offset_headers(res, up);
                 res.insert_header((header::CONNECTION, "close"));
             }
-            _ => {}
-        }
-        res.json(ErrorBody { error, message })
+            TusError::ContentType | TusError::App(_) => {}
+        })
     }
 }
 
@@ -215,8 +144,7 @@ pub async fn create(
         Principal::User { name, .. } => name,
         Principal::Device { .. } | Principal::Anonymous => String::new(),
     };
-    let uploads = app.uploads.clone();
-    let up = off_thread(move || uploads.create(length, meta, &owner)).await?;
+    let up = blocking(&app, move |app| app.uploads.create(length, meta, &owner)).await?;
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, format!("/api/v1/uploads/{}", up.id)));
     offset_headers(&mut res, &up);
@@ -230,8 +158,7 @@ pub async fn head(
     id: web::Path<String>,
 ) -> Result<HttpResponse, TusError> {
     require_version(&req)?;
-    let uploads = app.uploads.clone();
-    let up = off_thread(move || uploads.get(&id)).await?;
+    let up = blocking(&app, move |app| app.uploads.get(&id)).await?;
     let mut res = HttpResponse::Ok();
     res.insert_header(("Upload-Length", up.length.to_string()));
     if !up.meta.raw.is_empty() {
@@ -255,8 +182,10 @@ pub async fn patch(
     }
     let offset = number(&req, "upload-offset")?.ok_or_else(|| bad_header("Upload-Offset"))?;
     let declared = number(&req, "content-length")?;
-    let uploads = app.uploads.clone();
-    let writer = off_thread(move || uploads.begin_patch(&id, offset, declared)).await?;
+    let writer = blocking(&app, move |app| {
+        app.uploads.begin_patch(&id, offset, declared)
+    })
+    .await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(PIECES_IN_FLIGHT);
     // Disk writes and the final sync block: a blocking thread drains the channel.
     let writing = tokio::task::spawn_blocking(move || writer.run(rx));
@@ -305,15 +234,13 @@ pub async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, TusError> {
     require_version(&req)?;
-    let uploads = app.uploads.clone();
-    off_thread(move || uploads.terminate(&id)).await?;
+    blocking(&app, move |app| app.uploads.terminate(&id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/uploads/{id}`: progress and, once catalogued, the film's state.
 pub async fn status(app: web::Data<App>, id: web::Path<String>) -> Result<HttpResponse, TusError> {
-    let uploads = app.uploads.clone();
-    let view = off_thread(move || uploads.view(&id)).await?;
+    let view = blocking(&app, move |app| app.uploads.view(&id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
@@ -352,15 +279,4 @@ fn number(req: &HttpRequest, name: &'static str) -> Result<Option<u64>, TusError
     text(req, name)
         .map(|v| crate::uploads::record::parse_tus_number(v).ok_or_else(|| bad_header(name)))
         .transpose()
-}
-
-async fn off_thread<T, F>(f: F) -> Result<T, TusError>
-where
-    F: FnOnce() -> Result<T, UploadError> + Send + 'static,
-    T: Send + 'static,
-{
-    // sled writes, fsyncs and renames block.
-    Ok(tokio::task::spawn_blocking(f)
-        .await
-        .map_err(AppError::from)??)
 }

@@ -30,15 +30,16 @@ pub async fn create(
             )))
         }
     };
-    let accounts = app.accounts.clone();
-    let user = blocking(move || Ok(accounts.add_user(&name, role, &password)?)).await?;
+    let user = blocking(&app, move |app| {
+        app.accounts.add_user(&name, role, &password)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(json!({"name": user.name, "role": user.role.as_str()})))
 }
 
 /// Every office account: name, role, created (never a password hash).
 pub async fn list(app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let accounts = app.accounts.clone();
-    let users = blocking(move || Ok(accounts.users()?)).await?;
+    let users = blocking(&app, move |app| app.accounts.users()).await?;
     let items = users
         .into_iter()
         .map(|u| json!({"name": u.name, "role": u.role.as_str(), "created_at": u.created_at}))
@@ -58,9 +59,11 @@ pub async fn reset_password(
     name: web::Path<String>,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, AppError> {
-    let accounts = app.accounts.clone();
     let password = body.into_inner().password;
-    let user = blocking(move || Ok(accounts.reset_password(&name, &password)?)).await?;
+    let user = blocking(&app, move |app| {
+        app.accounts.reset_password(&name, &password)
+    })
+    .await?;
     tracing::info!(user = %user.name, "password reset by an admin");
     Ok(HttpResponse::Ok().json(json!({"name": user.name, "role": user.role.as_str()})))
 }
