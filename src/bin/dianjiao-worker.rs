@@ -4,13 +4,9 @@ fn main() -> std::process::ExitCode {
     // SAFETY: umask only sets this process's file-creation mask; it cannot fail.
     unsafe { libc::umask(0o077) };
     dianjiao::telemetry_init("warn");
-    let opts = match dianjiao::media::worker::WorkerOptions::from_args(std::env::args().skip(1)) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("dianjiao-worker: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+    // A command line it cannot read: clap says which option and why, and exits non-zero.
+    let opts = dianjiao::media::worker::WorkerOptions::from_args(std::env::args().skip(1))
+        .unwrap_or_else(|e| e.exit());
     match dianjiao::media::executors::worker::run(opts) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

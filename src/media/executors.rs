@@ -15,6 +15,7 @@ pub mod open;
 pub mod output;
 pub mod probe;
 pub mod remux;
+pub mod rotation;
 pub mod start;
 pub mod synth;
 pub mod tags;

@@ -2,43 +2,38 @@
 //! command line ([`WorkerOptions`]). The worker's own request loop, which runs FFmpeg, is
 //! [`executors::worker`](super::executors::worker), reached only from that program.
 
+use clap::Parser;
+
 use super::limits::MediaLimits;
 
-/// How a worker process limits itself and the files it opens.
-#[derive(Clone, Debug, PartialEq)]
+/// How a worker process limits itself and the files it opens; its command line, parsed
+/// by `clap` (`--flag value` or `--flag=value`; options not given keep their defaults).
+#[derive(Clone, Debug, PartialEq, clap::Parser)]
+#[command(
+    name = "dianjiao-worker",
+    about = "One media worker process, fed by the server over pipes"
+)]
 pub struct WorkerOptions {
     /// Address-space limit (RLIMIT_AS) in MiB; 0 leaves it unlimited.
+    #[arg(long, default_value_t = 2048)]
     pub memory_mb: u64,
     /// Niceness to run at (0 = unchanged, 19 = lowest priority).
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     pub nice: i32,
     /// Caps on the files the worker opens.
+    #[command(flatten)]
     pub limits: MediaLimits,
     /// Test hook: sleep this long before each probe, and after the first progress report
     /// of a preparation (its first files already written), so a test can kill or time out
     /// a worker in the middle of a request. Always 0 in production.
+    #[arg(long, default_value_t = 0)]
     pub debug_delay_ms: u64,
 }
 
 impl Default for WorkerOptions {
     fn default() -> Self {
-        WorkerOptions {
-            memory_mb: 2048,
-            nice: 10,
-            limits: MediaLimits::default(),
-            debug_delay_ms: 0,
-        }
+        WorkerOptions::parse_from(["dianjiao-worker"])
     }
-}
-
-/// A worker command line that could not be understood.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkerArgsError {
-    #[error("unknown worker option {0:?}")]
-    Unknown(String),
-    #[error("worker option {0} needs a value")]
-    MissingValue(String),
-    #[error("worker option {flag} has a bad value {value:?}")]
-    BadValue { flag: String, value: String },
 }
 
 impl WorkerOptions {
@@ -56,60 +51,25 @@ impl WorkerOptions {
             ("--debug-delay-ms", self.debug_delay_ms.to_string()),
         ]
         .into_iter()
-        .flat_map(|(flag, value)| [flag.to_owned(), value])
+        .map(|(flag, value)| format!("{flag}={value}"))
         .collect()
     }
 
-    /// Parses the arguments after `dianjiao-worker` (`--flag value` or `--flag=value`);
-    /// options not given keep their defaults.
-    pub fn from_args<I, S>(args: I) -> Result<WorkerOptions, WorkerArgsError>
+    /// Parses the arguments after `dianjiao-worker`; the error names the option and why.
+    pub fn from_args<I, S>(args: I) -> Result<WorkerOptions, clap::Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut opts = WorkerOptions::default();
-        let mut args = args.into_iter().map(Into::into);
-        while let Some(arg) = args.next() {
-            let (flag, value) = match arg.split_once('=') {
-                Some((f, v)) => (f.to_owned(), v.to_owned()),
-                None => {
-                    let v = args
-                        .next()
-                        .ok_or_else(|| WorkerArgsError::MissingValue(arg.clone()))?;
-                    (arg, v)
-                }
-            };
-            opts.set(&flag, &value)?;
-        }
-        Ok(opts)
+        let program = std::iter::once("dianjiao-worker".to_owned());
+        WorkerOptions::try_parse_from(program.chain(args.into_iter().map(Into::into)))
     }
-
-    fn set(&mut self, flag: &str, value: &str) -> Result<(), WorkerArgsError> {
-        let l = &mut self.limits;
-        match flag {
-            "--memory-mb" => self.memory_mb = parse(flag, value)?,
-            "--nice" => self.nice = parse(flag, value)?,
-            "--max-width" => l.max_width = parse(flag, value)?,
-            "--max-height" => l.max_height = parse(flag, value)?,
-            "--max-streams" => l.max_streams = parse(flag, value)?,
-            "--max-duration-s" => l.max_duration_s = parse(flag, value)?,
-            "--probe-bytes" => l.probe_bytes = parse(flag, value)?,
-            "--debug-delay-ms" => self.debug_delay_ms = parse(flag, value)?,
-            _ => return Err(WorkerArgsError::Unknown(flag.to_owned())),
-        }
-        Ok(())
-    }
-}
-
-fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, WorkerArgsError> {
-    value.trim().parse().map_err(|_| WorkerArgsError::BadValue {
-        flag: flag.to_owned(),
-        value: value.to_owned(),
-    })
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::error::ErrorKind;
+
     use super::*;
 
     #[test]
@@ -127,21 +87,26 @@ mod tests {
         assert_eq!(WorkerOptions::from_args(opts.to_args()).unwrap(), opts);
         let eq = WorkerOptions::from_args(["--nice=3"]).unwrap();
         assert_eq!(eq.nice, 3);
+        let spaced = WorkerOptions::from_args(["--nice", "-2", "--max-width", "640"]).unwrap();
+        assert_eq!((spaced.nice, spaced.limits.max_width), (-2, 640));
+        let defaults = WorkerOptions::default();
+        assert_eq!(spaced.memory_mb, defaults.memory_mb);
+        assert_eq!(
+            (defaults.memory_mb, defaults.nice, defaults.debug_delay_ms),
+            (2048, 10, 0)
+        );
+        assert_eq!(defaults.limits, MediaLimits::default());
     }
 
     #[test]
     fn bad_worker_arguments_are_named() {
-        assert!(matches!(
-            WorkerOptions::from_args(["--colour", "red"]),
-            Err(WorkerArgsError::Unknown(_))
-        ));
-        assert!(matches!(
-            WorkerOptions::from_args(["--nice"]),
-            Err(WorkerArgsError::MissingValue(_))
-        ));
-        assert!(matches!(
-            WorkerOptions::from_args(["--nice", "x"]),
-            Err(WorkerArgsError::BadValue { .. })
-        ));
+        let kind = |args: &[&str]| {
+            WorkerOptions::from_args(args.iter().copied())
+                .map(|_| ())
+                .map_err(|e| e.kind())
+        };
+        assert_eq!(kind(&["--colour", "red"]), Err(ErrorKind::UnknownArgument));
+        assert_eq!(kind(&["--nice"]), Err(ErrorKind::InvalidValue));
+        assert_eq!(kind(&["--nice", "x"]), Err(ErrorKind::ValueValidation));
     }
 }

@@ -1,11 +1,13 @@
 //! Poster frames: one JPEG per film, taken near 10 % of its duration, skipping black or
-//! flat frames (fade-ins, slates), shown at the film's display aspect and rotation.
+//! flat frames (fade-ins, slates), shown at the film's display aspect and rotation: the
+//! plan's [`Geometry`](crate::media::prepare::geometry::Geometry), applied by a filter graph.
 
 mod decode;
 mod geometry;
 pub(crate) mod jpeg;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod upright;
 
 use std::path::Path;
 
@@ -33,7 +35,7 @@ pub fn write_poster(
 ) -> Result<(), MediaFailure> {
     let mut input = open_input(path, limits)?;
     let mut source = VideoSource::open(&input, limits)?;
-    let picked = match pick_frame(&mut input, &mut source, duration_s)? {
+    let mut picture = match pick_frame(&mut input, &mut source, duration_s)? {
         Some(picture) => picture,
         None => {
             // Seeking found nothing (broken index, unseekable file): read from the top.
@@ -44,7 +46,6 @@ pub fn write_poster(
             source.to_poster(&frame)?
         }
     };
-    let mut picture = geometry::rotate(&picked, source.quarter_turns);
     let bytes = jpeg::encode_jpeg(&mut picture)?;
     jpeg::write_atomically(out, &bytes)
 }

@@ -52,6 +52,17 @@ impl Geometry {
         })
     }
 
+    /// The FFmpeg filters that turn the picture upright (`transpose=clock`, `hflip,vflip`,
+    /// `transpose=cclock`); None when it already is.
+    pub fn upright_filter(&self) -> Option<&'static str> {
+        match self.quarter_turns % 4 {
+            1 => Some("transpose=clock"),
+            2 => Some("hflip,vflip"),
+            3 => Some("transpose=cclock"),
+            _ => None,
+        }
+    }
+
     /// True when pixels are square (SAR 1:1).
     pub fn square_pixels(&self) -> bool {
         self.sar.num == self.sar.den

@@ -1,6 +1,6 @@
 //! CSV rosters: the text encoding guessed (a BOM, else UTF-8, else GBK/GB18030 as WPS and
-//! Chinese Excel save it), then RFC 4180 records (quotes, doubled quotes, CRLF, line breaks
-//! inside quotes), comma- or tab-separated.
+//! Chinese Excel save it), then RFC 4180 records read by the `csv` crate (quotes, doubled
+//! quotes, CRLF, line breaks inside quotes), comma- or tab-separated.
 
 use encoding_rs::{Encoding, GB18030};
 
@@ -16,7 +16,10 @@ pub(super) fn cells(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, StationsE
         ));
     }
     let delimiter = delimiter(&text);
-    Ok(parse(&text, delimiter)
+    // Reading a string in memory with ragged rows allowed cannot fail; should it, the
+    // clerk hears the file's text could not be read.
+    let rows = parse(&text, delimiter).map_err(|_| unreadable())?;
+    Ok(rows
         .into_iter()
         .enumerate()
         .map(|(i, r)| (i + 1, r))
@@ -56,43 +59,56 @@ fn delimiter(text: &str) -> char {
     }
 }
 
-/// RFC 4180 records; a line break inside quotes stays in the field.
-fn parse(text: &str, delimiter: char) -> Vec<Vec<String>> {
+/// RFC 4180 records; a line break inside quotes stays in the field. A blank line is a
+/// record of one empty field, as Excel shows it: an empty row that still takes a row number.
+fn parse(text: &str, delimiter: char) -> Result<Vec<Vec<String>>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter as u8)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            c if c == delimiter => row.push(std::mem::take(&mut field)),
-            '\r' | '\n' => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            _ => field.push(c),
-        }
+    let mut record = csv::StringRecord::new();
+    while let Some(start) = next_record(&mut reader, &mut record)? {
+        let blank = blank_lines_before(text.as_bytes(), start, rows.is_empty());
+        rows.extend(std::iter::repeat_with(|| vec![String::new()]).take(blank));
+        rows.push(record.iter().map(str::to_owned).collect());
     }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
+    Ok(rows)
+}
+
+/// Reads the next record; gives the byte offset where the reader started looking for it.
+fn next_record(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::StringRecord,
+) -> Result<Option<usize>, csv::Error> {
+    let start = reader.position().byte();
+    let found = reader.read_record(record)?;
+    Ok(found.then(|| usize::try_from(start).unwrap_or(usize::MAX)))
+}
+
+/// The blank lines the `csv` crate skipped before the record it found looking from `start`:
+/// the line breaks between the previous record's last character and this record's first,
+/// less the previous record's own (`\r\n`, `\r` and `\n` each end one line).
+fn blank_lines_before(text: &[u8], start: usize, first: bool) -> usize {
+    let is_break = |b: &u8| matches!(b, b'\r' | b'\n');
+    let begin = start.min(text.len());
+    let content = begin + text[begin..].iter().take_while(|b| is_break(b)).count();
+    let run_start = text[..begin]
+        .iter()
+        .rposition(|b| !is_break(b))
+        .map_or(0, |i| i + 1);
+    let run = &text[run_start..content];
+    let breaks = run
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || run.get(i + 1) != Some(&b'\n'))
+        .count();
+    if first {
+        breaks
+    } else {
+        breaks.saturating_sub(1)
     }
-    rows
 }
 
 #[cfg(test)]
@@ -101,7 +117,7 @@ mod tests {
 
     #[test]
     fn quotes_doubled_quotes_crlf_and_line_breaks_inside_quotes_are_read() {
-        let rows = parse("a,\"b,\"\"c\"\"\"\r\n\"x\ny\",z\n", ',');
+        let rows = parse("a,\"b,\"\"c\"\"\"\r\n\"x\ny\",z\n", ',').expect("parses");
         assert_eq!(
             rows,
             vec![
@@ -125,5 +141,27 @@ mod tests {
         let text = decode(&utf16).unwrap();
         assert_eq!(text, "姓名\t编号");
         assert_eq!(delimiter(&text), '\t');
+    }
+
+    #[test]
+    fn a_blank_line_takes_a_row_number_whatever_ends_the_lines() {
+        let rows = parse("h\n\nx\r\r\ny\r\n\r\n\"z\n\"", ',').expect("parses");
+        let cells = |s: &str| vec![s.to_owned()];
+        assert_eq!(
+            rows,
+            vec![
+                cells("h"),
+                cells(""),
+                cells("x"),
+                cells(""),
+                cells("y"),
+                cells(""),
+                cells("z\n")
+            ]
+        );
+        assert_eq!(
+            parse("\r\n\na", ',').expect("parses"),
+            vec![cells(""), cells(""), cells("a")]
+        );
     }
 }

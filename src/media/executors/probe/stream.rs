@@ -8,6 +8,7 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::ffi;
 use media_catalog::{Ratio, StreamInfo, StreamKind};
 
+use super::super::rotation;
 use super::super::tags::read_dictionary;
 
 /// Describes one stream of an open input.
@@ -35,7 +36,7 @@ pub(super) fn describe(stream: &ffmpeg::Stream) -> StreamInfo {
         ..StreamInfo::default()
     };
     match par.codec_type {
-        ffi::AVMediaType::AVMEDIA_TYPE_VIDEO => describe_video(&mut info, stream, par, &tags),
+        ffi::AVMediaType::AVMEDIA_TYPE_VIDEO => describe_video(&mut info, stream, par),
         ffi::AVMediaType::AVMEDIA_TYPE_AUDIO => {
             info.channels = u16::try_from(par.ch_layout.nb_channels)
                 .ok()
@@ -48,12 +49,7 @@ pub(super) fn describe(stream: &ffmpeg::Stream) -> StreamInfo {
 }
 
 /// Fills the picture fields of a video stream.
-fn describe_video(
-    info: &mut StreamInfo,
-    stream: &ffmpeg::Stream,
-    par: &ffi::AVCodecParameters,
-    tags: &std::collections::BTreeMap<String, String>,
-) {
+fn describe_video(info: &mut StreamInfo, stream: &ffmpeg::Stream, par: &ffi::AVCodecParameters) {
     info.width = u32::try_from(par.width).ok().filter(|w| *w > 0);
     info.height = u32::try_from(par.height).ok().filter(|h| *h > 0);
     // SAFETY: the stream pointer is valid while the input is open.
@@ -75,7 +71,7 @@ fn describe_video(
     let (field_order, interlaced) = field_order(par.field_order);
     info.field_order = field_order.map(str::to_owned);
     info.interlaced = interlaced;
-    info.rotation = display_rotation(stream).or_else(|| rotate_tag(tags));
+    info.rotation = rotation::clockwise_degrees(stream);
     if let Some((name, depth)) = pixel_format(par.format) {
         info.pix_fmt = Some(name);
         info.bit_depth = Some(depth);
@@ -169,41 +165,6 @@ fn pixel_format(format: libc::c_int) -> Option<(String, u8)> {
     }
 }
 
-/// Clockwise display rotation from the stream's display-matrix side data.
-fn display_rotation(stream: &ffmpeg::Stream) -> Option<f64> {
-    use ffmpeg::codec::packet::side_data::Type;
-    let data = stream
-        .side_data()
-        .find(|sd| sd.kind() == Type::DisplayMatrix)?;
-    let bytes = data.data();
-    if bytes.len() < 36 {
-        return None;
-    }
-    let mut matrix = [0i32; 9];
-    for (m, chunk) in matrix.iter_mut().zip(bytes.chunks_exact(4)) {
-        *m = i32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-    }
-    // SAFETY: `matrix` is a local array of the nine values av_display_rotation_get reads.
-    let ccw = unsafe { ffi::av_display_rotation_get(matrix.as_ptr()) };
-    // FFmpeg's angle is counter-clockwise; players (and the old `rotate` tag) turn clockwise.
-    (!ccw.is_nan()).then(|| normalize_degrees(-ccw))
-}
-
-/// Clockwise rotation from a legacy `rotate` tag.
-fn rotate_tag(tags: &std::collections::BTreeMap<String, String>) -> Option<f64> {
-    let deg: f64 = tags.get("rotate")?.trim().parse().ok()?;
-    deg.is_finite().then(|| normalize_degrees(deg))
-}
-
-fn normalize_degrees(deg: f64) -> f64 {
-    let d = deg.round().rem_euclid(360.0);
-    if d == 360.0 {
-        0.0
-    } else {
-        d
-    }
-}
-
 /// `num:den` in lowest terms, if both fit an `i32` and are positive.
 fn reduce(num: i64, den: i64) -> Option<Ratio> {
     if num <= 0 || den <= 0 {
@@ -239,13 +200,6 @@ mod tests {
     fn ratios_are_reduced() {
         assert_eq!(reduce(720 * 16, 576 * 15), Some(Ratio { num: 4, den: 3 }));
         assert_eq!(reduce(0, 1), None);
-    }
-
-    #[test]
-    fn rotations_are_clockwise_and_within_a_turn() {
-        assert_eq!(normalize_degrees(-90.0), 270.0);
-        assert_eq!(normalize_degrees(450.0), 90.0);
-        assert_eq!(normalize_degrees(-0.2), 0.0);
     }
 
     #[test]

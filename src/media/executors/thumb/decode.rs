@@ -2,12 +2,15 @@
 //! within caps on the frames and packets read (a huge GOP or a damaged index cannot make a
 //! poster job run away).
 
-use ffmpeg::{codec, decoder, frame, media, packet, Packet};
+use ffmpeg::{codec, decoder, frame, media, Packet};
 use ffmpeg_next as ffmpeg;
+use media_catalog::{Ratio, StreamInfo};
 
-use super::geometry::{self, PosterBox};
-use super::{damaged, jpeg};
+use super::geometry::PosterBox;
+use super::{damaged, upright};
+use crate::media::executors::rotation;
 use crate::media::limits::MediaLimits;
+use crate::media::prepare::geometry::Geometry;
 use crate::media::protocol::{FailureKind, MediaFailure};
 
 /// Frames decoded after a seek before giving up on reaching the target (long GOPs).
@@ -23,8 +26,8 @@ pub(super) struct VideoSource {
     tick_s: f64,
     /// Timestamp of the stream's first frame, in seconds.
     start_s: f64,
-    /// Clockwise quarter turns needed to show the picture upright.
-    pub quarter_turns: u8,
+    /// Clockwise degrees that show the picture upright, as the probe reads them.
+    rotation: Option<f64>,
 }
 
 impl VideoSource {
@@ -56,30 +59,38 @@ impl VideoSource {
         } else {
             start as f64 * tick_s
         };
-        let quarter_turns = stream
-            .side_data()
-            .find(|sd| sd.kind() == packet::side_data::Type::DisplayMatrix)
-            .map_or(0, |sd| {
-                geometry::quarter_turns_from_display_matrix(sd.data())
-            });
         Ok(VideoSource {
             index: stream.index(),
             decoder,
             tick_s,
             start_s,
-            quarter_turns,
+            rotation: rotation::clockwise_degrees(&stream),
         })
     }
 
-    /// Scales a decoded frame to the poster size (before rotation), as `yuvj420p`.
+    /// A decoded frame as a poster picture: the plan's geometry of it (its size, pixel
+    /// shape and the stream's rotation), turned upright and scaled to fit the poster box,
+    /// as `yuvj420p`.
     pub fn to_poster(&self, frame: &frame::Video) -> Result<frame::Video, MediaFailure> {
         // The bitstream's pixel shape, else the stream header's (0/1 means unknown).
         let sar = match frame.aspect_ratio() {
             r if r.numerator() > 0 => r,
             _ => self.decoder.aspect_ratio(),
         };
-        let size = PosterBox::DEFAULT.fit(frame.width(), frame.height(), sar, self.quarter_turns);
-        jpeg::scale_to_jpeg_frame(frame, size.0, size.1)
+        let picture = StreamInfo {
+            width: Some(frame.width()),
+            height: Some(frame.height()),
+            sar: Some(Ratio {
+                num: sar.numerator(),
+                den: sar.denominator(),
+            }),
+            rotation: self.rotation,
+            ..StreamInfo::default()
+        };
+        let geometry = Geometry::of(&picture)
+            .ok_or_else(|| damaged("a decoded picture has no size".into()))?;
+        let size = PosterBox::DEFAULT.fit(&geometry);
+        upright::poster_picture(frame, &geometry, size)
             .map_err(|e| damaged(format!("cannot convert the decoded picture: {e}")))
     }
 }
