@@ -55,12 +55,7 @@ impl Geometry {
     /// The FFmpeg filters that turn the picture upright (`transpose=clock`, `hflip,vflip`,
     /// `transpose=cclock`); None when it already is.
     pub fn upright_filter(&self) -> Option<&'static str> {
-        match self.quarter_turns % 4 {
-            1 => Some("transpose=clock"),
-            2 => Some("hflip,vflip"),
-            3 => Some("transpose=cclock"),
-            _ => None,
-        }
+        upright_filter(self.quarter_turns)
     }
 
     /// True when pixels are square (SAR 1:1).
@@ -129,6 +124,16 @@ pub fn even(v: f64) -> u32 {
         return 2;
     }
     ((v.min(MAX_SIDE) / 2.0).round() as u32) * 2
+}
+
+/// The FFmpeg filters that undo `quarter_turns` clockwise quarter turns; None for none.
+pub fn upright_filter(quarter_turns: u8) -> Option<&'static str> {
+    match quarter_turns % 4 {
+        1 => Some("transpose=clock"),
+        2 => Some("hflip,vflip"),
+        3 => Some("transpose=cclock"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

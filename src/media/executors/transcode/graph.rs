@@ -7,6 +7,7 @@ use ffmpeg::{filter, format, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::encode::SAMPLE_RATE;
+use crate::media::prepare::geometry::upright_filter;
 
 /// Samples per AAC-LC frame: the audio sink hands the encoder frames of exactly this size.
 pub(super) const AAC_FRAME_SAMPLES: u32 = 1024;
@@ -52,12 +53,7 @@ pub(super) fn video_spec(chain: &VideoChain) -> String {
         // One frame out per frame in (not per field): the rungs keep the source's rate.
         head.push("yadif=mode=send_frame:parity=auto:deint=all");
     }
-    match chain.quarter_turns % 4 {
-        1 => head.push("transpose=clock"),
-        2 => head.push("hflip,vflip"),
-        3 => head.push("transpose=cclock"),
-        _ => {}
-    }
+    head.extend(upright_filter(chain.quarter_turns));
     let n = chain.sizes.len();
     let labels: String = (0..n).map(|i| format!("[s{i}]")).collect();
     head.push("split");
