@@ -86,8 +86,8 @@ impl AacEncoder {
         (self.parameters.clone(), Rational(1, SAMPLE_RATE))
     }
 
-    /// Queues one block of samples (timestamps in 1/48000 s) for levelling and encoding, and writes
-    /// each packet it has made so far to stream `stream` of every writer.
+    /// Queues one block of samples (timestamps in 1/48000 s) for levelling and encoding,
+    /// and writes each packet made so far to stream `stream` of every writer.
     pub fn encode(
         &mut self,
         samples: &frame::Audio,
