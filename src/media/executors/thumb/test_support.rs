@@ -7,16 +7,7 @@ use std::process::Command;
 
 /// Runs `ffmpeg -y -v error ARGS`, panicking with its stderr if it fails.
 pub(crate) fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-y", "-v", "error", "-nostdin"])
-        .args(args)
-        .output()
-        .expect("the ffmpeg CLI is installed for tests");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::media::fixtures::ffmpeg(args);
 }
 
 /// `ffprobe -show_streams -show_format` of `path`, as JSON.
