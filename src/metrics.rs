@@ -33,6 +33,8 @@ pub struct Snapshot<'a> {
     /// Just-in-time producers started, and segments they made, since the server started.
     pub jit_producers_started: u64,
     pub jit_segments_made: u64,
+    /// Of those producers, the ones that found a worker started ahead waiting.
+    pub jit_producers_warm: u64,
     /// 1 while the ledger's clock is suspect (entries marked `clock_suspect`).
     pub clock_suspect: u64,
 }
@@ -135,6 +137,13 @@ impl Metrics {
             "Just-in-time producers started (first requests, seeks, viewers far apart)",
             "counter",
             snap.jit_producers_started,
+        );
+        metric(
+            &mut out,
+            "dianjiao_jit_producers_warm_total",
+            "Just-in-time producers that found a worker started ahead (no wait for FFmpeg to load)",
+            "counter",
+            snap.jit_producers_warm,
         );
         metric(
             &mut out,

@@ -33,6 +33,7 @@ pub async fn metrics(app: web::Data<App>) -> Result<HttpResponse, AppError> {
             jit_transcodes: app.jit.running_transcodes() as u64,
             jit_producers_started: app.jit.counts().producers_started,
             jit_segments_made: app.jit.counts().segments_made,
+            jit_producers_warm: app.jit.counts().producers_warm,
             clock_suspect: u64::from(app.ledger.clock().suspect().is_some()),
         }))
     })

@@ -72,6 +72,7 @@ where
 pub fn server(app: Arc<App>, listener: TcpListener) -> std::io::Result<Server> {
     app.plays.start_sweeper();
     app.uploads.start_sweeper();
+    app.jit.keep_spare();
     let hosts = Arc::new(host::HostAllowList::new(&app.settings));
     let data = web::Data::from(app);
     let server =

@@ -129,7 +129,7 @@ impl Jit {
         std::fs::create_dir_all(&job.out_dir).map_err(JitError::Start)?;
         let expect = Expected::of(&plan.source, plan.source_identity);
         let producer = Producer::start(
-            &self.pool,
+            &self.spare,
             job,
             &expect,
             plan.transcodes(),

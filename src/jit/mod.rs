@@ -32,6 +32,7 @@ pub use self::plan::JitPlan;
 use self::producer::{wait_for, Counts, Limits, Producer, Waited};
 use self::seeks::SeekLimit;
 use self::slots::{NoRoom, State};
+use crate::media::dedicated::Spare;
 use crate::media::prepare::playlist::segment_uri;
 use crate::media::PoolConfig;
 
@@ -76,7 +77,8 @@ pub struct JitLimits {
 /// The just-in-time service.
 pub struct Jit {
     root: PathBuf,
-    pool: PoolConfig,
+    /// Producers' workers: one waits ready once the server serves ([`Jit::keep_spare`]).
+    spare: Spare,
     max_transcodes: usize,
     limits: Limits,
     state: Mutex<State>,
@@ -90,6 +92,8 @@ pub struct JitCounts {
     pub producers_started: u64,
     /// Segments written (in every rendition) by producers.
     pub segments_made: u64,
+    /// Producers that found a worker started ahead waiting (see [`Jit::keep_spare`]).
+    pub producers_warm: u64,
 }
 
 /// Who asks for a producer, and whether it may move the film's running one.
@@ -120,7 +124,7 @@ impl Jit {
                 idle: limits.idle,
                 silent: pool.timeout,
             },
-            pool,
+            spare: Spare::new(pool),
             max_transcodes: limits.max_transcodes,
             state: Mutex::new(State::new(seeks)),
             counts: Arc::default(),
@@ -239,12 +243,25 @@ impl Jit {
         self.lock().alive(film).iter().for_each(|p| p.touch());
     }
 
+    /// From now on keeps a worker started and waiting for the next producer (the server
+    /// calls it when it starts serving): a viewer's first segment then does not wait for
+    /// a new process to load FFmpeg.
+    pub fn keep_spare(&self) {
+        self.spare.warm();
+    }
+
+    /// The process id of the worker waiting for the next producer, if one waits.
+    pub fn spare_worker(&self) -> Option<u32> {
+        self.spare.waiting()
+    }
+
     /// Producers started and segments they made since the server started.
     pub fn counts(&self) -> JitCounts {
         use std::sync::atomic::Ordering::Relaxed;
         JitCounts {
             producers_started: self.counts.started.load(Relaxed),
             segments_made: self.counts.segments.load(Relaxed),
+            producers_warm: self.counts.warm.load(Relaxed),
         }
     }
 

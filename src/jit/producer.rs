@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::media::dedicated::{Dedicated, Heard, KillSwitch};
+use crate::media::dedicated::{Dedicated, Heard, KillSwitch, Spare};
 use crate::media::protocol::{Expected, PrepareJob, Reply, Request};
-use crate::media::PoolConfig;
 
 use super::viewers::Viewers;
 
@@ -60,6 +59,8 @@ pub struct Counts {
     pub started: AtomicU64,
     /// Segments announced (written in every rung) by producers.
     pub segments: AtomicU64,
+    /// Producers whose worker was a spare started ahead.
+    pub warm: AtomicU64,
 }
 
 /// When a producer stops on its own.
@@ -72,10 +73,10 @@ pub struct Limits {
 }
 
 impl Producer {
-    /// Starts a worker on `job` (its `first_segment` is where it starts) and a thread
-    /// watching it.
+    /// Hands `job` (its `first_segment` is where it starts) to the spare worker or a new
+    /// one, and starts a thread watching it.
     pub fn start(
-        cfg: &PoolConfig,
+        spare: &Spare,
         job: PrepareJob,
         expect: &[Expected],
         transcodes: bool,
@@ -83,7 +84,7 @@ impl Producer {
         counts: Arc<Counts>,
     ) -> std::io::Result<Arc<Producer>> {
         let first = job.first_segment;
-        let worker = Dedicated::start(cfg, &Request::Prepare { job }, expect)?;
+        let worker = Dedicated::start(spare, &Request::Prepare { job }, expect)?;
         let producer = Arc::new(Producer {
             first,
             transcodes,
@@ -99,6 +100,9 @@ impl Producer {
             counts,
         });
         producer.counts.started.fetch_add(1, Ordering::Relaxed);
+        if worker.was_warm() {
+            producer.counts.warm.fetch_add(1, Ordering::Relaxed);
+        }
         let watched = producer.clone();
         std::thread::Builder::new()
             .name(format!("jit-{}", worker.pid()))
@@ -197,7 +201,7 @@ impl Producer {
 
     /// The watching thread: passes on segments until the worker ends or must be stopped;
     /// returning drops (kills) the worker.
-    fn watch(&self, worker: Dedicated, limits: Limits) {
+    fn watch(&self, mut worker: Dedicated, limits: Limits) {
         let pid = worker.pid();
         let mut heard_at = Instant::now();
         let end = loop {

@@ -1,22 +1,31 @@
 //! A worker process of its own for one long request that its owner may stop at any moment
 //! (a just-in-time producer): started outside the pool, so it never keeps a probe or a
 //! preparation waiting, and killed — not asked — when it is no longer wanted: at once,
-//! from any thread, through its [`KillSwitch`].
+//! from any thread, through its [`KillSwitch`]. A [`Spare`] started ahead takes the
+//! request when one waits.
 
 use std::io::{self, Write};
-use std::os::unix::process::CommandExt;
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use super::pool::{spawn, worker_command, PoolConfig, Worker};
+use super::pool::Worker;
 use super::protocol::{Envelope, Expected, Reply, Request};
+
+mod spare;
+pub use spare::Spare;
 
 /// A worker carrying out one request; dropping it kills and reaps the process.
 #[derive(Debug)]
 pub struct Dedicated {
     switch: KillSwitch,
     worker: Worker,
+    /// Replaced once this worker has said something other than progress: its first
+    /// segment, or its end. Not when it is killed first (a viewer seeking about): a storm
+    /// of seeks must not turn into a storm of spares.
+    spare: Option<Spare>,
+    /// The request went to a spare started ahead.
+    warm: bool,
 }
 
 /// Kills a dedicated worker from another thread without waiting for its owner. It holds
@@ -56,38 +65,41 @@ pub enum Heard {
 }
 
 impl Dedicated {
-    /// Starts a worker as the pool would (same limits and priority) and hands it `req`.
-    pub fn start(cfg: &PoolConfig, req: &Request, expect: &[Expected]) -> io::Result<Dedicated> {
-        let mut command = worker_command(cfg);
-        let nice = cfg.worker.nice;
-        // Someone is waiting for this worker, and a storm of them must not outrun streaming:
-        // it runs at its niceness from its first instruction (the worker sets it again).
-        // SAFETY: the closure runs in the forked child before exec and makes only the
-        // async-signal-safe setpriority call on that single-threaded child.
-        unsafe {
-            command.pre_exec(move || {
-                libc::setpriority(libc::PRIO_PROCESS, 0, nice);
-                Ok(())
-            });
-        }
-        let mut worker = spawn(&mut command)?;
+    /// Hands `req` to the waiting spare worker, or to a new one started as the pool would
+    /// (same limits and priority) when none waits or the spare cannot take it.
+    pub fn start(spare: &Spare, req: &Request, expect: &[Expected]) -> io::Result<Dedicated> {
         let envelope = Envelope {
             request: req.clone(),
             expect: expect.to_vec(),
         };
         let mut line = serde_json::to_vec(&envelope).map_err(io::Error::other)?;
         line.push(b'\n');
-        worker.stdin.write_all(&line)?;
-        worker.stdin.flush()?;
+        // A spare that died while it waited shows up here as a broken pipe.
+        let ready = spare.take().and_then(|w| hand(w, &line).ok());
+        let warm = ready.is_some();
+        let worker = match ready {
+            Some(worker) => worker,
+            None => hand(spare::start(spare.config())?, &line)?,
+        };
         let switch = KillSwitch {
             pid: Arc::new(Mutex::new(Some(worker.pid))),
         };
-        Ok(Dedicated { switch, worker })
+        Ok(Dedicated {
+            switch,
+            worker,
+            spare: Some(spare.clone()),
+            warm,
+        })
     }
 
     /// A handle that kills the worker from elsewhere.
     pub fn kill_switch(&self) -> KillSwitch {
         self.switch.clone()
+    }
+
+    /// Whether the request went to a spare started ahead (no wait for FFmpeg to load).
+    pub fn was_warm(&self) -> bool {
+        self.warm
     }
 
     /// The worker's process id.
@@ -96,16 +108,34 @@ impl Dedicated {
     }
 
     /// Waits at most `wait` for the worker's next line.
-    pub fn next(&self, wait: Duration) -> Heard {
-        match self.worker.replies.recv_timeout(wait) {
+    pub fn next(&mut self, wait: Duration) -> Heard {
+        let heard = match self.worker.replies.recv_timeout(wait) {
             Ok(bytes) => match serde_json::from_slice::<Reply>(&bytes) {
                 Ok(reply) => Heard::Reply(reply),
                 Err(e) => Heard::Gone(format!("worker wrote a bad reply: {e}")),
             },
-            Err(RecvTimeoutError::Timeout) => Heard::Silence,
+            Err(RecvTimeoutError::Timeout) => return Heard::Silence,
             Err(RecvTimeoutError::Disconnected) => Heard::Gone("worker exited".into()),
+        };
+        if !matches!(heard, Heard::Reply(Reply::Progress { .. })) {
+            self.refill_spare();
+        }
+        heard
+    }
+
+    /// Has the spare replaced, once.
+    fn refill_spare(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.refill();
         }
     }
+}
+
+/// Writes the request line to `worker`'s stdin.
+fn hand(mut worker: Worker, line: &[u8]) -> io::Result<Worker> {
+    worker.stdin.write_all(line)?;
+    worker.stdin.flush()?;
+    Ok(worker)
 }
 
 impl Drop for Dedicated {

@@ -48,7 +48,7 @@ async fn play(
 }
 
 /// The value of a metric at `/metrics`.
-async fn metric(app: &TestApp, name: &str) -> u64 {
+pub(crate) async fn metric(app: &TestApp, name: &str) -> u64 {
     let text = app
         .client()
         .get(app.url("/metrics"))

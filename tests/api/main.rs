@@ -19,6 +19,7 @@ mod full_disk;
 mod hostile;
 mod hostile_media;
 mod jit;
+mod jit_spare;
 mod jit_viewers;
 mod kit;
 mod kit_cli;

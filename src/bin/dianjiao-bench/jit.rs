@@ -4,7 +4,8 @@
 //! master playlist request to the segment's last byte, each beside the ffmpeg command line
 //! making that same segment of the same renditions from the same file (`-ss` before `-i`,
 //! its fastest way in), at the producers' niceness. The two sides take turns, round by
-//! round, so a busy machine weighs on both alike.
+//! round, so a busy machine weighs on both alike, and each starts on a quiet server: the
+//! last producer stopped and the spare worker a viewer's first segment goes to waiting.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -109,12 +110,14 @@ fn run_case(app: &App, addr: SocketAddr, lib: &Path, case: &Case, rounds: usize)
     let mut bytes = 0;
     for _ in 0..rounds {
         app.jit.forget(&film.id);
+        settle(app);
         let started = Instant::now();
         get(addr, &format!("/hls/{}/master.m3u8", film.id));
         get(addr, &format!("/hls/{}/{rung}/index.m3u8", film.id));
         bytes = get(addr, &format!("/hls/{}/{rung}/seg-{index:05}.ts", film.id));
         ours.push(started.elapsed());
         app.jit.forget(&film.id);
+        settle(app);
         let nice = app.settings.jit_nice;
         reference.push(ffmpeg_segment(
             &lib.join(case.file),
@@ -271,6 +274,20 @@ fn ffmpeg_segment(source: &Path, segment: Segment, outputs: &[String], nice: i32
     assert!(ok, "nice {args:?} failed");
     started.elapsed()
 }
+
+/// Waits until the server is quiet again, as a viewer would find it: the stopped
+/// producer gone and the spare worker that replaces the one it took started and idle
+/// (its start must weigh on neither side's measurement).
+fn settle(app: &App) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.jit.spare_worker().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(SETTLE);
+}
+
+/// Long enough for a new worker process to load FFmpeg's libraries (about 40 ms of CPU).
+const SETTLE: Duration = Duration::from_millis(300);
 
 /// `GET path` over a fresh connection; the body's length. Panics on anything but 200.
 fn get(addr: SocketAddr, path: &str) -> usize {

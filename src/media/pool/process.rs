@@ -22,6 +22,11 @@ pub(in crate::media) struct Worker {
 }
 
 impl Worker {
+    /// True once the process has ended (it is reaped then).
+    pub(in crate::media) fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills and reaps the process (again is harmless); says how it ended.
     pub(super) fn kill_and_reap(&mut self) -> String {
         // Kill first: a worker that closed stdout may still be running.

@@ -53,16 +53,27 @@ fn is_worker(pid: u32) -> bool {
 
 /// The just-in-time workers alive now (zombies included: not yet reaped) with their
 /// niceness: children of this test process running `dianjiao-worker` that are not the
-/// pool's long-lived workers.
+/// pool's long-lived workers, nor the one spare waiting idle for the next producer (read
+/// before and after the look: one may be stored meanwhile).
 fn jit_workers(app: &App) -> Vec<(u32, i32)> {
     let me = std::process::id();
-    let pool: HashSet<u32> = app.pool.worker_pids().into_iter().collect();
+    let mut pool: HashSet<u32> = app.pool.worker_pids().into_iter().collect();
+    pool.extend(app.jit.spare_worker());
+    let workers = children_running_the_worker(me);
+    pool.extend(app.jit.spare_worker());
+    workers
+        .into_iter()
+        .filter(|(pid, _)| !pool.contains(pid))
+        .collect()
+}
+
+/// Children of `me` running `dianjiao-worker`, with their niceness.
+fn children_running_the_worker(me: u32) -> Vec<(u32, i32)> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     dir.flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| !pool.contains(pid))
         .filter_map(|pid| Some((pid, read_stat(pid)?)))
         .filter(|(pid, p)| p.ppid == me && is_worker(*pid))
         .map(|(pid, p)| (pid, p.nice))
