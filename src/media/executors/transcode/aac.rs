@@ -1,4 +1,4 @@
-//! The sound's last two stages, each on a thread of its own, fed through short queues:
+//! The sound's last two stages, each on a thread of its own, fed through queues:
 //! the loudness graph (EBU R128 `loudnorm`, single pass, which works at 192 kHz) and the
 //! AAC-LC encoder whose packets every rung shares. The caller's thread decodes, mixes to
 //! 48 kHz stereo and writes; the two cores then share the loudness filter, the encoder and
@@ -23,7 +23,14 @@ use crate::media::protocol::MediaFailure;
 /// AAC-LC bit rate, bit/s (the ladder's audio rung).
 const AUDIO_BIT_RATE: usize = 128_000;
 
-/// Blocks of sound waiting for each thread, at most (about a third of a second).
+/// Blocks of sound waiting for the loudness thread, at most: more than the sound the
+/// pictures wait for (`SOUND_LEAD_S` in `run`, 3.3 s; 384 blocks are 8 s of 1024-sample
+/// blocks, 12 s of AC-3's), so that at the start of a run the decoding thread reads that
+/// far ahead at once and turns to the pictures while the loudness thread catches up on
+/// the other core. In a steady run the queue stays nearly empty (the filter is many
+/// times faster than the picture).
+const LEVEL_QUEUE_BLOCKS: usize = 384;
+/// Blocks of levelled sound waiting for the encoder, at most (about a third of a second).
 const AAC_QUEUE_FRAMES: usize = 16;
 
 /// The loudness graph and the AAC-LC stereo 48 kHz encoder, on their threads; the packets
@@ -55,7 +62,7 @@ impl AacEncoder {
         setup.set_time_base(Rational(1, SAMPLE_RATE));
         let encoder = setup.open_as(codec).map_err(ffmpeg_output("AAC open"))?;
         let parameters = codec::Parameters::from(&encoder);
-        let (blocks, level_queue) = sync_channel(AAC_QUEUE_FRAMES);
+        let (blocks, level_queue) = sync_channel(LEVEL_QUEUE_BLOCKS);
         let (levelled, encoder_queue) = sync_channel(AAC_QUEUE_FRAMES);
         let (done, packets) = channel();
         let level_done = done.clone();

@@ -122,13 +122,27 @@ impl RungEncoder {
         self.drain(out)
     }
 
-    /// At the early end (a forced keyframe at `t` past it): drains the encoder into
-    /// `out`, tells `out` the segment is complete, and opens libx264 again.
+    /// Whether a picture at `pts` would reach the early end (see [`RungEncoder::open`]),
+    /// which is still to come.
+    pub fn reaches_early_end(&self, pts: Option<i64>) -> bool {
+        let t = pts.map(|p| p as f64 * f64::from(self.time_base));
+        matches!((self.early_end, t), (Some(end), Some(t)) if t >= end - 1e-9)
+    }
+
+    /// At the early end (a forced keyframe at `t` past it): see [`RungEncoder::end_early_now`].
     fn end_early(&mut self, t: f64, out: &mut Interleaved) -> Result<(), MediaFailure> {
-        let Some(end) = self.early_end.filter(|end| t >= end - 1e-9) else {
+        if self.early_end.is_some_and(|end| t >= end - 1e-9) {
+            self.end_early_now(out)?;
+        }
+        Ok(())
+    }
+
+    /// Drains the encoder into `out`, tells `out` the first segment is complete, and opens
+    /// libx264 again; from then on there is no early end. Nothing without one.
+    pub fn end_early_now(&mut self, out: &mut Interleaved) -> Result<(), MediaFailure> {
+        let Some(end) = self.early_end.take() else {
             return Ok(());
         };
-        self.early_end = None;
         self.finish(out)?;
         out.segment_ends_at(0, end)?;
         let (rung, fps, segment_s) = &self.setup;

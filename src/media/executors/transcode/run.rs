@@ -195,8 +195,12 @@ fn run_packets(
     Ok(true)
 }
 
-/// How far the sound is decoded ahead of the pictures, seconds of film.
-const SOUND_LEAD_S: f64 = 4.0;
+/// How far the sound is decoded ahead of the pictures, seconds of film: `loudnorm` gives
+/// out nothing until it holds 3 s of sound, then one 100 ms block per 100 ms taken in, so a
+/// segment's sound is out once about 3.1 s more has gone in; 0.2 s to spare. Any more is
+/// later sound levelled and encoded before the segment is out — CPU a viewer waiting for
+/// the first segment of a just-in-time run would pay for.
+const SOUND_LEAD_S: f64 = 3.3;
 /// Picture packets held back at most (a sound track with a gap or an early end must not
 /// hold the film in memory).
 const MAX_HELD_PICTURES: usize = 512;

@@ -279,35 +279,85 @@ impl VideoPipeline {
         let Some((graph, _)) = self.graph.as_mut() else {
             return Ok(());
         };
-        let mut picture = frame::Video::empty();
-        let encoded = writers.iter_mut().skip(usize::from(self.copy.is_some()));
-        for (i, (rung, writer)) in self.rungs.iter_mut().zip(encoded).enumerate() {
+        let mut pulled = Vec::with_capacity(self.rungs.len());
+        for i in 0..self.rungs.len() {
             let mut sink = graph
                 .get(&graph::sink_name(i))
                 .ok_or_else(|| output(format!("video filter graph lost sink {i}")))?;
-            // yadif halves the time base (it could emit one frame per field).
-            let sink_tb = sink.sink().time_base();
-            loop {
-                match sink.sink().frame(&mut picture) {
-                    Ok(()) => {}
-                    Err(e) if is_again(&e) => break,
-                    Err(e) => return Err(output(format!("video filter graph: {e}"))),
-                }
-                let pts = picture.pts().map(|p| p.rescale(sink_tb, self.time_base));
-                // A part-way run encodes from its start: the first picture is a keyframe
-                // there, as a full run forces one (the same comparison as the cuts').
-                let t = pts.map(|p| p as f64 * f64::from(self.time_base));
-                if let (Some(skip), Some(t)) = (self.skip, t) {
-                    if t < skip.until_s - 1e-9 {
-                        continue;
-                    }
-                }
-                picture.set_pts(pts);
+            pulled.push(take_pictures(&mut sink, self.time_base, self.skip)?);
+        }
+        let encoded = writers.iter_mut().skip(usize::from(self.copy.is_some()));
+        end_early_together(&mut self.rungs, encoded, &pulled)?;
+        let encoded = writers.iter_mut().skip(usize::from(self.copy.is_some()));
+        for ((rung, writer), pictures) in self.rungs.iter_mut().zip(encoded).zip(pulled) {
+            for mut picture in pictures {
                 rung.encode(&mut picture, writer)?;
             }
         }
         Ok(())
     }
+}
+
+/// The pictures waiting at one sink, re-timed to `time_base`; in a part-way run, those
+/// before its start are dropped (it encodes from its start: the first picture is a
+/// keyframe there, as a full run forces one — the same comparison as the cuts').
+fn take_pictures(
+    sink: &mut ffmpeg::filter::Context,
+    time_base: Rational,
+    skip: Option<Skip>,
+) -> Result<Vec<frame::Video>, MediaFailure> {
+    // yadif halves the time base (it could emit one frame per field).
+    let sink_tb = sink.sink().time_base();
+    let mut pictures = Vec::new();
+    loop {
+        let mut picture = frame::Video::empty();
+        match sink.sink().frame(&mut picture) {
+            Ok(()) => {}
+            Err(e) if is_again(&e) => return Ok(pictures),
+            Err(e) => return Err(output(format!("video filter graph: {e}"))),
+        }
+        let pts = picture.pts().map(|p| p.rescale(sink_tb, time_base));
+        let t = pts.map(|p| p as f64 * f64::from(time_base));
+        if let (Some(skip), Some(t)) = (skip, t) {
+            if t < skip.until_s - 1e-9 {
+                continue;
+            }
+        }
+        picture.set_pts(pts);
+        pictures.push(picture);
+    }
+}
+
+/// When the pictures just pulled reach the early end of a just-in-time run's first
+/// segment in more than one rung, drains those rungs' encoders at once, a thread each:
+/// the viewer waits for the slowest drain rather than for their sum (see
+/// [`RungEncoder::open`]). A single rung drains as it encodes.
+fn end_early_together<'a>(
+    rungs: &mut [RungEncoder],
+    writers: impl Iterator<Item = &'a mut Interleaved>,
+    pulled: &[Vec<frame::Video>],
+) -> Result<(), MediaFailure> {
+    let due: Vec<(&mut RungEncoder, &mut Interleaved)> = rungs
+        .iter_mut()
+        .zip(writers)
+        .zip(pulled)
+        .filter(|((rung, _), pictures)| pictures.iter().any(|p| rung.reaches_early_end(p.pts())))
+        .map(|(both, _)| both)
+        .collect();
+    if due.len() < 2 {
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        let drains: Vec<_> = due
+            .into_iter()
+            .map(|(rung, writer)| scope.spawn(move || rung.end_early_now(writer)))
+            .collect();
+        drains.into_iter().try_for_each(|drain| {
+            drain
+                .join()
+                .unwrap_or_else(|_| Err(output("a picture encoder's drain panicked".into())))
+        })
+    })
 }
 
 /// A frame-threaded decoder for a video stream.
