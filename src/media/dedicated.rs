@@ -20,9 +20,9 @@ pub use spare::Spare;
 pub struct Dedicated {
     switch: KillSwitch,
     worker: Worker,
-    /// Replaced once this worker has said something other than progress: its first
-    /// segment, or its end. Not when it is killed first (a viewer seeking about): a storm
-    /// of seeks must not turn into a storm of spares.
+    /// Replaced once this worker has replied something other than progress: its first
+    /// segment, or its result. Not when it dies or is killed first (a viewer seeking
+    /// about): a storm of seeks must not turn into a storm of spares.
     spare: Option<Spare>,
     /// The request went to a spare started ahead.
     warm: bool,
@@ -117,7 +117,7 @@ impl Dedicated {
             Err(RecvTimeoutError::Timeout) => return Heard::Silence,
             Err(RecvTimeoutError::Disconnected) => Heard::Gone("worker exited".into()),
         };
-        if !matches!(heard, Heard::Reply(Reply::Progress { .. })) {
+        if matches!(&heard, Heard::Reply(r) if !matches!(r, Reply::Progress { .. })) {
             self.refill_spare();
         }
         heard

@@ -49,6 +49,24 @@ async fn dead(pid: u32) -> bool {
     false
 }
 
+/// Waits until the worker `pid` has loaded FFmpeg and reads its requests: its thread
+/// watching for the server's death has started.
+async fn ready(pid: u32) -> bool {
+    for _ in 0..500 {
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten();
+        let names = threads
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok());
+        if names.into_iter().any(|n| n.trim() == "orphan-watch") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
 fn is_worker(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
         .is_ok_and(|c| c.contains("dianjiao-worker"))
@@ -101,4 +119,8 @@ async fn the_first_segment_goes_to_a_spare_worker_and_another_waits_after_it() {
     );
     let third = spare_other_than(&jit, Some(second)).await;
     assert!(is_worker(third), "a new spare {third} waits");
+    assert!(
+        ready(third).await,
+        "the spare {third} gets ready to read a request"
+    );
 }

@@ -2,8 +2,8 @@
 //! 40 ms of CPU loading FFmpeg's libraries before it can read a request — time a viewer
 //! waiting for the first segment of a film nobody has prepared would otherwise spend
 //! watching a spinner. One spare waits at most. The one taken is replaced once it has
-//! written its first segment (or ended on its own), so that starting the replacement does
-//! not compete for the two cores with the work a viewer is waiting for.
+//! written its first segment (or replied its result), so that starting the replacement
+//! does not compete for the two cores with the work a viewer is waiting for.
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
