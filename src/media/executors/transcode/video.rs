@@ -331,7 +331,8 @@ fn take_pictures(
 /// When the pictures just pulled reach the early end of a just-in-time run's first
 /// segment in more than one rung, drains those rungs' encoders at once, a thread each:
 /// the viewer waits for the slowest drain rather than for their sum (see
-/// [`RungEncoder::open`]). A single rung drains as it encodes.
+/// [`RungEncoder::open`]). Only rungs whose first picture reaches it (an earlier one still
+/// belongs to the first segment); any other rung drains as it encodes.
 fn end_early_together<'a>(
     rungs: &mut [RungEncoder],
     writers: impl Iterator<Item = &'a mut Interleaved>,
@@ -341,7 +342,11 @@ fn end_early_together<'a>(
         .iter_mut()
         .zip(writers)
         .zip(pulled)
-        .filter(|((rung, _), pictures)| pictures.iter().any(|p| rung.reaches_early_end(p.pts())))
+        .filter(|((rung, _), pictures)| {
+            pictures
+                .first()
+                .is_some_and(|p| rung.reaches_early_end(p.pts()))
+        })
         .map(|(both, _)| both)
         .collect();
     if due.len() < 2 {
