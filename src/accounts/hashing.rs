@@ -121,15 +121,28 @@ mod tests {
             })
         });
         started.wait();
-        // The one thread is busy: fill the queue behind it.
+        // The one thread is busy: fill the queue behind it with jobs that say when they ran.
+        let (ran, done) = mpsc::channel();
         let mut queued = 0;
-        while pool.jobs.try_send(Box::new(|| {})).is_ok() {
+        loop {
+            let ran = ran.clone();
+            if pool
+                .jobs
+                .try_send(Box::new(move || ran.send(()).unwrap()))
+                .is_err()
+            {
+                break;
+            }
             queued += 1;
         }
         assert_eq!(queued, QUEUE_PER_THREAD);
         assert!(matches!(pool.run(|| 2), Err(AccountsError::Busy { .. })));
         gate.wait();
         running.join().unwrap().unwrap();
+        // Once the queued jobs have run, the queue is empty.
+        for _ in 0..queued {
+            done.recv().unwrap();
+        }
         assert_eq!(pool.run(|| 3).unwrap(), 3, "free again");
     }
 }
