@@ -154,11 +154,31 @@ async fn films(server: &Server, admin: &reqwest::Client, n: u64) -> Vec<Value> {
             .expect("films");
         let list: Value = res.json().await.expect("json");
         if list["total"] == n {
-            return list["items"].as_array().expect("items").clone();
+            let items = list["items"].as_array().expect("items").clone();
+            // A scan records a film before it makes its poster, a file of the data folder.
+            if posters_made(server, admin, &items).await {
+                return items;
+            }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the catalog never reached {n} films");
+    panic!("the catalog never reached {n} films with their posters");
+}
+
+/// Whether every film in `items` has its poster.
+async fn posters_made(server: &Server, admin: &reqwest::Client, items: &[Value]) -> bool {
+    for film in items {
+        let id = film["id"].as_str().expect("id");
+        let res = admin
+            .get(server.url(&format!("/media/{id}/thumb.jpg")))
+            .send()
+            .await
+            .expect("poster");
+        if res.status() != 200 {
+            return false;
+        }
+    }
+    true
 }
 
 /// Feedback entries appended through HTTP: (seq, hash) of each acknowledged one.
