@@ -10,6 +10,7 @@ use dianjiao::jit::Jit;
 
 use crate::jit::{film_id, get, top_rung};
 use crate::jit_viewers::metric;
+use crate::security::jit_storm::is_worker;
 use crate::support::{spawn_app, TestApp};
 
 /// Waits for a spare other than `not` to be waiting; its process id.
@@ -65,11 +66,6 @@ async fn ready(pid: u32) -> bool {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     false
-}
-
-fn is_worker(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-        .is_ok_and(|c| c.contains("dianjiao-worker"))
 }
 
 #[tokio::test]

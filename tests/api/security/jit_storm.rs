@@ -43,7 +43,7 @@ fn read_stat(pid: u32) -> Option<Proc> {
 }
 
 /// True when the process runs `dianjiao-worker …`.
-fn is_worker(pid: u32) -> bool {
+pub(crate) fn is_worker(pid: u32) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };

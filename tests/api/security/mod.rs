@@ -5,7 +5,7 @@ mod body;
 mod claims;
 mod files;
 mod host;
-mod jit_storm;
+pub(crate) mod jit_storm;
 mod metrics;
 mod pairing;
 mod raw;
